@@ -1,0 +1,7 @@
+//! The API's shared vocabulary: `Status` errors and object metadata accessors.
+
+mod meta;
+mod status;
+
+pub use meta::*;
+pub use status::{qualified, qualified_kind, ApiError, Cause};

@@ -1,0 +1,98 @@
+//! Authentication: who is asking. A union of authenticators; the first that recognises the
+//! request wins, and anonymous access applies only when none did.
+
+pub mod x509;
+
+use serde_json::{json, Value};
+
+/// The authenticated user, as kube's `user.Info`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UserInfo {
+    /// User name.
+    pub name: String,
+    /// UID, when the authenticator knows one.
+    pub uid: String,
+    /// Groups, including the `system:authenticated` / `system:unauthenticated` virtual groups.
+    pub groups: Vec<String>,
+}
+
+impl UserInfo {
+    /// The anonymous user.
+    pub fn anonymous() -> Self {
+        UserInfo {
+            name: "system:anonymous".into(),
+            uid: String::new(),
+            groups: vec!["system:unauthenticated".into()],
+        }
+    }
+
+    /// Whether the user is in `group`.
+    pub fn in_group(&self, group: &str) -> bool {
+        self.groups.iter().any(|g| g == group)
+    }
+
+    /// The `userInfo` object of reviews and audit events.
+    pub fn to_json(&self) -> Value {
+        let mut v = json!({"username": self.name, "groups": self.groups});
+        if !self.uid.is_empty() {
+            v["uid"] = json!(self.uid);
+        }
+        v
+    }
+}
+
+/// The outcome of authenticating a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Authn {
+    /// A user.
+    User(UserInfo),
+    /// Credentials were presented and refused: 401.
+    Refused,
+}
+
+/// The identity a connection's client certificate established, decided once per connection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PeerCert {
+    /// No client certificate was presented.
+    None,
+    /// A certificate chaining to the client CA, valid now.
+    Valid(UserInfo),
+    /// A certificate that does not verify (wrong CA, expired, malformed).
+    Invalid(String),
+}
+
+/// Authenticates one request from its connection's certificate and its headers.
+///
+/// Mirrors kube-apiserver's chain: the configured authenticators form a union, and anonymous
+/// access is appended with fail-on-error semantics, so a presented credential that fails
+/// verification (a certificate from another CA, an expired one) is answered with 401 and
+/// never downgraded to anonymous.
+pub fn authenticate(peer: &PeerCert, authorization: Option<&str>, anonymous_auth: bool) -> Authn {
+    match peer {
+        PeerCert::Valid(u) => return Authn::User(u.clone()),
+        // A presented certificate that fails verification is an authentication error, and
+        // kube-apiserver answers such requests with 401 rather than treating them as
+        // anonymous.
+        PeerCert::Invalid(_) => return Authn::Refused,
+        PeerCert::None => {}
+    }
+    // No bearer-token authenticator is configured yet: kube-apiserver ignores the header in
+    // that case and the request proceeds as anonymous (or 401 when anonymous is off).
+    let _ = authorization;
+    if anonymous_auth {
+        Authn::User(UserInfo::anonymous())
+    } else {
+        Authn::Refused
+    }
+}
+
+/// Builds the user of a verified client certificate: CN is the name, each O a group.
+pub fn user_from_cert(common_name: &str, organizations: &[String]) -> UserInfo {
+    let mut groups: Vec<String> = organizations.to_vec();
+    groups.push("system:authenticated".into());
+    UserInfo {
+        name: common_name.to_string(),
+        uid: String::new(),
+        groups,
+    }
+}

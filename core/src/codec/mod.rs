@@ -1,0 +1,3 @@
+//! Wire encodings of objects other than JSON.
+
+pub mod protobuf;

@@ -1,0 +1,174 @@
+//! The Kubernetes protobuf wire encoding (`application/vnd.kubernetes.protobuf`).
+//!
+//! kubectl 1.32+ and client-go typed clients send request bodies for built-in kinds in this
+//! encoding. A body is the 4-byte magic `k8s\0` followed by a protobuf `runtime.Unknown`:
+//!
+//! ```text
+//! Unknown { 1: TypeMeta { 1: apiVersion, 2: kind }, 2: raw, 3: contentEncoding, 4: contentType }
+//! ```
+//!
+//! where `raw` is the versioned object encoded per the upstream `generated.proto` files.
+//! [`decode`] turns such a body into the same `serde_json::Value` the JSON encoding of the
+//! object would be, so the rest of Gatehouse only ever handles JSON. [`encode`] is the
+//! inverse, for serving protobuf responses.
+//!
+//! Both directions are driven by one static table of message descriptors (`types/`), so
+//! supporting another kind means describing its messages once.
+
+mod decode;
+mod descriptor;
+mod encode;
+mod error;
+mod time;
+mod types;
+mod wire;
+
+use serde_json::{Map, Value};
+
+pub use self::error::ProtobufError;
+use self::wire::{Payload, Reader, LEN};
+
+/// The prefix of every Kubernetes protobuf body.
+pub const MAGIC: [u8; 4] = *b"k8s\0";
+
+/// The media type of Kubernetes protobuf bodies.
+pub const CONTENT_TYPE: &str = "application/vnd.kubernetes.protobuf";
+
+/// A decoded protobuf body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decoded {
+    /// `apiVersion` from the envelope, e.g. `"v1"` or `"apps/v1"`.
+    pub api_version: String,
+    /// `kind` from the envelope, e.g. `"ConfigMap"`.
+    pub kind: String,
+    /// The object as JSON, with `kind` and `apiVersion` set.
+    pub object: Value,
+}
+
+/// Decodes a protobuf request body (including the `k8s\0` magic) into JSON.
+///
+/// Fails with [`ProtobufError::UnknownKind`] when Gatehouse has no schema for the
+/// envelope's apiVersion and kind, and with another variant when the bytes are malformed.
+pub fn decode(body: &[u8]) -> Result<Decoded, ProtobufError> {
+    let envelope = body.strip_prefix(&MAGIC[..]).ok_or(ProtobufError::MissingMagic)?;
+    let unknown = read_unknown(envelope)?;
+    if !unknown.content_encoding.is_empty() {
+        return Err(ProtobufError::UnsupportedEncoding(format!(
+            "contentEncoding {:?}",
+            unknown.content_encoding
+        )));
+    }
+    if !unknown.content_type.is_empty() && unknown.content_type != CONTENT_TYPE {
+        return Err(ProtobufError::UnsupportedEncoding(format!(
+            "contentType {:?}",
+            unknown.content_type
+        )));
+    }
+    if unknown.api_version.is_empty() || unknown.kind.is_empty() {
+        return Err(ProtobufError::MissingTypeMeta);
+    }
+    let root = types::root_message(&unknown.api_version, &unknown.kind).ok_or_else(|| {
+        ProtobufError::UnknownKind {
+            api_version: unknown.api_version.clone(),
+            kind: unknown.kind.clone(),
+        }
+    })?;
+    let fields = decode::decode_message(root, unknown.raw, 0)?;
+    let mut object = Map::new();
+    object.insert("kind".to_owned(), Value::String(unknown.kind.clone()));
+    object.insert(
+        "apiVersion".to_owned(),
+        Value::String(unknown.api_version.clone()),
+    );
+    object.extend(fields);
+    Ok(Decoded {
+        api_version: unknown.api_version,
+        kind: unknown.kind,
+        object: Value::Object(object),
+    })
+}
+
+/// Encodes a JSON object (which must carry `apiVersion` and `kind`) as a protobuf body,
+/// magic included. JSON fields the schema does not describe are dropped.
+pub fn encode(object: &Value) -> Result<Vec<u8>, ProtobufError> {
+    let obj = object.as_object().ok_or(ProtobufError::MissingTypeMeta)?;
+    let text = |key: &str| obj.get(key).and_then(Value::as_str).unwrap_or_default();
+    let (api_version, kind) = (text("apiVersion"), text("kind"));
+    if api_version.is_empty() || kind.is_empty() {
+        return Err(ProtobufError::MissingTypeMeta);
+    }
+    let root = types::root_message(api_version, kind).ok_or_else(|| ProtobufError::UnknownKind {
+        api_version: api_version.to_owned(),
+        kind: kind.to_owned(),
+    })?;
+    let raw = encode::encode_message(root, obj, 0)?;
+
+    let mut type_meta = Vec::new();
+    wire::put_len(&mut type_meta, 1, api_version.as_bytes());
+    wire::put_len(&mut type_meta, 2, kind.as_bytes());
+    let mut out = MAGIC.to_vec();
+    wire::put_len(&mut out, 1, &type_meta);
+    wire::put_len(&mut out, 2, &raw);
+    // Upstream always writes the (empty) contentEncoding and contentType.
+    wire::put_len(&mut out, 3, &[]);
+    wire::put_len(&mut out, 4, &[]);
+    Ok(out)
+}
+
+/// The fields of the `runtime.Unknown` envelope.
+struct Unknown<'a> {
+    api_version: String,
+    kind: String,
+    raw: &'a [u8],
+    content_encoding: String,
+    content_type: String,
+}
+
+fn envelope_bytes<'a>(field: &'static str, payload: Payload<'a>) -> Result<&'a [u8], ProtobufError> {
+    match payload {
+        Payload::Len(bytes) => Ok(bytes),
+        other => Err(ProtobufError::WireTypeMismatch {
+            message: "Unknown",
+            field,
+            expected: LEN,
+            actual: other.wire_type(),
+        }),
+    }
+}
+
+fn lossy(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn read_unknown(buf: &[u8]) -> Result<Unknown<'_>, ProtobufError> {
+    let mut unknown = Unknown {
+        api_version: String::new(),
+        kind: String::new(),
+        raw: &[],
+        content_encoding: String::new(),
+        content_type: String::new(),
+    };
+    let mut reader = Reader::new(buf);
+    while !reader.is_empty() {
+        match reader.field()? {
+            (1, p) => {
+                let mut tm = Reader::new(envelope_bytes("typeMeta", p)?);
+                while !tm.is_empty() {
+                    match tm.field()? {
+                        (1, p) => unknown.api_version = lossy(envelope_bytes("apiVersion", p)?),
+                        (2, p) => unknown.kind = lossy(envelope_bytes("kind", p)?),
+                        _ => {}
+                    }
+                }
+            }
+            (2, p) => unknown.raw = envelope_bytes("raw", p)?,
+            (3, p) => unknown.content_encoding = lossy(envelope_bytes("contentEncoding", p)?),
+            (4, p) => unknown.content_type = lossy(envelope_bytes("contentType", p)?),
+            _ => {}
+        }
+    }
+    Ok(unknown)
+}
+
+#[cfg(test)]
+mod tests;

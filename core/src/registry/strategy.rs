@@ -1,0 +1,263 @@
+//! Per-kind rules around writes: what the server sets on create, what it keeps on update,
+//! how spec and status are split, and the bridge to validation.
+
+use std::collections::BTreeSet;
+
+use serde_json::{json, Map, Value};
+
+use crate::api::{self, ApiError, Cause};
+use crate::rng::Rng;
+use crate::time::{format_rfc3339, Now};
+
+use super::ResourceDef;
+
+/// Server-side fields of a new object: identity, timestamps, generation, reset status.
+pub fn prepare_for_create(def: &ResourceDef, obj: &mut Value, now: Now, rng: &mut Rng) {
+    let m = api::meta_mut(obj);
+    m.insert("uid".into(), json!(rng.uuid_v4()));
+    m.insert("creationTimestamp".into(), json!(format_rfc3339(now.wall_secs())));
+    for k in [
+        "resourceVersion",
+        "selfLink",
+        "deletionTimestamp",
+        "deletionGracePeriodSeconds",
+    ] {
+        m.shift_remove(k);
+    }
+    if def.tracks_generation {
+        m.insert("generation".into(), json!(1));
+    } else {
+        m.shift_remove("generation");
+    }
+    crate::validation::default_object(def.group, def.kind, obj);
+    let Value::Object(o) = obj else { return };
+    match (def.group, def.kind) {
+        ("", "Namespace") => {
+            let spec = o.entry("spec").or_insert_with(|| json!({}));
+            if let Value::Object(s) = spec {
+                s.insert("finalizers".into(), json!(["kubernetes"]));
+            }
+            o.insert("status".into(), json!({"phase": "Active"}));
+        }
+        ("", "Pod") => {
+            let qos = qos_class(o.get("spec"));
+            o.insert("status".into(), json!({"phase": "Pending", "qosClass": qos}));
+        }
+        ("", "Service") => {
+            o.insert("status".into(), json!({"loadBalancer": {}}));
+        }
+        ("", "Node") => {}
+        _ if def.has_status() => {
+            o.insert("status".into(), json!({}));
+        }
+        _ => {}
+    }
+}
+
+/// Carries server-owned fields from `old` into `new` and splits spec from status.
+pub fn prepare_for_update(def: &ResourceDef, subresource: &str, new: &mut Value, old: &Value) {
+    if subresource == "status" {
+        // The status endpoint changes status only.
+        let status = new.get("status").cloned();
+        let rv = api::meta_str(new, "resourceVersion").to_string();
+        *new = old.clone();
+        if let Value::Object(o) = &mut *new {
+            match status {
+                Some(s) => {
+                    o.insert("status".into(), s);
+                }
+                None => {
+                    o.shift_remove("status");
+                }
+            }
+        }
+        api::set_meta(new, "resourceVersion", json!(rv));
+        return;
+    }
+    if subresource == "finalize" {
+        let spec = new.get("spec").cloned();
+        let rv = api::meta_str(new, "resourceVersion").to_string();
+        *new = old.clone();
+        if let (Some(s), Value::Object(o)) = (spec, &mut *new) {
+            o.insert("spec".into(), s);
+        }
+        api::set_meta(new, "resourceVersion", json!(rv));
+        return;
+    }
+    crate::validation::default_object(def.group, def.kind, new);
+    let old_meta = api::meta(old).cloned().unwrap_or_default();
+    let m = api::meta_mut(new);
+    for k in [
+        "uid",
+        "creationTimestamp",
+        "deletionTimestamp",
+        "deletionGracePeriodSeconds",
+        "generation",
+    ] {
+        match old_meta.get(k) {
+            Some(v) => {
+                m.insert(k.into(), v.clone());
+            }
+            None => {
+                m.shift_remove(k);
+            }
+        }
+    }
+    m.shift_remove("selfLink");
+    if let Value::Object(o) = new {
+        if def.has_status() {
+            match old.get("status") {
+                Some(s) => {
+                    o.insert("status".into(), s.clone());
+                }
+                None => {
+                    o.shift_remove("status");
+                }
+            }
+        }
+        if (def.group, def.kind) == ("", "Namespace") {
+            let fins = old.pointer("/spec/finalizers").cloned();
+            if let Some(Value::Object(spec)) = o.get_mut("spec") {
+                match fins {
+                    Some(f) => {
+                        spec.insert("finalizers".into(), f);
+                    }
+                    None => {
+                        spec.shift_remove("finalizers");
+                    }
+                }
+            }
+        }
+    }
+    if def.tracks_generation && spec_changed(new, old) {
+        let g = old
+            .pointer("/metadata/generation")
+            .and_then(Value::as_i64)
+            .unwrap_or(0);
+        api::set_meta(new, "generation", json!(g + 1));
+    }
+}
+
+/// Whether anything outside metadata and status differs.
+fn spec_changed(a: &Value, b: &Value) -> bool {
+    let strip = |v: &Value| -> Map<String, Value> {
+        let mut m = v.as_object().cloned().unwrap_or_default();
+        for k in ["metadata", "status", "apiVersion", "kind"] {
+            m.shift_remove(k);
+        }
+        m
+    };
+    strip(a) != strip(b)
+}
+
+/// Whether two objects are equal apart from resourceVersion (a no-op write).
+pub fn same_object(a: &Value, b: &Value) -> bool {
+    let strip = |v: &Value| {
+        let mut v = v.clone();
+        api::meta_mut(&mut v).shift_remove("resourceVersion");
+        v
+    };
+    strip(a) == strip(b)
+}
+
+fn qos_class(spec: Option<&Value>) -> &'static str {
+    let containers: Vec<&Value> = ["containers", "initContainers"]
+        .iter()
+        .filter_map(|k| spec.and_then(|s| s.get(*k)).and_then(Value::as_array))
+        .flatten()
+        .collect();
+    let mut any = false;
+    let mut guaranteed = !containers.is_empty();
+    for c in &containers {
+        let req = c.pointer("/resources/requests").and_then(Value::as_object);
+        let lim = c.pointer("/resources/limits").and_then(Value::as_object);
+        if req.is_some_and(|r| !r.is_empty()) || lim.is_some_and(|l| !l.is_empty()) {
+            any = true;
+        }
+        for res in ["cpu", "memory"] {
+            let l = lim.and_then(|l| l.get(res));
+            let r = req.and_then(|r| r.get(res)).or(l);
+            if l.is_none() || r != l {
+                guaranteed = false;
+            }
+        }
+    }
+    if !any {
+        "BestEffort"
+    } else if guaranteed {
+        "Guaranteed"
+    } else {
+        "Burstable"
+    }
+}
+
+/// Validates a new object; 422 with one cause per bad field.
+pub fn validate_create(def: &ResourceDef, obj: &Value) -> Result<(), ApiError> {
+    invalid_if_any(
+        def,
+        obj,
+        crate::validation::validate_create(def.group, def.kind, obj),
+    )
+}
+
+/// Validates an update against the stored object.
+pub fn validate_update(def: &ResourceDef, new: &Value, old: &Value) -> Result<(), ApiError> {
+    invalid_if_any(
+        def,
+        new,
+        crate::validation::validate_update(def.group, def.kind, new, old),
+    )
+}
+
+fn invalid_if_any(
+    def: &ResourceDef,
+    obj: &Value,
+    errs: Vec<crate::validation::FieldError>,
+) -> Result<(), ApiError> {
+    if errs.is_empty() {
+        return Ok(());
+    }
+    let qualified_kind = crate::api::qualified_kind(def.group, def.kind);
+    let name = api::name(obj);
+    let message = crate::validation::aggregate_message(&qualified_kind, name, &errs);
+    let causes = errs
+        .iter()
+        .map(|e| Cause {
+            reason: e.reason().to_string(),
+            message: e.message(),
+            field: e.field.clone(),
+        })
+        .collect();
+    Err(ApiError::invalid(def.group, def.kind, name, message, causes))
+}
+
+/// Picks a free cluster IP in `cidr` (base address, prefix length) not in `used`.
+pub fn allocate_cluster_ip(base: u32, prefix_len: u8, used: &BTreeSet<u32>, rng: &mut Rng) -> Option<u32> {
+    let size: u64 = 1u64 << (32 - u32::from(prefix_len.min(30)));
+    // Skip the network address and the broadcast address.
+    let usable = size.saturating_sub(2);
+    if usable == 0 {
+        return None;
+    }
+    let start = rng.below(usable);
+    (0..usable)
+        .map(|i| base + 1 + ((start + i) % usable) as u32)
+        .find(|ip| !used.contains(ip))
+}
+
+/// Formats an IPv4 address held as a number.
+pub fn ipv4_string(ip: u32) -> String {
+    let b = ip.to_be_bytes();
+    format!("{}.{}.{}.{}", b[0], b[1], b[2], b[3])
+}
+
+/// Parses an IPv4 address.
+pub fn parse_ipv4(s: &str) -> Option<u32> {
+    let mut parts = s.split('.');
+    let mut out = 0u32;
+    for _ in 0..4 {
+        let p: u8 = parts.next()?.parse().ok()?;
+        out = (out << 8) | u32::from(p);
+    }
+    parts.next().is_none().then_some(out)
+}

@@ -1,0 +1,3 @@
+//! Classifying a request: what it asks of which resource.
+
+pub mod info;

@@ -1,0 +1,221 @@
+//! Content negotiation and response encoding: JSON, Table, and `Status` errors.
+
+use serde_json::{json, Map, Value};
+
+use crate::api::{self, ApiError};
+use crate::http::response_head;
+use crate::registry::{self, Reply};
+use crate::time::Now;
+
+/// What the client asked the response to be, from its Accept header.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Negotiated {
+    /// `as=Table` was acceptable (kubectl's printing).
+    pub table: bool,
+    /// The Table version asked for (`v1` or `v1beta1`).
+    pub table_version: String,
+    /// `includeObject` of the Table (read from the query by the caller; default Metadata).
+    pub pretty: bool,
+    /// Aggregated discovery version asked for (`v2` or `v2beta1`).
+    pub discovery: Option<String>,
+    /// Whether the OpenAPI v2 protobuf form was asked for.
+    pub openapi_proto: bool,
+}
+
+/// Parses an Accept header into what we will answer with.
+pub fn negotiate(accept: &str) -> Negotiated {
+    let mut n = Negotiated::default();
+    // Media ranges are in preference order; take the first we can serve of each family.
+    for range in accept.split(',') {
+        let mut parts = range.split(';').map(str::trim);
+        let mt = parts.next().unwrap_or("").to_ascii_lowercase();
+        let params: Vec<(String, String)> = parts
+            .filter_map(|p| {
+                p.split_once('=')
+                    .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+            })
+            .collect();
+        let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        if mt == "application/json" {
+            match (get("as"), get("g"), get("v")) {
+                (Some("Table"), Some("meta.k8s.io"), Some(v))
+                    if !n.table && (v == "v1" || v == "v1beta1") =>
+                {
+                    n.table = true;
+                    n.table_version = v.to_string();
+                }
+                (Some("APIGroupDiscoveryList"), Some("apidiscovery.k8s.io"), Some(v))
+                    if n.discovery.is_none() && (v == "v2" || v == "v2beta1") =>
+                {
+                    n.discovery = Some(v.to_string());
+                }
+                _ => {}
+            }
+        }
+        if mt.starts_with("application/com.github.proto-openapi.spec.v2") {
+            n.openapi_proto = true;
+        }
+    }
+    n
+}
+
+fn json_headers(content_type: &str, warnings: &[String]) -> Vec<(String, String)> {
+    let mut h = vec![
+        ("Audit-Id".to_string(), String::new()),
+        ("Cache-Control".into(), "no-cache, private".into()),
+        ("Content-Type".into(), content_type.to_string()),
+    ];
+    h.retain(|(_, v)| !v.is_empty());
+    for w in warnings {
+        h.push((
+            "Warning".into(),
+            format!("299 - \"{}\"", w.replace('\\', "\\\\").replace('"', "\\\"")),
+        ));
+    }
+    h
+}
+
+/// A complete response with a JSON body.
+pub fn json_response(status: u16, content_type: &str, body: &Value, warnings: &[String]) -> Vec<u8> {
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    let mut out = response_head(
+        status,
+        &json_headers(content_type, warnings),
+        Some(bytes.len() + 1),
+    );
+    out.extend_from_slice(&bytes);
+    out.push(b'\n');
+    out
+}
+
+/// A complete response with a raw body.
+pub fn raw_response(status: u16, headers: Vec<(String, String)>, body: &[u8]) -> Vec<u8> {
+    let mut out = response_head(status, &headers, Some(body.len()));
+    out.extend_from_slice(body);
+    out
+}
+
+/// A `Status` error response.
+pub fn error(e: &ApiError) -> Vec<u8> {
+    let mut headers = json_headers("application/json", &[]);
+    if let Some(r) = e.retry_after {
+        headers.push(("Retry-After".into(), r.to_string()));
+    }
+    let body = serde_json::to_vec(&e.to_status()).unwrap_or_default();
+    let mut out = response_head(e.code, &headers, Some(body.len() + 1));
+    out.extend_from_slice(&body);
+    out.push(b'\n');
+    out
+}
+
+/// A `Status` error response after which the connection closes.
+pub fn error_closing(e: &ApiError) -> Vec<u8> {
+    let mut headers = json_headers("application/json", &[]);
+    headers.push(("Connection".into(), "close".into()));
+    let body = serde_json::to_vec(&e.to_status()).unwrap_or_default();
+    let mut out = response_head(e.code, &headers, Some(body.len()));
+    out.extend_from_slice(&body);
+    out
+}
+
+/// Encodes a successful reply as the client negotiated.
+pub fn reply(n: &Negotiated, reply: Reply, now: Now) -> Vec<u8> {
+    let kind = reply
+        .object
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    if n.table && kind != "Status" {
+        if let Some(table) = to_table(&reply.object, now, true) {
+            let ct = format!("application/json;as=Table;v={};g=meta.k8s.io", n.table_version);
+            return json_response(reply.code, &ct, &table, &reply.warnings);
+        }
+    }
+    json_response(reply.code, "application/json", &reply.object, &reply.warnings)
+}
+
+/// The group and kind of an object or list, from its apiVersion and kind.
+fn group_kind(obj: &Value) -> (String, String) {
+    let av = obj.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+    let group = av.split_once('/').map(|(g, _)| g).unwrap_or("").to_string();
+    let kind = obj.get("kind").and_then(Value::as_str).unwrap_or("").to_string();
+    (group, kind)
+}
+
+/// Builds a meta.k8s.io/v1 Table from an object or a list; `with_columns` false leaves the
+/// column definitions out (watch events after the first).
+pub fn to_table(obj: &Value, now: Now, with_columns: bool) -> Option<Value> {
+    let (group, kind) = group_kind(obj);
+    let (item_kind, items, list_meta): (String, Vec<&Value>, Option<&Value>) =
+        match obj.get("items").and_then(Value::as_array) {
+            Some(items) if kind.ends_with("List") => (
+                kind.trim_end_matches("List").to_string(),
+                items.iter().collect(),
+                obj.get("metadata"),
+            ),
+            _ => (kind.clone(), vec![obj], None),
+        };
+    registry::find_kind(&group, &item_kind)?;
+    let cols = crate::printers::columns(&group, &item_kind);
+    let rows: Vec<Value> = items
+        .iter()
+        .map(|item| {
+            json!({
+                "cells": crate::printers::row_cells(&group, &item_kind, item, now.wall_secs()),
+                "object": partial_metadata(item),
+            })
+        })
+        .collect();
+    let mut table = Map::new();
+    table.insert("kind".into(), json!("Table"));
+    table.insert("apiVersion".into(), json!("meta.k8s.io/v1"));
+    let mut meta = Map::new();
+    if let Some(m) = list_meta.and_then(Value::as_object) {
+        for k in ["resourceVersion", "continue", "remainingItemCount"] {
+            if let Some(v) = m.get(k) {
+                meta.insert(k.into(), v.clone());
+            }
+        }
+    } else if let Some(rv) = api::meta(obj).and_then(|m| m.get("resourceVersion")) {
+        meta.insert("resourceVersion".into(), rv.clone());
+    }
+    table.insert("metadata".into(), Value::Object(meta));
+    table.insert(
+        "columnDefinitions".into(),
+        if with_columns {
+            crate::printers::column_definitions_json(cols)
+        } else {
+            json!([])
+        },
+    );
+    table.insert("rows".into(), Value::Array(rows));
+    Some(Value::Object(table))
+}
+
+fn partial_metadata(obj: &Value) -> Value {
+    json!({
+        "kind": "PartialObjectMetadata",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": obj.get("metadata").cloned().unwrap_or_else(|| json!({})),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kubectl_accept_headers() {
+        let t = negotiate("application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json");
+        assert!(t.table);
+        assert_eq!(t.table_version, "v1");
+        let d = negotiate("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json");
+        assert_eq!(d.discovery.as_deref(), Some("v2"));
+        let old = negotiate(
+            "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json",
+        );
+        assert_eq!(old.discovery.as_deref(), Some("v2beta1"));
+        assert!(!negotiate("application/json, */*").table);
+    }
+}

@@ -1,0 +1,674 @@
+//! The server: one deterministic state machine for every connection, request and watch.
+//!
+//! # Run loop
+//!
+//! The runtime owns sockets, TLS, timers and storage, and drives the server like this:
+//!
+//! 1. apply exactly one input: [`Server::handle_connect`], [`Server::handle_bytes`],
+//!    [`Server::handle_closed`], [`Server::handle_storage`], [`Server::handle_watch_events`]
+//!    or [`Server::handle_timeout`], each with the current [`Now`];
+//! 2. drain [`Server::poll_output`] until it returns `None`, executing each [`Output`] in
+//!    order (writes to one connection must be written in the order they were polled);
+//! 3. arm a timer for [`Server::poll_timeout`] and wait for the next input.
+//!
+//! Storage answers must come back through [`Server::handle_storage`] with the [`OpId`] of
+//! the request; watch events of a write must be handed in (through
+//! [`Server::handle_watch_events`]) no later than that write's answer, so that the watch
+//! cache is never behind an acknowledged write.
+
+mod config;
+mod conn;
+mod encode;
+mod nonresource;
+mod watchers;
+
+use std::collections::{BTreeMap, VecDeque};
+
+pub use config::Config;
+pub use conn::ConnId;
+
+use crate::api::ApiError;
+use crate::authn::{self, Authn, PeerCert, UserInfo};
+use crate::authz::{self, Attributes, Decision};
+use crate::http::{Parsed, Request};
+use crate::openapi::OpenApi;
+use crate::registry::{self, Call, Env, Machine, Params, Step};
+use crate::request::info::{self, RequestInfo};
+use crate::rng::Rng;
+use crate::storage::{prefix_end, StorageError, StorageEvent, StorageRequest, StorageResponse};
+use crate::time::Now;
+use crate::watch::WatchCache;
+
+use conn::Conn;
+use encode::Negotiated;
+use watchers::Watchers;
+
+/// Identifies one storage request the runtime runs for the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct OpId(pub u64);
+
+/// Identifies one request in flight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ReqId(pub u64);
+
+/// What the server asks the runtime to do.
+#[derive(Debug)]
+pub enum Output {
+    /// Write bytes to a connection.
+    Write { conn: ConnId, bytes: Vec<u8> },
+    /// Close a connection once everything written before is flushed.
+    Close { conn: ConnId },
+    /// Run a storage request and hand the answer back with this id.
+    Storage { op: OpId, request: StorageRequest },
+    /// Start (or restart) the storage watch of the whole prefix from `from_revision`
+    /// (exclusive), delivering events through [`Server::handle_watch_events`].
+    StartWatch { prefix: Vec<u8>, from_revision: i64 },
+    /// A line for the server log.
+    Log(String),
+}
+
+/// The peer of a new connection, as the runtime's TLS layer saw it.
+#[derive(Clone, Debug, Default)]
+pub struct Peer {
+    /// Remote address, for logs.
+    pub remote: String,
+    /// The client certificate chain (DER), leaf first; empty when none was presented.
+    pub cert_chain: Vec<Vec<u8>>,
+}
+
+/// Who started a request in flight.
+#[derive(Debug)]
+enum Origin {
+    Client {
+        conn: ConnId,
+        negotiated: Negotiated,
+        keep_alive: bool,
+    },
+    /// The server itself (start-up objects).
+    Internal(&'static str),
+}
+
+#[derive(Debug)]
+struct InFlight {
+    origin: Origin,
+    machine: Machine,
+    deadline_ms: u64,
+}
+
+/// Progress of start-up.
+#[derive(Debug, Default)]
+struct Startup {
+    cache_op: Option<OpId>,
+    pending_bootstrap: usize,
+    bootstrapped: bool,
+}
+
+/// The Gatehouse API server state machine.
+pub struct Server {
+    cfg: Config,
+    rng: Rng,
+    now: Now,
+    openapi: Option<OpenApi>,
+    conns: BTreeMap<ConnId, Conn>,
+    reqs: BTreeMap<ReqId, InFlight>,
+    ops: BTreeMap<OpId, ReqId>,
+    cache: WatchCache,
+    watchers: Watchers,
+    out: VecDeque<Output>,
+    next_op: u64,
+    next_req: u64,
+    startup: Startup,
+    storage_healthy: bool,
+}
+
+impl Server {
+    /// A server with `cfg`. Call [`Server::start`] before any other input.
+    pub fn new(cfg: Config) -> Self {
+        let openapi = cfg.serve_openapi.then(OpenApi::load);
+        Server {
+            rng: Rng::new(cfg.seed),
+            cache: WatchCache::new(cfg.watch_window),
+            cfg,
+            now: Now::default(),
+            openapi,
+            conns: BTreeMap::new(),
+            reqs: BTreeMap::new(),
+            ops: BTreeMap::new(),
+            watchers: Watchers::default(),
+            out: VecDeque::new(),
+            next_op: 1,
+            next_req: 1,
+            startup: Startup::default(),
+            storage_healthy: true,
+        }
+    }
+
+    /// Begins start-up: lists storage to fill the watch cache, then creates the system
+    /// namespaces and the `kubernetes` Service.
+    pub fn start(&mut self, now: Now) {
+        self.now = now;
+        let prefix = format!("{}/", self.cfg.storage_prefix).into_bytes();
+        let op = self.op_id();
+        self.startup.cache_op = Some(op);
+        let end = prefix_end(&prefix);
+        self.out.push_back(Output::Storage {
+            op,
+            request: StorageRequest::Range {
+                key: prefix,
+                range_end: end,
+                revision: 0,
+                limit: 0,
+            },
+        });
+    }
+
+    /// Whether start-up (cache filled, system objects present) has finished.
+    pub fn is_ready(&self) -> bool {
+        self.startup.bootstrapped
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    /// A connection was accepted and its TLS handshake finished.
+    pub fn handle_connect(&mut self, now: Now, conn: ConnId, peer: Peer) {
+        self.now = now;
+        let cert = self.verify_peer(&peer);
+        if let PeerCert::Invalid(why) = &cert {
+            self.out.push_back(Output::Log(format!(
+                "client certificate from {} refused: {why}",
+                peer.remote
+            )));
+        }
+        self.conns
+            .insert(conn, Conn::new(cert, self.cfg.limits, now.mono_ms));
+    }
+
+    /// Bytes arrived on a connection.
+    pub fn handle_bytes(&mut self, now: Now, conn: ConnId, bytes: &[u8]) {
+        self.now = now;
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        c.parser.push(bytes);
+        c.last_activity_ms = now.mono_ms;
+        if c.parser.buffered() > self.cfg.limits.max_body + self.cfg.limits.max_head {
+            // Pipelined input far beyond one request: the client is not waiting for answers.
+            self.close(conn);
+            return;
+        }
+        self.pump(conn);
+    }
+
+    /// The connection is gone (closed by the peer, reset, or a write failed).
+    pub fn handle_closed(&mut self, now: Now, conn: ConnId) {
+        self.now = now;
+        self.conns.remove(&conn);
+        self.watchers.remove_conn(conn);
+        let gone: Vec<ReqId> = self
+            .reqs
+            .iter()
+            .filter(|(_, r)| matches!(r.origin, Origin::Client { conn: c, .. } if c == conn))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in gone {
+            self.reqs.remove(&id);
+        }
+    }
+
+    /// The answer to a storage request.
+    pub fn handle_storage(&mut self, now: Now, op: OpId, result: Result<StorageResponse, StorageError>) {
+        self.now = now;
+        self.storage_healthy = !matches!(
+            result,
+            Err(StorageError::Unavailable(_)) | Err(StorageError::Timeout)
+        );
+        if self.startup.cache_op == Some(op) {
+            self.startup.cache_op = None;
+            self.finish_cache_fill(result);
+            return;
+        }
+        let Some(req) = self.ops.remove(&op) else { return };
+        let Some(mut inflight) = self.reqs.remove(&req) else {
+            return;
+        };
+        let step = {
+            let mut env = Env {
+                now,
+                rng: &mut self.rng,
+                prefix: &self.cfg.storage_prefix,
+                cache: &self.cache,
+                openapi: self.openapi.as_ref(),
+                services: self.cfg.services,
+            };
+            inflight.machine.resume(&mut env, result)
+        };
+        self.advance(req, inflight, step);
+    }
+
+    /// Events from the storage watch, in revision order.
+    pub fn handle_watch_events(&mut self, now: Now, events: Vec<StorageEvent>) {
+        self.now = now;
+        let decoded = self.cache.apply(&events);
+        if decoded.is_empty() {
+            return;
+        }
+        let prefix = self.cfg.storage_prefix.clone();
+        self.watchers.fan_out(&decoded, &mut self.out, &prefix, now);
+    }
+
+    /// The storage watch failed; with `compacted`, it must restart with a fresh list.
+    pub fn handle_watch_failed(&mut self, now: Now, compacted: bool) {
+        self.now = now;
+        if compacted {
+            // Our window no longer connects to storage: every watcher must re-list.
+            self.watchers.expire_all(&mut self.out, self.cache.revision());
+            self.start(now);
+        } else {
+            let prefix = format!("{}/", self.cfg.storage_prefix).into_bytes();
+            self.out.push_back(Output::StartWatch {
+                prefix,
+                from_revision: self.cache.revision(),
+            });
+        }
+    }
+
+    /// Time passed; expire what is due.
+    pub fn handle_timeout(&mut self, now: Now) {
+        self.now = now;
+        let expired: Vec<ReqId> = self
+            .reqs
+            .iter()
+            .filter(|(_, r)| r.deadline_ms <= now.mono_ms)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in expired {
+            if let Some(r) = self.reqs.remove(&id) {
+                self.ops.retain(|_, v| *v != id);
+                self.finish(id, r.origin, Err(ApiError::timeout()));
+            }
+        }
+        let ended = self.watchers.tick(&mut self.out, now, self.cache.revision());
+        for (conn, keep_alive) in ended {
+            self.request_done(conn, keep_alive);
+        }
+        // Idle and stalled connections.
+        let mut to_close = Vec::new();
+        for (id, c) in &self.conns {
+            let idle = now.mono_ms.saturating_sub(c.last_activity_ms);
+            if c.busy.is_none() && !self.watchers.has_conn(*id) {
+                let limit = if c.parser.is_mid_request() {
+                    self.cfg.header_timeout_ms
+                } else {
+                    self.cfg.idle_timeout_ms
+                };
+                if idle >= limit {
+                    to_close.push(*id);
+                }
+            }
+        }
+        for id in to_close {
+            self.close(id);
+        }
+    }
+
+    /// The next output to execute.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.out.pop_front()
+    }
+
+    /// When [`Server::handle_timeout`] must next be called (monotonic milliseconds).
+    pub fn poll_timeout(&self) -> Option<u64> {
+        let reqs = self.reqs.values().map(|r| r.deadline_ms).min();
+        let watches = self.watchers.next_deadline();
+        let conns = self
+            .conns
+            .values()
+            .filter(|c| c.busy.is_none())
+            .map(|c| {
+                c.last_activity_ms
+                    + if c.parser.is_mid_request() {
+                        self.cfg.header_timeout_ms
+                    } else {
+                        self.cfg.idle_timeout_ms
+                    }
+            })
+            .min();
+        [reqs, watches, conns].into_iter().flatten().min()
+    }
+
+    // ---- internals ----
+
+    fn op_id(&mut self) -> OpId {
+        let id = OpId(self.next_op);
+        self.next_op += 1;
+        id
+    }
+
+    fn req_id(&mut self) -> ReqId {
+        let id = ReqId(self.next_req);
+        self.next_req += 1;
+        id
+    }
+
+    fn verify_peer(&self, peer: &Peer) -> PeerCert {
+        if peer.cert_chain.is_empty() {
+            return PeerCert::None;
+        }
+        let Some(cas) = &self.cfg.client_ca_der else {
+            // Without --client-ca-file, client certificates are not an authentication method.
+            return PeerCert::None;
+        };
+        match crate::authn::x509::verify_client_chain(&peer.cert_chain, cas, self.now.wall_secs()) {
+            Ok(Some(id)) => PeerCert::Valid(authn::user_from_cert(&id.user, &id.groups)),
+            Ok(None) => PeerCert::None,
+            Err(e) => PeerCert::Invalid(e.to_string()),
+        }
+    }
+
+    fn finish_cache_fill(&mut self, result: Result<StorageResponse, StorageError>) {
+        match result {
+            Ok(StorageResponse::Range { revision, kvs, .. }) => {
+                self.cache.reset(revision, &kvs);
+                let prefix = format!("{}/", self.cfg.storage_prefix).into_bytes();
+                self.out.push_back(Output::StartWatch {
+                    prefix,
+                    from_revision: revision,
+                });
+                if !self.startup.bootstrapped {
+                    self.bootstrap();
+                }
+            }
+            other => {
+                self.out
+                    .push_back(Output::Log(format!("initial list failed: {other:?}; retrying")));
+                self.start(self.now);
+            }
+        }
+    }
+
+    /// Creates the objects every cluster has, idempotently: an existing object is kept.
+    fn bootstrap(&mut self) {
+        for (resource, body) in nonresource::bootstrap_objects(&self.cfg) {
+            let Some(def) = registry::find("", "v1", resource) else {
+                continue;
+            };
+            let namespace = body
+                .pointer("/metadata/namespace")
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .to_string();
+            let call = Call {
+                def,
+                verb: "create".into(),
+                namespace,
+                name: String::new(),
+                subresource: String::new(),
+                params: Params::default(),
+                content_type: "application/json".into(),
+                body: body.to_string().into_bytes(),
+            };
+            let Ok(machine) = Machine::new(call) else { continue };
+            self.startup.pending_bootstrap += 1;
+            self.launch(Origin::Internal(resource), machine);
+        }
+        if self.startup.pending_bootstrap == 0 {
+            self.startup.bootstrapped = true;
+        }
+    }
+
+    fn launch(&mut self, origin: Origin, mut machine: Machine) {
+        let id = self.req_id();
+        let step = {
+            let mut env = Env {
+                now: self.now,
+                rng: &mut self.rng,
+                prefix: &self.cfg.storage_prefix,
+                cache: &self.cache,
+                openapi: self.openapi.as_ref(),
+                services: self.cfg.services,
+            };
+            machine.start(&mut env)
+        };
+        let deadline_ms = self.now.mono_ms + self.cfg.request_timeout_ms;
+        self.advance(
+            id,
+            InFlight {
+                origin,
+                machine,
+                deadline_ms,
+            },
+            step,
+        );
+    }
+
+    fn advance(&mut self, id: ReqId, inflight: InFlight, step: Step) {
+        match step {
+            Step::Storage(request) => {
+                let op = self.op_id();
+                self.ops.insert(op, id);
+                self.reqs.insert(id, inflight);
+                self.out.push_back(Output::Storage { op, request });
+            }
+            Step::Done(result) => self.finish(id, inflight.origin, result),
+            Step::Watch(spec) => match inflight.origin {
+                Origin::Client {
+                    conn,
+                    negotiated,
+                    keep_alive,
+                } => {
+                    let def = inflight.machine.call().def;
+                    let started = self.watchers.start(
+                        &mut self.out,
+                        &self.cache,
+                        conn,
+                        def,
+                        spec,
+                        negotiated,
+                        keep_alive,
+                        self.now,
+                        &mut self.rng,
+                        self.cfg.min_request_timeout_s,
+                    );
+                    if !started {
+                        self.request_done(conn, keep_alive);
+                    }
+                }
+                Origin::Internal(_) => {}
+            },
+        }
+    }
+
+    fn finish(&mut self, _id: ReqId, origin: Origin, result: Result<registry::Reply, ApiError>) {
+        match origin {
+            Origin::Client {
+                conn,
+                negotiated,
+                keep_alive,
+            } => {
+                let bytes = match result {
+                    Ok(reply) => encode::reply(&negotiated, reply, self.now),
+                    Err(e) => encode::error(&e),
+                };
+                self.write(conn, bytes);
+                self.request_done(conn, keep_alive);
+            }
+            Origin::Internal(what) => {
+                match result {
+                    Ok(_) => self.out.push_back(Output::Log(format!("created default {what}"))),
+                    Err(e) if e.code == 409 => {}
+                    Err(e) => self
+                        .out
+                        .push_back(Output::Log(format!("start-up {what}: {}", e.message))),
+                }
+                self.startup.pending_bootstrap = self.startup.pending_bootstrap.saturating_sub(1);
+                if self.startup.pending_bootstrap == 0 {
+                    self.startup.bootstrapped = true;
+                }
+            }
+        }
+    }
+
+    fn write(&mut self, conn: ConnId, bytes: Vec<u8>) {
+        if !bytes.is_empty() {
+            self.out.push_back(Output::Write { conn, bytes });
+        }
+    }
+
+    fn close(&mut self, conn: ConnId) {
+        if self.conns.remove(&conn).is_some() {
+            self.watchers.remove_conn(conn);
+            self.out.push_back(Output::Close { conn });
+        }
+    }
+
+    /// A response on `conn` is complete: close or take the next pipelined request.
+    fn request_done(&mut self, conn: ConnId, keep_alive: bool) {
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        c.busy = None;
+        c.last_activity_ms = self.now.mono_ms;
+        if !keep_alive {
+            self.close(conn);
+            return;
+        }
+        self.pump(conn);
+    }
+
+    /// Parses and starts requests on `conn` while it is free.
+    fn pump(&mut self, conn: ConnId) {
+        loop {
+            let Some(c) = self.conns.get_mut(&conn) else {
+                return;
+            };
+            if c.busy.is_some() {
+                return;
+            }
+            match c.parser.poll() {
+                None => return,
+                Some(Parsed::Continue) => self.write(conn, b"HTTP/1.1 100 Continue\r\n\r\n".to_vec()),
+                Some(Parsed::Error(e)) => {
+                    let api = match e.status {
+                        413 => ApiError::too_large(e.message.clone()),
+                        _ => ApiError::bad_request(e.message.clone()),
+                    };
+                    let mut api = api;
+                    api.code = e.status;
+                    let bytes = encode::error_closing(&api);
+                    self.write(conn, bytes);
+                    self.close(conn);
+                    return;
+                }
+                Some(Parsed::Request(req)) => {
+                    let id = self.req_id();
+                    if let Some(c) = self.conns.get_mut(&conn) {
+                        c.busy = Some(id);
+                    }
+                    self.serve(conn, req);
+                }
+            }
+        }
+    }
+
+    /// The request path: classify, authenticate, authorize, dispatch.
+    fn serve(&mut self, conn: ConnId, req: Request) {
+        let keep_alive = req.keep_alive;
+        let negotiated = encode::negotiate(req.header("accept").unwrap_or(""));
+        let info = info::resolve(&req.method, req.path(), req.query());
+        let peer = self
+            .conns
+            .get(&conn)
+            .map(|c| c.cert.clone())
+            .unwrap_or(PeerCert::None);
+        let user = match authn::authenticate(&peer, req.header("authorization"), self.cfg.anonymous_auth) {
+            Authn::User(u) => u,
+            Authn::Refused => return self.reply_error(conn, keep_alive, ApiError::unauthorized()),
+        };
+        if let Err(e) = self.authorize(&user, &info) {
+            return self.reply_error(conn, keep_alive, e);
+        }
+        if !info.is_resource_request {
+            let resp = nonresource::serve(self, &req, &info, &negotiated);
+            self.write(conn, resp);
+            self.request_done(conn, keep_alive);
+            return;
+        }
+        let Some(def) = registry::find(&info.api_group, &info.api_version, &info.resource) else {
+            return self.reply_error(conn, keep_alive, ApiError::path_not_found());
+        };
+        if def.namespaced && info.namespace.is_empty() && !matches!(info.verb.as_str(), "list" | "watch") {
+            return self.reply_error(conn, keep_alive, ApiError::path_not_found());
+        }
+        if !def.namespaced && !info.namespace.is_empty() && !(def.kind == "Namespace") {
+            return self.reply_error(conn, keep_alive, ApiError::path_not_found());
+        }
+        let namespace = if def.kind == "Namespace" && def.group.is_empty() {
+            String::new()
+        } else {
+            info.namespace.clone()
+        };
+        let call = Call {
+            def,
+            verb: info.verb.clone(),
+            namespace,
+            name: info.name.clone(),
+            subresource: info.subresource.clone(),
+            params: Params::parse(req.query()),
+            content_type: req.header("content-type").unwrap_or("").to_string(),
+            body: req.body,
+        };
+        match Machine::new(call) {
+            Ok(machine) => self.launch(
+                Origin::Client {
+                    conn,
+                    negotiated,
+                    keep_alive,
+                },
+                machine,
+            ),
+            Err(e) => self.reply_error(conn, keep_alive, e),
+        }
+    }
+
+    fn authorize(&self, user: &UserInfo, info: &RequestInfo) -> Result<(), ApiError> {
+        let attrs = Attributes {
+            verb: &info.verb,
+            resource_request: info.is_resource_request,
+            group: &info.api_group,
+            resource: &info.resource,
+            subresource: &info.subresource,
+            namespace: &info.namespace,
+            name: &info.name,
+            path: &info.path,
+        };
+        match authz::authorize(user, &attrs) {
+            Decision::Allow => Ok(()),
+            Decision::Deny(why) => {
+                let reason = authz::forbidden_reason(user, &attrs, &why);
+                Err(if info.is_resource_request {
+                    let resource = if info.subresource.is_empty() {
+                        info.resource.clone()
+                    } else {
+                        format!("{}/{}", info.resource, info.subresource)
+                    };
+                    ApiError::forbidden(&info.api_group, &resource, &info.name, &reason)
+                } else {
+                    ApiError::forbidden_path(&reason)
+                })
+            }
+        }
+    }
+
+    fn reply_error(&mut self, conn: ConnId, keep_alive: bool, e: ApiError) {
+        self.write(conn, encode::error(&e));
+        self.request_done(conn, keep_alive);
+    }
+
+    /// Health of the storage, as the `etcd` check reports it.
+    fn storage_ok(&self) -> bool {
+        self.storage_healthy && self.cache.is_ready()
+    }
+}

@@ -1,0 +1,277 @@
+//! Non-resource endpoints: version, health checks, discovery and OpenAPI, plus the objects
+//! created at start-up.
+
+use serde_json::{json, Value};
+
+use crate::discovery;
+use crate::http::Request;
+use crate::openapi::{GroupVersionResources, ResourceEntry};
+use crate::registry::RESOURCES;
+use crate::request::info::RequestInfo;
+
+use super::encode::{json_response, raw_response, Negotiated};
+use super::{Config, Server};
+
+/// The Kubernetes version Gatehouse serves.
+pub const VERSION: (&str, &str, &str) = ("1", "32", "v1.32.0");
+
+/// Answers one non-resource request.
+pub(super) fn serve(server: &Server, req: &Request, info: &RequestInfo, n: &Negotiated) -> Vec<u8> {
+    let path = info.path.trim_end_matches('/');
+    let path = if path.is_empty() { "/" } else { path };
+    if req.method != "GET" && req.method != "HEAD" {
+        return super::encode::error(&crate::api::ApiError::method_not_allowed());
+    }
+    if let Some(resp) = health(server, path, req.query()) {
+        return resp;
+    }
+    match path {
+        "/version" => json_response(200, "application/json", &version(), &[]),
+        "/api" => match &n.discovery {
+            Some(v) => discovery_response(&discovery::aggregated(true, v), v),
+            None => json_response(
+                200,
+                "application/json",
+                &discovery::api_versions(&server_address(server)),
+                &[],
+            ),
+        },
+        "/apis" => match &n.discovery {
+            Some(v) => discovery_response(&discovery::aggregated(false, v), v),
+            None => json_response(200, "application/json", &discovery::api_group_list(), &[]),
+        },
+        "/openapi/v2" => openapi_v2(server, n),
+        "/openapi/v3" => match &server.openapi {
+            Some(o) => json_response(200, "application/json", &o.v3_root(&openapi_gvs()), &[]),
+            None => not_found(),
+        },
+        p if p.starts_with("/openapi/v3/") => openapi_v3(server, p.trim_start_matches("/openapi/v3/")),
+        p => {
+            let parts: Vec<&str> = p.trim_start_matches('/').split('/').collect();
+            let doc = match parts.as_slice() {
+                ["api", v] => discovery::api_resource_list("", v),
+                ["apis", g] => discovery::api_group_doc(g),
+                ["apis", g, v] => discovery::api_resource_list(g, v),
+                _ => None,
+            };
+            match doc {
+                Some(d) => json_response(200, "application/json", &d, &[]),
+                None => not_found(),
+            }
+        }
+    }
+}
+
+fn not_found() -> Vec<u8> {
+    super::encode::error(&crate::api::ApiError::path_not_found())
+}
+
+fn server_address(server: &Server) -> String {
+    format!("{}:{}", server.cfg.advertise_address, server.cfg.secure_port)
+}
+
+fn discovery_response(doc: &Value, version: &str) -> Vec<u8> {
+    let body = serde_json::to_vec(doc).unwrap_or_default();
+    let ct = format!("application/json;g=apidiscovery.k8s.io;v={version};as=APIGroupDiscoveryList");
+    let etag = format!("\"{:016X}\"", crate::discovery::fnv64(&body));
+    raw_response(
+        200,
+        vec![
+            ("Cache-Control".into(), "no-cache, private".into()),
+            ("Content-Type".into(), ct),
+            ("Etag".into(), etag),
+            ("Vary".into(), "Accept".into()),
+        ],
+        &body,
+    )
+}
+
+/// The version document.
+pub fn version() -> Value {
+    json!({
+        "major": VERSION.0,
+        "minor": VERSION.1,
+        "gitVersion": VERSION.2,
+        "gitCommit": "0000000000000000000000000000000000000000",
+        "gitTreeState": "clean",
+        "buildDate": "2024-12-11T00:00:00Z",
+        "goVersion": "go1.23.3",
+        "compiler": "gc",
+        "platform": "linux/amd64",
+    })
+}
+
+/// Health endpoints: `/healthz`, `/livez`, `/readyz`, each with per-check paths, `verbose`
+/// and `exclude`, as kube-apiserver's healthz package answers them.
+fn health(server: &Server, path: &str, query: &str) -> Option<Vec<u8>> {
+    let (endpoint, single) = ["/healthz", "/livez", "/readyz"].iter().find_map(|e| {
+        if path == *e {
+            Some((*e, None))
+        } else {
+            path.strip_prefix(&format!("{e}/"))
+                .map(|rest| (*e, Some(rest.to_string())))
+        }
+    })?;
+    let storage = server.storage_ok();
+    let ready = server.is_ready();
+    let mut checks: Vec<(&str, bool)> = vec![("ping", true), ("log", true), ("etcd", storage)];
+    if endpoint == "/readyz" {
+        checks.push(("etcd-readiness", storage));
+        checks.push(("informer-sync", server.cache.is_ready()));
+    }
+    checks.push(("poststarthook/start-system-namespaces-controller", ready));
+    checks.push(("poststarthook/bootstrap-controller", ready));
+    if endpoint == "/readyz" {
+        checks.push(("shutdown", true));
+    }
+    let text = |status: u16, body: String| {
+        raw_response(
+            status,
+            vec![
+                ("Cache-Control".into(), "no-cache, private".into()),
+                ("Content-Type".into(), "text/plain; charset=utf-8".into()),
+                ("X-Content-Type-Options".into(), "nosniff".into()),
+            ],
+            body.as_bytes(),
+        )
+    };
+    let name = endpoint.trim_start_matches('/');
+    if let Some(check) = single {
+        return Some(match checks.iter().find(|(n, _)| *n == check) {
+            Some((_, true)) => text(200, "ok".into()),
+            Some((n, false)) => text(500, format!("internal server error: {n} check failed\n")),
+            None => not_found(),
+        });
+    }
+    let params = crate::request::info::parse_query(query);
+    let verbose = params.iter().any(|(k, _)| k == "verbose");
+    let excluded: Vec<&str> = params
+        .iter()
+        .filter(|(k, _)| k == "exclude")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let mut failed = false;
+    let mut body = String::new();
+    for (n, ok) in &checks {
+        if excluded.contains(n) {
+            body.push_str(&format!("[+]{n} excluded: ok\n"));
+            continue;
+        }
+        if *ok {
+            body.push_str(&format!("[+]{n} ok\n"));
+        } else {
+            failed = true;
+            body.push_str(&format!("[-]{n} failed: reason withheld\n"));
+        }
+    }
+    if failed {
+        body.push_str(&format!("{name} check failed\n"));
+        return Some(text(500, body));
+    }
+    if verbose {
+        body.push_str(&format!("{name} check passed\n"));
+        Some(text(200, body))
+    } else {
+        Some(text(200, "ok".into()))
+    }
+}
+
+/// The group-versions and resources the OpenAPI documents describe.
+pub fn openapi_gvs() -> Vec<GroupVersionResources> {
+    let mut out: Vec<GroupVersionResources> = Vec::new();
+    for r in RESOURCES {
+        let entry = ResourceEntry {
+            plural: r.resource.to_string(),
+            kind: r.kind.to_string(),
+            namespaced: r.namespaced,
+            verbs: r.verbs.iter().map(|s| s.to_string()).collect(),
+            subresources: r.subresources.iter().map(|s| s.name.to_string()).collect(),
+            definition: r.definition.to_string(),
+        };
+        match out
+            .iter_mut()
+            .find(|g| g.group == r.group && g.version == r.version)
+        {
+            Some(g) => g.resources.push(entry),
+            None => out.push(GroupVersionResources {
+                group: r.group.to_string(),
+                version: r.version.to_string(),
+                resources: vec![entry],
+            }),
+        }
+    }
+    out
+}
+
+fn openapi_v2(server: &Server, n: &Negotiated) -> Vec<u8> {
+    let Some(o) = &server.openapi else {
+        return not_found();
+    };
+    if n.openapi_proto {
+        let body = o.v2_protobuf(&openapi_gvs());
+        return raw_response(
+            200,
+            vec![
+                (
+                    "Content-Type".into(),
+                    "application/com.github.proto-openapi.spec.v2.v1.0+protobuf".into(),
+                ),
+                ("Vary".into(), "Accept".into()),
+            ],
+            &body,
+        );
+    }
+    json_response(200, "application/json", &o.v2_json(&openapi_gvs()), &[])
+}
+
+fn openapi_v3(server: &Server, gv_path: &str) -> Vec<u8> {
+    let Some(o) = &server.openapi else {
+        return not_found();
+    };
+    let parts: Vec<&str> = gv_path.split('/').collect();
+    let (group, version) = match parts.as_slice() {
+        ["api", v] => ("", *v),
+        ["apis", g, v] => (*g, *v),
+        _ => return not_found(),
+    };
+    let gvs = openapi_gvs();
+    let Some(gv) = gvs.iter().find(|g| g.group == group && g.version == version) else {
+        return not_found();
+    };
+    let (doc, _hash) = o.v3_group_version(gv);
+    json_response(200, "application/json", &doc, &[])
+}
+
+/// The objects every start makes sure exist: system namespaces and the `kubernetes` Service.
+pub fn bootstrap_objects(cfg: &Config) -> Vec<(&'static str, Value)> {
+    let mut out: Vec<(&'static str, Value)> = ["default", "kube-system", "kube-public", "kube-node-lease"]
+        .iter()
+        .map(|ns| {
+            (
+                "namespaces",
+                json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}),
+            )
+        })
+        .collect();
+    let ip = crate::registry::strategy::ipv4_string(cfg.services.cluster_ip_base + 1);
+    out.push((
+        "services",
+        json!({
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {
+                "name": "kubernetes",
+                "namespace": "default",
+                "labels": {"component": "apiserver", "provider": "kubernetes"},
+            },
+            "spec": {
+                "type": "ClusterIP",
+                "clusterIP": ip,
+                "clusterIPs": [ip],
+                "sessionAffinity": "None",
+                "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": cfg.secure_port}],
+            },
+        }),
+    ));
+    out
+}

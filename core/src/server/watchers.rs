@@ -1,0 +1,307 @@
+//! Client watches: registration, initial events, fan-out from the watch cache, bookmarks and
+//! timeouts.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+
+use crate::api::ApiError;
+use crate::http::{chunk, response_head, LAST_CHUNK};
+use crate::registry::list::{matches_selectors, ListOptions, RvMatch};
+use crate::registry::{ResourceDef, WatchSpec};
+use crate::rng::Rng;
+use crate::selectors::{FieldSelector, LabelSelector};
+use crate::time::Now;
+use crate::watch::{CacheEvent, EventType, WatchCache};
+
+use super::encode::{to_table, Negotiated};
+use super::{ConnId, Output};
+
+/// How often a watch that allows bookmarks gets one.
+const BOOKMARK_INTERVAL_MS: u64 = 60_000;
+
+#[derive(Debug)]
+struct Watcher {
+    conn: ConnId,
+    def: &'static ResourceDef,
+    prefix: Vec<u8>,
+    labels: LabelSelector,
+    fields: FieldSelector,
+    /// The last revision this watcher has been brought up to.
+    cursor: i64,
+    bookmarks: bool,
+    deadline_ms: u64,
+    next_bookmark_ms: u64,
+    table: bool,
+    columns_sent: bool,
+    keep_alive: bool,
+}
+
+/// Every open client watch.
+#[derive(Debug, Default)]
+pub(super) struct Watchers {
+    by_id: BTreeMap<u64, Watcher>,
+    next: u64,
+}
+
+impl Watcher {
+    fn matches(&self, obj: &Value) -> bool {
+        matches_selectors(&self.labels, &self.fields, self.def, obj)
+    }
+
+    fn event(&mut self, ty: &str, obj: &Value, now: Now) -> Vec<u8> {
+        let object = if self.table {
+            let t = to_table(obj, now, !self.columns_sent).unwrap_or_else(|| obj.clone());
+            self.columns_sent = true;
+            t
+        } else {
+            obj.clone()
+        };
+        let mut line = serde_json::to_vec(&json!({"type": ty, "object": object})).unwrap_or_default();
+        line.push(b'\n');
+        chunk(&line)
+    }
+
+    fn bookmark(&self, rv: i64, initial_events_end: bool) -> Vec<u8> {
+        let mut meta = json!({"resourceVersion": rv.to_string(), "creationTimestamp": null});
+        if initial_events_end {
+            meta["annotations"] = json!({"k8s.io/initial-events-end": "true"});
+        }
+        let obj = json!({"kind": self.def.kind, "apiVersion": self.def.api_version(), "metadata": meta});
+        let mut line = serde_json::to_vec(&json!({"type": "BOOKMARK", "object": obj})).unwrap_or_default();
+        line.push(b'\n');
+        chunk(&line)
+    }
+
+    /// The events this watcher sees for one change, after its selectors.
+    fn translate(&mut self, ev: &CacheEvent, now: Now) -> Vec<u8> {
+        let new_match = self.matches(&ev.object);
+        let old_match = ev.prev.as_ref().is_some_and(|p| self.matches(p));
+        let ty = match ev.kind {
+            EventType::Added if new_match => "ADDED",
+            EventType::Modified => match (old_match, new_match) {
+                (true, true) => "MODIFIED",
+                (false, true) => "ADDED",
+                (true, false) => "DELETED",
+                (false, false) => return Vec::new(),
+            },
+            EventType::Deleted if new_match || old_match => "DELETED",
+            _ => return Vec::new(),
+        };
+        self.event(ty, &ev.object, now)
+    }
+}
+
+fn watch_head(table: Option<&str>) -> Vec<u8> {
+    let ct = match table {
+        Some(v) => format!("application/json;as=Table;v={v};g=meta.k8s.io"),
+        None => "application/json".to_string(),
+    };
+    response_head(
+        200,
+        &[
+            ("Cache-Control".into(), "no-cache, private".into()),
+            ("Content-Type".into(), ct),
+        ],
+        None,
+    )
+}
+
+fn error_event(e: &ApiError) -> Vec<u8> {
+    let mut line = serde_json::to_vec(&json!({"type": "ERROR", "object": e.to_status()})).unwrap_or_default();
+    line.push(b'\n');
+    chunk(&line)
+}
+
+impl Watchers {
+    /// Registers a watch and writes its head and initial events. Returns false when the
+    /// watch ended at once (the response is complete).
+    #[allow(clippy::too_many_arguments)]
+    pub fn start(
+        &mut self,
+        out: &mut std::collections::VecDeque<Output>,
+        cache: &WatchCache,
+        conn: ConnId,
+        def: &'static ResourceDef,
+        spec: WatchSpec,
+        negotiated: Negotiated,
+        keep_alive: bool,
+        now: Now,
+        rng: &mut Rng,
+        min_timeout_s: u64,
+    ) -> bool {
+        let WatchSpec { prefix, opts } = spec;
+        if !cache.is_ready() {
+            out.push_back(Output::Write {
+                conn,
+                bytes: super::encode::error(&ApiError::unavailable("the watch cache is not ready yet")),
+            });
+            return false;
+        }
+        let ListOptions {
+            labels,
+            fields,
+            rv,
+            bookmarks,
+            timeout_secs,
+            send_initial_events,
+            ..
+        } = opts;
+        let timeout_ms = match timeout_secs {
+            Some(s) => s.saturating_mul(1000),
+            None => {
+                let base = min_timeout_s.max(1) * 1000;
+                base + rng.below(base)
+            }
+        };
+        let table_version = negotiated.table.then(|| negotiated.table_version.clone());
+        let mut w = Watcher {
+            conn,
+            def,
+            prefix,
+            labels,
+            fields,
+            cursor: cache.revision(),
+            bookmarks,
+            deadline_ms: now.mono_ms.saturating_add(timeout_ms),
+            next_bookmark_ms: now.mono_ms + BOOKMARK_INTERVAL_MS,
+            table: negotiated.table,
+            columns_sent: false,
+            keep_alive,
+        };
+        let mut bytes = watch_head(table_version.as_deref());
+        let initial = send_initial_events.unwrap_or(matches!(rv, RvMatch::Latest | RvMatch::Any));
+        let start_rv = match rv {
+            RvMatch::NotOlderThan(n) | RvMatch::Exact(n) => Some(n),
+            _ => None,
+        };
+        if initial {
+            let objs: Vec<Value> = cache.list(&w.prefix).map(|(_, o)| (**o).clone()).collect();
+            for o in objs {
+                if w.matches(&o) {
+                    bytes.extend(w.event("ADDED", &o, now));
+                }
+            }
+            w.cursor = cache.revision();
+            if send_initial_events == Some(true) {
+                bytes.extend(w.bookmark(cache.revision(), true));
+            }
+        } else if let Some(n) = start_rv {
+            match cache.since(n) {
+                Err(too_old) => {
+                    let e = ApiError::expired(format!("too old resource version: {n} ({})", too_old.oldest));
+                    bytes.extend(error_event(&e));
+                    bytes.extend_from_slice(LAST_CHUNK);
+                    out.push_back(Output::Write { conn, bytes });
+                    return false;
+                }
+                Ok(events) => {
+                    let events: Vec<CacheEvent> =
+                        events.filter(|e| e.key.starts_with(&w.prefix)).cloned().collect();
+                    for ev in &events {
+                        bytes.extend(w.translate(ev, now));
+                    }
+                    w.cursor = cache.revision().max(n);
+                }
+            }
+        }
+        out.push_back(Output::Write { conn, bytes });
+        let id = self.next;
+        self.next += 1;
+        self.by_id.insert(id, w);
+        true
+    }
+
+    /// Sends each event to the watchers it concerns.
+    pub fn fan_out(
+        &mut self,
+        events: &[CacheEvent],
+        out: &mut std::collections::VecDeque<Output>,
+        _prefix: &str,
+        now: Now,
+    ) {
+        for w in self.by_id.values_mut() {
+            let mut bytes = Vec::new();
+            for ev in events {
+                if ev.revision <= w.cursor {
+                    continue;
+                }
+                if ev.key.starts_with(&w.prefix) {
+                    bytes.extend(w.translate(ev, now));
+                }
+                w.cursor = ev.revision;
+            }
+            if !bytes.is_empty() {
+                out.push_back(Output::Write { conn: w.conn, bytes });
+            }
+        }
+    }
+
+    /// Sends due bookmarks and ends watches whose time is up. Returns the connections whose
+    /// watch ended, with their keep-alive.
+    pub fn tick(
+        &mut self,
+        out: &mut std::collections::VecDeque<Output>,
+        now: Now,
+        rev: i64,
+    ) -> Vec<(ConnId, bool)> {
+        let mut ended = Vec::new();
+        self.by_id.retain(|_, w| {
+            w.cursor = w.cursor.max(rev);
+            if now.mono_ms >= w.deadline_ms {
+                let mut bytes = Vec::new();
+                if w.bookmarks {
+                    bytes.extend(w.bookmark(w.cursor, false));
+                }
+                bytes.extend_from_slice(LAST_CHUNK);
+                out.push_back(Output::Write { conn: w.conn, bytes });
+                ended.push((w.conn, w.keep_alive));
+                return false;
+            }
+            if w.bookmarks && now.mono_ms >= w.next_bookmark_ms {
+                out.push_back(Output::Write {
+                    conn: w.conn,
+                    bytes: w.bookmark(w.cursor, false),
+                });
+                w.next_bookmark_ms = now.mono_ms + BOOKMARK_INTERVAL_MS;
+            }
+            true
+        });
+        ended
+    }
+
+    /// Ends every watch with 410 Expired (the cache lost continuity with storage).
+    pub fn expire_all(&mut self, out: &mut std::collections::VecDeque<Output>, rev: i64) {
+        for w in std::mem::take(&mut self.by_id).into_values() {
+            let e = ApiError::expired(format!("too old resource version: {} ({})", w.cursor, rev + 1));
+            let mut bytes = error_event(&e);
+            bytes.extend_from_slice(LAST_CHUNK);
+            out.push_back(Output::Write { conn: w.conn, bytes });
+            out.push_back(Output::Close { conn: w.conn });
+        }
+    }
+
+    /// Drops the watches of a closed connection.
+    pub fn remove_conn(&mut self, conn: ConnId) {
+        self.by_id.retain(|_, w| w.conn != conn);
+    }
+
+    /// Whether `conn` is serving a watch.
+    pub fn has_conn(&self, conn: ConnId) -> bool {
+        self.by_id.values().any(|w| w.conn == conn)
+    }
+
+    /// The earliest bookmark or timeout.
+    pub fn next_deadline(&self) -> Option<u64> {
+        self.by_id
+            .values()
+            .map(|w| {
+                if w.bookmarks {
+                    w.deadline_ms.min(w.next_bookmark_ms)
+                } else {
+                    w.deadline_ms
+                }
+            })
+            .min()
+    }
+}

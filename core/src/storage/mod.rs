@@ -1,0 +1,13 @@
+//! The storage contract, modelled on etcd v3, and the in-memory MVCC store that implements it.
+//!
+//! Keys and values are bytes. One global revision grows by one with each write transaction;
+//! every key carries its create and modify revisions. `resourceVersion` is the modify revision.
+//! The core never calls a store: it emits [`StorageRequest`]s and receives
+//! [`StorageResponse`]s, so etcd, the embedded store and the simulator all sit behind the same
+//! data types.
+
+mod mem;
+mod types;
+
+pub use mem::{MemStore, WalRecord};
+pub use types::*;

@@ -1,0 +1,172 @@
+//! The driver: one loop that owns the core server and carries inputs in and outputs out.
+//!
+//! Written once for both runtimes. It follows the core's run-loop contract: apply one input,
+//! drain every output, arm the timer the core asks for. Runtimes hand in a sleep function and
+//! feed [`Input`]s from their connection tasks; the storage thread feeds its reports.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::mpsc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use gatehouse_core::{ConnId, Now, Output, Peer, Server};
+
+use crate::store::{StoreCmd, StoreReport};
+
+/// Most writes queued for one connection; a client that does not read is disconnected
+/// rather than allowed to pin memory.
+pub const CONN_QUEUE: usize = 1024;
+
+/// Commands to a connection's writer task.
+#[derive(Debug)]
+pub enum ConnCmd {
+    /// Write these bytes.
+    Write(Vec<u8>),
+    /// Flush and close.
+    Close,
+}
+
+/// Inputs of the driver.
+pub enum Input {
+    /// A connection finished its TLS handshake.
+    Connected {
+        /// Its id.
+        conn: ConnId,
+        /// The peer's address and certificate chain.
+        peer: Peer,
+        /// Where to send its writes.
+        tx: async_channel::Sender<ConnCmd>,
+    },
+    /// Bytes read from a connection.
+    Bytes(ConnId, Vec<u8>),
+    /// A connection closed.
+    Closed(ConnId),
+    /// A storage report.
+    Store(StoreReport),
+    /// Stop serving.
+    Shutdown,
+}
+
+/// The clock the driver reads; the core only ever sees what it returns.
+pub struct Clock {
+    start: Instant,
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Clock {
+            start: Instant::now(),
+        }
+    }
+}
+
+impl Clock {
+    /// Now.
+    pub fn now(&self) -> Now {
+        let wall_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        Now {
+            mono_ms: self.start.elapsed().as_millis() as u64,
+            wall_ms,
+        }
+    }
+
+    fn until(&self, mono_ms: u64) -> Duration {
+        let now = self.start.elapsed().as_millis() as u64;
+        Duration::from_millis(mono_ms.saturating_sub(now))
+    }
+}
+
+/// Runs the server until [`Input::Shutdown`] or every input sender is gone.
+///
+/// `ready` receives one message when start-up has finished (the system namespaces exist).
+pub async fn run<S, F>(
+    mut server: Server,
+    inputs: async_channel::Receiver<Input>,
+    store: mpsc::Sender<StoreCmd>,
+    ready: async_channel::Sender<()>,
+    sleep: S,
+) where
+    S: Fn(Duration) -> F,
+    F: Future<Output = ()>,
+{
+    let clock = Clock::default();
+    let mut conns: HashMap<ConnId, async_channel::Sender<ConnCmd>> = HashMap::new();
+    let mut announced = false;
+    server.start(clock.now());
+    loop {
+        drain(&mut server, &mut conns, &store, &clock);
+        if !announced && server.is_ready() {
+            announced = true;
+            let _ = ready.try_send(());
+        }
+        let wait = server
+            .poll_timeout()
+            .map(|t| clock.until(t))
+            .unwrap_or(Duration::from_secs(3600));
+        let next = futures_lite::future::or(async { Some(inputs.recv().await) }, async {
+            sleep(wait).await;
+            None
+        })
+        .await;
+        let now = clock.now();
+        match next {
+            None => server.handle_timeout(now),
+            Some(Err(_)) | Some(Ok(Input::Shutdown)) => break,
+            Some(Ok(Input::Connected { conn, peer, tx })) => {
+                conns.insert(conn, tx);
+                server.handle_connect(now, conn, peer);
+            }
+            Some(Ok(Input::Bytes(conn, bytes))) => server.handle_bytes(now, conn, &bytes),
+            Some(Ok(Input::Closed(conn))) => {
+                conns.remove(&conn);
+                server.handle_closed(now, conn);
+            }
+            Some(Ok(Input::Store(StoreReport::Done(op, result)))) => server.handle_storage(now, op, result),
+            Some(Ok(Input::Store(StoreReport::Events(events)))) => server.handle_watch_events(now, events),
+            Some(Ok(Input::Store(StoreReport::WatchCompacted))) => server.handle_watch_failed(now, true),
+        }
+    }
+    for (_, tx) in conns.drain() {
+        let _ = tx.try_send(ConnCmd::Close);
+    }
+    let _ = store.send(StoreCmd::Stop);
+}
+
+fn drain(
+    server: &mut Server,
+    conns: &mut HashMap<ConnId, async_channel::Sender<ConnCmd>>,
+    store: &mpsc::Sender<StoreCmd>,
+    clock: &Clock,
+) {
+    while let Some(out) = server.poll_output() {
+        match out {
+            Output::Write { conn, bytes } => {
+                let Some(tx) = conns.get(&conn) else { continue };
+                if tx.try_send(ConnCmd::Write(bytes)).is_err() {
+                    // The client stopped reading: drop it instead of buffering without end.
+                    if let Some(tx) = conns.remove(&conn) {
+                        tx.close();
+                    }
+                    server.handle_closed(clock.now(), conn);
+                }
+            }
+            Output::Close { conn } => {
+                if let Some(tx) = conns.remove(&conn) {
+                    if tx.try_send(ConnCmd::Close).is_err() {
+                        tx.close();
+                    }
+                }
+            }
+            Output::Storage { op, request } => {
+                let _ = store.send(StoreCmd::Run(op, request));
+            }
+            Output::StartWatch { from_revision, .. } => {
+                let _ = store.send(StoreCmd::Watch(from_revision));
+            }
+            Output::Log(line) => eprintln!("gatehouse: {line}"),
+        }
+    }
+}

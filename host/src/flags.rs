@@ -1,0 +1,163 @@
+//! Command-line flags, spelled and defaulted as kube-apiserver's.
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Parser};
+
+/// Flags of the `gatehouse` binary (a subset of kube-apiserver's, same names and defaults).
+#[derive(Clone, Debug, Parser)]
+#[command(name = "gatehouse", about = "Gatehouse: a Kubernetes API server", version)]
+pub struct Flags {
+    /// The port on which to serve HTTPS with authentication and authorization.
+    #[arg(long, default_value_t = 6443)]
+    pub secure_port: u16,
+
+    /// The IP address on which to listen for the --secure-port port.
+    #[arg(long, default_value = "0.0.0.0")]
+    pub bind_address: String,
+
+    /// File containing the default x509 certificate for HTTPS (CA cert, if any, concatenated
+    /// after server cert). When unset, a serving certificate signed by a generated cluster CA
+    /// is created under --data-dir.
+    #[arg(long)]
+    pub tls_cert_file: Option<PathBuf>,
+
+    /// File containing the default x509 private key matching --tls-cert-file.
+    #[arg(long)]
+    pub tls_private_key_file: Option<PathBuf>,
+
+    /// Any request presenting a client certificate signed by one of the authorities in this
+    /// file is authenticated with an identity corresponding to the CommonName of the client
+    /// certificate. When unset, the generated cluster CA is used.
+    #[arg(long)]
+    pub client_ca_file: Option<PathBuf>,
+
+    /// Where Gatehouse keeps its embedded store, certificates and admin kubeconfig.
+    #[arg(long, default_value = "/var/lib/gatehouse")]
+    pub data_dir: PathBuf,
+
+    /// Enables anonymous requests to the secure port.
+    #[arg(long, action = ArgAction::Set, num_args = 0..=1, require_equals = true, default_value = "true", default_missing_value = "true")]
+    pub anonymous_auth: bool,
+
+    /// The prefix to prepend to all resource paths in storage.
+    #[arg(long, default_value = "/registry")]
+    pub etcd_prefix: String,
+
+    /// A CIDR notation IP range from which to assign service cluster IPs.
+    #[arg(long, default_value = "10.0.0.0/24")]
+    pub service_cluster_ip_range: String,
+
+    /// A port range to reserve for services with NodePort visibility.
+    #[arg(long, default_value = "30000-32767")]
+    pub service_node_port_range: String,
+
+    /// The address advertised to clients in discovery.
+    #[arg(long)]
+    pub advertise_address: Option<String>,
+
+    /// The duration a handler must keep a request open before timing it out (e.g. 60s, 1m0s).
+    #[arg(long, default_value = "1m0s")]
+    pub request_timeout: String,
+
+    /// The minimum number of seconds a watch stays open; each watch lasts between this and
+    /// twice this.
+    #[arg(long, default_value_t = 1800)]
+    pub min_request_timeout: u64,
+
+    /// The storage backend. `embedded` (default) keeps data in --data-dir; `memory` keeps it
+    /// in memory only (lost on exit).
+    #[arg(long, default_value = "embedded")]
+    pub storage_backend: String,
+
+    /// Seed for the server's random choices (UIDs, generated names); 0 draws one at start.
+    #[arg(long, default_value_t = 0, hide = true)]
+    pub seed: u64,
+}
+
+/// Parses a Go duration such as `60s`, `1m0s`, `1h30m`, `500ms` into milliseconds.
+pub fn parse_duration_ms(s: &str) -> Option<u64> {
+    let mut total = 0f64;
+    let mut num = String::new();
+    let mut chars = s.chars().peekable();
+    if s.is_empty() {
+        return None;
+    }
+    if s == "0" {
+        return Some(0);
+    }
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() || c == '.' {
+            num.push(c);
+            continue;
+        }
+        let mut unit = c.to_string();
+        while let Some(&n) = chars.peek() {
+            if n.is_ascii_alphabetic() {
+                unit.push(n);
+                chars.next();
+            } else {
+                break;
+            }
+        }
+        let v: f64 = num.parse().ok()?;
+        num.clear();
+        total += v * match unit.as_str() {
+            "ms" => 1.0,
+            "s" => 1000.0,
+            "m" => 60_000.0,
+            "h" => 3_600_000.0,
+            _ => return None,
+        };
+    }
+    if !num.is_empty() {
+        return None;
+    }
+    Some(total as u64)
+}
+
+/// Parses an IPv4 CIDR such as `10.96.0.0/12` into (network address, prefix length).
+pub fn parse_cidr(s: &str) -> Option<(u32, u8)> {
+    let (ip, len) = s.split_once('/')?;
+    let len: u8 = len.parse().ok().filter(|l| *l <= 30)?;
+    let ip: std::net::Ipv4Addr = ip.parse().ok()?;
+    let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
+    Some((u32::from(ip) & mask, len))
+}
+
+/// Parses a port range such as `30000-32767`.
+pub fn parse_port_range(s: &str) -> Option<(u16, u16)> {
+    let (a, b) = s.split_once('-')?;
+    let (a, b): (u16, u16) = (a.trim().parse().ok()?, b.trim().parse().ok()?);
+    (a <= b).then_some((a, b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_cidrs_ports() {
+        assert_eq!(parse_duration_ms("1m0s"), Some(60_000));
+        assert_eq!(parse_duration_ms("90s"), Some(90_000));
+        assert_eq!(parse_duration_ms("1h30m"), Some(5_400_000));
+        assert_eq!(parse_duration_ms("abc"), None);
+        assert_eq!(parse_cidr("10.96.0.0/12"), Some((0x0a60_0000, 12)));
+        assert_eq!(parse_port_range("30000-32767"), Some((30000, 32767)));
+    }
+
+    #[test]
+    fn kube_style_flags() {
+        let f = Flags::parse_from([
+            "gatehouse",
+            "--secure-port=7443",
+            "--anonymous-auth=false",
+            "--data-dir",
+            "/tmp/x",
+        ]);
+        assert_eq!(f.secure_port, 7443);
+        assert!(!f.anonymous_auth);
+        let f = Flags::parse_from(["gatehouse", "--anonymous-auth"]);
+        assert!(f.anonymous_auth);
+    }
+}

@@ -1,0 +1,194 @@
+//! Start-up shared by both runtimes: certificates, TLS, storage and the core configuration,
+//! decided from flags.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{mpsc, Arc};
+use std::time::SystemTime;
+
+use gatehouse_core::storage::MemStore;
+use gatehouse_core::Config;
+
+use crate::driver::Input;
+use crate::error::HostError;
+use crate::flags::{parse_cidr, parse_duration_ms, parse_port_range, Flags};
+use crate::pki::{self, Pki};
+use crate::store::{self, Durable, StoreCmd, StoreReport};
+use crate::tls;
+
+/// Everything a runtime needs to start serving.
+pub struct Prepared {
+    /// The core's configuration.
+    pub config: Config,
+    /// TLS for the listener.
+    pub tls: Arc<rustls::ServerConfig>,
+    /// Where to listen.
+    pub bind: SocketAddr,
+    /// The generated PKI, when Gatehouse made its own certificates.
+    pub pki: Option<Pki>,
+    /// The data directory.
+    pub data_dir: PathBuf,
+    store: Option<(MemStore, Option<Durable>)>,
+}
+
+fn invalid(what: &str, reason: impl Into<String>) -> HostError {
+    HostError::Invalid {
+        what: what.to_string(),
+        reason: reason.into(),
+    }
+}
+
+/// Reads flags, loads or creates certificates, opens storage.
+pub fn prepare(flags: &Flags) -> Result<Prepared, HostError> {
+    let bind: SocketAddr = format!("{}:{}", bracket(&flags.bind_address), flags.secure_port)
+        .parse()
+        .map_err(|_| {
+            invalid(
+                "--bind-address",
+                format!("not an IP address: {}", flags.bind_address),
+            )
+        })?;
+    let data_dir = flags.data_dir.clone();
+    let advertise = flags
+        .advertise_address
+        .clone()
+        .unwrap_or_else(|| "127.0.0.1".into());
+    let (serving_cert, serving_key, client_ca, pki) =
+        match (&flags.tls_cert_file, &flags.tls_private_key_file) {
+            (Some(c), Some(k)) => {
+                let (cert, key) = tls::load_pem_files(c, k)?;
+                let ca = match &flags.client_ca_file {
+                    Some(p) => Some(std::fs::read(p).map_err(|e| HostError::io(p, e))?),
+                    None => None,
+                };
+                (cert, key, ca, None)
+            }
+            (None, None) => {
+                let mut sans = vec![advertise.clone()];
+                if flags.bind_address != "0.0.0.0" && flags.bind_address != "::" {
+                    sans.push(flags.bind_address.clone());
+                }
+                let p = pki::ensure_pki(&data_dir, &sans, SystemTime::now())?;
+                let ca = match &flags.client_ca_file {
+                    Some(path) => std::fs::read(path).map_err(|e| HostError::io(path, e))?,
+                    None => p.ca.cert_pem.clone().into_bytes(),
+                };
+                (
+                    p.serving.cert_pem.clone().into_bytes(),
+                    p.serving.key_pem.clone().into_bytes(),
+                    Some(ca),
+                    Some(p),
+                )
+            }
+            _ => {
+                return Err(invalid(
+                    "--tls-cert-file",
+                    "--tls-cert-file and --tls-private-key-file go together",
+                ))
+            }
+        };
+    let tls = tls::server_config(&serving_cert, &serving_key, client_ca.as_deref())?;
+    let client_ca_der = match &client_ca {
+        Some(pem) => Some(
+            tls::certs_from_pem(pem, "client CA")?
+                .into_iter()
+                .map(|c| c.to_vec())
+                .collect(),
+        ),
+        None => None,
+    };
+    let (ip_base, ip_prefix) = parse_cidr(&flags.service_cluster_ip_range).ok_or_else(|| {
+        invalid(
+            "--service-cluster-ip-range",
+            flags.service_cluster_ip_range.clone(),
+        )
+    })?;
+    let (np_min, np_max) = parse_port_range(&flags.service_node_port_range)
+        .ok_or_else(|| invalid("--service-node-port-range", flags.service_node_port_range.clone()))?;
+    let request_timeout_ms = parse_duration_ms(&flags.request_timeout)
+        .ok_or_else(|| invalid("--request-timeout", flags.request_timeout.clone()))?;
+    let seed = if flags.seed != 0 {
+        flags.seed
+    } else {
+        let t = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(1);
+        t ^ (u64::from(std::process::id()) << 32)
+    };
+    let mut config = Config {
+        seed,
+        client_ca_der,
+        anonymous_auth: flags.anonymous_auth,
+        storage_prefix: flags.etcd_prefix.trim_end_matches('/').to_string(),
+        secure_port: flags.secure_port,
+        request_timeout_ms,
+        min_request_timeout_s: flags.min_request_timeout,
+        advertise_address: advertise,
+        ..Config::default()
+    };
+    config.services.cluster_ip_base = ip_base;
+    config.services.cluster_ip_prefix = ip_prefix;
+    config.services.node_port_min = np_min;
+    config.services.node_port_max = np_max;
+    let store = match flags.storage_backend.as_str() {
+        "embedded" => {
+            let (d, s) = Durable::open(&data_dir.join("store"))?;
+            (s, Some(d))
+        }
+        "memory" => (MemStore::new(), None),
+        other => {
+            return Err(invalid(
+                "--storage-backend",
+                format!("unsupported storage backend {other:?} (supported: embedded, memory)"),
+            ))
+        }
+    };
+    Ok(Prepared {
+        config,
+        tls,
+        bind,
+        pki,
+        data_dir,
+        store: Some(store),
+    })
+}
+
+fn bracket(addr: &str) -> String {
+    if addr.contains(':') && !addr.starts_with('[') {
+        format!("[{addr}]")
+    } else {
+        addr.to_string()
+    }
+}
+
+impl Prepared {
+    /// Writes the admin kubeconfig for `server_url`, when Gatehouse made its own PKI.
+    pub fn write_kubeconfig(&self, server_url: &str) -> Result<Option<PathBuf>, HostError> {
+        match &self.pki {
+            Some(p) => pki::write_admin_kubeconfig(&self.data_dir, server_url, p).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Starts the storage thread, which reports into `inputs`.
+    pub fn spawn_storage(
+        &mut self,
+        inputs: async_channel::Sender<Input>,
+    ) -> Result<(mpsc::Sender<StoreCmd>, std::thread::JoinHandle<()>), HostError> {
+        let (store, durable) = self
+            .store
+            .take()
+            .ok_or_else(|| invalid("storage", "already started"))?;
+        let (tx, rx) = mpsc::channel();
+        let handle = std::thread::Builder::new()
+            .name("gatehouse-store".into())
+            .spawn(move || {
+                store::run(store, durable, rx, move |r: StoreReport| {
+                    inputs.send_blocking(Input::Store(r)).is_ok()
+                })
+            })
+            .map_err(|e| HostError::io("storage thread", e))?;
+        Ok((tx, handle))
+    }
+}

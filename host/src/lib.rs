@@ -1,0 +1,19 @@
+//! gatehouse-host: what both runtimes share outside the pure core.
+//!
+//! Flags, certificates and TLS configuration, the embedded durable store and its storage
+//! thread, and the driver loop that owns the core [`gatehouse_core::Server`]. Nothing here
+//! depends on an async runtime: the runtimes hand in their timer and their sockets.
+
+pub mod driver;
+pub mod error;
+pub mod flags;
+pub mod kubeconfig;
+pub mod launch;
+pub mod pki;
+pub mod store;
+pub mod tls;
+
+#[cfg(test)]
+mod x509_tests;
+
+pub use error::HostError;
