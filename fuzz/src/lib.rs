@@ -1,0 +1,437 @@
+//! Fuzz harnesses of gatehouse-core, one function per target.
+//!
+//! The libFuzzer entry points in `fuzz_targets/` call these, and `core/tests/fuzz_corpus.rs`
+//! includes this file to replay `fuzz/corpus/**` and `fuzz/artifacts/**` as ordinary tests on
+//! the stable toolchain. So this file depends on nothing but gatehouse-core and serde_json, and
+//! refers to no other module of its crate.
+//!
+//! Every harness must not panic on any input; where a function promises more (a selector prints
+//! as text that parses back to itself, a parser gives the same answers however its input is
+//! split) the harness asserts that too.
+
+use gatehouse_core::authn::x509::verify_client_chain;
+use gatehouse_core::codec::protobuf;
+use gatehouse_core::http::{Limits, Parsed, Parser, Request};
+use gatehouse_core::patch::{self, PatchType};
+use gatehouse_core::registry::list::Continue;
+use gatehouse_core::request::info;
+use gatehouse_core::selectors::{FieldSelector, LabelSelector};
+use gatehouse_core::storage::MemStore;
+use gatehouse_core::validation;
+use gatehouse_core::{Config, ConnId, Now, Output, Peer, Server};
+use serde_json::Value;
+
+/// The client CA of the `x509` and `server` targets (DER, ECDSA P-256, valid 2026-2126).
+pub const CA_DER: &[u8] = include_bytes!("../x509/ca.der");
+/// A client certificate issued by [`CA_DER`]: `CN=fuzz-admin, O=system:masters`.
+pub const ADMIN_DER: &[u8] = include_bytes!("../x509/admin.der");
+/// The wall-clock time certificates are checked against: 2030-01-01T00:00:00Z.
+pub const WALL_SECS: i64 = 1_893_456_000;
+
+/// Every target, by name, for the corpus replay.
+pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+    ("http_request", http_request),
+    ("request_info", request_info),
+    ("label_selector", label_selector),
+    ("field_selector", field_selector),
+    ("patch", patch),
+    ("protobuf", protobuf),
+    ("continue_token", continue_token),
+    ("x509", x509),
+    ("object_validation", object_validation),
+    ("server", server),
+];
+
+// ---- http_request ----
+
+/// What a parse produced, comparable across splits: requests whole, errors only as errors.
+/// Which error comes first may depend on the split (a head that grows past the size limit
+/// before its malformed byte arrives is refused as too large), but whether the stream is
+/// refused, and every request before that, may not.
+#[derive(Debug, PartialEq, Eq)]
+enum Seen {
+    Continue,
+    Request(Request),
+    Error,
+}
+
+fn parse_in_chunks(limits: Limits, input: &[u8], mut next_len: impl FnMut() -> usize) -> Vec<Seen> {
+    let mut parser = Parser::new(limits);
+    let mut seen = Vec::new();
+    let mut rest = input;
+    let mut failed = false;
+    while !rest.is_empty() {
+        let n = next_len().clamp(1, rest.len());
+        let (chunk, tail) = rest.split_at(n);
+        rest = tail;
+        parser.push(chunk);
+        let _ = parser.buffered();
+        let _ = parser.is_mid_request();
+        while let Some(p) = parser.poll() {
+            assert!(!failed, "the parser produced {p:?} after an error");
+            seen.push(match p {
+                Parsed::Continue => Seen::Continue,
+                Parsed::Request(r) => {
+                    let _ = (r.path(), r.query(), r.header("host"));
+                    Seen::Request(r)
+                }
+                Parsed::Error(e) => {
+                    assert!(
+                        matches!(e.status, 400 | 413 | 417 | 431 | 501 | 505),
+                        "unexpected status {e}"
+                    );
+                    failed = true;
+                    Seen::Error
+                }
+            });
+        }
+    }
+    seen
+}
+
+/// Input: one control byte, then the bytes of the connection. Bit 0 of the control byte picks
+/// small limits; the rest seeds the split into reads of 1 to 16 bytes. The bytes are parsed
+/// in one read and in those splits, and both must give the same requests, and fail alike.
+pub fn http_request(data: &[u8]) {
+    let Some((&ctl, wire)) = data.split_first() else {
+        return;
+    };
+    let limits = if ctl & 1 == 1 {
+        Limits {
+            max_head: 256,
+            max_body: 64,
+            max_headers: 8,
+        }
+    } else {
+        Limits::default()
+    };
+    let whole = parse_in_chunks(limits, wire, || usize::MAX);
+    let mut state = u32::from(ctl) | 0x9e37_0000;
+    let split = parse_in_chunks(limits, wire, || {
+        // xorshift32
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        (state % 16) as usize + 1
+    });
+    assert_eq!(whole, split, "parse results depend on how the bytes were split");
+}
+
+// ---- request_info ----
+
+/// Input: `METHOD\nPATH\nQUERY` (missing parts are empty; invalid UTF-8 is replaced).
+pub fn request_info(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let mut parts = text.splitn(3, '\n');
+    let method = parts.next().unwrap_or("");
+    let path = parts.next().unwrap_or("");
+    let query = parts.next().unwrap_or("");
+    let info = info::resolve(method, path, query);
+    let _ = info::resolve_with(method, path, query, |s| LabelSelector::parse(s).is_ok());
+    let _ = info::decode_path(path);
+    let _ = info::parse_query(query);
+    if info.is_resource_request {
+        assert!(
+            info.api_prefix == "api" || info.api_prefix == "apis",
+            "resource request with prefix {:?}",
+            info.api_prefix
+        );
+    }
+}
+
+// ---- selectors ----
+
+/// Input: a label selector. A parsed selector prints as text that parses to the same selector.
+pub fn label_selector(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(sel) = LabelSelector::parse(text) {
+        let printed = sel.to_string();
+        match LabelSelector::parse(&printed) {
+            Ok(again) => assert_eq!(again, sel, "{text:?} printed as {printed:?}"),
+            Err(e) => panic!("{text:?} printed as {printed:?}, which does not parse: {e:?}"),
+        }
+        let _ = sel.matches(Some(&serde_json::json!({"app": "web", "tier": ""})));
+    }
+}
+
+/// The terms of a field selector in a canonical order.
+fn field_terms(sel: &FieldSelector) -> Vec<String> {
+    let mut terms: Vec<String> = sel.requirements().iter().map(|r| format!("{r:?}")).collect();
+    terms.sort();
+    terms
+}
+
+/// Input: a field selector. A parsed selector prints as text that parses to the same terms.
+///
+/// Only the same terms: parsing orders terms by their raw text, as upstream does, and printing
+/// spells `==` as `=`, so the printed text may sort its terms differently.
+pub fn field_selector(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(sel) = FieldSelector::parse(text) {
+        let printed = sel.to_string();
+        match FieldSelector::parse(&printed) {
+            Ok(again) => assert_eq!(field_terms(&again), field_terms(&sel), "{text:?} printed as {printed:?}"),
+            Err(e) => panic!("{text:?} printed as {printed:?}, which does not parse: {e:?}"),
+        }
+        let _ = sel.matches(|f| (f == "metadata.name").then(|| "x".to_string()));
+    }
+}
+
+// ---- patch ----
+
+/// A Deployment as kubectl shows it after creation, with lists of every merge strategy.
+pub fn deployment() -> Value {
+    serde_json::json!({
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {
+            "name": "web",
+            "namespace": "default",
+            "uid": "6f1c2c4e-2b1e-4a55-9d1a-1f0a3d0b7c11",
+            "resourceVersion": "1042",
+            "generation": 3,
+            "creationTimestamp": "2026-01-05T10:00:00Z",
+            "labels": {"app": "web", "tier": "frontend"},
+            "annotations": {"deployment.kubernetes.io/revision": "2"},
+            "finalizers": ["example.com/keep"],
+            "ownerReferences": [{
+                "apiVersion": "v1", "kind": "ConfigMap", "name": "owner",
+                "uid": "0c5b7f5e-0000-4000-8000-000000000001"
+            }]
+        },
+        "spec": {
+            "replicas": 3,
+            "revisionHistoryLimit": 10,
+            "progressDeadlineSeconds": 600,
+            "selector": {"matchLabels": {"app": "web"}},
+            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}},
+            "template": {
+                "metadata": {"labels": {"app": "web", "tier": "frontend"}},
+                "spec": {
+                    "restartPolicy": "Always",
+                    "terminationGracePeriodSeconds": 30,
+                    "dnsPolicy": "ClusterFirst",
+                    "schedulerName": "default-scheduler",
+                    "securityContext": {},
+                    "imagePullSecrets": [{"name": "registry"}],
+                    "initContainers": [{
+                        "name": "init", "image": "busybox:1.36",
+                        "command": ["sh", "-c", "true"]
+                    }],
+                    "containers": [{
+                        "name": "nginx",
+                        "image": "nginx:1.27",
+                        "imagePullPolicy": "IfNotPresent",
+                        "ports": [
+                            {"containerPort": 80, "protocol": "TCP", "name": "http"},
+                            {"containerPort": 443, "protocol": "TCP", "name": "https"}
+                        ],
+                        "env": [
+                            {"name": "MODE", "value": "prod"},
+                            {"name": "POD_NAME", "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.name"}}}
+                        ],
+                        "resources": {"limits": {"cpu": "500m", "memory": "128Mi"}, "requests": {"cpu": "250m"}},
+                        "volumeMounts": [{"name": "cfg", "mountPath": "/etc/nginx/conf.d"}],
+                        "terminationMessagePath": "/dev/termination-log",
+                        "terminationMessagePolicy": "File"
+                    }, {
+                        "name": "sidecar", "image": "envoy:1.30",
+                        "args": ["--log-level", "info"]
+                    }],
+                    "volumes": [
+                        {"name": "cfg", "configMap": {"name": "web-cfg", "defaultMode": 420}},
+                        {"name": "tmp", "emptyDir": {}}
+                    ],
+                    "tolerations": [{"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300}]
+                }
+            }
+        },
+        "status": {
+            "observedGeneration": 3,
+            "replicas": 3,
+            "readyReplicas": 3,
+            "conditions": [
+                {"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable"},
+                {"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable"}
+            ]
+        }
+    })
+}
+
+/// Input: a patch body, applied to [`deployment`] as each patch flavour. A patched object is
+/// always a JSON object.
+pub fn patch(data: &[u8]) {
+    let original = deployment();
+    for pt in [PatchType::Json, PatchType::Merge, PatchType::Strategic] {
+        if let Ok(v) = patch::apply(pt, "apps", "Deployment", &original, data) {
+            assert!(v.is_object(), "{pt:?} patch gave a non-object: {v}");
+        }
+        // A kind without merge metadata takes the ObjectMeta-only path.
+        let _ = patch::apply(pt, "example.com", "Widget", &original, data);
+    }
+}
+
+// ---- protobuf ----
+
+/// Input: a protobuf request body (`k8s\0` + `runtime.Unknown`). A decoded object must encode
+/// again, and decoding that encoding must give the same object.
+pub fn protobuf(data: &[u8]) {
+    let Ok(decoded) = protobuf::decode(data) else {
+        return;
+    };
+    let encoded = protobuf::encode(&decoded.object).expect("a decoded object encodes");
+    let again = protobuf::decode(&encoded).expect("an encoded object decodes");
+    assert_eq!(again.object, decoded.object, "decode(encode(decoded)) differs");
+}
+
+// ---- continue_token ----
+
+/// Input: a continue token. A decoded token encodes to one that decodes to the same.
+pub fn continue_token(data: &[u8]) {
+    let token = String::from_utf8_lossy(data);
+    if let Ok(c) = Continue::decode(&token) {
+        let again = Continue::decode(&c.encode()).expect("an encoded token decodes");
+        assert_eq!(again, c);
+    }
+}
+
+// ---- x509 ----
+
+/// Input: a leaf certificate (DER), verified against [`CA_DER`]; then the input as the client
+/// CA, with [`ADMIN_DER`] as the leaf.
+pub fn x509(data: &[u8]) {
+    let now = WALL_SECS;
+    if let Ok(Some(id)) = verify_client_chain(&[data], &[CA_DER], now) {
+        assert!(!id.user.is_empty(), "an identity without a user name");
+    }
+    let _ = verify_client_chain(&[data, CA_DER], &[CA_DER], now);
+    let _ = verify_client_chain(&[ADMIN_DER], &[data], now);
+}
+
+// ---- object_validation ----
+
+/// The built-in kinds with validation, and one without.
+pub const KINDS: &[(&str, &str)] = &[
+    ("", "Namespace"),
+    ("", "ConfigMap"),
+    ("", "Secret"),
+    ("", "ServiceAccount"),
+    ("", "Service"),
+    ("", "Endpoints"),
+    ("", "Pod"),
+    ("", "Node"),
+    ("", "Event"),
+    ("apps", "Deployment"),
+    ("apps", "ReplicaSet"),
+    ("apps", "StatefulSet"),
+    ("apps", "DaemonSet"),
+    ("batch", "Job"),
+    ("batch", "CronJob"),
+    ("coordination.k8s.io", "Lease"),
+    ("rbac.authorization.k8s.io", "Role"),
+];
+
+/// Input: a JSON document, defaulted and validated as each kind (create, and update against
+/// itself).
+pub fn object_validation(data: &[u8]) {
+    let Ok(obj) = serde_json::from_slice::<Value>(data) else {
+        return;
+    };
+    for (group, kind) in KINDS {
+        let mut defaulted = obj.clone();
+        validation::default_object(group, kind, &mut defaulted);
+        let errs = validation::validate_create(group, kind, &defaulted);
+        let _ = validation::aggregate_message(kind, "x", &errs);
+        let _ = validation::validate_update(group, kind, &defaulted, &obj);
+    }
+}
+
+// ---- server ----
+
+/// Runs every output of `server` until it has none, answering storage from `store`.
+fn drive(server: &mut Server, store: &mut MemStore, watching: &mut bool, closed: &mut bool, now: Now) {
+    while let Some(out) = server.poll_output() {
+        match out {
+            Output::Storage { op, request } => {
+                let result = store.execute(&request);
+                store.take_wal();
+                let events = store.take_events();
+                // Events of a write reach the server no later than the write's answer.
+                if *watching && !events.is_empty() {
+                    server.handle_watch_events(now, events);
+                }
+                server.handle_storage(now, op, result);
+            }
+            Output::StartWatch { from_revision, .. } => match store.events_after(from_revision) {
+                Ok(events) => {
+                    *watching = true;
+                    if !events.is_empty() {
+                        server.handle_watch_events(now, events);
+                    }
+                }
+                Err(_) => server.handle_watch_failed(now, true),
+            },
+            Output::Close { .. } => *closed = true,
+            Output::Write { .. } | Output::Log(_) => {}
+        }
+    }
+}
+
+/// Input: one control byte, then the bytes a client sends on one connection. Bit 0 of the
+/// control byte connects as the `system:masters` admin (else anonymous); bits 1-7 choose the
+/// read size (0: one read). A whole [`Server`] runs its start-up against a [`MemStore`] first;
+/// then, after the bytes, time passes so that requests and watches time out.
+pub fn server(data: &[u8]) {
+    let Some((&ctl, wire)) = data.split_first() else {
+        return;
+    };
+    let cfg = Config {
+        client_ca_der: Some(vec![CA_DER.to_vec()]),
+        ..Config::default()
+    };
+    let mut now = Now {
+        mono_ms: 1_000,
+        wall_ms: WALL_SECS * 1000,
+    };
+    let mut server = Server::new(cfg);
+    let mut store = MemStore::new();
+    let (mut watching, mut closed) = (false, false);
+    server.start(now);
+    drive(&mut server, &mut store, &mut watching, &mut closed, now);
+    assert!(server.is_ready(), "start-up did not finish");
+
+    let conn = ConnId(1);
+    let peer = Peer {
+        remote: "127.0.0.1:50000".into(),
+        cert_chain: if ctl & 1 == 1 { vec![ADMIN_DER.to_vec()] } else { Vec::new() },
+    };
+    server.handle_connect(now, conn, peer);
+    drive(&mut server, &mut store, &mut watching, &mut closed, now);
+    let read = match usize::from(ctl >> 1) {
+        0 => usize::MAX,
+        n => n,
+    };
+    for chunk in wire.chunks(read.min(wire.len().max(1))) {
+        if closed {
+            break;
+        }
+        now.mono_ms += 1;
+        now.wall_ms += 1;
+        server.handle_bytes(now, conn, chunk);
+        drive(&mut server, &mut store, &mut watching, &mut closed, now);
+    }
+    // Past the request timeout, then past any watch's end.
+    for step_ms in [61_000, 2 * 3600 * 1000] {
+        now.mono_ms += step_ms;
+        now.wall_ms += step_ms as i64;
+        let _ = server.poll_timeout();
+        server.handle_timeout(now);
+        drive(&mut server, &mut store, &mut watching, &mut closed, now);
+    }
+    server.handle_closed(now, conn);
+    drive(&mut server, &mut store, &mut watching, &mut closed, now);
+}
