@@ -27,10 +27,10 @@ use std::time::{Duration, Instant, SystemTime};
 
 use clap::Parser;
 use gatehouse_host::flags::Flags;
-use gatehouse_host::kubeconfig::Kubeconfig;
 pub use gatehouse_host::kubeconfig::Credential;
-use gatehouse_host::pki::Pki;
+use gatehouse_host::kubeconfig::Kubeconfig;
 pub use gatehouse_host::pki::CertKeyPem;
+use gatehouse_host::pki::Pki;
 pub use serde_json::{json, Value};
 
 /// How long one kubectl or curl invocation may take before it is killed. A bound against hangs,
@@ -372,7 +372,11 @@ impl Server {
 
     /// kubectl `1.<minor>` (e.g. "1.27") with the admin kubeconfig and a fresh cache folder.
     pub fn kubectl_release(&self, dir: &TempDir, release: &str) -> Kubectl {
-        Kubectl::new(kubectl_bin(Some(release)), self.kubeconfig.clone(), fresh_cache(dir))
+        Kubectl::new(
+            kubectl_bin(Some(release)),
+            self.kubeconfig.clone(),
+            fresh_cache(dir),
+        )
     }
 
     /// kubectl 1.32 as `user` with `credential`, through a kubeconfig and a fresh cache folder
@@ -498,7 +502,10 @@ fn spawn_reader(mut source: impl Read + Send + 'static, sink: Arc<Mutex<Vec<u8>>
         loop {
             match source.read(&mut buf) {
                 Ok(0) | Err(_) => break,
-                Ok(n) => sink.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(&buf[..n]),
+                Ok(n) => sink
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .extend_from_slice(&buf[..n]),
             }
         }
     })
@@ -521,7 +528,9 @@ impl Background {
     /// Starts `cmd` with piped output.
     pub fn spawn(mut cmd: Command) -> Background {
         let command = describe(&cmd);
-        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         let mut child = cmd.spawn().unwrap_or_else(|e| panic!("starting {command}: {e}"));
         let stdout = Arc::new(Mutex::new(Vec::new()));
         let stderr = Arc::new(Mutex::new(Vec::new()));
@@ -851,7 +860,10 @@ impl Response {
         self.body
             .lines()
             .filter(|l| !l.trim().is_empty())
-            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("watch line is not JSON ({e}): {l}\n{self}")))
+            .map(|l| {
+                serde_json::from_str(l)
+                    .unwrap_or_else(|e| panic!("watch line is not JSON ({e}): {l}\n{self}"))
+            })
             .collect()
     }
 
@@ -957,7 +969,13 @@ impl Http {
     }
 
     /// `method path` with a body of type `content_type`.
-    pub async fn send(&self, method: &str, path: &str, content_type: &str, body: impl Into<Vec<u8>>) -> Response {
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        body: impl Into<Vec<u8>>,
+    ) -> Response {
         self.request(Request {
             method,
             path,
@@ -970,7 +988,8 @@ impl Http {
 
     /// `method path` with a JSON body.
     pub async fn send_json(&self, method: &str, path: &str, body: &Value) -> Response {
-        self.send(method, path, "application/json", body.to_string()).await
+        self.send(method, path, "application/json", body.to_string())
+            .await
     }
 
     /// A watch request: reads until the server closes the stream or `max_secs` pass.
@@ -1096,7 +1115,8 @@ spec:
 
 /// A manifest with one ConfigMap.
 pub fn configmap_manifest(ns: &str, name: &str, data: &[(&str, &str)]) -> String {
-    let mut out = format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: {ns}\ndata:\n");
+    let mut out =
+        format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: {ns}\ndata:\n");
     for (k, v) in data {
         out.push_str(&format!("  {k}: \"{v}\"\n"));
     }
@@ -1117,10 +1137,19 @@ pub mod flows {
 
         // create + get
         let out = k
-            .ok(&["create", "configmap", "core", "-n", ns, "--from-literal=greeting=hello"])
+            .ok(&[
+                "create",
+                "configmap",
+                "core",
+                "-n",
+                ns,
+                "--from-literal=greeting=hello",
+            ])
             .await;
         assert_eq!(out.trim(), "configmap/core created");
-        let cm = k.json(&["get", "configmap", "core", "-n", ns, "-o", "json"]).await;
+        let cm = k
+            .json(&["get", "configmap", "core", "-n", ns, "-o", "json"])
+            .await;
         assert_eq!(cm["data"], json!({"greeting": "hello"}));
         let table = k.ok(&["get", "configmaps", "-n", ns]).await;
         let rows = table_rows(&table);
@@ -1133,13 +1162,21 @@ pub mod flows {
             configmap_manifest(ns, "applied", &[("size", "small")]),
         );
         let file = file.to_str().expect("UTF-8 path");
-        assert_eq!(k.ok(&["apply", "-f", file]).await.trim(), "configmap/applied created");
+        assert_eq!(
+            k.ok(&["apply", "-f", file]).await.trim(),
+            "configmap/applied created"
+        );
         dir.write(
             &format!("{ns}-applied.yaml"),
             configmap_manifest(ns, "applied", &[("size", "large")]),
         );
-        assert_eq!(k.ok(&["apply", "-f", file]).await.trim(), "configmap/applied configured");
-        let cm = k.json(&["get", "configmap", "applied", "-n", ns, "-o", "json"]).await;
+        assert_eq!(
+            k.ok(&["apply", "-f", file]).await.trim(),
+            "configmap/applied configured"
+        );
+        let cm = k
+            .json(&["get", "configmap", "applied", "-n", ns, "-o", "json"])
+            .await;
         assert_eq!(cm["data"], json!({"size": "large"}));
 
         // watch
@@ -1155,16 +1192,19 @@ pub mod flows {
         watch
             .wait_stdout("the initial ADDED events", |out| {
                 let ev = watch_events(out);
-                ev.contains(&("ADDED".into(), "core".into())) && ev.contains(&("ADDED".into(), "applied".into()))
+                ev.contains(&("ADDED".into(), "core".into()))
+                    && ev.contains(&("ADDED".into(), "applied".into()))
             })
             .await;
-        k.ok(&["create", "configmap", "watched", "-n", ns, "--from-literal=a=1"]).await;
+        k.ok(&["create", "configmap", "watched", "-n", ns, "--from-literal=a=1"])
+            .await;
         watch
             .wait_stdout("ADDED watched", |out| {
                 watch_events(out).contains(&("ADDED".into(), "watched".into()))
             })
             .await;
-        k.ok(&["label", "configmap", "watched", "-n", ns, "seen=yes"]).await;
+        k.ok(&["label", "configmap", "watched", "-n", ns, "seen=yes"])
+            .await;
         watch
             .wait_stdout("MODIFIED watched", |out| {
                 watch_events(out).contains(&("MODIFIED".into(), "watched".into()))
@@ -1253,7 +1293,10 @@ pub mod flows {
             .ok(&["get", "configmap", "smoke-applied", "-n", ns, "-o", "yaml"])
             .await;
         assert!(yaml.lines().any(|l| l == "  mode: slow"), "{yaml}");
-        assert!(yaml.contains("kubectl.kubernetes.io/last-applied-configuration"), "{yaml}");
+        assert!(
+            yaml.contains("kubectl.kubernetes.io/last-applied-configuration"),
+            "{yaml}"
+        );
 
         for name in ["smoke", "smoke-applied"] {
             assert_eq!(

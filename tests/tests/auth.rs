@@ -26,7 +26,16 @@ async fn certificate_from_another_ca_is_unauthorized() {
     let k = server.kubectl_as(&dir, "mallory", cert_credential(&cert));
     let out = k.fails(&["get", "configmaps", "-n", "default"]).await;
     assert!(out.stderr.contains(KUBECTL_UNAUTHORIZED), "{out}");
-    let out = k.fails(&["create", "configmap", "evil", "-n", "default", "--from-literal=a=b"]).await;
+    let out = k
+        .fails(&[
+            "create",
+            "configmap",
+            "evil",
+            "-n",
+            "default",
+            "--from-literal=a=b",
+        ])
+        .await;
     assert!(out.stderr.contains("Unauthorized"), "{out}");
 
     let http = server.http_as(&dir, Some(&cert));

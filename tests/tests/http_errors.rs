@@ -42,7 +42,12 @@ async fn malformed_json_is_bad_request() {
     let (_server, _dir, http, ns) = fixture("err-json").await;
     let before = snapshot(&http, &ns).await;
     let path = format!("/api/v1/namespaces/{ns}/configmaps");
-    for body in ["{bad", "{\"metadata\": {\"name\": \"c\"}", "[1,2,3]", "\"just a string\""] {
+    for body in [
+        "{bad",
+        "{\"metadata\": {\"name\": \"c\"}",
+        "[1,2,3]",
+        "\"just a string\"",
+    ] {
         let resp = http.send("POST", &path, "application/json", body).await;
         resp.status(400, "BadRequest");
     }
@@ -51,7 +56,12 @@ async fn malformed_json_is_bad_request() {
         .await;
     resp.status(400, "BadRequest");
     let resp = http
-        .send("PATCH", &format!("{path}/a"), "application/merge-patch+json", "{nope")
+        .send(
+            "PATCH",
+            &format!("{path}/a"),
+            "application/merge-patch+json",
+            "{nope",
+        )
         .await;
     resp.status(400, "BadRequest");
     assert_eq!(snapshot(&http, &ns).await, before);
@@ -68,7 +78,10 @@ async fn unknown_resource_is_not_found() {
         format!("/apis/apps/v1/namespaces/{ns}/configmaps"),
     ] {
         let status = http.get(&path).await.status(404, "NotFound");
-        assert_eq!(status["message"], "the server could not find the requested resource", "{path}");
+        assert_eq!(
+            status["message"], "the server could not find the requested resource",
+            "{path}"
+        );
     }
     let resp = http
         .send_json(
@@ -96,7 +109,10 @@ async fn body_kind_or_api_version_not_matching_the_url_is_bad_request() {
         .await
         .status(400, "BadRequest");
     let message = status["message"].as_str().unwrap_or_default();
-    assert!(message.contains("Secret") && message.contains("ConfigMap"), "{status}");
+    assert!(
+        message.contains("Secret") && message.contains("ConfigMap"),
+        "{status}"
+    );
 
     let status = http
         .send_json(
@@ -152,14 +168,20 @@ async fn invalid_name_is_invalid_with_a_cause_on_metadata_name() {
     let path = format!("/api/v1/namespaces/{ns}/configmaps");
     for bad in ["Bad_Name", "-leading-dash", "a/b"] {
         let status = http
-            .send_json("POST", &path, &json!({"metadata": {"name": bad}, "data": {"v": "1"}}))
+            .send_json(
+                "POST",
+                &path,
+                &json!({"metadata": {"name": bad}, "data": {"v": "1"}}),
+            )
             .await
             .status(422, "Invalid");
         assert_eq!(status["details"]["name"], bad, "{status}");
         assert_eq!(status["details"]["kind"], "ConfigMap", "{status}");
         let message = status["message"].as_str().unwrap_or_default();
         assert!(
-            message.starts_with(&format!("ConfigMap \"{bad}\" is invalid: metadata.name: Invalid value: \"{bad}\"")),
+            message.starts_with(&format!(
+                "ConfigMap \"{bad}\" is invalid: metadata.name: Invalid value: \"{bad}\""
+            )),
             "{status}"
         );
         let causes = status["details"]["causes"].as_array().expect("causes");
@@ -177,14 +199,24 @@ async fn invalid_name_is_invalid_with_a_cause_on_metadata_name() {
         .send_json("POST", &path, &json!({"metadata": {"name": long}}))
         .await
         .status(422, "Invalid");
-    assert_eq!(status["details"]["causes"][0]["field"], "metadata.name", "{status}");
+    assert_eq!(
+        status["details"]["causes"][0]["field"], "metadata.name",
+        "{status}"
+    );
     // Namespaces are DNS labels: no dots.
     let status = http
-        .send_json("POST", "/api/v1/namespaces", &json!({"metadata": {"name": "has.dot"}}))
+        .send_json(
+            "POST",
+            "/api/v1/namespaces",
+            &json!({"metadata": {"name": "has.dot"}}),
+        )
         .await
         .status(422, "Invalid");
     assert_eq!(status["details"]["kind"], "Namespace", "{status}");
-    assert_eq!(status["details"]["causes"][0]["field"], "metadata.name", "{status}");
+    assert_eq!(
+        status["details"]["causes"][0]["field"], "metadata.name",
+        "{status}"
+    );
     let resp = http.get("/api/v1/namespaces/has.dot").await;
     resp.status(404, "NotFound");
     assert_eq!(snapshot(&http, &ns).await, before);
@@ -225,7 +257,10 @@ async fn body_over_3_mib_is_too_large() {
         "data": {"blob": "x".repeat(3 * 1024 * 1024 + 16)},
     });
     let path = format!("/api/v1/namespaces/{ns}/configmaps");
-    let status = http.send_json("POST", &path, &big).await.status(413, "RequestEntityTooLarge");
+    let status = http
+        .send_json("POST", &path, &big)
+        .await
+        .status(413, "RequestEntityTooLarge");
     assert_eq!(status["message"], "Request entity too large: limit is 3145728");
     let resp = http.send_json("PUT", &format!("{path}/a"), &big).await;
     resp.status(413, "RequestEntityTooLarge");
@@ -241,7 +276,11 @@ async fn missing_object_is_not_found() {
     let expect_not_found = |resp: Response| {
         let status = resp.status(404, "NotFound");
         assert_eq!(status["message"], "configmaps \"x\" not found", "{status}");
-        assert_eq!(status["details"], json!({"name": "x", "kind": "configmaps"}), "{status}");
+        assert_eq!(
+            status["details"],
+            json!({"name": "x", "kind": "configmaps"}),
+            "{status}"
+        );
     };
     expect_not_found(http.get(&path).await);
     expect_not_found(
@@ -253,8 +292,13 @@ async fn missing_object_is_not_found() {
         .await,
     );
     expect_not_found(
-        http.send("PATCH", &path, "application/merge-patch+json", r#"{"data":{"v":"1"}}"#)
-            .await,
+        http.send(
+            "PATCH",
+            &path,
+            "application/merge-patch+json",
+            r#"{"data":{"v":"1"}}"#,
+        )
+        .await,
     );
     expect_not_found(
         http.send_json(
@@ -285,7 +329,10 @@ async fn stale_resource_version_on_put_is_conflict() {
     let mut newer = old.clone();
     newer["data"]["v"] = json!("updated");
     let updated = http.send_json("PUT", &path, &newer).await.ok();
-    assert_ne!(updated["metadata"]["resourceVersion"], old["metadata"]["resourceVersion"]);
+    assert_ne!(
+        updated["metadata"]["resourceVersion"],
+        old["metadata"]["resourceVersion"]
+    );
 
     let before = snapshot(&http, &ns).await;
     let mut stale = old.clone();
@@ -300,7 +347,8 @@ async fn stale_resource_version_on_put_is_conflict() {
     assert_eq!(status["details"]["kind"], "configmaps", "{status}");
 
     // The same in a merge patch body.
-    let patch = json!({"metadata": {"resourceVersion": old["metadata"]["resourceVersion"]}, "data": {"v": "x"}});
+    let patch =
+        json!({"metadata": {"resourceVersion": old["metadata"]["resourceVersion"]}, "data": {"v": "x"}});
     let resp = http
         .send("PATCH", &path, "application/merge-patch+json", patch.to_string())
         .await;
@@ -398,7 +446,10 @@ async fn watch_from_a_too_old_resource_version_is_expired() {
     let http = server.http(&dir);
     let before = http.items("/api/v1/configmaps").await;
     let resp = http
-        .watch("/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=1", 30)
+        .watch(
+            "/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=1",
+            30,
+        )
         .await;
     assert_eq!(resp.code, 200, "{resp}");
     let events = resp.json_lines();

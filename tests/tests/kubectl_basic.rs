@@ -28,7 +28,10 @@ async fn create_namespace_is_listed_active() {
     let obj = k.json(&["get", "namespace", &ns, "-o", "json"]).await;
     assert_eq!(obj["kind"], "Namespace");
     assert_eq!(obj["status"]["phase"], "Active");
-    assert_eq!(obj["metadata"]["labels"]["kubernetes.io/metadata.name"], ns.as_str());
+    assert_eq!(
+        obj["metadata"]["labels"]["kubernetes.io/metadata.name"],
+        ns.as_str()
+    );
     let out = k.fails(&["create", "namespace", &ns]).await;
     assert!(
         out.stderr.contains(&format!(
@@ -53,15 +56,24 @@ async fn create_configmap_from_literal() {
         ])
         .await;
     assert_eq!(out.trim(), "configmap/settings created");
-    let cm = k.json(&["get", "configmap", "settings", "-n", &ns, "-o", "json"]).await;
+    let cm = k
+        .json(&["get", "configmap", "settings", "-n", &ns, "-o", "json"])
+        .await;
     assert_eq!(cm["kind"], "ConfigMap");
     assert_eq!(cm["apiVersion"], "v1");
     assert_eq!(cm["metadata"]["name"], "settings");
     assert_eq!(cm["metadata"]["namespace"], ns.as_str());
     assert_eq!(cm["data"], json!({"mode": "fast", "level": "3"}));
-    assert!(cm["metadata"]["uid"].as_str().is_some_and(|u| u.len() == 36), "{cm}");
-    assert!(cm["metadata"]["resourceVersion"].as_str().is_some_and(|rv| !rv.is_empty()));
-    assert!(cm["metadata"]["creationTimestamp"].as_str().is_some_and(|t| t.ends_with('Z')));
+    assert!(
+        cm["metadata"]["uid"].as_str().is_some_and(|u| u.len() == 36),
+        "{cm}"
+    );
+    assert!(cm["metadata"]["resourceVersion"]
+        .as_str()
+        .is_some_and(|rv| !rv.is_empty()));
+    assert!(cm["metadata"]["creationTimestamp"]
+        .as_str()
+        .is_some_and(|t| t.ends_with('Z')));
 
     let out = k
         .fails(&["create", "configmap", "settings", "-n", &ns, "--from-literal=a=b"])
@@ -79,7 +91,8 @@ async fn create_configmap_from_literal() {
 #[ignore = "server bug: objects created from protobuf bodies keep empty fields (metadata.generateName: \"\", template metadata name/selfLink/uid: \"\")"]
 async fn protobuf_created_objects_have_no_empty_fields() {
     let (_server, _dir, k, ns) = setup("pb-empty").await;
-    k.ok(&["create", "configmap", "pb", "-n", &ns, "--from-literal=a=b"]).await;
+    k.ok(&["create", "configmap", "pb", "-n", &ns, "--from-literal=a=b"])
+        .await;
     let cm = k.json(&["get", "configmap", "pb", "-n", &ns, "-o", "json"]).await;
     let meta = cm["metadata"].as_object().expect("metadata");
     let mut keys: Vec<&str> = meta.keys().map(String::as_str).collect();
@@ -90,12 +103,28 @@ async fn protobuf_created_objects_have_no_empty_fields() {
         "{cm}"
     );
 
-    k.ok(&["create", "deployment", "pb", "-n", &ns, "--image=nginx:1.27"]).await;
-    let d = k.json(&["get", "deployment", "pb", "-n", &ns, "-o", "json"]).await;
+    k.ok(&["create", "deployment", "pb", "-n", &ns, "--image=nginx:1.27"])
+        .await;
+    let d = k
+        .json(&["get", "deployment", "pb", "-n", &ns, "-o", "json"])
+        .await;
     assert!(d["metadata"].get("generateName").is_none(), "{d}");
-    let template_meta = d["spec"]["template"]["metadata"].as_object().expect("template metadata");
-    for key in ["name", "generateName", "namespace", "selfLink", "uid", "resourceVersion", "generation"] {
-        assert!(template_meta.get(key).is_none(), "template metadata has {key}: {d}");
+    let template_meta = d["spec"]["template"]["metadata"]
+        .as_object()
+        .expect("template metadata");
+    for key in [
+        "name",
+        "generateName",
+        "namespace",
+        "selfLink",
+        "uid",
+        "resourceVersion",
+        "generation",
+    ] {
+        assert!(
+            template_meta.get(key).is_none(),
+            "template metadata has {key}: {d}"
+        );
     }
 }
 
@@ -103,29 +132,55 @@ async fn protobuf_created_objects_have_no_empty_fields() {
 async fn create_deployment_and_get_wide() {
     let (_server, _dir, k, ns) = setup("deploy").await;
     let out = k
-        .ok(&["create", "deployment", "web", "-n", &ns, "--image=nginx:1.27", "--replicas=2"])
+        .ok(&[
+            "create",
+            "deployment",
+            "web",
+            "-n",
+            &ns,
+            "--image=nginx:1.27",
+            "--replicas=2",
+        ])
         .await;
     assert_eq!(out.trim(), "deployment.apps/web created");
-    let d = k.json(&["get", "deployment", "web", "-n", &ns, "-o", "json"]).await;
+    let d = k
+        .json(&["get", "deployment", "web", "-n", &ns, "-o", "json"])
+        .await;
     assert_eq!(d["kind"], "Deployment");
     assert_eq!(d["apiVersion"], "apps/v1");
     assert_eq!(d["spec"]["replicas"], 2);
     assert_eq!(d["spec"]["selector"]["matchLabels"], json!({"app": "web"}));
     assert_eq!(d["spec"]["template"]["metadata"]["labels"], json!({"app": "web"}));
     assert_eq!(d["spec"]["template"]["spec"]["containers"][0]["name"], "nginx");
-    assert_eq!(d["spec"]["template"]["spec"]["containers"][0]["image"], "nginx:1.27");
+    assert_eq!(
+        d["spec"]["template"]["spec"]["containers"][0]["image"],
+        "nginx:1.27"
+    );
     assert_eq!(d["metadata"]["generation"], 1);
 
     let out = k.ok(&["get", "deployments", "-n", &ns]).await;
     let rows = table_rows(&out);
-    assert_eq!(rows[0], ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"], "{out}");
+    assert_eq!(
+        rows[0],
+        ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"],
+        "{out}"
+    );
     assert_eq!(rows[1][..2], ["web", "0/2"], "{out}");
 
     let out = k.ok(&["get", "deployments", "-n", &ns, "-o", "wide"]).await;
     let rows = table_rows(&out);
     assert_eq!(
         rows[0],
-        ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE", "CONTAINERS", "IMAGES", "SELECTOR"],
+        [
+            "NAME",
+            "READY",
+            "UP-TO-DATE",
+            "AVAILABLE",
+            "AGE",
+            "CONTAINERS",
+            "IMAGES",
+            "SELECTOR"
+        ],
         "{out}"
     );
     assert_eq!(rows[1][0], "web", "{out}");
@@ -135,9 +190,18 @@ async fn create_deployment_and_get_wide() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn get_table_wide_yaml_json() {
     let (_server, _dir, k, ns) = setup("formats").await;
-    k.ok(&["create", "configmap", "alpha", "-n", &ns, "--from-literal=a=1", "--from-literal=b=2"])
+    k.ok(&[
+        "create",
+        "configmap",
+        "alpha",
+        "-n",
+        &ns,
+        "--from-literal=a=1",
+        "--from-literal=b=2",
+    ])
+    .await;
+    k.ok(&["create", "configmap", "beta", "-n", &ns, "--from-literal=c=3"])
         .await;
-    k.ok(&["create", "configmap", "beta", "-n", &ns, "--from-literal=c=3"]).await;
 
     let out = k.ok(&["get", "configmaps", "-n", &ns]).await;
     let rows = table_rows(&out);
@@ -149,7 +213,9 @@ async fn get_table_wide_yaml_json() {
     let out = k.ok(&["get", "configmaps", "-n", &ns, "-o", "wide"]).await;
     assert_eq!(table_rows(&out)[0], ["NAME", "DATA", "AGE"], "{out}");
 
-    let yaml = k.ok(&["get", "configmap", "alpha", "-n", &ns, "-o", "yaml"]).await;
+    let yaml = k
+        .ok(&["get", "configmap", "alpha", "-n", &ns, "-o", "yaml"])
+        .await;
     for line in [
         "apiVersion: v1",
         "kind: ConfigMap",
@@ -178,7 +244,8 @@ async fn get_table_wide_yaml_json() {
 
     let out = k.fails(&["get", "configmap", "gamma", "-n", &ns]).await;
     assert!(
-        out.stderr.contains("Error from server (NotFound): configmaps \"gamma\" not found"),
+        out.stderr
+            .contains("Error from server (NotFound): configmaps \"gamma\" not found"),
         "{out}"
     );
 }
@@ -186,26 +253,51 @@ async fn get_table_wide_yaml_json() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn label_and_annotate_with_stale_resource_version() {
     let (_server, _dir, k, ns) = setup("label").await;
-    k.ok(&["create", "configmap", "tagged", "-n", &ns, "--from-literal=a=b"]).await;
+    k.ok(&["create", "configmap", "tagged", "-n", &ns, "--from-literal=a=b"])
+        .await;
     let rv0 = k
-        .ok(&["get", "configmap", "tagged", "-n", &ns, "-o", "jsonpath={.metadata.resourceVersion}"])
+        .ok(&[
+            "get",
+            "configmap",
+            "tagged",
+            "-n",
+            &ns,
+            "-o",
+            "jsonpath={.metadata.resourceVersion}",
+        ])
         .await;
 
-    let out = k.ok(&["label", "configmap", "tagged", "-n", &ns, "tier=backend"]).await;
+    let out = k
+        .ok(&["label", "configmap", "tagged", "-n", &ns, "tier=backend"])
+        .await;
     assert_eq!(out.trim(), "configmap/tagged labeled");
     let out = k
         .ok(&["annotate", "configmap", "tagged", "-n", &ns, "owner=team-a"])
         .await;
     assert_eq!(out.trim(), "configmap/tagged annotated");
-    let cm = k.json(&["get", "configmap", "tagged", "-n", &ns, "-o", "json"]).await;
+    let cm = k
+        .json(&["get", "configmap", "tagged", "-n", &ns, "-o", "json"])
+        .await;
     assert_eq!(cm["metadata"]["labels"]["tier"], "backend");
     assert_eq!(cm["metadata"]["annotations"]["owner"], "team-a");
-    let rv2 = cm["metadata"]["resourceVersion"].as_str().expect("rv").to_string();
+    let rv2 = cm["metadata"]["resourceVersion"]
+        .as_str()
+        .expect("rv")
+        .to_string();
     assert_ne!(rv0, rv2);
 
     // `rv0` is stale now: both commands must be refused with 409 and leave the object alone.
     let out = k
-        .fails(&["label", "configmap", "tagged", "-n", &ns, "stale=yes", "--resource-version", &rv0])
+        .fails(&[
+            "label",
+            "configmap",
+            "tagged",
+            "-n",
+            &ns,
+            "stale=yes",
+            "--resource-version",
+            &rv0,
+        ])
         .await;
     assert!(
         out.stderr.contains(
@@ -215,25 +307,55 @@ async fn label_and_annotate_with_stale_resource_version() {
         "{out}"
     );
     let out = k
-        .fails(&["annotate", "configmap", "tagged", "-n", &ns, "stale=yes", "--resource-version", &rv0])
+        .fails(&[
+            "annotate",
+            "configmap",
+            "tagged",
+            "-n",
+            &ns,
+            "stale=yes",
+            "--resource-version",
+            &rv0,
+        ])
         .await;
     assert!(out.stderr.contains("Error from server (Conflict)"), "{out}");
-    let cm = k.json(&["get", "configmap", "tagged", "-n", &ns, "-o", "json"]).await;
+    let cm = k
+        .json(&["get", "configmap", "tagged", "-n", &ns, "-o", "json"])
+        .await;
     assert!(cm["metadata"]["labels"].get("stale").is_none(), "{cm}");
     assert!(cm["metadata"]["annotations"].get("stale").is_none(), "{cm}");
     assert_eq!(cm["metadata"]["resourceVersion"], rv2.as_str());
 
     // The current resourceVersion is accepted.
     let out = k
-        .ok(&["label", "configmap", "tagged", "-n", &ns, "fresh=yes", "--resource-version", &rv2])
+        .ok(&[
+            "label",
+            "configmap",
+            "tagged",
+            "-n",
+            &ns,
+            "fresh=yes",
+            "--resource-version",
+            &rv2,
+        ])
         .await;
     assert_eq!(out.trim(), "configmap/tagged labeled");
 
     // Removing a label and overwriting an annotation.
     k.ok(&["label", "configmap", "tagged", "-n", &ns, "tier-"]).await;
-    k.ok(&["annotate", "configmap", "tagged", "-n", &ns, "--overwrite", "owner=team-b"])
+    k.ok(&[
+        "annotate",
+        "configmap",
+        "tagged",
+        "-n",
+        &ns,
+        "--overwrite",
+        "owner=team-b",
+    ])
+    .await;
+    let cm = k
+        .json(&["get", "configmap", "tagged", "-n", &ns, "-o", "json"])
         .await;
-    let cm = k.json(&["get", "configmap", "tagged", "-n", &ns, "-o", "json"]).await;
     assert_eq!(cm["metadata"]["labels"], json!({"fresh": "yes"}));
     assert_eq!(cm["metadata"]["annotations"]["owner"], "team-b");
 }
@@ -241,8 +363,16 @@ async fn label_and_annotate_with_stale_resource_version() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn patch_json_merge_strategic() {
     let (_server, _dir, k, ns) = setup("patch").await;
-    k.ok(&["create", "configmap", "p", "-n", &ns, "--from-literal=a=1", "--from-literal=b=2"])
-        .await;
+    k.ok(&[
+        "create",
+        "configmap",
+        "p",
+        "-n",
+        &ns,
+        "--from-literal=a=1",
+        "--from-literal=b=2",
+    ])
+    .await;
 
     let out = k
         .ok(&[
@@ -262,14 +392,25 @@ async fn patch_json_merge_strategic() {
     assert_eq!(cm["data"], json!({"a": "10", "c": "3"}));
 
     let out = k
-        .ok(&["patch", "configmap", "p", "-n", &ns, "--type", "merge", "-p", r#"{"data":{"a":null,"d":"4"}}"#])
+        .ok(&[
+            "patch",
+            "configmap",
+            "p",
+            "-n",
+            &ns,
+            "--type",
+            "merge",
+            "-p",
+            r#"{"data":{"a":null,"d":"4"}}"#,
+        ])
         .await;
     assert_eq!(out.trim(), "configmap/p patched");
     let cm = k.json(&["get", "configmap", "p", "-n", &ns, "-o", "json"]).await;
     assert_eq!(cm["data"], json!({"c": "3", "d": "4"}));
 
     // Strategic merge: containers merge by name, so the sidecar is added and the first one kept.
-    k.ok(&["create", "deployment", "app", "-n", &ns, "--image=nginx:1.27"]).await;
+    k.ok(&["create", "deployment", "app", "-n", &ns, "--image=nginx:1.27"])
+        .await;
     let out = k
         .ok(&[
             "patch",
@@ -295,7 +436,9 @@ async fn patch_json_merge_strategic() {
         r#"{"spec":{"template":{"spec":{"containers":[{"name":"nginx","image":"nginx:1.28"}]}}}}"#,
     ])
     .await;
-    let d = k.json(&["get", "deployment", "app", "-n", &ns, "-o", "json"]).await;
+    let d = k
+        .json(&["get", "deployment", "app", "-n", &ns, "-o", "json"])
+        .await;
     let containers: Vec<(String, String)> = d["spec"]["template"]["spec"]["containers"]
         .as_array()
         .expect("containers")
@@ -341,11 +484,22 @@ async fn patch_json_merge_strategic() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scale_deployment() {
     let (_server, _dir, k, ns) = setup("scale").await;
-    k.ok(&["create", "deployment", "s", "-n", &ns, "--image=nginx:1.27"]).await;
-    let out = k.ok(&["scale", "deployment", "s", "-n", &ns, "--replicas=4"]).await;
+    k.ok(&["create", "deployment", "s", "-n", &ns, "--image=nginx:1.27"])
+        .await;
+    let out = k
+        .ok(&["scale", "deployment", "s", "-n", &ns, "--replicas=4"])
+        .await;
     assert_eq!(out.trim(), "deployment.apps/s scaled");
     let replicas = k
-        .ok(&["get", "deployment", "s", "-n", &ns, "-o", "jsonpath={.spec.replicas}"])
+        .ok(&[
+            "get",
+            "deployment",
+            "s",
+            "-n",
+            &ns,
+            "-o",
+            "jsonpath={.spec.replicas}",
+        ])
         .await;
     assert_eq!(replicas, "4");
     let out = k.ok(&["get", "deployment", "s", "-n", &ns]).await;
@@ -353,15 +507,39 @@ async fn scale_deployment() {
 
     // With a precondition on the current size.
     let out = k
-        .ok(&["scale", "deployment", "s", "-n", &ns, "--current-replicas=4", "--replicas=1"])
+        .ok(&[
+            "scale",
+            "deployment",
+            "s",
+            "-n",
+            &ns,
+            "--current-replicas=4",
+            "--replicas=1",
+        ])
         .await;
     assert_eq!(out.trim(), "deployment.apps/s scaled");
     let out = k
-        .fails(&["scale", "deployment", "s", "-n", &ns, "--current-replicas=3", "--replicas=2"])
+        .fails(&[
+            "scale",
+            "deployment",
+            "s",
+            "-n",
+            &ns,
+            "--current-replicas=3",
+            "--replicas=2",
+        ])
         .await;
     assert!(out.stderr.contains("Expected replicas to be 3, was 1"), "{out}");
     let replicas = k
-        .ok(&["get", "deployment", "s", "-n", &ns, "-o", "jsonpath={.spec.replicas}"])
+        .ok(&[
+            "get",
+            "deployment",
+            "s",
+            "-n",
+            &ns,
+            "-o",
+            "jsonpath={.spec.replicas}",
+        ])
         .await;
     assert_eq!(replicas, "1");
 }
@@ -369,9 +547,12 @@ async fn scale_deployment() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delete_objects() {
     let (_server, _dir, k, ns) = setup("delete").await;
-    k.ok(&["create", "configmap", "gone", "-n", &ns, "--from-literal=a=b"]).await;
-    k.ok(&["create", "configmap", "kept", "-n", &ns, "--from-literal=a=b"]).await;
-    k.ok(&["create", "deployment", "d", "-n", &ns, "--image=nginx:1.27"]).await;
+    k.ok(&["create", "configmap", "gone", "-n", &ns, "--from-literal=a=b"])
+        .await;
+    k.ok(&["create", "configmap", "kept", "-n", &ns, "--from-literal=a=b"])
+        .await;
+    k.ok(&["create", "deployment", "d", "-n", &ns, "--image=nginx:1.27"])
+        .await;
 
     let out = k.ok(&["delete", "configmap", "gone", "-n", &ns]).await;
     assert_eq!(out.trim(), "configmap \"gone\" deleted");
@@ -380,17 +561,20 @@ async fn delete_objects() {
 
     let out = k.fails(&["get", "configmap", "gone", "-n", &ns]).await;
     assert!(
-        out.stderr.contains("Error from server (NotFound): configmaps \"gone\" not found"),
+        out.stderr
+            .contains("Error from server (NotFound): configmaps \"gone\" not found"),
         "{out}"
     );
     let out = k.fails(&["get", "deployment", "d", "-n", &ns]).await;
     assert!(
-        out.stderr.contains("Error from server (NotFound): deployments.apps \"d\" not found"),
+        out.stderr
+            .contains("Error from server (NotFound): deployments.apps \"d\" not found"),
         "{out}"
     );
     let out = k.fails(&["delete", "configmap", "gone", "-n", &ns]).await;
     assert!(
-        out.stderr.contains("Error from server (NotFound): configmaps \"gone\" not found"),
+        out.stderr
+            .contains("Error from server (NotFound): configmaps \"gone\" not found"),
         "{out}"
     );
     let names = k.ok(&["get", "configmaps", "-n", &ns, "-o", "name"]).await;
@@ -398,10 +582,15 @@ async fn delete_objects() {
     assert!(!names.lines().any(|l| l == "configmap/gone"), "{names}");
 
     // By label selector.
-    k.ok(&["label", "configmap", "kept", "-n", &ns, "sweep=yes"]).await;
-    let out = k.ok(&["delete", "configmaps", "-n", &ns, "-l", "sweep=yes"]).await;
+    k.ok(&["label", "configmap", "kept", "-n", &ns, "sweep=yes"])
+        .await;
+    let out = k
+        .ok(&["delete", "configmaps", "-n", &ns, "-l", "sweep=yes"])
+        .await;
     assert_eq!(out.trim(), "configmap \"kept\" deleted");
-    let out = k.ok(&["get", "configmaps", "-n", &ns, "-l", "sweep=yes", "-o", "name"]).await;
+    let out = k
+        .ok(&["get", "configmaps", "-n", &ns, "-l", "sweep=yes", "-o", "name"])
+        .await;
     assert_eq!(out.trim(), "");
 }
 
@@ -413,7 +602,11 @@ async fn api_resources_and_api_versions() {
 
     let out = k.ok(&["api-resources"]).await;
     let rows = table_rows(&out);
-    assert_eq!(rows[0], ["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"], "{out}");
+    assert_eq!(
+        rows[0],
+        ["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"],
+        "{out}"
+    );
     for expected in [
         &["configmaps", "cm", "v1", "true", "ConfigMap"][..],
         &["namespaces", "ns", "v1", "false", "Namespace"],
@@ -461,14 +654,36 @@ async fn get_in_chunks_returns_everything() {
     let mut expected = Vec::new();
     for i in 0..10 {
         let name = format!("chunk-{i:02}");
-        k.ok(&["create", "configmap", &name, "-n", &ns, &format!("--from-literal=i={i}")])
-            .await;
+        k.ok(&[
+            "create",
+            "configmap",
+            &name,
+            "-n",
+            &ns,
+            &format!("--from-literal=i={i}"),
+        ])
+        .await;
         expected.push(format!("configmap/{name}"));
     }
 
-    let out = k.run(&["get", "configmaps", "-n", &ns, "--chunk-size=2", "-o", "name", "-v=6"]).await;
+    let out = k
+        .run(&[
+            "get",
+            "configmaps",
+            "-n",
+            &ns,
+            "--chunk-size=2",
+            "-o",
+            "name",
+            "-v=6",
+        ])
+        .await;
     assert!(out.success(), "{out}");
-    let names: Vec<&str> = out.stdout.lines().filter(|l| l.starts_with("configmap/chunk-")).collect();
+    let names: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("configmap/chunk-"))
+        .collect();
     assert_eq!(names, expected, "{out}");
     // kubectl really paged: one request per 2 items, each after the first with a continue token.
     let continued = out
@@ -481,30 +696,50 @@ async fn get_in_chunks_returns_everything() {
     // The table printer pages too.
     let out = k.ok(&["get", "configmaps", "-n", &ns, "--chunk-size=2"]).await;
     let rows = table_rows(&out);
-    assert_eq!(rows.iter().filter(|r| r[0].starts_with("chunk-")).count(), 10, "{out}");
-    assert_eq!(rows.iter().filter(|r| r[0] == "NAME").count(), 1, "one header\n{out}");
+    assert_eq!(
+        rows.iter().filter(|r| r[0].starts_with("chunk-")).count(),
+        10,
+        "{out}"
+    );
+    assert_eq!(
+        rows.iter().filter(|r| r[0] == "NAME").count(),
+        1,
+        "one header\n{out}"
+    );
 
     // The same on the wire: pages of 2 with continue tokens and a remaining count.
     let http = server.http(&dir);
     let path = format!("/api/v1/namespaces/{ns}/configmaps?limit=2");
     let first = http.get(&path).await.ok();
     assert_eq!(first["items"].as_array().map(Vec::len), Some(2), "{first}");
-    let token = first["metadata"]["continue"].as_str().expect("continue token").to_string();
+    let token = first["metadata"]["continue"]
+        .as_str()
+        .expect("continue token")
+        .to_string();
     assert!(!token.is_empty());
     let mut seen = 2;
     let mut token = Some(token);
     let mut pages = 1;
     while let Some(t) = token.take() {
         let page = http
-            .get(&format!("/api/v1/namespaces/{ns}/configmaps?limit=2&continue={}", query_escape(&t)))
+            .get(&format!(
+                "/api/v1/namespaces/{ns}/configmaps?limit=2&continue={}",
+                query_escape(&t)
+            ))
             .await
             .ok();
         seen += page["items"].as_array().map_or(0, Vec::len);
         pages += 1;
-        token = page["metadata"]["continue"].as_str().filter(|c| !c.is_empty()).map(str::to_string);
+        token = page["metadata"]["continue"]
+            .as_str()
+            .filter(|c| !c.is_empty())
+            .map(str::to_string);
         assert!(pages <= 10, "paging does not end: {page}");
     }
-    let all = http.get(&format!("/api/v1/namespaces/{ns}/configmaps")).await.ok();
+    let all = http
+        .get(&format!("/api/v1/namespaces/{ns}/configmaps"))
+        .await
+        .ok();
     assert_eq!(seen, all["items"].as_array().map_or(0, Vec::len));
     assert!(seen >= 10);
 }

@@ -18,7 +18,8 @@ async fn get_watch_prints_added_modified_deleted_as_they_happen() {
     let other = unique("watch-other");
     k.ok(&["create", "namespace", &ns]).await;
     k.ok(&["create", "namespace", &other]).await;
-    k.ok(&["create", "configmap", "before", "-n", &ns, "--from-literal=a=1"]).await;
+    k.ok(&["create", "configmap", "before", "-n", &ns, "--from-literal=a=1"])
+        .await;
 
     let mut watch = k.spawn(&[
         "get",
@@ -36,16 +37,38 @@ async fn get_watch_prints_added_modified_deleted_as_they_happen() {
     assert_eq!(table_rows(&out)[0], ["EVENT", "NAME", "DATA", "AGE"], "{out}");
 
     // Each change shows up before the next one is made.
-    k.ok(&["create", "configmap", "live", "-n", &ns, "--from-literal=a=1"]).await;
-    watch.wait_stdout("ADDED live", |out| has(out, "ADDED", "live")).await;
+    k.ok(&["create", "configmap", "live", "-n", &ns, "--from-literal=a=1"])
+        .await;
+    watch
+        .wait_stdout("ADDED live", |out| has(out, "ADDED", "live"))
+        .await;
     // A change in another namespace must not show up.
-    k.ok(&["create", "configmap", "elsewhere", "-n", &other, "--from-literal=a=1"]).await;
-    k.ok(&["label", "configmap", "live", "-n", &ns, "stage=one"]).await;
+    k.ok(&[
+        "create",
+        "configmap",
+        "elsewhere",
+        "-n",
+        &other,
+        "--from-literal=a=1",
+    ])
+    .await;
+    k.ok(&["label", "configmap", "live", "-n", &ns, "stage=one"])
+        .await;
     watch
         .wait_stdout("MODIFIED live", |out| has(out, "MODIFIED", "live"))
         .await;
-    k.ok(&["patch", "configmap", "live", "-n", &ns, "--type", "merge", "-p", r#"{"data":{"b":"2"}}"#])
-        .await;
+    k.ok(&[
+        "patch",
+        "configmap",
+        "live",
+        "-n",
+        &ns,
+        "--type",
+        "merge",
+        "-p",
+        r#"{"data":{"b":"2"}}"#,
+    ])
+    .await;
     watch
         .wait_stdout("a second MODIFIED live", |out| {
             watch_events(out)
@@ -91,8 +114,17 @@ async fn watch_one_object_as_json() {
     let k = server.kubectl(&dir);
     let ns = unique("watch-one");
     k.ok(&["create", "namespace", &ns]).await;
-    k.ok(&["create", "configmap", "target", "-n", &ns, "--from-literal=v=1"]).await;
-    k.ok(&["create", "configmap", "bystander", "-n", &ns, "--from-literal=v=1"]).await;
+    k.ok(&["create", "configmap", "target", "-n", &ns, "--from-literal=v=1"])
+        .await;
+    k.ok(&[
+        "create",
+        "configmap",
+        "bystander",
+        "-n",
+        &ns,
+        "--from-literal=v=1",
+    ])
+    .await;
 
     let mut watch = k.spawn(&[
         "get",
@@ -115,10 +147,30 @@ async fn watch_one_object_as_json() {
     watch
         .wait_stdout("the initial event", |out| !events(out).is_empty())
         .await;
-    k.ok(&["patch", "configmap", "bystander", "-n", &ns, "--type", "merge", "-p", r#"{"data":{"v":"2"}}"#])
-        .await;
-    k.ok(&["patch", "configmap", "target", "-n", &ns, "--type", "merge", "-p", r#"{"data":{"v":"2"}}"#])
-        .await;
+    k.ok(&[
+        "patch",
+        "configmap",
+        "bystander",
+        "-n",
+        &ns,
+        "--type",
+        "merge",
+        "-p",
+        r#"{"data":{"v":"2"}}"#,
+    ])
+    .await;
+    k.ok(&[
+        "patch",
+        "configmap",
+        "target",
+        "-n",
+        &ns,
+        "--type",
+        "merge",
+        "-p",
+        r#"{"data":{"v":"2"}}"#,
+    ])
+    .await;
     let out = watch
         .wait_stdout("MODIFIED target", |out| {
             events(out).iter().any(|e| e["type"] == "MODIFIED")
@@ -154,7 +206,11 @@ async fn raw_watch_stream_from_a_resource_version() {
         .to_string();
 
     let created = http
-        .send_json("POST", &base, &json!({"metadata": {"name": "w"}, "data": {"k": "1"}}))
+        .send_json(
+            "POST",
+            &base,
+            &json!({"metadata": {"name": "w"}, "data": {"k": "1"}}),
+        )
         .await;
     assert_eq!(created.code, 201, "{created}");
     let mut obj = created.json();
@@ -170,15 +226,20 @@ async fn raw_watch_stream_from_a_resource_version() {
 
     // Strictly after `start_rv`: exactly the three changes, then the server ends the stream.
     let resp = http
-        .watch(&format!("{base}?watch=true&resourceVersion={start_rv}&timeoutSeconds=2"), 30)
+        .watch(
+            &format!("{base}?watch=true&resourceVersion={start_rv}&timeoutSeconds=2"),
+            30,
+        )
         .await;
     assert_eq!(resp.code, 200, "{resp}");
     assert!(
-        resp.header("Content-Type").is_some_and(|ct| ct.starts_with("application/json")),
+        resp.header("Content-Type")
+            .is_some_and(|ct| ct.starts_with("application/json")),
         "{resp}"
     );
     assert!(
-        resp.header("Transfer-Encoding").is_some_and(|te| te.eq_ignore_ascii_case("chunked")),
+        resp.header("Transfer-Encoding")
+            .is_some_and(|te| te.eq_ignore_ascii_case("chunked")),
         "{resp}"
     );
     let events = resp.json_lines();
@@ -199,10 +260,16 @@ async fn raw_watch_stream_from_a_resource_version() {
     assert_eq!(events[1]["object"]["data"], json!({"k": "2"}), "{resp}");
 
     // Without a resourceVersion: a synthetic ADDED for what exists, nothing else.
-    http.send_json("POST", &base, &json!({"metadata": {"name": "x"}, "data": {"k": "1"}}))
-        .await
-        .ok();
-    let resp = http.watch(&format!("{base}?watch=true&timeoutSeconds=1"), 30).await;
+    http.send_json(
+        "POST",
+        &base,
+        &json!({"metadata": {"name": "x"}, "data": {"k": "1"}}),
+    )
+    .await
+    .ok();
+    let resp = http
+        .watch(&format!("{base}?watch=true&timeoutSeconds=1"), 30)
+        .await;
     let events = resp.json_lines();
     assert_eq!(events.len(), 1, "{resp}");
     assert_eq!(events[0]["type"], "ADDED", "{resp}");

@@ -43,17 +43,41 @@ async fn everything_survives_restarts_on_both_runtimes() {
     let jane = server.client_cert("jane", &["system:masters"]);
     let k = server.kubectl(&dir);
     k.ok(&["create", "namespace", ns]).await;
-    k.ok(&["create", "configmap", "settings", "-n", ns, "--from-literal=mode=fast"]).await;
-    k.ok(&["create", "deployment", "web", "-n", ns, "--image=nginx:1.27", "--replicas=2"])
-        .await;
+    k.ok(&[
+        "create",
+        "configmap",
+        "settings",
+        "-n",
+        ns,
+        "--from-literal=mode=fast",
+    ])
+    .await;
+    k.ok(&[
+        "create",
+        "deployment",
+        "web",
+        "-n",
+        ns,
+        "--image=nginx:1.27",
+        "--replicas=2",
+    ])
+    .await;
     let manifest = dir.write("app.yaml", app_manifest(ns, "shop", "blue", 3, "nginx:1.26"));
-    k.ok(&["apply", "-f", manifest.to_str().expect("UTF-8 path")]).await;
-    k.ok(&["label", "configmap", "settings", "-n", ns, "tier=gold"]).await;
-    k.ok(&["create", "configmap", "doomed", "-n", ns, "--from-literal=a=b"]).await;
+    k.ok(&["apply", "-f", manifest.to_str().expect("UTF-8 path")])
+        .await;
+    k.ok(&["label", "configmap", "settings", "-n", ns, "tier=gold"])
+        .await;
+    k.ok(&["create", "configmap", "doomed", "-n", ns, "--from-literal=a=b"])
+        .await;
     k.ok(&["delete", "configmap", "doomed", "-n", ns]).await;
     let http = server.http(&dir);
     let before = snapshot(&http, ns).await;
-    let rv_before = list_rv(&http.get(&format!("/api/v1/namespaces/{ns}/configmaps")).await.ok());
+    let rv_before = list_rv(
+        &http
+            .get(&format!("/api/v1/namespaces/{ns}/configmaps"))
+            .await
+            .ok(),
+    );
     server.stop().await;
 
     // Second life, tokio again.
@@ -84,10 +108,17 @@ async fn everything_survives_restarts_on_both_runtimes() {
         .and_then(|rv| rv.parse().ok())
         .expect("resourceVersion");
     assert!(rv > rv_before, "{rv} must be above {rv_before}");
-    let out = k.fails(&["create", "configmap", "settings", "-n", ns, "--from-literal=a=b"]).await;
-    assert!(out.stderr.contains("configmaps \"settings\" already exists"), "{out}");
+    let out = k
+        .fails(&["create", "configmap", "settings", "-n", ns, "--from-literal=a=b"])
+        .await;
+    assert!(
+        out.stderr.contains("configmaps \"settings\" already exists"),
+        "{out}"
+    );
     // Applying the unchanged manifest is a no-op: the last-applied state survived.
-    let out = k.ok(&["apply", "-f", manifest.to_str().expect("UTF-8 path")]).await;
+    let out = k
+        .ok(&["apply", "-f", manifest.to_str().expect("UTF-8 path")])
+        .await;
     assert!(out.lines().all(|l| l.ends_with(" unchanged")), "{out}");
     let before = snapshot(&http, ns).await;
     server.stop().await;
@@ -97,7 +128,9 @@ async fn everything_survives_restarts_on_both_runtimes() {
     let http = server.http(&dir);
     assert_eq!(snapshot(&http, ns).await, before);
     let k = server.kubectl(&dir);
-    let cm = k.json(&["get", "configmap", "settings", "-n", ns, "-o", "json"]).await;
+    let cm = k
+        .json(&["get", "configmap", "settings", "-n", ns, "-o", "json"])
+        .await;
     assert_eq!(cm["data"], json!({"mode": "fast"}));
     assert_eq!(cm["metadata"]["labels"], json!({"tier": "gold"}));
     k.ok(&["delete", "namespace", ns, "--wait=false"]).await;
@@ -117,7 +150,8 @@ async fn memory_store_starts_empty_after_a_restart() {
     let k = server.kubectl(&dir);
     let out = k.fails(&["get", "namespace", "ephemeral"]).await;
     assert!(
-        out.stderr.contains("Error from server (NotFound): namespaces \"ephemeral\" not found"),
+        out.stderr
+            .contains("Error from server (NotFound): namespaces \"ephemeral\" not found"),
         "{out}"
     );
     // The system namespaces are back.

@@ -29,18 +29,30 @@ async fn smol_runtime_raw_http() {
     let path = "/api/v1/namespaces/default/configmaps";
 
     let created = http
-        .send_json("POST", path, &json!({"metadata": {"name": "s"}, "data": {"a": "1"}}))
+        .send_json(
+            "POST",
+            path,
+            &json!({"metadata": {"name": "s"}, "data": {"a": "1"}}),
+        )
         .await;
     assert_eq!(created.code, 201, "{created}");
     let status = http.get(&format!("{path}/x")).await.status(404, "NotFound");
     assert_eq!(status["message"], "configmaps \"x\" not found");
-    http.send("POST", path, "application/json", "{bad").await.status(400, "BadRequest");
+    http.send("POST", path, "application/json", "{bad")
+        .await
+        .status(400, "BadRequest");
     let big = json!({"metadata": {"name": "big"}, "data": {"b": "x".repeat(3 * 1024 * 1024 + 16)}});
-    http.send_json("POST", path, &big).await.status(413, "RequestEntityTooLarge");
+    http.send_json("POST", path, &big)
+        .await
+        .status(413, "RequestEntityTooLarge");
     let mut stale = created.json();
-    http.send_json("PUT", &format!("{path}/s"), &stale).await.ok();
-    stale["data"]["a"] = json!("2");
-    http.send_json("PUT", &format!("{path}/s"), &stale).await.status(409, "Conflict");
+    let mut newer = stale.clone();
+    newer["data"]["a"] = json!("2");
+    http.send_json("PUT", &format!("{path}/s"), &newer).await.ok();
+    stale["data"]["a"] = json!("3");
+    http.send_json("PUT", &format!("{path}/s"), &stale)
+        .await
+        .status(409, "Conflict");
     let anonymous = server.http_as(&dir, None);
     let status = anonymous.get(path).await.status(403, "Forbidden");
     assert!(
@@ -51,11 +63,13 @@ async fn smol_runtime_raw_http() {
     );
 
     // A bounded watch ends cleanly with the synthetic ADDED.
-    let resp = http.watch(&format!("{path}?watch=true&timeoutSeconds=1"), 30).await;
+    let resp = http
+        .watch(&format!("{path}?watch=true&timeoutSeconds=1"), 30)
+        .await;
     assert_eq!(resp.code, 200, "{resp}");
     let events = resp.json_lines();
     assert_eq!(events.len(), 1, "{resp}");
     assert_eq!(events[0]["type"], "ADDED", "{resp}");
-    assert_eq!(events[0]["object"]["data"], json!({"a": "1"}), "{resp}");
+    assert_eq!(events[0]["object"]["data"], json!({"a": "2"}), "{resp}");
     server.stop().await;
 }

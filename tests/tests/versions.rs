@@ -39,13 +39,17 @@ async fn kubectl_releases_report_their_versions() {
         let k = server.kubectl_release(&dir, release);
         let out = k.json(&["version", "-o", "json"]).await;
         assert!(
-            out["clientVersion"]["gitVersion"].as_str().is_some_and(|v| v.starts_with(client)),
+            out["clientVersion"]["gitVersion"]
+                .as_str()
+                .is_some_and(|v| v.starts_with(client)),
             "{out}"
         );
         assert_eq!(out["serverVersion"]["major"], "1", "{out}");
         assert_eq!(out["serverVersion"]["minor"], "32", "{out}");
         assert!(
-            out["serverVersion"]["gitVersion"].as_str().is_some_and(|v| v.starts_with("v1.32.")),
+            out["serverVersion"]["gitVersion"]
+                .as_str()
+                .is_some_and(|v| v.starts_with("v1.32.")),
             "{out}"
         );
     }

@@ -1283,7 +1283,12 @@ fn allocate_service_addresses(env: &mut Env<'_>, obj: &mut Value) -> Result<(), 
     let mut used_ips = BTreeSet::new();
     let mut used_ports = BTreeSet::new();
     let prefix = format!("{}/services/specs/", env.prefix);
-    for (_, svc) in env.cache.list(prefix.as_bytes()) {
+    let own_key = format!("{prefix}{}/{}", api::namespace(obj), api::name(obj)).into_bytes();
+    for (key, svc) in env.cache.list(prefix.as_bytes()) {
+        // The same Service already stored: its create fails as AlreadyExists, not on its IP.
+        if **key == *own_key {
+            continue;
+        }
         if let Some(ip) = svc
             .pointer("/spec/clusterIP")
             .and_then(Value::as_str)

@@ -19,6 +19,7 @@
 mod config;
 mod conn;
 mod encode;
+mod namespaces;
 mod nonresource;
 mod watchers;
 
@@ -40,6 +41,7 @@ use crate::time::Now;
 use crate::watch::WatchCache;
 
 use conn::Conn;
+use namespaces::NamespaceController;
 use encode::Negotiated;
 use watchers::Watchers;
 
@@ -84,8 +86,10 @@ enum Origin {
         negotiated: Negotiated,
         keep_alive: bool,
     },
-    /// The server itself (start-up objects).
-    Internal(&'static str),
+    /// The server itself: a start-up object.
+    Bootstrap(&'static str),
+    /// The server itself: finalizing a terminating namespace.
+    NamespaceCleanup(String),
 }
 
 #[derive(Debug)]
@@ -119,6 +123,7 @@ pub struct Server {
     next_req: u64,
     startup: Startup,
     storage_healthy: bool,
+    namespaces: NamespaceController,
 }
 
 impl Server {
@@ -140,6 +145,7 @@ impl Server {
             next_req: 1,
             startup: Startup::default(),
             storage_healthy: true,
+            namespaces: NamespaceController::default(),
         }
     }
 
@@ -257,6 +263,8 @@ impl Server {
         }
         let prefix = self.cfg.storage_prefix.clone();
         self.watchers.fan_out(&decoded, &mut self.out, &prefix, now);
+        self.namespaces.observe(&prefix, &decoded, now.mono_ms);
+        self.drive_namespaces();
     }
 
     /// The storage watch failed; with `compacted`, it must restart with a fresh list.
@@ -312,6 +320,21 @@ impl Server {
         for id in to_close {
             self.close(id);
         }
+        self.drive_namespaces();
+    }
+
+    /// Starts the namespace cleanup requests that are due.
+    fn drive_namespaces(&mut self) {
+        if !self.startup.bootstrapped {
+            return;
+        }
+        let calls = self.namespaces.due_calls(&self.cfg.storage_prefix, &self.cache, self.now.mono_ms);
+        for (ns, call) in calls {
+            match Machine::new(call) {
+                Ok(m) => self.launch(Origin::NamespaceCleanup(ns), m),
+                Err(_) => self.namespaces.done(&ns),
+            }
+        }
     }
 
     /// The next output to execute.
@@ -323,6 +346,7 @@ impl Server {
     pub fn poll_timeout(&self) -> Option<u64> {
         let reqs = self.reqs.values().map(|r| r.deadline_ms).min();
         let watches = self.watchers.next_deadline();
+        let namespaces = self.namespaces.next_deadline();
         let conns = self
             .conns
             .values()
@@ -336,7 +360,7 @@ impl Server {
                     }
             })
             .min();
-        [reqs, watches, conns].into_iter().flatten().min()
+        [reqs, watches, conns, namespaces].into_iter().flatten().min()
     }
 
     // ---- internals ----
@@ -372,6 +396,7 @@ impl Server {
         match result {
             Ok(StorageResponse::Range { revision, kvs, .. }) => {
                 self.cache.reset(revision, &kvs);
+                self.namespaces.resync(&self.cfg.storage_prefix, &self.cache, self.now.mono_ms);
                 let prefix = format!("{}/", self.cfg.storage_prefix).into_bytes();
                 self.out.push_back(Output::StartWatch {
                     prefix,
@@ -412,7 +437,7 @@ impl Server {
             };
             let Ok(machine) = Machine::new(call) else { continue };
             self.startup.pending_bootstrap += 1;
-            self.launch(Origin::Internal(resource), machine);
+            self.launch(Origin::Bootstrap(resource), machine);
         }
         if self.startup.pending_bootstrap == 0 {
             self.startup.bootstrapped = true;
@@ -476,7 +501,7 @@ impl Server {
                         self.request_done(conn, keep_alive);
                     }
                 }
-                Origin::Internal(_) => {}
+                Origin::Bootstrap(_) | Origin::NamespaceCleanup(_) => {}
             },
         }
     }
@@ -495,7 +520,15 @@ impl Server {
                 self.write(conn, bytes);
                 self.request_done(conn, keep_alive);
             }
-            Origin::Internal(what) => {
+            Origin::NamespaceCleanup(ns) => {
+                if let Err(e) = result {
+                    if e.code != 404 && e.code != 409 {
+                        self.out.push_back(Output::Log(format!("finalizing namespace {ns}: {}", e.message)));
+                    }
+                }
+                self.namespaces.done(&ns);
+            }
+            Origin::Bootstrap(what) => {
                 match result {
                     Ok(_) => self.out.push_back(Output::Log(format!("created default {what}"))),
                     Err(e) if e.code == 409 => {}
