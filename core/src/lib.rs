@@ -8,6 +8,9 @@
 //! loop a runtime follows.
 
 #![forbid(unsafe_code)]
+// `ApiError` carries a whole `Status` (message, details, causes); it travels only on the
+// failure path, where its size costs nothing worth boxing for.
+#![allow(clippy::result_large_err)]
 
 pub mod admission;
 pub mod api;

@@ -295,6 +295,15 @@ impl ApiError {
     }
 }
 
+/// `Kind.group`, or just `Kind` in the core group, as kube names a GroupKind.
+pub fn qualified_kind(group: &str, kind: &str) -> String {
+    if group.is_empty() {
+        kind.to_string()
+    } else {
+        format!("{kind}.{group}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -319,14 +328,5 @@ mod tests {
             "Operation cannot be fulfilled on configmaps \"x\": the object has been modified; please apply your changes to the latest version and try again"
         );
         assert_eq!(s["reason"], "Conflict");
-    }
-}
-
-/// `Kind.group`, or just `Kind` in the core group, as kube names a GroupKind.
-pub fn qualified_kind(group: &str, kind: &str) -> String {
-    if group.is_empty() {
-        kind.to_string()
-    } else {
-        format!("{kind}.{group}")
     }
 }

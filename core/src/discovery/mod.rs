@@ -183,6 +183,13 @@ pub fn aggregated(legacy: bool, version: &str) -> Value {
     })
 }
 
+/// A stable 64-bit FNV-1a digest, for ETags.
+pub fn fnv64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,11 +219,4 @@ mod tests {
         );
         assert!(api_group_doc("nope").is_none());
     }
-}
-
-/// A stable 64-bit FNV-1a digest, for ETags.
-pub fn fnv64(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-    })
 }

@@ -41,8 +41,8 @@ use crate::time::Now;
 use crate::watch::WatchCache;
 
 use conn::Conn;
-use namespaces::NamespaceController;
 use encode::Negotiated;
+use namespaces::NamespaceController;
 use watchers::Watchers;
 
 /// Identifies one storage request the runtime runs for the server.
@@ -328,7 +328,9 @@ impl Server {
         if !self.startup.bootstrapped {
             return;
         }
-        let calls = self.namespaces.due_calls(&self.cfg.storage_prefix, &self.cache, self.now.mono_ms);
+        let calls = self
+            .namespaces
+            .due_calls(&self.cfg.storage_prefix, &self.cache, self.now.mono_ms);
         for (ns, call) in calls {
             match Machine::new(call) {
                 Ok(m) => self.launch(Origin::NamespaceCleanup(ns), m),
@@ -396,7 +398,8 @@ impl Server {
         match result {
             Ok(StorageResponse::Range { revision, kvs, .. }) => {
                 self.cache.reset(revision, &kvs);
-                self.namespaces.resync(&self.cfg.storage_prefix, &self.cache, self.now.mono_ms);
+                self.namespaces
+                    .resync(&self.cfg.storage_prefix, &self.cache, self.now.mono_ms);
                 let prefix = format!("{}/", self.cfg.storage_prefix).into_bytes();
                 self.out.push_back(Output::StartWatch {
                     prefix,
@@ -523,7 +526,8 @@ impl Server {
             Origin::NamespaceCleanup(ns) => {
                 if let Err(e) = result {
                     if e.code != 404 && e.code != 409 {
-                        self.out.push_back(Output::Log(format!("finalizing namespace {ns}: {}", e.message)));
+                        self.out
+                            .push_back(Output::Log(format!("finalizing namespace {ns}: {}", e.message)));
                     }
                 }
                 self.namespaces.done(&ns);
@@ -635,7 +639,7 @@ impl Server {
         if def.namespaced && info.namespace.is_empty() && !matches!(info.verb.as_str(), "list" | "watch") {
             return self.reply_error(conn, keep_alive, ApiError::path_not_found());
         }
-        if !def.namespaced && !info.namespace.is_empty() && !(def.kind == "Namespace") {
+        if !def.namespaced && !info.namespace.is_empty() && def.kind != "Namespace" {
             return self.reply_error(conn, keep_alive, ApiError::path_not_found());
         }
         let namespace = if def.kind == "Namespace" && def.group.is_empty() {

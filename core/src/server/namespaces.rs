@@ -53,7 +53,10 @@ impl NamespaceController {
             if ev.kind == EventType::Deleted || !wants_finalizing(&ev.object) {
                 self.terminating.remove(&name);
             } else {
-                self.terminating.entry(name).or_insert(Pending { in_flight: 0, next_attempt_ms: now_ms });
+                self.terminating.entry(name).or_insert(Pending {
+                    in_flight: 0,
+                    next_attempt_ms: now_ms,
+                });
             }
         }
     }
@@ -65,7 +68,10 @@ impl NamespaceController {
             if wants_finalizing(ns) {
                 self.terminating
                     .entry(api::name(ns).to_string())
-                    .or_insert(Pending { in_flight: 0, next_attempt_ms: now_ms });
+                    .or_insert(Pending {
+                        in_flight: 0,
+                        next_attempt_ms: now_ms,
+                    });
             }
         }
     }
@@ -79,7 +85,11 @@ impl NamespaceController {
 
     /// When the next namespace is due.
     pub fn next_deadline(&self) -> Option<u64> {
-        self.terminating.values().filter(|p| p.in_flight == 0).map(|p| p.next_attempt_ms).min()
+        self.terminating
+            .values()
+            .filter(|p| p.in_flight == 0)
+            .map(|p| p.next_attempt_ms)
+            .min()
     }
 
     /// The requests to issue now: deletions of what is left in due namespaces, or the final
@@ -100,7 +110,9 @@ impl NamespaceController {
             }
             if remaining.is_empty() {
                 let key = format!("{prefix}/namespaces/{ns}");
-                let Some(current) = cache.get(key.as_bytes()) else { continue };
+                let Some(current) = cache.get(key.as_bytes()) else {
+                    continue;
+                };
                 let mut body = (**current).clone();
                 api::meta_mut(&mut body).shift_remove("resourceVersion");
                 let fins: Vec<Value> = body
@@ -111,7 +123,9 @@ impl NamespaceController {
                 if let Some(spec) = body.get_mut("spec").and_then(Value::as_object_mut) {
                     spec.insert("finalizers".into(), json!(fins));
                 }
-                let Some(def) = crate::registry::find("", "v1", "namespaces") else { continue };
+                let Some(def) = crate::registry::find("", "v1", "namespaces") else {
+                    continue;
+                };
                 calls.push((
                     ns.clone(),
                     Call {
