@@ -114,6 +114,11 @@ impl OpenApi {
         strict::problems(&self.defs, definition, raw_json)
     }
 
+    /// Drops the fields of `obj` that `definition`'s schema does not know.
+    pub fn prune(&self, definition: &str, obj: &mut Value) {
+        strict::prune(&self.defs, definition, obj)
+    }
+
     /// A hash of the v2 document, for its `ETag`.
     pub fn v2_etag(&self, gvs: &[GroupVersionResources]) -> String {
         v3::content_hash(&self.v2_protobuf(gvs))

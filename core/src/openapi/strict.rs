@@ -85,6 +85,46 @@ pub fn problems(defs: &Definitions, definition: &str, raw: &[u8]) -> Vec<String>
     scanner.problems
 }
 
+/// Removes the fields `definition`'s schema does not know, as decoding into the typed
+/// object drops them under `fieldValidation=Warn` and `Ignore`.
+pub fn prune(defs: &Definitions, definition: &str, obj: &mut Value) {
+    let Some(root) = defs.get(definition) else {
+        return;
+    };
+    let expect = match classify(defs, root) {
+        Expect::Struct(props, _) => Expect::Struct(props, true),
+        other => other,
+    };
+    prune_value(defs, expect, obj, 0);
+}
+
+fn prune_value(defs: &Definitions, expect: Expect<'_>, v: &mut Value, depth: usize) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    match (expect, v) {
+        (Expect::Struct(props, top), Value::Object(m)) => {
+            m.retain(|k, _| props.contains_key(k) || (top && (k == "apiVersion" || k == "kind")));
+            for (k, child) in m.iter_mut() {
+                if let Some(schema) = props.get(k) {
+                    prune_value(defs, classify(defs, schema), child, depth + 1);
+                }
+            }
+        }
+        (Expect::Map(schema), Value::Object(m)) => {
+            for child in m.values_mut() {
+                prune_value(defs, classify(defs, schema), child, depth + 1);
+            }
+        }
+        (Expect::List(schema), Value::Array(items)) => {
+            for child in items {
+                prune_value(defs, classify(defs, schema), child, depth + 1);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// A malformed body; only used to stop the scan.
 struct Malformed;
 
@@ -386,6 +426,19 @@ mod tests {
         },
         "status": {"replicas": 1, "conditions": [{"type": "Available", "status": "True"}]}
     }"#;
+
+    #[test]
+    fn prune_drops_unknown_fields_at_every_depth() {
+        let mut v: Value = serde_json::from_str(
+            r#"{"apiVersion":"v1","kind":"ConfigMap","zzz":1,"metadata":{"name":"a","bogus":2,"labels":{"k":"v"}},"data":{"x":"y"}}"#,
+        )
+        .unwrap();
+        prune(&api().defs, "io.k8s.api.core.v1.ConfigMap", &mut v);
+        assert_eq!(
+            v,
+            serde_json::json!({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a","labels":{"k":"v"}},"data":{"x":"y"}})
+        );
+    }
 
     #[test]
     fn valid_manifests_have_no_problems() {

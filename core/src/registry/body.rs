@@ -89,6 +89,11 @@ pub fn decode_object(
         ));
     }
     check_type_meta(def, &object)?;
+    let mut object = object;
+    if let Some(o) = openapi {
+        // Fields the kind does not have are dropped, as decoding into the typed object does.
+        o.prune(def.definition, &mut object);
+    }
     let mut warnings = Vec::new();
     if !problems.is_empty() {
         match validation {

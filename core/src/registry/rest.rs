@@ -840,7 +840,7 @@ impl Machine {
         let Some(cur) = decode_stored(&kv) else {
             return fail(ApiError::internal("stored object cannot be decoded"));
         };
-        let mut new = match self.apply_change(&us.change, &cur) {
+        let mut new = match self.apply_change(&us.change, &cur, env.openapi) {
             Ok(v) => v,
             Err(e) => return fail(e),
         };
@@ -892,7 +892,12 @@ impl Machine {
         })
     }
 
-    fn apply_change(&self, change: &Change, cur: &Value) -> Result<Value, ApiError> {
+    fn apply_change(
+        &self,
+        change: &Change,
+        cur: &Value,
+        openapi: Option<&OpenApi>,
+    ) -> Result<Value, ApiError> {
         let def = self.call.def;
         let is_scale = self.call.subresource == "scale";
         match change {
@@ -909,8 +914,12 @@ impl Machine {
                 } else {
                     (def.group, def.kind, cur.clone())
                 };
-                let patched = crate::patch::apply(*pt, group, kind, &base, bytes)
+                let mut patched = crate::patch::apply(*pt, group, kind, &base, bytes)
                     .map_err(|e| patch_error(e, def, &self.call.name))?;
+                if let (Some(o), false) = (openapi, is_scale) {
+                    // As decoding the patched object into its type does.
+                    o.prune(def.definition, &mut patched);
+                }
                 if is_scale {
                     return scale::apply_scale(cur, &patched, def.kind);
                 }
