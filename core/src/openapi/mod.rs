@@ -12,7 +12,7 @@
 //!   body, worded as kube-apiserver's strict decoder words them.
 //!
 //! The schemas come from `schemas.json`, embedded at build time and written
-//! by the generator in `gen/` (see its documentation for how to regenerate
+//! by the generator in `core/openapi-gen/` (see its documentation for how to regenerate
 //! and how to add kinds).
 
 mod paths;

@@ -1,7 +1,7 @@
 //! IP address and CIDR checks with the leniency of Kubernetes'
 //! `ParseIPSloppy` (IPv4 octets may carry leading zeros).
 
-use std::net::Ipv6Addr;
+use core::net::Ipv6Addr;
 
 /// The detail Kubernetes gives for a malformed IP address.
 pub const IP_ERROR: &str = "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)";

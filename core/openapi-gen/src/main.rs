@@ -14,7 +14,7 @@
 //!   taken from the upstream struct tags.
 //!
 //! Usage: `cargo run --release -- [OUT] [K8S_OPENAPI_SRC]` (defaults:
-//! `../schemas.json` next to this project and the registry copy of the crate).
+//! `core/src/openapi/schemas.json` and the registry copy of the crate).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -226,7 +226,7 @@ fn main() {
     let out = args
         .next()
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas.json"));
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../src/openapi/schemas.json"));
     let src = args
         .next()
         .map(PathBuf::from)
