@@ -346,7 +346,7 @@ impl Server {
         }
     }
 
-    /// Stops the server and waits until its runtime is gone (the port is closed then).
+    /// Stops the server and waits until its thread has ended.
     pub async fn stop(self) {
         tokio::task::spawn_blocking(move || drop(self))
             .await
@@ -432,7 +432,7 @@ impl Drop for Server {
 /// A server shared by the tests of one file, started by the first test that asks for it and
 /// running until the test process exits.
 ///
-/// ```ignore
+/// ```text
 /// static SERVER: Shared = Shared::new(|| Options::tokio().memory());
 /// let server = SERVER.get().await;
 /// ```

@@ -196,7 +196,6 @@ async fn without_anonymous_auth_no_credentials_is_unauthorized() {
 /// anonymous: kube-apiserver's bearer-token authenticator turns an unknown token into an error,
 /// and the anonymous fallback only applies when no credential was presented.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "server bug: an unknown bearer token is served as system:anonymous (403) instead of 401 Unauthorized"]
 async fn unknown_bearer_token_is_unauthorized_even_with_anonymous_auth() {
     let server = SERVER.get().await;
     let dir = TempDir::new("auth-token");

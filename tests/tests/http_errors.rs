@@ -225,7 +225,6 @@ async fn invalid_name_is_invalid_with_a_cause_on_metadata_name() {
 /// kube-apiserver's causes carry the field in `field` and the rest in `message`
 /// (`field.Error.ErrorBody()`): `Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain ...`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "server bug: Invalid causes repeat the field path in their message (\"metadata.name: Invalid value: ...\")"]
 async fn invalid_cause_message_leaves_the_field_out() {
     let (_server, _dir, http, ns) = fixture("err-cause").await;
     let status = http
@@ -372,7 +371,6 @@ async fn stale_resource_version_on_put_is_conflict() {
 /// request due to an error in our request", empty details — kubectl prints
 /// `The request is invalid: the server rejected our request due to an error in our request`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "server bug: failed JSON patch answers details {name, kind} and an extended message; kubectl then prints only `The ConfigMap \"a\" is invalid`"]
 async fn json_patch_that_cannot_apply_is_invalid_like_kube() {
     let (_server, _dir, http, ns) = fixture("err-jsonpatch").await;
     let before = snapshot(&http, &ns).await;
@@ -414,7 +412,6 @@ async fn unsupported_media_type() {
 /// kube-apiserver registers no PUT on collections; its go-restful error handler answers
 /// 405 MethodNotAllowed "the server does not allow this method on the requested resource".
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "server bug: PUT on a collection answers 400 (name mismatch with an empty URL name) instead of 405 MethodNotAllowed"]
 async fn put_on_a_collection_is_method_not_allowed() {
     let (_server, _dir, http, ns) = fixture("err-method").await;
     let before = snapshot(&http, &ns).await;

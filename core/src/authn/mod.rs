@@ -76,9 +76,11 @@ pub fn authenticate(peer: &PeerCert, authorization: Option<&str>, anonymous_auth
         PeerCert::Invalid(_) => return Authn::Refused,
         PeerCert::None => {}
     }
-    // No bearer-token authenticator is configured yet: kube-apiserver ignores the header in
-    // that case and the request proceeds as anonymous (or 401 when anonymous is off).
-    let _ = authorization;
+    // A presented bearer token that no authenticator accepts is refused, never downgraded to
+    // anonymous; no token authenticator is configured yet, so every token is refused.
+    if authorization.is_some_and(|h| h.trim_start().to_ascii_lowercase().starts_with("bearer ")) {
+        return Authn::Refused;
+    }
     if anonymous_auth {
         Authn::User(UserInfo::anonymous())
     } else {

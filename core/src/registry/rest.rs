@@ -287,6 +287,14 @@ impl Machine {
         } else if !def.allows(&call.verb) {
             return Err(ApiError::method_not_allowed());
         }
+        // Item verbs need a name and collection verbs must not have one; kube-apiserver
+        // registers no such routes and answers 405.
+        let item_verb = matches!(call.verb.as_str(), "get" | "update" | "patch" | "delete");
+        let collection_verb = call.verb == "create";
+        if (item_verb && call.name.is_empty()) || (collection_verb && !call.name.is_empty() && sub.is_empty())
+        {
+            return Err(ApiError::method_not_allowed());
+        }
         let dry_run = parse_dry_run(&call.params)?;
         let prefix_placeholder = Vec::new();
         let state = match call.verb.as_str() {
@@ -539,6 +547,12 @@ impl Machine {
             ls.last_key = Some(kv.key.clone());
             let Some(obj) = decode_stored(&kv) else { continue };
             if ls.opts.matches(def, &obj) {
+                let mut obj = obj;
+                if let Value::Object(m) = &mut obj {
+                    // Items of a typed list carry no kind and apiVersion.
+                    m.shift_remove("kind");
+                    m.shift_remove("apiVersion");
+                }
                 ls.items.push(obj);
                 if limit > 0 && ls.items.len() as i64 >= limit {
                     stopped_early = i + 1 < batch_len;
@@ -914,8 +928,7 @@ impl Machine {
                 } else {
                     (def.group, def.kind, cur.clone())
                 };
-                let mut patched = crate::patch::apply(*pt, group, kind, &base, bytes)
-                    .map_err(|e| patch_error(e, def, &self.call.name))?;
+                let mut patched = crate::patch::apply(*pt, group, kind, &base, bytes).map_err(patch_error)?;
                 if let (Some(o), false) = (openapi, is_scale) {
                     // As decoding the patched object into its type does.
                     o.prune(def.definition, &mut patched);
@@ -1109,13 +1122,17 @@ fn is_namespace_pending(def: &ResourceDef, obj: &Value) -> bool {
             .is_some_and(|a| !a.is_empty())
 }
 
-fn patch_error(e: crate::patch::PatchError, def: &ResourceDef, name: &str) -> ApiError {
-    let msg = e.to_string();
+fn patch_error(e: crate::patch::PatchError) -> ApiError {
     match e.http_status() {
-        422 => ApiError::invalid(def.group, def.kind, name, msg, vec![]),
-        415 => ApiError::unsupported_media_type("", &[]),
-        500 => ApiError::internal(msg),
-        _ => ApiError::bad_request(msg),
+        // kube-apiserver answers an inapplicable patch with a generic 422 and no details.
+        422 => {
+            let mut api = ApiError::invalid("", "", "", e.message(), vec![]);
+            api.kind = None;
+            api
+        }
+        413 => ApiError::too_large(e.message()),
+        500 => ApiError::internal(e.message()),
+        _ => ApiError::bad_request(e.message()),
     }
 }
 

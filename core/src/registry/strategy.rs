@@ -224,7 +224,7 @@ fn invalid_if_any(
         .iter()
         .map(|e| Cause {
             reason: e.reason().to_string(),
-            message: e.message(),
+            message: e.body(),
             field: e.field.clone(),
         })
         .collect();

@@ -85,6 +85,13 @@ pub(crate) fn decode_message(
             // An empty packed list is as absent as no list at all.
             Slot::Empty => {}
             Slot::Many(items) if items.is_empty() => {}
+            // ObjectMeta.generation is a plain int64 with `omitempty`: gogo writes the zero,
+            // Go's JSON leaves it out.
+            Slot::One(v) if m.name == "ObjectMeta" && field.json == "generation" && v == 0 => {}
+            // gogo-protobuf writes every string, empty ones too; Go's JSON form omits them
+            // (`omitempty`), and so do we, so a protobuf body stores the same object as its
+            // JSON twin.
+            Slot::One(Value::String(s)) if s.is_empty() && matches!(field.ty, Ty::String) => {}
             Slot::One(v) => {
                 out.insert(field.json.to_owned(), v);
             }
@@ -103,10 +110,6 @@ pub(crate) fn decode_message(
                     (Label::Inline, Ty::Message(inner)) => {
                         out.extend(decode_message(inner, &bytes, depth + 1)?);
                     }
-                    // gogo-protobuf writes every string, empty ones too; Go's JSON form
-                    // omits them (`omitempty`), and so do we, so a kubectl protobuf body
-                    // stores the same object as its JSON twin.
-                    (Label::Optional, Ty::String) if bytes.is_empty() => {}
                     _ => {
                         let v = decode_value(m, field, field.ty, Payload::Len(&bytes), depth)?;
                         out.insert(field.json.to_owned(), v);
