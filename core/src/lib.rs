@@ -33,4 +33,7 @@ pub mod validation;
 pub mod watch;
 
 pub use server::{Config, ConnId, OpId, Output, Peer, Server};
+
+#[cfg(test)]
+mod tests;
 pub use time::Now;

@@ -18,15 +18,31 @@ pub(super) struct Conn {
     /// The request being answered; HTTP/1.1 answers in order, so the next waits.
     pub busy: Option<ReqId>,
     pub last_activity_ms: u64,
+    /// When the request being received began; a request must arrive whole within the
+    /// header timeout, however slowly its bytes trickle in.
+    pub request_started_ms: Option<u64>,
 }
 
 impl Conn {
+    /// When this connection must be closed if nothing changes: a partial request that took
+    /// too long, or an idle keep-alive connection. None while a request is being answered.
+    pub fn deadline(&self, header_timeout_ms: u64, idle_timeout_ms: u64) -> Option<u64> {
+        if self.busy.is_some() {
+            return None;
+        }
+        Some(match self.request_started_ms {
+            Some(t) if self.parser.is_mid_request() => t + header_timeout_ms,
+            _ => self.last_activity_ms + idle_timeout_ms,
+        })
+    }
+
     pub fn new(cert: PeerCert, limits: Limits, now_ms: u64) -> Self {
         Conn {
             parser: Parser::new(limits),
             cert,
             busy: None,
             last_activity_ms: now_ms,
+            request_started_ms: None,
         }
     }
 }

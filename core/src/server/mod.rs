@@ -200,6 +200,9 @@ impl Server {
         };
         c.parser.push(bytes);
         c.last_activity_ms = now.mono_ms;
+        if c.request_started_ms.is_none() && c.parser.is_mid_request() {
+            c.request_started_ms = Some(now.mono_ms);
+        }
         if c.parser.buffered() > self.cfg.limits.max_body + self.cfg.limits.max_head {
             // Pipelined input far beyond one request: the client is not waiting for answers.
             self.close(conn);
@@ -305,16 +308,9 @@ impl Server {
         // Idle and stalled connections.
         let mut to_close = Vec::new();
         for (id, c) in &self.conns {
-            let idle = now.mono_ms.saturating_sub(c.last_activity_ms);
-            if c.busy.is_none() && !self.watchers.has_conn(*id) {
-                let limit = if c.parser.is_mid_request() {
-                    self.cfg.header_timeout_ms
-                } else {
-                    self.cfg.idle_timeout_ms
-                };
-                if idle >= limit {
-                    to_close.push(*id);
-                }
+            let due = c.deadline(self.cfg.header_timeout_ms, self.cfg.idle_timeout_ms);
+            if due.is_some_and(|d| d <= now.mono_ms) && !self.watchers.has_conn(*id) {
+                to_close.push(*id);
             }
         }
         for id in to_close {
@@ -352,15 +348,7 @@ impl Server {
         let conns = self
             .conns
             .values()
-            .filter(|c| c.busy.is_none())
-            .map(|c| {
-                c.last_activity_ms
-                    + if c.parser.is_mid_request() {
-                        self.cfg.header_timeout_ms
-                    } else {
-                        self.cfg.idle_timeout_ms
-                    }
-            })
+            .filter_map(|c| c.deadline(self.cfg.header_timeout_ms, self.cfg.idle_timeout_ms))
             .min();
         [reqs, watches, conns, namespaces].into_iter().flatten().min()
     }
@@ -601,8 +589,11 @@ impl Server {
                 }
                 Some(Parsed::Request(req)) => {
                     let id = self.req_id();
+                    let now_ms = self.now.mono_ms;
                     if let Some(c) = self.conns.get_mut(&conn) {
                         c.busy = Some(id);
+                        // A pipelined follower that has already begun starts its clock now.
+                        c.request_started_ms = c.parser.is_mid_request().then_some(now_ms);
                     }
                     self.serve(conn, req);
                 }

@@ -1,0 +1,5 @@
+//! Scenario tests of the whole server state machine, driven with a virtual clock and an
+//! in-memory store.
+
+mod connections;
+mod harness;
