@@ -27,6 +27,8 @@ pub mod request;
 pub mod rng;
 pub mod selectors;
 pub mod server;
+#[cfg(feature = "sim-bugs")]
+pub mod sim_bugs;
 pub mod storage;
 pub mod time;
 pub mod validation;

@@ -65,14 +65,50 @@ pub struct Flags {
     #[arg(long, default_value_t = 1800)]
     pub min_request_timeout: u64,
 
-    /// The storage backend. `embedded` (default) keeps data in --data-dir; `memory` keeps it
-    /// in memory only (lost on exit).
-    #[arg(long, default_value = "embedded")]
-    pub storage_backend: String,
+    /// The storage backend: `embedded` keeps data in --data-dir; `memory` keeps it in memory
+    /// only (lost on exit); `etcd3` keeps it in the etcd cluster of --etcd-servers. Defaults to
+    /// `etcd3` when --etcd-servers is given, else `embedded`.
+    #[arg(long)]
+    pub storage_backend: Option<String>,
 
+    // ---- etcd3 storage backend (begin) ----
+    /// List of etcd servers to connect with (scheme://ip:port), comma separated. On a
+    /// connection failure the next server is tried.
+    #[arg(long, value_delimiter = ',')]
+    pub etcd_servers: Vec<String>,
+
+    /// SSL Certificate Authority file used to secure etcd communication.
+    #[arg(long)]
+    pub etcd_cafile: Option<PathBuf>,
+
+    /// SSL certification file used to secure etcd communication.
+    #[arg(long)]
+    pub etcd_certfile: Option<PathBuf>,
+
+    /// SSL key file used to secure etcd communication.
+    #[arg(long)]
+    pub etcd_keyfile: Option<PathBuf>,
+
+    /// The interval of compaction requests. If 0, the compaction request from the apiserver is
+    /// disabled.
+    #[arg(long, default_value = "5m0s")]
+    pub etcd_compaction_interval: String,
+    // ---- etcd3 storage backend (end) ----
     /// Seed for the server's random choices (UIDs, generated names); 0 draws one at start.
     #[arg(long, default_value_t = 0, hide = true)]
     pub seed: u64,
+}
+
+impl Flags {
+    /// The storage backend in force: --storage-backend, else `etcd3` when --etcd-servers is
+    /// given, else `embedded`.
+    pub fn backend(&self) -> &str {
+        match &self.storage_backend {
+            Some(b) => b,
+            None if !self.etcd_servers.is_empty() => "etcd3",
+            None => "embedded",
+        }
+    }
 }
 
 /// Parses a Go duration such as `60s`, `1m0s`, `1h30m`, `500ms` into milliseconds.
@@ -159,5 +195,26 @@ mod tests {
         assert!(!f.anonymous_auth);
         let f = Flags::parse_from(["gatehouse", "--anonymous-auth"]);
         assert!(f.anonymous_auth);
+    }
+
+    #[test]
+    fn etcd_flags() {
+        let f = Flags::parse_from([
+            "gatehouse",
+            "--etcd-servers=http://127.0.0.1:2379,http://127.0.0.1:22379",
+            "--etcd-cafile=/etc/ca.crt",
+        ]);
+        assert_eq!(f.etcd_servers.len(), 2);
+        assert_eq!(f.storage_backend, None);
+        assert_eq!(f.etcd_compaction_interval, "5m0s");
+        assert_eq!(f.backend(), "etcd3");
+        let f = Flags::parse_from(["gatehouse"]);
+        assert_eq!(f.backend(), "embedded");
+        let f = Flags::parse_from([
+            "gatehouse",
+            "--storage-backend=memory",
+            "--etcd-servers=http://e:1",
+        ]);
+        assert_eq!(f.backend(), "memory");
     }
 }

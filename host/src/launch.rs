@@ -11,6 +11,7 @@ use gatehouse_core::Config;
 
 use crate::driver::Input;
 use crate::error::HostError;
+use crate::etcd::EtcdOptions;
 use crate::flags::{parse_cidr, parse_duration_ms, parse_port_range, Flags};
 use crate::pki::{self, Pki};
 use crate::store::{self, Durable, StoreCmd, StoreReport};
@@ -28,7 +29,15 @@ pub struct Prepared {
     pub pki: Option<Pki>,
     /// The data directory.
     pub data_dir: PathBuf,
-    store: Option<(MemStore, Option<Durable>)>,
+    store: Option<Backend>,
+}
+
+/// What the storage thread serves.
+enum Backend {
+    /// The in-memory store, made durable by its log when it is the embedded store.
+    Local(MemStore, Option<Durable>),
+    /// An etcd cluster (`--storage-backend=etcd3`).
+    Etcd(EtcdOptions),
 }
 
 fn invalid(what: &str, reason: impl Into<String>) -> HostError {
@@ -131,16 +140,17 @@ pub fn prepare(flags: &Flags) -> Result<Prepared, HostError> {
     config.services.cluster_ip_prefix = ip_prefix;
     config.services.node_port_min = np_min;
     config.services.node_port_max = np_max;
-    let store = match flags.storage_backend.as_str() {
+    let store = match flags.backend() {
         "embedded" => {
             let (d, s) = Durable::open(&data_dir.join("store"))?;
-            (s, Some(d))
+            Backend::Local(s, Some(d))
         }
-        "memory" => (MemStore::new(), None),
+        "memory" => Backend::Local(MemStore::new(), None),
+        "etcd3" => Backend::Etcd(EtcdOptions::from_flags(flags)?),
         other => {
             return Err(invalid(
                 "--storage-backend",
-                format!("unsupported storage backend {other:?} (supported: embedded, memory)"),
+                format!("unsupported storage backend {other:?} (supported: embedded, memory, etcd3)"),
             ))
         }
     };
@@ -176,10 +186,16 @@ impl Prepared {
         &mut self,
         inputs: async_channel::Sender<Input>,
     ) -> Result<(mpsc::Sender<StoreCmd>, std::thread::JoinHandle<()>), HostError> {
-        let (store, durable) = self
+        let (store, durable) = match self
             .store
             .take()
-            .ok_or_else(|| invalid("storage", "already started"))?;
+            .ok_or_else(|| invalid("storage", "already started"))?
+        {
+            Backend::Local(store, durable) => (store, durable),
+            Backend::Etcd(opts) => {
+                return opts.spawn(move |r: StoreReport| inputs.send_blocking(Input::Store(r)).is_ok())
+            }
+        };
         let (tx, rx) = mpsc::channel();
         let handle = std::thread::Builder::new()
             .name("gatehouse-store".into())

@@ -6,6 +6,7 @@
 
 pub mod driver;
 pub mod error;
+pub mod etcd;
 pub mod flags;
 pub mod kubeconfig;
 pub mod launch;

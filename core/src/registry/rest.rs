@@ -541,6 +541,16 @@ impl Machine {
             ls.remaining = Some(count - kvs.len() as i64);
         }
         let limit = ls.opts.limit;
+        // Planted defect (c), simulator only: the page after a continue token starts one key late.
+        #[cfg(feature = "sim-bugs")]
+        let kvs: Vec<KeyValue> = if crate::sim_bugs::active(crate::sim_bugs::CONTINUE_SKIPS_KEY)
+            && ls.opts.cont.is_some()
+            && ls.items.is_empty()
+        {
+            kvs.into_iter().skip(1).collect()
+        } else {
+            kvs
+        };
         let batch_len = kvs.len();
         let mut stopped_early = false;
         for (i, kv) in kvs.into_iter().enumerate() {
@@ -727,6 +737,15 @@ impl Machine {
         let def = self.call.def;
         let resp = match result {
             Ok(r) => r,
+            // Planted defect (d), simulator only: the create is acknowledged although storage
+            // did not confirm it.
+            #[cfg(feature = "sim-bugs")]
+            Err(StorageError::Timeout | StorageError::Unavailable(_))
+                if !cs.checking_namespace && crate::sim_bugs::active(crate::sim_bugs::ACK_BEFORE_STORED) =>
+            {
+                let object = with_rv(cs.obj, env.cache.revision() + 1);
+                return done(Ok(Reply { code: cs.code, object, warnings: cs.warnings }));
+            }
             Err(e) => return fail(storage_error(&e)),
         };
         if cs.checking_namespace {
@@ -863,6 +882,9 @@ impl Machine {
         if let Change::Patch(..) = us.change {
             us.explicit_rv = !new_rv.is_empty() && new_rv != cur_rv;
         }
+        // Planted defect (b), simulator only: a stale resourceVersion passes the check.
+        #[cfg(feature = "sim-bugs")]
+        let new_rv = if crate::sim_bugs::active(crate::sim_bugs::STALE_UPDATE_ACCEPTED) { cur_rv.clone() } else { new_rv };
         if !new_rv.is_empty() && new_rv != cur_rv {
             return fail(ApiError::stale(def.group, def.resource, &self.call.name));
         }

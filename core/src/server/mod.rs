@@ -104,6 +104,9 @@ struct InFlight {
 struct Startup {
     cache_op: Option<OpId>,
     pending_bootstrap: usize,
+    /// Start-up objects not yet created, in stages: a stage starts once the previous one is
+    /// stored (namespaces before the objects that live in them).
+    stages: VecDeque<Vec<(&'static str, serde_json::Value)>>,
     bootstrapped: bool,
 }
 
@@ -407,7 +410,19 @@ impl Server {
 
     /// Creates the objects every cluster has, idempotently: an existing object is kept.
     fn bootstrap(&mut self) {
-        for (resource, body) in nonresource::bootstrap_objects(&self.cfg) {
+        if self.startup.stages.is_empty() && self.startup.pending_bootstrap == 0 {
+            self.startup.stages = nonresource::bootstrap_objects(&self.cfg).into();
+        }
+        self.next_bootstrap_stage();
+    }
+
+    /// Launches the next stage of start-up objects, or finishes start-up.
+    fn next_bootstrap_stage(&mut self) {
+        let Some(stage) = self.startup.stages.pop_front() else {
+            self.startup.bootstrapped = true;
+            return;
+        };
+        for (resource, body) in stage {
             let Some(def) = registry::find("", "v1", resource) else {
                 continue;
             };
@@ -431,7 +446,7 @@ impl Server {
             self.launch(Origin::Bootstrap(resource), machine);
         }
         if self.startup.pending_bootstrap == 0 {
-            self.startup.bootstrapped = true;
+            self.next_bootstrap_stage();
         }
     }
 
@@ -530,7 +545,7 @@ impl Server {
                 }
                 self.startup.pending_bootstrap = self.startup.pending_bootstrap.saturating_sub(1);
                 if self.startup.pending_bootstrap == 0 {
-                    self.startup.bootstrapped = true;
+                    self.next_bootstrap_stage();
                 }
             }
         }

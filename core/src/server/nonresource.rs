@@ -242,9 +242,10 @@ fn openapi_v3(server: &Server, gv_path: &str) -> Vec<u8> {
     json_response(200, "application/json", &doc, &[])
 }
 
-/// The objects every start makes sure exist: system namespaces and the `kubernetes` Service.
-pub fn bootstrap_objects(cfg: &Config) -> Vec<(&'static str, Value)> {
-    let mut out: Vec<(&'static str, Value)> = ["default", "kube-system", "kube-public", "kube-node-lease"]
+/// The objects every start makes sure exist, in stages: the system namespaces, then the
+/// `kubernetes` Service in `default`.
+pub fn bootstrap_objects(cfg: &Config) -> Vec<Vec<(&'static str, Value)>> {
+    let namespaces: Vec<(&'static str, Value)> = ["default", "kube-system", "kube-public", "kube-node-lease"]
         .iter()
         .map(|ns| {
             (
@@ -254,7 +255,7 @@ pub fn bootstrap_objects(cfg: &Config) -> Vec<(&'static str, Value)> {
         })
         .collect();
     let ip = crate::registry::strategy::ipv4_string(cfg.services.cluster_ip_base + 1);
-    out.push((
+    let service = vec![(
         "services",
         json!({
             "apiVersion": "v1",
@@ -272,6 +273,6 @@ pub fn bootstrap_objects(cfg: &Config) -> Vec<(&'static str, Value)> {
                 "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": cfg.secure_port}],
             },
         }),
-    ));
-    out
+    )];
+    vec![namespaces, service]
 }

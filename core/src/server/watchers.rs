@@ -226,6 +226,16 @@ impl Watchers {
                 if ev.revision <= w.cursor {
                     continue;
                 }
+                // Planted defect (a), simulator only: the last event of a batch of several
+                // (a page boundary of the storage watch) is lost.
+                #[cfg(feature = "sim-bugs")]
+                if crate::sim_bugs::active(crate::sim_bugs::WATCH_EVENT_DROPPED)
+                    && events.len() > 1
+                    && std::ptr::eq(ev, &events[events.len() - 1])
+                {
+                    w.cursor = ev.revision;
+                    continue;
+                }
                 if ev.key.starts_with(&w.prefix) {
                     bytes.extend(w.translate(ev, now));
                 }
