@@ -208,3 +208,62 @@ impl Prepared {
         Ok((tx, handle))
     }
 }
+
+/// A server assembled around its bound address: the core, its running storage thread, and
+/// the channels a runtime wires its tasks to.
+pub struct Assembled {
+    /// The core server, for [`crate::driver::run`].
+    pub server: gatehouse_core::Server,
+    /// Where connection tasks send their inputs.
+    pub inputs: async_channel::Sender<Input>,
+    /// The driver's end of `inputs`.
+    pub inputs_rx: async_channel::Receiver<Input>,
+    /// The storage thread's command channel.
+    pub store: mpsc::Sender<StoreCmd>,
+    /// Signalled once by the driver when start-up has finished.
+    pub ready_tx: async_channel::Sender<()>,
+    /// Receives that signal.
+    pub ready_rx: async_channel::Receiver<()>,
+    /// TLS for the listener.
+    pub tls: Arc<rustls::ServerConfig>,
+    /// The admin kubeconfig, when Gatehouse made its own certificates.
+    pub kubeconfig: Option<PathBuf>,
+    /// The generated PKI, if any.
+    pub pki: Option<Pki>,
+    /// The data directory.
+    pub data_dir: PathBuf,
+}
+
+impl Prepared {
+    /// Finishes start-up once the listener is bound to `addr`: writes the admin kubeconfig
+    /// for that address, starts storage and builds the core server.
+    pub fn assemble(mut self, addr: SocketAddr) -> Result<Assembled, HostError> {
+        let host = if addr.ip().is_unspecified() {
+            "127.0.0.1".to_string()
+        } else {
+            addr.ip().to_string()
+        };
+        let host = if host.contains(':') {
+            format!("[{host}]")
+        } else {
+            host
+        };
+        let kubeconfig = self.write_kubeconfig(&format!("https://{host}:{}", addr.port()))?;
+        self.config.secure_port = addr.port();
+        let (inputs, inputs_rx) = async_channel::unbounded();
+        let (store, _thread) = self.spawn_storage(inputs.clone())?;
+        let (ready_tx, ready_rx) = async_channel::bounded(1);
+        Ok(Assembled {
+            server: gatehouse_core::Server::new(self.config),
+            inputs,
+            inputs_rx,
+            store,
+            ready_tx,
+            ready_rx,
+            tls: self.tls,
+            kubeconfig,
+            pki: self.pki,
+            data_dir: self.data_dir,
+        })
+    }
+}

@@ -9,10 +9,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_rustls::TlsAcceptor;
-use gatehouse_core::{ConnId, Peer, Server};
+use gatehouse_core::{ConnId, Peer};
 use gatehouse_host::driver::{self, ConnCmd, Input, CONN_QUEUE};
 use gatehouse_host::flags::Flags;
-use gatehouse_host::launch::{self, Prepared};
+use gatehouse_host::launch;
 use gatehouse_host::HostError;
 use smol::io::{AsyncReadExt, AsyncWriteExt};
 use smol::net::{TcpListener, TcpStream};
@@ -46,49 +46,27 @@ async fn sleep(d: Duration) {
 
 /// Starts Gatehouse with `flags` on `ex` and returns once it is ready and listening.
 pub async fn start(ex: Arc<Executor<'static>>, flags: Flags) -> Result<Running, HostError> {
-    let mut prepared = launch::prepare(&flags)?;
+    let prepared = launch::prepare(&flags)?;
     let listener = TcpListener::bind(prepared.bind)
         .await
         .map_err(|e| HostError::io(prepared.bind.to_string(), e))?;
     let addr = listener.local_addr().map_err(|e| HostError::io("listener", e))?;
-    let url_host = if addr.ip().is_unspecified() {
-        "127.0.0.1".to_string()
-    } else {
-        addr.ip().to_string()
-    };
-    let url_host = if url_host.contains(':') {
-        format!("[{url_host}]")
-    } else {
-        url_host
-    };
-    let kubeconfig = prepared.write_kubeconfig(&format!("https://{url_host}:{}", addr.port()))?;
-    prepared.config.secure_port = addr.port();
-    let (inputs_tx, inputs_rx) = async_channel::unbounded();
-    let (store_tx, _store_thread) = prepared.spawn_storage(inputs_tx.clone())?;
-    let (ready_tx, ready_rx) = async_channel::bounded(1);
-    let Prepared {
-        config,
-        tls,
-        pki,
-        data_dir,
-        ..
-    } = prepared;
-    let server = Server::new(config);
-    let done = ex.spawn(driver::run(server, inputs_rx, store_tx, ready_tx, sleep));
-    let _ = ready_rx.recv().await;
+    let a = prepared.assemble(addr)?;
+    let done = ex.spawn(driver::run(a.server, a.inputs_rx, a.store, a.ready_tx, sleep));
+    let _ = a.ready_rx.recv().await;
     ex.spawn(accept_loop(
         ex.clone(),
         listener,
-        TlsAcceptor::from(tls),
-        inputs_tx.clone(),
+        TlsAcceptor::from(a.tls),
+        a.inputs.clone(),
     ))
     .detach();
     Ok(Running {
         addr,
-        kubeconfig,
-        data_dir,
-        pki,
-        inputs: inputs_tx,
+        kubeconfig: a.kubeconfig,
+        data_dir: a.data_dir,
+        pki: a.pki,
+        inputs: a.inputs,
         done,
     })
 }
