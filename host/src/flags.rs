@@ -94,6 +94,17 @@ pub struct Flags {
     #[arg(long, default_value = "5m0s")]
     pub etcd_compaction_interval: String,
     // ---- etcd3 storage backend (end) ----
+    /// Serve reads that allow it (resourceVersion "0", or one the cache has reached) from the
+    /// watch cache.
+    #[arg(long, action = ArgAction::Set, num_args = 0..=1, require_equals = true, default_value = "true", default_missing_value = "true")]
+    pub watch_cache: bool,
+
+    /// Watch cache sizes, `resource[.group]#size`, comma separated. Gatehouse keeps one window
+    /// of recent events for all resources; it is made as large as the largest size given
+    /// (and never smaller than its default of 10000 events).
+    #[arg(long, value_delimiter = ',')]
+    pub watch_cache_sizes: Vec<String>,
+
     /// Seed for the server's random choices (UIDs, generated names); 0 draws one at start.
     #[arg(long, default_value_t = 0, hide = true)]
     pub seed: u64,
@@ -150,6 +161,22 @@ pub fn parse_duration_ms(s: &str) -> Option<u64> {
         return None;
     }
     Some(total as u64)
+}
+
+/// The event window the watch cache keeps, from `--watch-cache-sizes`.
+pub fn watch_window(sizes: &[String]) -> Result<usize, String> {
+    let mut window = 10_000usize;
+    for entry in sizes.iter().filter(|s| !s.is_empty()) {
+        let (_, size) = entry
+            .rsplit_once('#')
+            .ok_or_else(|| format!("invalid value of watch cache size: {entry}"))?;
+        let size: usize = size
+            .trim()
+            .parse()
+            .map_err(|_| format!("invalid size of watch cache: {entry}"))?;
+        window = window.max(size);
+    }
+    Ok(window)
 }
 
 /// Parses an IPv4 CIDR such as `10.96.0.0/12` into (network address, prefix length).

@@ -133,6 +133,9 @@ pub fn prepare(flags: &Flags) -> Result<Prepared, HostError> {
         secure_port: flags.secure_port,
         request_timeout_ms,
         min_request_timeout_s: flags.min_request_timeout,
+        watch_cache: flags.watch_cache,
+        watch_window: crate::flags::watch_window(&flags.watch_cache_sizes)
+            .map_err(|e| invalid("--watch-cache-sizes", e))?,
         advertise_address: advertise,
         ..Config::default()
     };

@@ -236,6 +236,12 @@ impl ApiError {
         e
     }
 
+    /// 500 with no reason, as kube-apiserver answers an error it has no status for (a storage
+    /// failure): kubectl prints `Error from server: <message>`.
+    pub fn storage_failure(message: &str) -> Self {
+        Self::new(500, "", message.to_string())
+    }
+
     /// 503.
     pub fn unavailable(message: impl Into<String>) -> Self {
         let mut e = Self::new(503, "ServiceUnavailable", message);
@@ -286,7 +292,9 @@ impl ApiError {
         status.insert("metadata".into(), Value::Object(metadata));
         status.insert("status".into(), json!("Failure"));
         status.insert("message".into(), json!(self.message));
-        status.insert("reason".into(), json!(self.reason));
+        if !self.reason.is_empty() {
+            status.insert("reason".into(), json!(self.reason));
+        }
         if !details.is_empty() {
             status.insert("details".into(), Value::Object(details));
         }

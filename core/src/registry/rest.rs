@@ -90,6 +90,8 @@ pub struct Env<'a> {
     pub openapi: Option<&'a OpenApi>,
     /// Address ranges of services.
     pub services: ServiceRanges,
+    /// Whether reads that allow it are served from the watch cache (`--watch-cache`).
+    pub read_from_cache: bool,
 }
 
 /// A successful answer.
@@ -233,7 +235,8 @@ fn storage_error(e: &StorageError) -> ApiError {
             ApiError::too_large_resource_version(0, *current_revision)
         }
         StorageError::Timeout => ApiError::timeout(),
-        StorageError::Unavailable(m) => ApiError::unavailable(format!("storage is unavailable: {m}")),
+        // kube-apiserver passes storage failures through as a 500 with the storage's words.
+        StorageError::Unavailable(m) => ApiError::storage_failure(m),
     }
 }
 
@@ -378,6 +381,9 @@ impl Machine {
                     Ok(r) => r,
                     Err(e) => return fail(e),
                 };
+                if let Some(step) = self.get_from_cache(env, &key) {
+                    return step;
+                }
                 let _ = revision;
                 Step::Storage(StorageRequest::Range {
                     key,
@@ -417,6 +423,9 @@ impl Machine {
                     }
                     (None, _) => (0, ls.prefix.clone()),
                 };
+                if let Some(step) = self.list_from_cache(env, &ls) {
+                    return step;
+                }
                 ls.snapshot = revision;
                 let limit = ls.opts.limit;
                 let end = prefix_end(&ls.prefix);
@@ -494,6 +503,77 @@ impl Machine {
             State::DeleteCollection(cs) => self.resume_collection(env, cs, result),
             State::Finished => fail(ApiError::internal("unexpected storage answer")),
         }
+    }
+
+    /// Answers a get from the watch cache when its resourceVersion allows: "0" (any state)
+    /// or a revision the cache has reached. Consistent reads go to storage.
+    fn get_from_cache(&self, env: &Env<'_>, key: &[u8]) -> Option<Step> {
+        if !env.read_from_cache || !env.cache.is_ready() {
+            return None;
+        }
+        let rv = self.call.params.get("resourceVersion").unwrap_or("");
+        let fresh_enough = match rv {
+            "0" => true,
+            "" => false,
+            n => n.parse::<i64>().is_ok_and(|n| n <= env.cache.revision()),
+        };
+        if !fresh_enough {
+            return None;
+        }
+        let def = self.call.def;
+        let Some(obj) = env.cache.get(key) else {
+            return Some(fail(ApiError::not_found(
+                def.group,
+                def.resource,
+                &self.call.name,
+            )));
+        };
+        let obj = (**obj).clone();
+        Some(if self.call.subresource == "scale" {
+            ok(200, scale::to_scale(&obj))
+        } else {
+            ok(200, obj)
+        })
+    }
+
+    /// Answers a list from the watch cache for resourceVersion "0" (as kube-apiserver, the
+    /// whole list, `limit` not applied) and for a revision the cache has reached when no
+    /// paging is asked for.
+    fn list_from_cache(&self, env: &Env<'_>, ls: &ListState) -> Option<Step> {
+        if !env.read_from_cache || !env.cache.is_ready() || ls.opts.cont.is_some() {
+            return None;
+        }
+        let served = match ls.opts.rv {
+            RvMatch::Any => true,
+            RvMatch::NotOlderThan(n) => ls.opts.limit == 0 && n <= env.cache.revision(),
+            RvMatch::Latest | RvMatch::Exact(_) => false,
+        };
+        if !served {
+            return None;
+        }
+        let def = self.call.def;
+        let items: Vec<Value> = env
+            .cache
+            .list(&ls.prefix)
+            .filter(|(_, o)| ls.opts.matches(def, o))
+            .map(|(_, o)| {
+                let mut o = (**o).clone();
+                if let Value::Object(m) = &mut o {
+                    m.shift_remove("kind");
+                    m.shift_remove("apiVersion");
+                }
+                o
+            })
+            .collect();
+        Some(ok(
+            200,
+            json!({
+                "kind": def.list_kind(),
+                "apiVersion": def.api_version(),
+                "metadata": {"resourceVersion": env.cache.revision().to_string()},
+                "items": items,
+            }),
+        ))
     }
 
     fn resume_get(&mut self, result: Result<StorageResponse, StorageError>) -> Step {
@@ -744,7 +824,11 @@ impl Machine {
                 if !cs.checking_namespace && crate::sim_bugs::active(crate::sim_bugs::ACK_BEFORE_STORED) =>
             {
                 let object = with_rv(cs.obj, env.cache.revision() + 1);
-                return done(Ok(Reply { code: cs.code, object, warnings: cs.warnings }));
+                return done(Ok(Reply {
+                    code: cs.code,
+                    object,
+                    warnings: cs.warnings,
+                }));
             }
             Err(e) => return fail(storage_error(&e)),
         };
@@ -884,7 +968,11 @@ impl Machine {
         }
         // Planted defect (b), simulator only: a stale resourceVersion passes the check.
         #[cfg(feature = "sim-bugs")]
-        let new_rv = if crate::sim_bugs::active(crate::sim_bugs::STALE_UPDATE_ACCEPTED) { cur_rv.clone() } else { new_rv };
+        let new_rv = if crate::sim_bugs::active(crate::sim_bugs::STALE_UPDATE_ACCEPTED) {
+            cur_rv.clone()
+        } else {
+            new_rv
+        };
         if !new_rv.is_empty() && new_rv != cur_rv {
             return fail(ApiError::stale(def.group, def.resource, &self.call.name));
         }

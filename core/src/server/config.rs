@@ -32,6 +32,8 @@ pub struct Config {
     pub limits: Limits,
     /// How many recent events the watch cache keeps.
     pub watch_window: usize,
+    /// `--watch-cache`: serve reads that allow it from the watch cache.
+    pub watch_cache: bool,
     /// Whether to load and serve OpenAPI documents.
     pub serve_openapi: bool,
     /// The address clients use, for discovery's serverAddressByClientCIDRs.
@@ -58,6 +60,7 @@ impl Default for Config {
             idle_timeout_ms: 120_000,
             limits: Limits::default(),
             watch_window: 10_000,
+            watch_cache: true,
             serve_openapi: true,
             advertise_address: "127.0.0.1".into(),
         }

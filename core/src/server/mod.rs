@@ -45,6 +45,9 @@ use encode::Negotiated;
 use namespaces::NamespaceController;
 use watchers::Watchers;
 
+/// How often storage health is probed.
+const HEALTH_PROBE_MS: u64 = 5_000;
+
 /// Identifies one storage request the runtime runs for the server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct OpId(pub u64);
@@ -127,6 +130,10 @@ pub struct Server {
     startup: Startup,
     storage_healthy: bool,
     namespaces: NamespaceController,
+    /// The storage health probe in flight, and when the next one is due: /readyz and the
+    /// `etcd` check must notice an outage (and its end) even when no client is writing.
+    health_op: Option<OpId>,
+    next_health_ms: u64,
 }
 
 impl Server {
@@ -149,6 +156,8 @@ impl Server {
             startup: Startup::default(),
             storage_healthy: true,
             namespaces: NamespaceController::default(),
+            health_op: None,
+            next_health_ms: 0,
         }
     }
 
@@ -237,6 +246,11 @@ impl Server {
             result,
             Err(StorageError::Unavailable(_)) | Err(StorageError::Timeout)
         );
+        if self.health_op == Some(op) {
+            self.health_op = None;
+            self.storage_healthy = result.is_ok();
+            return;
+        }
         if self.startup.cache_op == Some(op) {
             self.startup.cache_op = None;
             self.finish_cache_fill(result);
@@ -254,6 +268,7 @@ impl Server {
                 cache: &self.cache,
                 openapi: self.openapi.as_ref(),
                 services: self.cfg.services,
+                read_from_cache: self.cfg.watch_cache,
             };
             inflight.machine.resume(&mut env, result)
         };
@@ -320,6 +335,28 @@ impl Server {
             self.close(id);
         }
         self.drive_namespaces();
+        self.probe_storage();
+    }
+
+    /// Asks storage for one key every few seconds, so health follows the store's state.
+    fn probe_storage(&mut self) {
+        if !self.startup.bootstrapped || self.health_op.is_some() || self.now.mono_ms < self.next_health_ms {
+            return;
+        }
+        self.next_health_ms = self.now.mono_ms + HEALTH_PROBE_MS;
+        let op = self.op_id();
+        self.health_op = Some(op);
+        let key = format!("{}/", self.cfg.storage_prefix).into_bytes();
+        let range_end = prefix_end(&key);
+        self.out.push_back(Output::Storage {
+            op,
+            request: StorageRequest::Range {
+                key,
+                range_end,
+                revision: 0,
+                limit: 1,
+            },
+        });
     }
 
     /// Starts the namespace cleanup requests that are due.
@@ -353,7 +390,11 @@ impl Server {
             .values()
             .filter_map(|c| c.deadline(self.cfg.header_timeout_ms, self.cfg.idle_timeout_ms))
             .min();
-        [reqs, watches, conns, namespaces].into_iter().flatten().min()
+        let probe = (self.startup.bootstrapped && self.health_op.is_none()).then_some(self.next_health_ms);
+        [reqs, watches, conns, namespaces, probe]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     // ---- internals ----
@@ -460,6 +501,7 @@ impl Server {
                 cache: &self.cache,
                 openapi: self.openapi.as_ref(),
                 services: self.cfg.services,
+                read_from_cache: self.cfg.watch_cache,
             };
             machine.start(&mut env)
         };

@@ -8,6 +8,11 @@ use crate::{Config, ConnId, Now, Output, Peer, Server};
 
 pub struct Harness {
     pub server: Server,
+    /// Storage requests executed so far.
+    pub storage_ops: usize,
+    /// While set, every storage request fails as an unreachable store would.
+    pub store_down: bool,
+    admin_chain: Vec<Vec<u8>>,
     pub store: MemStore,
     pub now: Now,
     pub written: BTreeMap<ConnId, Vec<u8>>,
@@ -17,12 +22,17 @@ pub struct Harness {
 
 impl Harness {
     pub fn new() -> Self {
+        let (ca, admin) = admin_identity();
         let cfg = Config {
             serve_openapi: false,
+            client_ca_der: Some(vec![ca]),
             ..Config::default()
         };
         let mut h = Harness {
             server: Server::new(cfg),
+            storage_ops: 0,
+            store_down: false,
+            admin_chain: vec![admin],
             store: MemStore::new(),
             now: Now {
                 mono_ms: 1_000,
@@ -67,7 +77,14 @@ impl Harness {
             let Some((op, request)) = pending.pop_front() else {
                 return;
             };
-            let result = self.store.execute(&request);
+            self.storage_ops += 1;
+            let result = if self.store_down {
+                Err(crate::storage::StorageError::Unavailable(
+                    "connection refused".into(),
+                ))
+            } else {
+                self.store.execute(&request)
+            };
             // Events of a write reach the server before the write's answer.
             let events = self.store.take_events();
             if self.watching && !events.is_empty() {
@@ -82,6 +99,29 @@ impl Harness {
         self.server.handle_connect(self.now, conn, Peer::default());
         self.run();
         conn
+    }
+
+    /// A connection authenticated as a `system:masters` administrator.
+    pub fn connect_admin(&mut self, id: u64) -> ConnId {
+        let conn = ConnId(id);
+        let peer = Peer {
+            remote: "test".into(),
+            cert_chain: self.admin_chain.clone(),
+        };
+        self.server.handle_connect(self.now, conn, peer);
+        self.run();
+        conn
+    }
+
+    /// Sends one request and returns the whole response written for it.
+    pub fn request(&mut self, conn: ConnId, method: &str, target: &str, body: &str) -> String {
+        let head = format!(
+            "{method} {target} HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        self.send(conn, head.as_bytes());
+        self.send(conn, body.as_bytes());
+        self.take(conn)
     }
 
     pub fn send(&mut self, conn: ConnId, bytes: &[u8]) {
@@ -116,4 +156,32 @@ pub fn statuses(text: &str) -> Vec<u16> {
     text.match_indices("HTTP/1.1 ")
         .filter_map(|(i, _)| text.get(i + 9..i + 12)?.parse().ok())
         .collect()
+}
+
+/// A client CA and an administrator certificate (CN=admin, O=system:masters) signed by it,
+/// both DER.
+fn admin_identity() -> (Vec<u8>, Vec<u8>) {
+    use rcgen::{
+        BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    };
+    let ca_key = KeyPair::generate().expect("CA key");
+    let mut ca = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name.push(DnType::CommonName, "test-ca");
+    let ca_cert = ca.self_signed(&ca_key).expect("CA certificate");
+    let issuer = Issuer::new(ca, &ca_key);
+    let key = KeyPair::generate().expect("client key");
+    let mut leaf = CertificateParams::new(Vec::<String>::new()).expect("client params");
+    leaf.distinguished_name.push(DnType::CommonName, "admin");
+    leaf.distinguished_name
+        .push(DnType::OrganizationName, "system:masters");
+    leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    let cert = leaf.signed_by(&key, &issuer).expect("client certificate");
+    (ca_cert.der().to_vec(), cert.der().to_vec())
+}
+
+/// The JSON body of the last response in `text`.
+pub fn body(text: &str) -> serde_json::Value {
+    let start = text.rfind("\r\n\r\n").map_or(0, |i| i + 4);
+    serde_json::from_str(text[start..].trim()).unwrap_or(serde_json::Value::Null)
 }

@@ -3,3 +3,4 @@
 
 mod connections;
 mod harness;
+mod reads;
