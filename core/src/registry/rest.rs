@@ -152,6 +152,9 @@ struct ListState {
     remaining: Option<i64>,
     last_key: Option<Vec<u8>>,
     min_rv: i64,
+    /// A consistent read asked storage for its current revision only, to serve the list from
+    /// the watch cache once the cache has caught up with it.
+    probing: bool,
 }
 
 #[derive(Debug)]
@@ -310,6 +313,7 @@ impl Machine {
                 remaining: None,
                 last_key: None,
                 min_rv: 0,
+                probing: false,
             }),
             "create" => State::Create(CreateState {
                 obj: Value::Null,
@@ -426,6 +430,19 @@ impl Machine {
                 if let Some(step) = self.list_from_cache(env, &ls) {
                     return step;
                 }
+                if self.consistent_from_cache(env, &ls) {
+                    // One key tells storage's current revision; the list comes from the cache.
+                    ls.probing = true;
+                    let end = prefix_end(&ls.prefix);
+                    let key = ls.prefix.clone();
+                    self.state = State::List(ls);
+                    return Step::Storage(StorageRequest::Range {
+                        key,
+                        range_end: end,
+                        revision: 0,
+                        limit: 1,
+                    });
+                }
                 ls.snapshot = revision;
                 let limit = ls.opts.limit;
                 let end = prefix_end(&ls.prefix);
@@ -496,7 +513,7 @@ impl Machine {
     pub fn resume(&mut self, env: &mut Env<'_>, result: Result<StorageResponse, StorageError>) -> Step {
         match std::mem::replace(&mut self.state, State::Finished) {
             State::Get => self.resume_get(result),
-            State::List(ls) => self.resume_list(ls, result),
+            State::List(ls) => self.resume_list(env, ls, result),
             State::Create(cs) => self.resume_create(env, cs, result),
             State::Update(us) => self.resume_update(env, us, result),
             State::Delete(ds) => self.resume_delete(env, ds, result),
@@ -548,9 +565,21 @@ impl Machine {
             RvMatch::NotOlderThan(n) => ls.opts.limit == 0 && n <= env.cache.revision(),
             RvMatch::Latest | RvMatch::Exact(_) => false,
         };
-        if !served {
-            return None;
-        }
+        served.then(|| self.cached_list(env, ls))
+    }
+
+    /// Whether a consistent list may be served from the cache once storage's revision is
+    /// known (no paging: pages are read from storage at their snapshot).
+    fn consistent_from_cache(&self, env: &Env<'_>, ls: &ListState) -> bool {
+        env.read_from_cache
+            && env.cache.is_ready()
+            && ls.opts.cont.is_none()
+            && ls.opts.limit == 0
+            && ls.opts.rv == RvMatch::Latest
+    }
+
+    /// The list as the watch cache holds it now.
+    fn cached_list(&self, env: &Env<'_>, ls: &ListState) -> Step {
         let def = self.call.def;
         let items: Vec<Value> = env
             .cache
@@ -565,7 +594,7 @@ impl Machine {
                 o
             })
             .collect();
-        Some(ok(
+        ok(
             200,
             json!({
                 "kind": def.list_kind(),
@@ -573,7 +602,7 @@ impl Machine {
                 "metadata": {"resourceVersion": env.cache.revision().to_string()},
                 "items": items,
             }),
-        ))
+        )
     }
 
     fn resume_get(&mut self, result: Result<StorageResponse, StorageError>) -> Step {
@@ -591,8 +620,34 @@ impl Machine {
         ok(200, obj)
     }
 
-    fn resume_list(&mut self, mut ls: ListState, result: Result<StorageResponse, StorageError>) -> Step {
+    fn resume_list(
+        &mut self,
+        env: &Env<'_>,
+        mut ls: ListState,
+        result: Result<StorageResponse, StorageError>,
+    ) -> Step {
         let def = self.call.def;
+        if ls.probing {
+            ls.probing = false;
+            if let Ok(StorageResponse::Range { revision, .. }) = &result {
+                if env.cache.revision() >= *revision {
+                    return self.cached_list(env, &ls);
+                }
+            }
+            if let Err(e) = &result {
+                return fail(storage_error(e));
+            }
+            // The cache is behind storage: read the list from storage itself.
+            let key = ls.prefix.clone();
+            let end = prefix_end(&ls.prefix);
+            self.state = State::List(ls);
+            return Step::Storage(StorageRequest::Range {
+                key,
+                range_end: end,
+                revision: 0,
+                limit: 0,
+            });
+        }
         let (revision, kvs, more, count) = match result {
             Ok(StorageResponse::Range {
                 revision,
