@@ -38,7 +38,7 @@ fn inputs(target: &str) -> Vec<PathBuf> {
     files
 }
 
-fn harness_of(target: &str) -> fn(&[u8]) {
+fn harness_of(target: &str) -> harness::Harness {
     harness::TARGETS
         .iter()
         .find(|(name, _)| *name == target)
@@ -62,14 +62,18 @@ fn run_one(target: &str, path: &Path) -> Result<(), String> {
 fn replay(target: &str) {
     let files = inputs(target);
     assert!(
-        files.iter().any(|p| p.components().any(|c| c.as_os_str() == "corpus")),
+        files
+            .iter()
+            .any(|p| p.components().any(|c| c.as_os_str() == "corpus")),
         "no seed corpus for {target} under {}",
         fuzz_dir().display()
     );
     let mut failures = Vec::new();
     for path in &files {
         let known = KNOWN_FAILURES.iter().any(|(t, name)| {
-            *t == target && path.file_name().is_some_and(|n| n == *name) && path.to_string_lossy().contains("artifacts")
+            *t == target
+                && path.file_name().is_some_and(|n| n == *name)
+                && path.to_string_lossy().contains("artifacts")
         });
         if known {
             continue;
@@ -129,13 +133,83 @@ replay_tests!(
     server,
 );
 
+/// A chunk-size line longer than 1024 bytes (`000…02`) is refused whether its CRLF arrives
+/// in the same read or the line arrives in smaller reads (it was once accepted whole).
+#[test]
+fn http_request_split_long_chunk_size_line() {
+    replay_artifact("http_request", "split-long-chunk-size-line");
+}
+
+/// The same for a trailer line longer than the head limit (here the small limits, 256 bytes).
+#[test]
+fn http_request_split_long_trailer_line() {
+    replay_artifact("http_request", "split-long-trailer-line");
+}
+
 /// The certificates the `x509` and `server` targets rely on still verify at the harness's
 /// fixed time, so the fuzzer starts from inputs that reach past signature checks.
 #[test]
 fn fixed_certificates_verify() {
-    let id = gatehouse_core::authn::x509::verify_client_chain(&[harness::ADMIN_DER], &[harness::CA_DER], harness::WALL_SECS)
-        .expect("the admin certificate verifies")
-        .expect("an identity");
+    let id = gatehouse_core::authn::x509::verify_client_chain(
+        &[harness::ADMIN_DER],
+        &[harness::CA_DER],
+        harness::WALL_SECS,
+    )
+    .expect("the admin certificate verifies")
+    .expect("an identity");
     assert_eq!(id.user, "fuzz-admin");
     assert_eq!(id.groups, vec!["system:masters".to_string()]);
+}
+
+/// The hand-written seeds are what they claim to be, so fuzzing starts past the parsers.
+#[test]
+fn seeds_are_valid_inputs() {
+    let seed = |target: &str, name: &str| {
+        std::fs::read(fuzz_dir().join("corpus").join(target).join(name))
+            .unwrap_or_else(|e| panic!("{target}/{name}: {e}"))
+    };
+    for name in ["configmap", "pod", "deployment", "namespace"] {
+        let decoded = gatehouse_core::codec::protobuf::decode(&seed("protobuf", name))
+            .unwrap_or_else(|e| panic!("protobuf/{name}: {e:?}"));
+        assert!(
+            decoded.object["metadata"]["name"].is_string(),
+            "protobuf/{name}: {}",
+            decoded.object
+        );
+    }
+    for name in ["plain", "expired"] {
+        let token = String::from_utf8(seed("continue_token", name)).unwrap();
+        assert!(
+            gatehouse_core::registry::list::Continue::decode(&token).is_ok(),
+            "continue_token/{name}"
+        );
+    }
+    for name in ["eq", "ops", "gt", "quoted", "exists", "empty-set"] {
+        let text = String::from_utf8(seed("label_selector", name)).unwrap();
+        assert!(
+            gatehouse_core::selectors::LabelSelector::parse(&text).is_ok(),
+            "label_selector/{name}"
+        );
+    }
+    for name in ["name", "multi", "escaped", "empty"] {
+        let text = String::from_utf8(seed("field_selector", name)).unwrap();
+        assert!(
+            gatehouse_core::selectors::FieldSelector::parse(&text).is_ok(),
+            "field_selector/{name}"
+        );
+    }
+    for name in ["admin.der", "jane.der", "nocn.der"] {
+        let r = gatehouse_core::authn::x509::verify_client_chain(
+            &[seed("x509", name)],
+            &[harness::CA_DER],
+            harness::WALL_SECS,
+        );
+        assert!(r.is_ok(), "x509/{name}: {r:?}");
+    }
+    let r = gatehouse_core::authn::x509::verify_client_chain(
+        &[seed("x509", "expired-by-2030.der")],
+        &[harness::CA_DER],
+        harness::WALL_SECS,
+    );
+    assert!(r.is_err(), "x509/expired-by-2030.der verified");
 }

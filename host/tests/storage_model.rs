@@ -23,14 +23,7 @@ use gatehouse_host::store::Durable;
 use proptest::prelude::*;
 
 /// Keys chosen so that prefixes overlap (`/r/b`, `/r/b/c`, `/r/ba`) and one sorts last.
-const KEYS: &[&[u8]] = &[
-    b"/r/a",
-    b"/r/b",
-    b"/r/b/c",
-    b"/r/ba",
-    b"/s/x",
-    b"/s/\xff",
-];
+const KEYS: &[&[u8]] = &[b"/r/a", b"/r/b", b"/r/b/c", b"/r/ba", b"/s/x", b"/s/\xff"];
 
 /// Prefixes for prefix reads; `""` covers every key.
 const PREFIXES: &[&[u8]] = &[b"/r/", b"/r/b", b"/s/", b"/", b"", b"/t/"];
@@ -111,22 +104,7 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(key, value, stale)| Op::UpdateChecked { key, value, stale }),
         3 => (k.clone(), value()).prop_map(|(key, value)| Op::Update { key, value }),
         4 => (k.clone(), any::<bool>()).prop_map(|(key, checked)| Op::Delete { key, checked }),
-        2 => prop::collection::vec((any::<bool>(), k.clone(), value()), 1..5).prop_map(|ops| {
-            // Keep puts of a key that this transaction deleted earlier out.
-            let mut deleted = Vec::new();
-            let ops = ops
-                .into_iter()
-                .filter(|(is_put, key, _)| {
-                    if *is_put {
-                        !deleted.contains(key)
-                    } else {
-                        deleted.push(*key);
-                        true
-                    }
-                })
-                .collect();
-            Op::Multi { ops }
-        }),
+        2 => prop::collection::vec((any::<bool>(), k.clone(), value()), 1..5).prop_map(|ops| Op::Multi { ops }),
         4 => (k.clone(), rev()).prop_map(|(key, rev)| Op::Get { key, rev }),
         4 => (0..PREFIXES.len(), rev(), 0i64..4).prop_map(|(prefix, rev, limit)| Op::List { prefix, rev, limit }),
         2 => (k, rev(), 0i64..3).prop_map(|(key, rev, limit)| Op::ListFrom { key, rev, limit }),
@@ -241,10 +219,7 @@ impl Scratch {
     fn new() -> Scratch {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!(
-            "gatehouse-storage-model-{}-{n}",
-            std::process::id()
-        ));
+        let dir = std::env::temp_dir().join(format!("gatehouse-storage-model-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         Scratch(dir)
     }
@@ -344,7 +319,12 @@ fn run_sequence(ops: &[Op]) -> Result<(), TestCaseError> {
                         reference.take_wal();
                     }
                 }
-                prop_assert_eq!(embedded.store.revision(), reference.revision(), "op {}: restart", i);
+                prop_assert_eq!(
+                    embedded.store.revision(),
+                    reference.revision(),
+                    "op {}: restart",
+                    i
+                );
                 prop_assert_eq!(
                     embedded.store.compact_revision(),
                     reference.compact_revision(),
@@ -364,14 +344,24 @@ fn run_sequence(ops: &[Op]) -> Result<(), TestCaseError> {
                 prop_assert_eq!(got_events, want_events, "op {}: events of {:?}", i, op);
             }
         }
-        prop_assert_eq!(embedded.store.revision(), reference.revision(), "op {}: {:?}", i, op);
+        prop_assert_eq!(
+            embedded.store.revision(),
+            reference.revision(),
+            "op {}: {:?}",
+            i,
+            op
+        );
     }
 
     // The end state, and once more after a final restart: nothing acknowledged is lost.
     prop_assert_eq!(embedded.store.live(), reference.live());
     embedded.restart(scratch.path());
     prop_assert_eq!(embedded.store.live(), reference.live(), "after a final restart");
-    prop_assert_eq!(embedded.store.revision(), reference.revision(), "after a final restart");
+    prop_assert_eq!(
+        embedded.store.revision(),
+        reference.revision(),
+        "after a final restart"
+    );
     Ok(())
 }
 
@@ -402,38 +392,89 @@ fn fixed_sequences() {
         // History replayed from the log survives the first restart; a second restart
         // without writes in between restores only the snapshot.
         vec![
-            Create { key: 0, value: v("1") },
-            Update { key: 0, value: v("2") },
+            Create {
+                key: 0,
+                value: v("1"),
+            },
+            Update {
+                key: 0,
+                value: v("2"),
+            },
             Restart,
-            Get { key: 0, rev: Rev::Back(1) },
+            Get {
+                key: 0,
+                rev: Rev::Back(1),
+            },
             Watch { rev: Rev::Back(2) },
             Restart,
-            Get { key: 0, rev: Rev::Back(1) },
+            Get {
+                key: 0,
+                rev: Rev::Back(1),
+            },
             Watch { rev: Rev::Back(2) },
             Watch { rev: Rev::Back(1) },
-            Create { key: 1, value: v("x") },
+            Create {
+                key: 1,
+                value: v("x"),
+            },
             Watch { rev: Rev::Back(1) },
         ],
         // A compaction in the log that is older than a later snapshot.
         vec![
-            Create { key: 0, value: v("1") },
-            Create { key: 1, value: v("1") },
+            Create {
+                key: 0,
+                value: v("1"),
+            },
+            Create {
+                key: 1,
+                value: v("1"),
+            },
             Checkpoint,
             Compact { rev: Rev::Back(1) },
-            Update { key: 1, value: v("2") },
+            Update {
+                key: 1,
+                value: v("2"),
+            },
             Restart,
-            Get { key: 1, rev: Rev::Back(1) },
-            Get { key: 1, rev: Rev::Back(2) },
+            Get {
+                key: 1,
+                rev: Rev::Back(1),
+            },
+            Get {
+                key: 1,
+                rev: Rev::Back(2),
+            },
         ],
         // Deletes and re-creates across restarts keep create revisions and versions.
         vec![
-            Create { key: 2, value: v("a") },
-            Delete { key: 2, checked: true },
-            Create { key: 2, value: v("b") },
-            UpdateChecked { key: 2, value: v("c"), stale: false },
+            Create {
+                key: 2,
+                value: v("a"),
+            },
+            Delete {
+                key: 2,
+                checked: true,
+            },
+            Create {
+                key: 2,
+                value: v("b"),
+            },
+            UpdateChecked {
+                key: 2,
+                value: v("c"),
+                stale: false,
+            },
             Restart,
-            UpdateChecked { key: 2, value: v("d"), stale: true },
-            List { prefix: 0, rev: Rev::Latest, limit: 1 },
+            UpdateChecked {
+                key: 2,
+                value: v("d"),
+                stale: true,
+            },
+            List {
+                prefix: 0,
+                rev: Rev::Latest,
+                limit: 1,
+            },
             Restart,
         ],
     ];
@@ -482,17 +523,17 @@ fn restart_keeps_history_since_the_last_snapshot() {
     assert_eq!(s.store.events_after(3).unwrap().len(), 1);
 }
 
-/// A transaction that deletes a key and then puts it again leaves the key present. The
-/// write-ahead log records a transaction as its puts and its deletes, and replay applies the
-/// puts first, so after a restart the key is gone. The registry never sends such a
-/// transaction (each success branch holds one put or one delete), so this stays a known
-/// limitation of the log format until the record keeps the order of its writes.
+/// A transaction that deletes a key and then puts it again leaves the key present, and so
+/// does its replay from the write-ahead log after a restart (the log keeps the order of a
+/// transaction's writes).
 #[test]
-#[ignore = "known limitation: WAL replay applies a transaction's puts before its deletes"]
 fn delete_then_put_in_one_txn_survives_replay() {
     use Op::*;
     let ops = vec![
-        Create { key: 0, value: b"1".to_vec() },
+        Create {
+            key: 0,
+            value: b"1".to_vec(),
+        },
         Multi {
             ops: vec![(false, 0, Vec::new()), (true, 0, b"2".to_vec())],
         },

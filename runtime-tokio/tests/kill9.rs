@@ -94,7 +94,10 @@ fn have(tool: &str) -> bool {
 
 fn kubectl(data_dir: &Path, args: &[&str]) -> std::io::Result<std::process::Output> {
     Command::new("kubectl")
-        .arg(format!("--kubeconfig={}", data_dir.join("admin.kubeconfig").display()))
+        .arg(format!(
+            "--kubeconfig={}",
+            data_dir.join("admin.kubeconfig").display()
+        ))
         .arg("--request-timeout=10s")
         .args(args)
         .stdin(Stdio::null())
@@ -214,7 +217,10 @@ fn acknowledged_creates_survive_kill_9() {
     }
     let acked = std::mem::take(&mut *acked.lock().unwrap());
     println!("kill9: {} creates acknowledged before SIGKILL", acked.len());
-    assert!(!acked.is_empty(), "no create was acknowledged: the load never ran");
+    assert!(
+        !acked.is_empty(),
+        "no create was acknowledged: the load never ran"
+    );
 
     // Start again on the same data directory; everything acknowledged must be there.
     let mut second = Gatehouse::start(&data_dir, &log);
@@ -230,7 +236,12 @@ fn acknowledged_creates_survive_kill_9() {
         .as_array()
         .expect("a list of items")
         .iter()
-        .filter_map(|item| Some((item["metadata"]["name"].as_str()?.to_string(), item["data"].clone())))
+        .filter_map(|item| {
+            Some((
+                item["metadata"]["name"].as_str()?.to_string(),
+                item["data"].clone(),
+            ))
+        })
         .collect();
     println!(
         "kill9: {} configmaps present after restart ({} acknowledged)",
@@ -255,7 +266,11 @@ fn acknowledged_creates_survive_kill_9() {
         missing
     );
     // A write after the restart works too (the log is appendable after replay).
-    let out = kubectl(&data_dir, &["create", "configmap", "after-restart", "-n", "default"]).expect("run kubectl");
+    let out = kubectl(
+        &data_dir,
+        &["create", "configmap", "after-restart", "-n", "default"],
+    )
+    .expect("run kubectl");
     assert!(
         out.status.success(),
         "create after restart failed: {}",

@@ -329,12 +329,17 @@ impl Parser {
             match chunk {
                 Chunk::Size => {
                     let Some(end) = find_crlf(&self.buf) else {
-                        if self.buf.len() > 1024 {
+                        // One more byte may be the CR of a line that is still short enough.
+                        if self.buf.len() > MAX_CHUNK_LINE + 1 {
                             return Err(bad("chunk size line too long"));
                         }
                         self.state = State::Chunked { req, chunk };
                         return Ok(None);
                     };
+                    // The same limit whether the line arrived whole or in pieces.
+                    if end > MAX_CHUNK_LINE {
+                        return Err(bad("chunk size line too long"));
+                    }
                     let line = std::str::from_utf8(&self.buf[..end]).map_err(|_| bad("bad chunk size"))?;
                     let hex = line.split(';').next().unwrap_or("").trim();
                     let size = usize::from_str_radix(hex, 16).map_err(|_| bad("bad chunk size"))?;
@@ -374,12 +379,15 @@ impl Parser {
                 Chunk::Trailers => {
                     // Trailer fields are read and dropped; an empty line ends the body.
                     let Some(end) = find_crlf(&self.buf) else {
-                        if self.buf.len() > self.limits.max_head {
+                        if self.buf.len() > self.limits.max_head + 1 {
                             return Err(bad("trailers too large"));
                         }
                         self.state = State::Chunked { req, chunk };
                         return Ok(None);
                     };
+                    if end > self.limits.max_head {
+                        return Err(bad("trailers too large"));
+                    }
                     self.buf.drain(..end + 2);
                     if end == 0 {
                         return Ok(Some(req));
@@ -395,6 +403,9 @@ enum BodyKind {
     Length(usize),
     Chunked,
 }
+
+/// Longest chunk-size line (size and extensions) accepted.
+const MAX_CHUNK_LINE: usize = 1024;
 
 fn find_crlf(b: &[u8]) -> Option<usize> {
     b.windows(2).position(|w| w == b"\r\n")

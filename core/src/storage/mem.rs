@@ -17,15 +17,21 @@ struct Rev {
     kv: Option<KeyValue>,
 }
 
+/// One write inside a logged transaction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WalWrite {
+    /// A key written with a value.
+    Put(Vec<u8>, Vec<u8>),
+    /// A key removed.
+    Delete(Vec<u8>),
+}
+
 /// The durable effect of one write transaction or compaction, as the write-ahead log keeps it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum WalRecord {
-    /// The writes of one transaction, all at `revision`.
-    Txn {
-        revision: i64,
-        puts: Vec<(Vec<u8>, Vec<u8>)>,
-        deletes: Vec<Vec<u8>>,
-    },
+    /// The writes of one transaction, all at `revision`, in the order they ran (a delete
+    /// then a put of one key must replay as such).
+    Txn { revision: i64, writes: Vec<WalWrite> },
     /// A compaction at `revision`.
     Compact { revision: i64 },
 }
@@ -115,20 +121,18 @@ impl MemStore {
     /// current revision are skipped, so replaying twice is harmless.
     pub fn apply_record(&mut self, rec: &WalRecord) {
         match rec {
-            WalRecord::Txn {
-                revision,
-                puts,
-                deletes,
-            } => {
+            WalRecord::Txn { revision, writes } => {
                 if *revision <= self.revision {
                     return;
                 }
                 self.revision = *revision;
-                for (k, v) in puts {
-                    self.write_put(k, v.clone());
-                }
-                for k in deletes {
-                    self.write_delete(k);
+                for w in writes {
+                    match w {
+                        WalWrite::Put(k, v) => self.write_put(k, v.clone()),
+                        WalWrite::Delete(k) => {
+                            self.write_delete(k);
+                        }
+                    }
                 }
                 self.events.clear();
                 self.wal.clear();
@@ -248,17 +252,16 @@ impl MemStore {
             self.revision += 1;
         }
         let mut gets = Vec::new();
-        let mut puts = Vec::new();
-        let mut deletes = Vec::new();
+        let mut logged = Vec::new();
         for op in ops {
             match op {
                 TxnOp::Put { key, value } => {
                     self.write_put(key, value.clone());
-                    puts.push((key.clone(), value.clone()));
+                    logged.push(WalWrite::Put(key.clone(), value.clone()));
                 }
                 TxnOp::Delete { key } => {
                     if self.write_delete(key) {
-                        deletes.push(key.clone());
+                        logged.push(WalWrite::Delete(key.clone()));
                     }
                 }
                 TxnOp::Get { key } => gets.push(self.current(key).cloned()),
@@ -267,8 +270,7 @@ impl MemStore {
         if writes {
             self.wal.push(WalRecord::Txn {
                 revision: self.revision,
-                puts,
-                deletes,
+                writes: logged,
             });
         }
         StorageResponse::Txn {
@@ -382,65 +384,87 @@ fn event_of(r: &Rev, prev: Option<KeyValue>) -> StorageEvent {
 }
 
 impl WalRecord {
-    /// Encodes the record for the log: a tag byte, then length-prefixed fields.
+    /// Encodes the record for the log as a frame: payload length, CRC-32 of the payload,
+    /// then the payload (a tag byte and length-prefixed fields). The checksum lets replay tell
+    /// a torn or damaged tail from a whole record.
     pub fn encode(&self, out: &mut Vec<u8>) {
         fn bytes(out: &mut Vec<u8>, b: &[u8]) {
             out.extend_from_slice(&(b.len() as u32).to_le_bytes());
             out.extend_from_slice(b);
         }
+        let mut p = Vec::new();
         match self {
-            WalRecord::Txn {
-                revision,
-                puts,
-                deletes,
-            } => {
-                out.push(1);
-                out.extend_from_slice(&revision.to_le_bytes());
-                out.extend_from_slice(&(puts.len() as u32).to_le_bytes());
-                for (k, v) in puts {
-                    bytes(out, k);
-                    bytes(out, v);
-                }
-                out.extend_from_slice(&(deletes.len() as u32).to_le_bytes());
-                for k in deletes {
-                    bytes(out, k);
+            WalRecord::Txn { revision, writes } => {
+                p.push(1);
+                p.extend_from_slice(&revision.to_le_bytes());
+                p.extend_from_slice(&(writes.len() as u32).to_le_bytes());
+                for w in writes {
+                    match w {
+                        WalWrite::Put(k, v) => {
+                            p.push(1);
+                            bytes(&mut p, k);
+                            bytes(&mut p, v);
+                        }
+                        WalWrite::Delete(k) => {
+                            p.push(2);
+                            bytes(&mut p, k);
+                        }
+                    }
                 }
             }
             WalRecord::Compact { revision } => {
-                out.push(2);
-                out.extend_from_slice(&revision.to_le_bytes());
+                p.push(2);
+                p.extend_from_slice(&revision.to_le_bytes());
             }
         }
+        out.extend_from_slice(&(p.len() as u32).to_le_bytes());
+        out.extend_from_slice(&crc32(&p).to_le_bytes());
+        out.extend_from_slice(&p);
     }
 
     /// Decodes one record from the front of `buf`, returning it and the bytes it used;
-    /// `None` on a truncated or corrupt record (a torn write at the log's tail).
+    /// `None` on a truncated or damaged record (a torn write at the log's tail).
     pub fn decode(buf: &[u8]) -> Option<(WalRecord, usize)> {
-        let mut r = Reader { buf, pos: 0 };
+        let mut frame = Reader { buf, pos: 0 };
+        let len = frame.u32()? as usize;
+        let crc = frame.u32()?;
+        let payload = frame.take(len)?;
+        if crc32(payload) != crc {
+            return None;
+        }
+        let mut r = Reader { buf: payload, pos: 0 };
         let rec = match r.u8()? {
             1 => {
                 let revision = r.i64()?;
                 let n = r.u32()?;
-                let mut puts = Vec::new();
+                let mut writes = Vec::new();
                 for _ in 0..n {
-                    puts.push((r.bytes()?, r.bytes()?));
+                    writes.push(match r.u8()? {
+                        1 => WalWrite::Put(r.bytes()?, r.bytes()?),
+                        2 => WalWrite::Delete(r.bytes()?),
+                        _ => return None,
+                    });
                 }
-                let n = r.u32()?;
-                let mut deletes = Vec::new();
-                for _ in 0..n {
-                    deletes.push(r.bytes()?);
-                }
-                WalRecord::Txn {
-                    revision,
-                    puts,
-                    deletes,
-                }
+                WalRecord::Txn { revision, writes }
             }
             2 => WalRecord::Compact { revision: r.i64()? },
             _ => return None,
         };
-        Some((rec, r.pos))
+        (r.pos == payload.len()).then_some((rec, frame.pos))
     }
+}
+
+/// CRC-32 (IEEE), bit by bit: the log is small and this keeps the core free of tables.
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for b in data {
+        crc ^= u32::from(*b);
+        for _ in 0..8 {
+            let mask = (crc & 1).wrapping_neg();
+            crc = (crc >> 1) ^ (0xEDB8_8320 & mask);
+        }
+    }
+    !crc
 }
 
 struct Reader<'a> {
@@ -523,6 +547,27 @@ mod tests {
         }
         s.execute(&StorageRequest::Compact { revision: 3 }).unwrap();
         assert!(matches!(s.execute(&at2), Err(StorageError::Compacted { .. })));
+    }
+
+    #[test]
+    fn a_damaged_record_is_not_replayed() {
+        let rec = WalRecord::Txn {
+            revision: 5,
+            writes: vec![
+                WalWrite::Delete("/a".into()),
+                WalWrite::Put("/a".into(), "2".into()),
+            ],
+        };
+        let mut log = Vec::new();
+        rec.encode(&mut log);
+        assert_eq!(WalRecord::decode(&log), Some((rec, log.len())));
+        let last = log.len() - 1;
+        log[last] ^= 1;
+        assert_eq!(
+            WalRecord::decode(&log),
+            None,
+            "the checksum catches a flipped bit"
+        );
     }
 
     #[test]

@@ -9,5 +9,5 @@
 mod mem;
 mod types;
 
-pub use mem::{MemStore, WalRecord};
+pub use mem::{MemStore, WalRecord, WalWrite};
 pub use types::*;
