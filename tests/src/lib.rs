@@ -1325,3 +1325,6 @@ pub fn query_escape(value: &str) -> String {
     }
     out
 }
+
+/// High-availability and fault helpers: etcd members, replica processes, HAProxy.
+pub mod ha;
