@@ -94,6 +94,10 @@ pub struct Flags {
     #[arg(long, default_value = "5m0s")]
     pub etcd_compaction_interval: String,
     // ---- etcd3 storage backend (end) ----
+    /// Amount of time to retain events (a Go duration such as 1h0m0s).
+    #[arg(long, default_value = "1h0m0s")]
+    pub event_ttl: String,
+
     /// Serve reads that allow it (resourceVersion "0", or one the cache has reached) from the
     /// watch cache.
     #[arg(long, action = ArgAction::Set, num_args = 0..=1, require_equals = true, default_value = "true", default_missing_value = "true")]

@@ -134,6 +134,9 @@ pub fn prepare(flags: &Flags) -> Result<Prepared, HostError> {
         request_timeout_ms,
         min_request_timeout_s: flags.min_request_timeout,
         watch_cache: flags.watch_cache,
+        event_ttl_secs: parse_duration_ms(&flags.event_ttl)
+            .map(|ms| u32::try_from(ms / 1000).unwrap_or(u32::MAX))
+            .ok_or_else(|| invalid("--event-ttl", flags.event_ttl.clone()))?,
         watch_window: crate::flags::watch_window(&flags.watch_cache_sizes)
             .map_err(|e| invalid("--watch-cache-sizes", e))?,
         advertise_address: advertise,

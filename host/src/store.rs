@@ -48,7 +48,7 @@ pub struct Durable {
 
 const SNAPSHOT: &str = "snapshot";
 const WAL: &str = "wal";
-const MAGIC: &[u8; 8] = b"GHSNAP01";
+const MAGIC: &[u8; 8] = b"GHSNAP02";
 
 impl Durable {
     /// Opens (or creates) the store in `dir`, replays it, and folds the log into a fresh
@@ -111,7 +111,7 @@ impl Durable {
     /// Writes a snapshot of `store` and empties the log.
     pub fn checkpoint(&mut self, store: &MemStore) -> Result<(), HostError> {
         let tmp = self.dir.join("snapshot.tmp");
-        let bytes = encode_snapshot(store.revision(), &store.live());
+        let bytes = encode_snapshot(store);
         {
             let mut f = File::create(&tmp).map_err(|e| HostError::io(&tmp, e))?;
             f.write_all(&bytes).map_err(|e| HostError::io(&tmp, e))?;
@@ -139,9 +139,10 @@ impl Durable {
     }
 }
 
-fn encode_snapshot(revision: i64, live: &[KeyValue]) -> Vec<u8> {
+fn encode_snapshot(store: &MemStore) -> Vec<u8> {
+    let live = store.live();
     let mut out = MAGIC.to_vec();
-    out.extend_from_slice(&revision.to_le_bytes());
+    out.extend_from_slice(&store.revision().to_le_bytes());
     out.extend_from_slice(&(live.len() as u64).to_le_bytes());
     for kv in live {
         for b in [&kv.key, &kv.value] {
@@ -151,6 +152,8 @@ fn encode_snapshot(revision: i64, live: &[KeyValue]) -> Vec<u8> {
         out.extend_from_slice(&kv.create_revision.to_le_bytes());
         out.extend_from_slice(&kv.mod_revision.to_le_bytes());
         out.extend_from_slice(&kv.version.to_le_bytes());
+        // When the key expires (0: never).
+        out.extend_from_slice(&store.deadline_of(&kv.key).unwrap_or(0).to_le_bytes());
     }
     out
 }
@@ -169,6 +172,7 @@ fn decode_snapshot(b: &[u8]) -> Option<MemStore> {
     let revision = i64_of(take(8)?);
     let n = u64::from_le_bytes(take(8)?.try_into().ok()?);
     let mut live = Vec::new();
+    let mut deadlines = Vec::new();
     for _ in 0..n {
         let kl = u32::from_le_bytes(take(4)?.try_into().ok()?) as usize;
         let key = take(kl)?.to_vec();
@@ -177,6 +181,10 @@ fn decode_snapshot(b: &[u8]) -> Option<MemStore> {
         let create_revision = i64_of(take(8)?);
         let mod_revision = i64_of(take(8)?);
         let version = i64_of(take(8)?);
+        let deadline = i64_of(take(8)?);
+        if deadline != 0 {
+            deadlines.push((key.clone(), deadline));
+        }
         live.push(KeyValue {
             key,
             value,
@@ -185,7 +193,11 @@ fn decode_snapshot(b: &[u8]) -> Option<MemStore> {
             version,
         });
     }
-    Some(MemStore::restore(revision, live))
+    let mut store = MemStore::restore(revision, live);
+    for (key, deadline) in deadlines {
+        store.set_deadline(&key, deadline);
+    }
+    Some(store)
 }
 
 /// Compaction keeps this much history, like kube-apiserver's default compaction interval.
@@ -219,6 +231,13 @@ pub fn run(
         }
         let mut answers = Vec::new();
         let mut stop = false;
+        // TTLs count from, and expire against, the wall clock.
+        store.set_clock(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or(0),
+        );
         for cmd in batch {
             match cmd {
                 StoreCmd::Run(op, req) => {
@@ -248,6 +267,7 @@ pub fn run(
             compact_to = store.revision();
             last_compaction = Instant::now();
         }
+        store.expire_due();
         let records = store.take_wal();
         if let Some(d) = durable.as_mut() {
             if let Err(e) = d.append(&records) {
@@ -303,6 +323,7 @@ mod tests {
                     success: vec![TxnOp::Put {
                         key,
                         value: b"{}".to_vec(),
+                        ttl_secs: None,
                     }],
                     failure: vec![],
                 })

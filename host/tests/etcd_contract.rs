@@ -352,6 +352,7 @@ fn put(key: &str, value: &str) -> TxnOp {
     TxnOp::Put {
         key: k(key),
         value: value.as_bytes().to_vec(),
+        ttl_secs: None,
     }
 }
 
@@ -645,6 +646,51 @@ fn fails_over_from_a_closed_port_to_the_next_endpoint() {
     );
     let r = t.run(list_all());
     assert!(matches!(&r, Ok(StorageResponse::Range { count: 1, .. })), "{r:?}");
+}
+
+#[test]
+fn writes_with_a_ttl_are_attached_to_a_shared_lease() {
+    let etcd = Etcd::start();
+    let mut t = Thread::spawn(etcd.options());
+    let with_ttl = |key: &str| StorageRequest::Txn {
+        compare: vec![],
+        success: vec![TxnOp::Put {
+            key: k(key),
+            value: b"{}".to_vec(),
+            ttl_secs: Some(3600),
+        }],
+        failure: vec![],
+    };
+    for key in ["events/ns/a", "events/ns/b"] {
+        let r = t.run(with_ttl(key));
+        assert!(
+            matches!(r, Ok(StorageResponse::Txn { succeeded: true, .. })),
+            "{r:?}"
+        );
+    }
+    let r = t.run(create("configmaps/ns/plain", "{}"));
+    assert!(
+        matches!(r, Ok(StorageResponse::Txn { succeeded: true, .. })),
+        "{r:?}"
+    );
+    let lease_of = |key: &str| -> String {
+        let out = etcd.etcdctl(&["get", "-w", "json", &format!("/registry/{key}")]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("etcdctl json");
+        v["kvs"][0]["lease"].to_string()
+    };
+    let a = lease_of("events/ns/a");
+    assert!(a != "null" && a != "0", "the Event carries a lease: {a}");
+    assert_eq!(
+        a,
+        lease_of("events/ns/b"),
+        "writes within the reuse window share one lease"
+    );
+    assert_eq!(lease_of("configmaps/ns/plain"), "null", "no lease without a TTL");
+    let leases = etcd.etcdctl(&["lease", "list"]);
+    assert!(
+        String::from_utf8_lossy(&leases.stdout).contains("found 1 leases"),
+        "{leases:?}"
+    );
 }
 
 #[test]

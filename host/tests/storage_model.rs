@@ -116,7 +116,11 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 fn put(key: Vec<u8>, value: Vec<u8>) -> TxnOp {
-    TxnOp::Put { key, value }
+    TxnOp::Put {
+        key,
+        value,
+        ttl_secs: None,
+    }
 }
 
 fn mod_revision(s: &mut MemStore, key: &[u8]) -> i64 {

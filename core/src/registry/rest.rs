@@ -92,6 +92,8 @@ pub struct Env<'a> {
     pub services: ServiceRanges,
     /// Whether reads that allow it are served from the watch cache (`--watch-cache`).
     pub read_from_cache: bool,
+    /// How long Events live after their last write (`--event-ttl`); 0 keeps them.
+    pub event_ttl_secs: u32,
 }
 
 /// A successful answer.
@@ -211,6 +213,8 @@ pub struct Machine {
     call: Call,
     dry_run: bool,
     state: State,
+    /// How long the objects this request writes live (Events: `--event-ttl`).
+    ttl: Option<u32>,
 }
 
 fn done(r: Result<Reply, ApiError>) -> Step {
@@ -366,7 +370,12 @@ impl Machine {
             }),
             _ => return Err(ApiError::method_not_allowed()),
         };
-        Ok(Machine { call, dry_run, state })
+        Ok(Machine {
+            call,
+            dry_run,
+            state,
+            ttl: None,
+        })
     }
 
     /// The call this machine serves.
@@ -376,6 +385,8 @@ impl Machine {
 
     /// Starts the request.
     pub fn start(&mut self, env: &mut Env<'_>) -> Step {
+        self.ttl =
+            (self.call.def.resource == "events" && env.event_ttl_secs > 0).then_some(env.event_ttl_secs);
         let def = self.call.def;
         let key = object_key(env.prefix, def, &self.call.namespace, &self.call.name);
         match std::mem::replace(&mut self.state, State::Finished) {
@@ -858,6 +869,7 @@ impl Machine {
             success: vec![TxnOp::Put {
                 key: cs.key.clone(),
                 value: stored_bytes(&cs.obj),
+                ttl_secs: self.ttl,
             }],
             failure: vec![],
         })
@@ -1058,6 +1070,7 @@ impl Machine {
             TxnOp::Put {
                 key: us.key.clone(),
                 value: stored_bytes(&new),
+                ttl_secs: self.ttl,
             }
         };
         us.pending = Some(new);
@@ -1178,6 +1191,7 @@ impl Machine {
             TxnOp::Put {
                 key: ds.key.clone(),
                 value: stored_bytes(&step_obj),
+                ttl_secs: self.ttl,
             }
         };
         let compare = vec![Compare::ModRevision(ds.key.clone(), kv.mod_revision)];
@@ -1240,6 +1254,7 @@ impl Machine {
                     TxnOp::Put {
                         key: key.clone(),
                         value: stored_bytes(&o),
+                        ttl_secs: self.ttl,
                     }
                 }
                 DeletePlan::Remove => TxnOp::Delete { key: key.clone() },

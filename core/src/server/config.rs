@@ -34,6 +34,8 @@ pub struct Config {
     pub watch_window: usize,
     /// `--watch-cache`: serve reads that allow it from the watch cache.
     pub watch_cache: bool,
+    /// `--event-ttl` in seconds (default one hour).
+    pub event_ttl_secs: u32,
     /// Whether to load and serve OpenAPI documents.
     pub serve_openapi: bool,
     /// The address clients use, for discovery's serverAddressByClientCIDRs.
@@ -61,6 +63,7 @@ impl Default for Config {
             limits: Limits::default(),
             watch_window: 10_000,
             watch_cache: true,
+            event_ttl_secs: 3600,
             serve_openapi: true,
             advertise_address: "127.0.0.1".into(),
         }

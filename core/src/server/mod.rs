@@ -269,6 +269,7 @@ impl Server {
                 openapi: self.openapi.as_ref(),
                 services: self.cfg.services,
                 read_from_cache: self.cfg.watch_cache,
+                event_ttl_secs: self.cfg.event_ttl_secs,
             };
             inflight.machine.resume(&mut env, result)
         };
@@ -502,6 +503,7 @@ impl Server {
                 openapi: self.openapi.as_ref(),
                 services: self.cfg.services,
                 read_from_cache: self.cfg.watch_cache,
+                event_ttl_secs: self.cfg.event_ttl_secs,
             };
             machine.start(&mut env)
         };

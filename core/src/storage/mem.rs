@@ -24,6 +24,8 @@ pub enum WalWrite {
     Put(Vec<u8>, Vec<u8>),
     /// A key removed.
     Delete(Vec<u8>),
+    /// A key written with a value that expires at the given Unix second.
+    PutExpiring(Vec<u8>, Vec<u8>, i64),
 }
 
 /// The durable effect of one write transaction or compaction, as the write-ahead log keeps it.
@@ -44,6 +46,10 @@ pub struct MemStore {
     compact_revision: i64,
     events: Vec<StorageEvent>,
     wal: Vec<WalRecord>,
+    /// The time writes with a TTL are measured from (Unix seconds), set by the runtime.
+    clock_secs: i64,
+    /// Keys written with a TTL, and the Unix second they expire at.
+    expiry: BTreeMap<Vec<u8>, i64>,
 }
 
 impl MemStore {
@@ -128,7 +134,14 @@ impl MemStore {
                 self.revision = *revision;
                 for w in writes {
                     match w {
-                        WalWrite::Put(k, v) => self.write_put(k, v.clone()),
+                        WalWrite::Put(k, v) => {
+                            self.write_put(k, v.clone());
+                            self.expiry.remove(k);
+                        }
+                        WalWrite::PutExpiring(k, v, deadline) => {
+                            self.write_put(k, v.clone());
+                            self.expiry.insert(k.clone(), *deadline);
+                        }
                         WalWrite::Delete(k) => {
                             self.write_delete(k);
                         }
@@ -141,6 +154,42 @@ impl MemStore {
                 let _ = self.compact(*revision);
                 self.wal.clear();
             }
+        }
+    }
+
+    /// Sets the time that TTLs of new writes count from, and that [`MemStore::expire_due`]
+    /// compares against (Unix seconds). The core's store has no clock of its own.
+    pub fn set_clock(&mut self, now_unix_secs: i64) {
+        self.clock_secs = now_unix_secs;
+    }
+
+    /// Removes, in one write, every key whose TTL has run out at the clock's time (as etcd
+    /// revokes an expired lease). Returns how many keys went.
+    pub fn expire_due(&mut self) -> usize {
+        let due: Vec<Vec<u8>> = self
+            .expiry
+            .iter()
+            .filter(|(_, d)| **d <= self.clock_secs)
+            .map(|(k, _)| k.clone())
+            .collect();
+        if due.is_empty() {
+            return 0;
+        }
+        let ops: Vec<TxnOp> = due.into_iter().map(|key| TxnOp::Delete { key }).collect();
+        let n = ops.len();
+        self.txn(&[], &ops, &[]);
+        n
+    }
+
+    /// When `key` expires, if it was written with a TTL.
+    pub fn deadline_of(&self, key: &[u8]) -> Option<i64> {
+        self.expiry.get(key).copied()
+    }
+
+    /// Restores a key's expiry (from a snapshot).
+    pub fn set_deadline(&mut self, key: &[u8], deadline: i64) {
+        if self.current(key).is_some() {
+            self.expiry.insert(key.to_vec(), deadline);
         }
     }
 
@@ -255,9 +304,19 @@ impl MemStore {
         let mut logged = Vec::new();
         for op in ops {
             match op {
-                TxnOp::Put { key, value } => {
+                TxnOp::Put { key, value, ttl_secs } => {
                     self.write_put(key, value.clone());
-                    logged.push(WalWrite::Put(key.clone(), value.clone()));
+                    match ttl_secs {
+                        Some(ttl) => {
+                            let deadline = self.clock_secs + i64::from(*ttl);
+                            self.expiry.insert(key.clone(), deadline);
+                            logged.push(WalWrite::PutExpiring(key.clone(), value.clone(), deadline));
+                        }
+                        None => {
+                            self.expiry.remove(key);
+                            logged.push(WalWrite::Put(key.clone(), value.clone()));
+                        }
+                    }
                 }
                 TxnOp::Delete { key } => {
                     if self.write_delete(key) {
@@ -311,6 +370,7 @@ impl MemStore {
     }
 
     fn write_delete(&mut self, key: &[u8]) -> bool {
+        self.expiry.remove(key);
         let Some(prev) = self.current(key).cloned() else {
             return false;
         };
@@ -409,6 +469,12 @@ impl WalRecord {
                             p.push(2);
                             bytes(&mut p, k);
                         }
+                        WalWrite::PutExpiring(k, v, deadline) => {
+                            p.push(3);
+                            bytes(&mut p, k);
+                            bytes(&mut p, v);
+                            p.extend_from_slice(&deadline.to_le_bytes());
+                        }
                     }
                 }
             }
@@ -442,6 +508,7 @@ impl WalRecord {
                     writes.push(match r.u8()? {
                         1 => WalWrite::Put(r.bytes()?, r.bytes()?),
                         2 => WalWrite::Delete(r.bytes()?),
+                        3 => WalWrite::PutExpiring(r.bytes()?, r.bytes()?, r.i64()?),
                         _ => return None,
                     });
                 }
@@ -504,7 +571,47 @@ mod tests {
         TxnOp::Put {
             key: k.into(),
             value: v.into(),
+            ttl_secs: None,
         }
+    }
+
+    #[test]
+    fn keys_with_a_ttl_expire_and_survive_replay_with_their_deadline() {
+        let mut s = MemStore::new();
+        s.set_clock(1000);
+        let req = StorageRequest::Txn {
+            compare: vec![],
+            success: vec![
+                TxnOp::Put {
+                    key: "/e".into(),
+                    value: "1".into(),
+                    ttl_secs: Some(60),
+                },
+                put("/k", "2"),
+            ],
+            failure: vec![],
+        };
+        s.execute(&req).unwrap();
+        let mut log = Vec::new();
+        for r in s.take_wal() {
+            r.encode(&mut log);
+        }
+        let mut t = MemStore::new();
+        let mut pos = 0;
+        while let Some((rec, n)) = WalRecord::decode(&log[pos..]) {
+            t.apply_record(&rec);
+            pos += n;
+        }
+        assert_eq!(t.deadline_of(b"/e"), Some(1060));
+        s.set_clock(1059);
+        assert_eq!(s.expire_due(), 0);
+        s.set_clock(1060);
+        s.take_events();
+        assert_eq!(s.expire_due(), 1);
+        assert_eq!(s.live().len(), 1, "only the key without a TTL stays");
+        let evs = s.take_events();
+        assert_eq!(evs.len(), 1);
+        assert_eq!(evs[0].kind, EventKind::Delete);
     }
 
     fn create(s: &mut MemStore, k: &str, v: &str) -> bool {

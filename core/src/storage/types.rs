@@ -29,8 +29,13 @@ pub enum Compare {
 /// One operation inside a transaction branch.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TxnOp {
-    /// Write a value.
-    Put { key: Vec<u8>, value: Vec<u8> },
+    /// Write a value; with `ttl_secs`, the key is removed that long after the write (etcd
+    /// attaches it to a lease), as Events are after `--event-ttl`.
+    Put {
+        key: Vec<u8>,
+        value: Vec<u8>,
+        ttl_secs: Option<u32>,
+    },
     /// Remove a key.
     Delete { key: Vec<u8> },
     /// Read a key (so a failed compare can return the current object in the same round trip).

@@ -101,6 +101,18 @@ impl Harness {
         conn
     }
 
+    /// Lets the store's clock reach `unix_secs` (it starts at 0) and expires what is due,
+    /// handing the deletions to the server as a storage watch would.
+    pub fn expire_at(&mut self, unix_secs: i64) {
+        self.store.set_clock(unix_secs);
+        self.store.expire_due();
+        let events = self.store.take_events();
+        if self.watching && !events.is_empty() {
+            self.server.handle_watch_events(self.now, events);
+        }
+        self.run();
+    }
+
     /// A connection authenticated as a `system:masters` administrator.
     pub fn connect_admin(&mut self, id: u64) -> ConnId {
         let conn = ConnId(id);

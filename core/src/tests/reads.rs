@@ -66,3 +66,33 @@ fn a_storage_failure_is_a_500_with_the_stores_words() {
     assert_eq!(statuses(&out), vec![500], "{out}");
     assert_eq!(body(&out)["message"], "connection refused");
 }
+
+#[test]
+fn events_expire_after_the_event_ttl_and_other_objects_do_not() {
+    let mut h = Harness::new();
+    let c = h.connect_admin(1);
+    let ev = r#"{"metadata":{"name":"e1"},"involvedObject":{"kind":"Pod","name":"p","namespace":"default"},"reason":"Started","message":"m","type":"Normal"}"#;
+    assert_eq!(
+        statuses(&h.request(c, "POST", "/api/v1/namespaces/default/events", ev)),
+        vec![201]
+    );
+    let cm = r#"{"metadata":{"name":"keep"}}"#;
+    assert_eq!(
+        statuses(&h.request(c, "POST", "/api/v1/namespaces/default/configmaps", cm)),
+        vec![201]
+    );
+    h.expire_at(3599);
+    assert_eq!(
+        statuses(&h.request(c, "GET", "/api/v1/namespaces/default/events/e1", "")),
+        vec![200]
+    );
+    h.expire_at(3600);
+    assert_eq!(
+        statuses(&h.request(c, "GET", "/api/v1/namespaces/default/events/e1", "")),
+        vec![404]
+    );
+    assert_eq!(
+        statuses(&h.request(c, "GET", "/api/v1/namespaces/default/configmaps/keep", "")),
+        vec![200]
+    );
+}

@@ -74,7 +74,13 @@ struct Inner {
     failed_rounds: Cell<u64>,
     last_error: RefCell<String>,
     known_compact: Cell<i64>,
+    /// Leases handed to keys with a TTL, by TTL: (lease id, when it was granted).
+    leases: RefCell<std::collections::HashMap<u32, (i64, Instant)>>,
 }
+
+/// How long one lease is shared by writes with the same TTL, as kube-apiserver's
+/// `--lease-reuse-duration-seconds` default: one lease per minute instead of one per Event.
+const LEASE_REUSE: Duration = Duration::from_secs(60);
 
 /// A handle to the client; cheap to clone, bound to the thread that made it.
 #[derive(Clone)]
@@ -102,6 +108,7 @@ impl Client {
             failed_rounds: Cell::new(0),
             last_error: RefCell::new("not connected yet".into()),
             known_compact: Cell::new(0),
+            leases: RefCell::new(std::collections::HashMap::new()),
         });
         ex.spawn(manage(Rc::downgrade(ex), inner.clone())).detach();
         Client { inner }
@@ -225,10 +232,21 @@ impl Client {
                 success,
                 failure,
             } => {
+                let mut leases = std::collections::HashMap::new();
+                for op in success.iter().chain(failure) {
+                    if let TxnOp::Put {
+                        ttl_secs: Some(ttl), ..
+                    } = op
+                    {
+                        if !leases.contains_key(ttl) {
+                            leases.insert(*ttl, self.lease_for(*ttl).await?);
+                        }
+                    }
+                }
                 let r = proto::TxnRequest {
                     compare: compare.iter().map(compare_of).collect(),
-                    success: success.iter().map(op_of).collect(),
-                    failure: failure.iter().map(op_of).collect(),
+                    success: success.iter().map(|op| op_of(op, &leases)).collect(),
+                    failure: failure.iter().map(|op| op_of(op, &leases)).collect(),
                 };
                 let resp: proto::TxnResponse = match self.call(proto::method::TXN, &r, false).await {
                     Ok(resp) => resp,
@@ -296,6 +314,21 @@ impl Client {
             Ok(resp) => Ok(resp),
             Err(e) => Err(self.storage_error(e, false).await),
         }
+    }
+
+    /// A lease under which a key lives at least `ttl` seconds: one granted for `ttl` plus
+    /// the reuse window, shared by every such write within that window.
+    async fn lease_for(&self, ttl: u32) -> Result<i64, StorageError> {
+        if let Some((id, at)) = self.inner.leases.borrow().get(&ttl) {
+            if at.elapsed() < LEASE_REUSE {
+                return Ok(*id);
+            }
+        }
+        let id = self
+            .lease_grant(i64::from(ttl) + LEASE_REUSE.as_secs() as i64)
+            .await?;
+        self.inner.leases.borrow_mut().insert(ttl, (id, Instant::now()));
+        Ok(id)
     }
 
     /// Grants a lease of `ttl_seconds`; returns its id.
@@ -593,11 +626,12 @@ fn compare_of(c: &Compare) -> proto::Compare {
     }
 }
 
-fn op_of(op: &TxnOp) -> proto::RequestOp {
+fn op_of(op: &TxnOp, leases: &std::collections::HashMap<u32, i64>) -> proto::RequestOp {
     let request = match op {
-        TxnOp::Put { key, value } => proto::Request::Put(proto::PutRequest {
+        TxnOp::Put { key, value, ttl_secs } => proto::Request::Put(proto::PutRequest {
             key: key.clone(),
             value: value.clone(),
+            lease: ttl_secs.and_then(|t| leases.get(&t).copied()).unwrap_or(0),
             ..Default::default()
         }),
         TxnOp::Delete { key } => proto::Request::DeleteRange(proto::DeleteRangeRequest {
