@@ -1,0 +1,316 @@
+//! Delete and deletecollection: preconditions, propagation finalizers, and graceful removal.
+
+use super::*;
+
+impl Machine {
+    pub(super) fn resume_delete(
+        &mut self,
+        env: &mut Env<'_>,
+        mut ds: DeleteState,
+        result: Result<StorageResponse, StorageError>,
+    ) -> Step {
+        let def = self.call.def;
+        let resp = match result {
+            Ok(r) => r,
+            Err(e) => return fail(storage_error(&e)),
+        };
+        let current = match resp {
+            StorageResponse::Range { kvs, .. } => kvs.into_iter().next(),
+            StorageResponse::Txn {
+                succeeded: true,
+                revision,
+                ..
+            } => {
+                let (obj, removed) = ds.pending.take().unwrap_or((Value::Null, true));
+                return done(Ok(Reply {
+                    code: 200,
+                    object: delete_reply(def, obj, removed, revision),
+                    warnings: Vec::new(),
+                }));
+            }
+            StorageResponse::Txn {
+                succeeded: false,
+                gets,
+                ..
+            } => {
+                ds.attempts += 1;
+                if ds.attempts >= MAX_ATTEMPTS {
+                    return fail(ApiError::stale(def.group, def.resource, &self.call.name));
+                }
+                gets.into_iter().next().flatten()
+            }
+            StorageResponse::Compacted { .. } => {
+                return fail(ApiError::internal("unexpected storage answer"))
+            }
+        };
+        let Some(kv) = current else {
+            return fail(ApiError::not_found(def.group, def.resource, &self.call.name));
+        };
+        let Some(cur) = decode_stored(&kv) else {
+            return fail(ApiError::internal("stored object cannot be decoded"));
+        };
+        if let Err(e) = check_preconditions(def, &ds.opts, &cur, kv.mod_revision) {
+            return fail(e);
+        }
+        let plan = plan_delete(def, &ds.opts, &cur, env.now);
+        let (step_obj, removed) = match plan {
+            DeletePlan::Unchanged(obj) => return ok(200, obj),
+            DeletePlan::Update(obj) => (obj, false),
+            DeletePlan::Remove => (cur.clone(), true),
+        };
+        if self.dry_run {
+            return ok(200, delete_reply(def, step_obj, removed, kv.mod_revision));
+        }
+        let op = if removed {
+            TxnOp::Delete { key: ds.key.clone() }
+        } else {
+            TxnOp::Put {
+                key: ds.key.clone(),
+                value: stored_bytes(&step_obj),
+                ttl_secs: self.ttl,
+            }
+        };
+        let compare = vec![Compare::ModRevision(ds.key.clone(), kv.mod_revision)];
+        let failure = vec![TxnOp::Get { key: ds.key.clone() }];
+        ds.pending = Some((step_obj, removed));
+        self.state = State::Delete(ds);
+        Step::Storage(StorageRequest::Txn {
+            compare,
+            success: vec![op],
+            failure,
+        })
+    }
+
+    pub(super) fn resume_collection(
+        &mut self,
+        env: &mut Env<'_>,
+        mut cs: CollectionState,
+        result: Result<StorageResponse, StorageError>,
+    ) -> Step {
+        let def = self.call.def;
+        let resp = match result {
+            Ok(r) => r,
+            Err(e) => return fail(storage_error(&e)),
+        };
+        if !cs.listed {
+            cs.listed = true;
+            if let StorageResponse::Range { kvs, .. } = resp {
+                for kv in kvs.into_iter().rev() {
+                    if let Some(obj) = decode_stored(&kv) {
+                        if cs.opts.matches(def, &obj) {
+                            cs.todo.push((kv.key.clone(), obj, kv.mod_revision));
+                        }
+                    }
+                }
+            }
+        } else if let StorageResponse::Txn {
+            succeeded, revision, ..
+        } = resp
+        {
+            // The item just written; a conflict means it changed under us and is skipped,
+            // as kube's deletecollection skips objects that vanish or conflict.
+            if let Some((_, obj, _)) = cs.todo.pop() {
+                if succeeded {
+                    cs.done.push(with_rv(obj, revision));
+                }
+            }
+        }
+        while let Some((key, obj, rev)) = cs.todo.last().cloned() {
+            let plan = plan_delete(def, &cs.delete, &obj, env.now);
+            let op = match plan {
+                DeletePlan::Unchanged(o) => {
+                    cs.todo.pop();
+                    cs.done.push(o);
+                    continue;
+                }
+                DeletePlan::Update(o) => {
+                    if let Some(last) = cs.todo.last_mut() {
+                        last.1 = o.clone();
+                    }
+                    TxnOp::Put {
+                        key: key.clone(),
+                        value: stored_bytes(&o),
+                        ttl_secs: self.ttl,
+                    }
+                }
+                DeletePlan::Remove => TxnOp::Delete { key: key.clone() },
+            };
+            if self.dry_run {
+                cs.todo.pop();
+                cs.done.push(obj);
+                continue;
+            }
+            self.state = State::DeleteCollection(cs);
+            return Step::Storage(StorageRequest::Txn {
+                compare: vec![Compare::ModRevision(key, rev)],
+                success: vec![op],
+                failure: vec![],
+            });
+        }
+        ok(
+            200,
+            json!({"kind": def.list_kind(), "apiVersion": def.api_version(), "metadata": {}, "items": cs.done}),
+        )
+    }
+}
+
+pub(super) fn parse_delete_options(call: &Call) -> Result<DeleteOptions, ApiError> {
+    let mut o = DeleteOptions::default();
+    if !call.body.is_empty() && call.body.iter().any(|b| !b.is_ascii_whitespace()) {
+        let v: Value = if body::media_type(&call.content_type) == "application/vnd.kubernetes.protobuf" {
+            crate::codec::protobuf::decode(&call.body)
+                .map_err(|e| ApiError::bad_request(e.to_string()))?
+                .object
+        } else {
+            serde_json::from_slice(&call.body).map_err(|e| {
+                ApiError::bad_request(format!("couldn't get version/kind; json parse error: {e}"))
+            })?
+        };
+        o.precondition_uid = v
+            .pointer("/preconditions/uid")
+            .and_then(Value::as_str)
+            .map(String::from);
+        o.precondition_rv = v
+            .pointer("/preconditions/resourceVersion")
+            .and_then(Value::as_str)
+            .map(String::from);
+        o.propagation = v
+            .get("propagationPolicy")
+            .and_then(Value::as_str)
+            .map(String::from);
+        o.grace_period = v.get("gracePeriodSeconds").and_then(Value::as_i64);
+        if o.propagation.is_none() {
+            if let Some(orphan) = v.get("orphanDependents").and_then(Value::as_bool) {
+                o.propagation = Some(if orphan { "Orphan" } else { "Background" }.into());
+            }
+        }
+    }
+    if let Some(p) = call.params.get("propagationPolicy") {
+        o.propagation = Some(p.to_string());
+    }
+    if let Some(g) = call.params.get("gracePeriodSeconds") {
+        o.grace_period = Some(
+            g.parse()
+                .map_err(|_| ApiError::bad_request(format!("invalid gracePeriodSeconds: {g}")))?,
+        );
+    }
+    if let Some(p) = &o.propagation {
+        if !matches!(p.as_str(), "Orphan" | "Background" | "Foreground") {
+            let msg = format!(
+                "DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: Unsupported value: \"{p}\": supported values: \"Foreground\", \"Background\", \"Orphan\""
+            );
+            return Err(ApiError::invalid("meta.k8s.io", "DeleteOptions", "", msg, vec![]));
+        }
+    }
+    Ok(o)
+}
+
+fn check_preconditions(def: &ResourceDef, o: &DeleteOptions, cur: &Value, rev: i64) -> Result<(), ApiError> {
+    let name = api::name(cur);
+    if let Some(uid) = &o.precondition_uid {
+        let actual = api::meta_str(cur, "uid");
+        if uid != actual {
+            return Err(ApiError::conflict(
+                def.group,
+                def.resource,
+                name,
+                &format!("Precondition failed: UID in precondition: {uid}, UID in object meta: {actual}"),
+            ));
+        }
+    }
+    if let Some(rv) = &o.precondition_rv {
+        if *rv != rev.to_string() {
+            return Err(ApiError::conflict(
+                def.group,
+                def.resource,
+                name,
+                &format!("Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {rev}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+enum DeletePlan {
+    /// Already terminating with nothing to change.
+    Unchanged(Value),
+    /// Mark terminating (finalizers remain).
+    Update(Value),
+    /// Remove now.
+    Remove,
+}
+
+fn plan_delete(def: &ResourceDef, o: &DeleteOptions, cur: &Value, now: Now) -> DeletePlan {
+    let mut obj = cur.clone();
+    let mut fins: BTreeSet<String> = BTreeSet::new();
+    let original = api::finalizers(cur);
+    let mut list = original.clone();
+    match o.propagation.as_deref() {
+        Some("Orphan") => {
+            list.retain(|f| f != "foregroundDeletion");
+            if !list.iter().any(|f| f == "orphan") {
+                list.push("orphan".into());
+            }
+        }
+        Some("Foreground") => {
+            list.retain(|f| f != "orphan");
+            if !list.iter().any(|f| f == "foregroundDeletion") {
+                list.push("foregroundDeletion".into());
+            }
+        }
+        Some(_) => list.retain(|f| f != "orphan" && f != "foregroundDeletion"),
+        None => {}
+    }
+    fins.extend(list.iter().cloned());
+    let namespace_pending = is_namespace_pending(def, cur);
+    if fins.is_empty() && !namespace_pending {
+        return DeletePlan::Remove;
+    }
+    let terminating = api::is_terminating(cur);
+    if terminating && list == original {
+        return DeletePlan::Unchanged(obj);
+    }
+    let m = api::meta_mut(&mut obj);
+    if list.is_empty() {
+        m.shift_remove("finalizers");
+    } else {
+        m.insert("finalizers".into(), json!(list));
+    }
+    if !terminating {
+        m.insert("deletionTimestamp".into(), json!(format_rfc3339(now.wall_secs())));
+        m.insert(
+            "deletionGracePeriodSeconds".into(),
+            json!(o.grace_period.unwrap_or(0).max(0)),
+        );
+        if def.tracks_generation {
+            let g = cur
+                .pointer("/metadata/generation")
+                .and_then(Value::as_i64)
+                .unwrap_or(0);
+            m.insert("generation".into(), json!(g + 1));
+        }
+    }
+    if namespace_pending {
+        if let Value::Object(o) = &mut obj {
+            o.insert("status".into(), json!({"phase": "Terminating"}));
+        }
+    }
+    DeletePlan::Update(obj)
+}
+
+fn delete_reply(def: &ResourceDef, obj: Value, removed: bool, revision: i64) -> Value {
+    if !removed {
+        return with_rv(obj, revision);
+    }
+    if def.returns_deleted_object {
+        return obj;
+    }
+    let mut details = Map::new();
+    details.insert("name".into(), json!(api::name(&obj)));
+    if !def.group.is_empty() {
+        details.insert("group".into(), json!(def.group));
+    }
+    details.insert("kind".into(), json!(def.resource));
+    details.insert("uid".into(), json!(api::meta_str(&obj, "uid")));
+    json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details})
+}

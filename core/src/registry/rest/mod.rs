@@ -1,0 +1,552 @@
+//! The per-request machines of the REST verbs.
+//!
+//! A [`Machine`] never touches storage: [`Machine::start`] and [`Machine::resume`] return a
+//! [`Step`], either a storage request to run (the answer comes back through `resume`), a
+//! finished reply, or a watch to register. Optimistic concurrency lives here: writes are
+//! transactions that compare the key's modify revision, a stale explicit resourceVersion is a
+//! 409, and a conflict without one is retried on the fresh object a bounded number of times.
+
+use std::collections::BTreeSet;
+
+use serde_json::{json, Map, Value};
+
+use crate::admission::namespace_lifecycle;
+use crate::api::{self, ApiError};
+use crate::openapi::OpenApi;
+use crate::patch::PatchType;
+use crate::rng::Rng;
+use crate::storage::{prefix_end, Compare, KeyValue, StorageError, StorageRequest, StorageResponse, TxnOp};
+use crate::time::{format_rfc3339, Now};
+use crate::watch::{decode_stored, WatchCache};
+
+mod create;
+mod delete;
+mod read;
+mod update;
+
+use delete::parse_delete_options;
+use read::get_revision;
+
+use super::body::{self, FieldValidation};
+use super::list::{Continue, ListOptions, RvMatch};
+use super::{collection_prefix, find, object_key, scale, strategy, ResourceDef};
+
+/// Attempts of a write before a conflict without an explicit resourceVersion is given up.
+const MAX_ATTEMPTS: u32 = 10;
+
+/// Parsed query parameters, in order.
+#[derive(Clone, Debug, Default)]
+pub struct Params(pub Vec<(String, String)>);
+
+impl Params {
+    /// Parses a raw query string.
+    pub fn parse(query: &str) -> Self {
+        Params(crate::request::info::parse_query(query))
+    }
+
+    /// The first value of `key`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+}
+
+/// A resource request after authentication, authorization and routing.
+#[derive(Clone, Debug)]
+pub struct Call {
+    /// The resource.
+    pub def: &'static ResourceDef,
+    /// The verb.
+    pub verb: String,
+    /// Namespace ("" for cluster scope or all namespaces).
+    pub namespace: String,
+    /// Object name ("" for collections).
+    pub name: String,
+    /// Subresource ("" for the object itself).
+    pub subresource: String,
+    /// Query parameters.
+    pub params: Params,
+    /// Content-Type of the body.
+    pub content_type: String,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+/// Service address ranges the server allocates from.
+#[derive(Clone, Copy, Debug)]
+pub struct ServiceRanges {
+    /// Base address of the cluster IP range.
+    pub cluster_ip_base: u32,
+    /// Prefix length of the cluster IP range.
+    pub cluster_ip_prefix: u8,
+    /// First node port.
+    pub node_port_min: u16,
+    /// Last node port.
+    pub node_port_max: u16,
+}
+
+/// What a machine may read while it decides: time, randomness, the cache, configuration.
+pub struct Env<'a> {
+    /// The current time.
+    pub now: Now,
+    /// The seeded generator.
+    pub rng: &'a mut Rng,
+    /// Storage key prefix (`/registry`).
+    pub prefix: &'a str,
+    /// The watch cache (for admission lookups and allocation).
+    pub cache: &'a WatchCache,
+    /// OpenAPI schemas, for strict field validation.
+    pub openapi: Option<&'a OpenApi>,
+    /// Address ranges of services.
+    pub services: ServiceRanges,
+    /// Whether reads that allow it are served from the watch cache (`--watch-cache`).
+    pub read_from_cache: bool,
+    /// How long Events live after their last write (`--event-ttl`); 0 keeps them.
+    pub event_ttl_secs: u32,
+}
+
+/// A successful answer.
+#[derive(Clone, Debug)]
+pub struct Reply {
+    /// HTTP status.
+    pub code: u16,
+    /// The object, list or Status to encode.
+    pub object: Value,
+    /// Warning texts, sent as `Warning: 299` headers.
+    pub warnings: Vec<String>,
+}
+
+/// A watch to register with the watch cache.
+#[derive(Clone, Debug)]
+pub struct WatchSpec {
+    /// The collection's key prefix.
+    pub prefix: Vec<u8>,
+    /// Selectors, resourceVersion, bookmarks, timeout.
+    pub opts: ListOptions,
+}
+
+/// What a machine wants next.
+#[derive(Debug)]
+pub enum Step {
+    /// Run this storage request and call [`Machine::resume`] with its answer.
+    Storage(StorageRequest),
+    /// The request is finished.
+    Done(Result<Reply, ApiError>),
+    /// The request becomes a watch.
+    Watch(WatchSpec),
+}
+
+/// What an update does to the stored object.
+#[derive(Clone, Debug)]
+enum Change {
+    Replace(Value),
+    Patch(PatchType, Vec<u8>),
+}
+
+#[derive(Debug)]
+enum State {
+    Get,
+    List(ListState),
+    Create(CreateState),
+    Update(UpdateState),
+    Delete(DeleteState),
+    DeleteCollection(CollectionState),
+    Finished,
+}
+
+#[derive(Debug)]
+struct ListState {
+    opts: ListOptions,
+    prefix: Vec<u8>,
+    snapshot: i64,
+    items: Vec<Value>,
+    remaining: Option<i64>,
+    last_key: Option<Vec<u8>>,
+    min_rv: i64,
+    /// A consistent read asked storage for its current revision only, to serve the list from
+    /// the watch cache once the cache has caught up with it.
+    probing: bool,
+}
+
+#[derive(Debug)]
+struct CreateState {
+    obj: Value,
+    key: Vec<u8>,
+    warnings: Vec<String>,
+    generate_name: Option<String>,
+    attempts: u32,
+    checking_namespace: bool,
+    code: u16,
+}
+
+#[derive(Debug)]
+struct UpdateState {
+    change: Change,
+    key: Vec<u8>,
+    warnings: Vec<String>,
+    attempts: u32,
+    pending: Option<Value>,
+    explicit_rv: bool,
+    deleting: bool,
+}
+
+#[derive(Debug)]
+struct DeleteState {
+    key: Vec<u8>,
+    opts: DeleteOptions,
+    attempts: u32,
+    pending: Option<(Value, bool)>,
+}
+
+#[derive(Debug)]
+struct CollectionState {
+    opts: ListOptions,
+    delete: DeleteOptions,
+    todo: Vec<(Vec<u8>, Value, i64)>,
+    done: Vec<Value>,
+    listed: bool,
+}
+
+/// DeleteOptions from the body and query.
+#[derive(Clone, Debug, Default)]
+struct DeleteOptions {
+    precondition_uid: Option<String>,
+    precondition_rv: Option<String>,
+    propagation: Option<String>,
+    grace_period: Option<i64>,
+}
+
+/// One request's machine.
+#[derive(Debug)]
+pub struct Machine {
+    call: Call,
+    dry_run: bool,
+    state: State,
+    /// How long the objects this request writes live (Events: `--event-ttl`).
+    ttl: Option<u32>,
+}
+
+fn done(r: Result<Reply, ApiError>) -> Step {
+    Step::Done(r)
+}
+
+fn fail(e: ApiError) -> Step {
+    Step::Done(Err(e))
+}
+
+fn ok(code: u16, object: Value) -> Step {
+    Step::Done(Ok(Reply {
+        code,
+        object,
+        warnings: Vec::new(),
+    }))
+}
+
+fn storage_error(e: &StorageError) -> ApiError {
+    match e {
+        StorageError::Compacted { .. } => {
+            ApiError::expired("The resourceVersion for the provided list is too old.")
+        }
+        StorageError::FutureRevision { current_revision } => {
+            ApiError::too_large_resource_version(0, *current_revision)
+        }
+        StorageError::Timeout => ApiError::timeout(),
+        // kube-apiserver passes storage failures through as a 500 with the storage's words.
+        StorageError::Unavailable(m) => ApiError::storage_failure(m),
+    }
+}
+
+fn stored_bytes(obj: &Value) -> Vec<u8> {
+    let mut v = obj.clone();
+    let m = api::meta_mut(&mut v);
+    m.shift_remove("resourceVersion");
+    m.shift_remove("selfLink");
+    serde_json::to_vec(&v).unwrap_or_default()
+}
+
+fn with_rv(mut obj: Value, rv: i64) -> Value {
+    api::set_meta(&mut obj, "resourceVersion", json!(rv.to_string()));
+    obj
+}
+
+fn first_kv(resp: StorageResponse) -> Option<KeyValue> {
+    match resp {
+        StorageResponse::Range { kvs, .. } => kvs.into_iter().next(),
+        _ => None,
+    }
+}
+
+fn parse_dry_run(params: &Params) -> Result<bool, ApiError> {
+    match params.get("dryRun") {
+        None | Some("") => Ok(false),
+        Some("All") => Ok(true),
+        Some(other) => Err(ApiError::bad_request(format!(
+            "dryRun: Unsupported value: \"{other}\": supported values: \"All\""
+        ))),
+    }
+}
+
+impl Machine {
+    /// Routes a call to its machine; refuses verbs and subresources the resource lacks.
+    pub fn new(call: Call) -> Result<Machine, ApiError> {
+        let def = call.def;
+        let sub = call.subresource.as_str();
+        if !sub.is_empty() {
+            let Some(s) = def.subresource(sub) else {
+                return Err(ApiError::path_not_found());
+            };
+            let verb = if call.verb == "patch" {
+                "patch"
+            } else {
+                call.verb.as_str()
+            };
+            if !s.verbs.contains(&verb) {
+                return Err(ApiError::method_not_allowed());
+            }
+        } else if !def.allows(&call.verb) {
+            return Err(ApiError::method_not_allowed());
+        }
+        // Item verbs need a name and collection verbs must not have one; kube-apiserver
+        // registers no such routes and answers 405.
+        let item_verb = matches!(call.verb.as_str(), "get" | "update" | "patch" | "delete");
+        let collection_verb = call.verb == "create";
+        if (item_verb && call.name.is_empty()) || (collection_verb && !call.name.is_empty() && sub.is_empty())
+        {
+            return Err(ApiError::method_not_allowed());
+        }
+        let dry_run = parse_dry_run(&call.params)?;
+        let prefix_placeholder = Vec::new();
+        let state = match call.verb.as_str() {
+            "get" => State::Get,
+            "list" | "watch" => State::List(ListState {
+                opts: ListOptions::parse(def, &call.params)?,
+                prefix: prefix_placeholder,
+                snapshot: 0,
+                items: Vec::new(),
+                remaining: None,
+                last_key: None,
+                min_rv: 0,
+                probing: false,
+            }),
+            "create" => State::Create(CreateState {
+                obj: Value::Null,
+                key: Vec::new(),
+                warnings: Vec::new(),
+                generate_name: None,
+                attempts: 0,
+                checking_namespace: false,
+                code: 201,
+            }),
+            "update" | "patch" => {
+                let change = if call.verb == "patch" {
+                    let ct = body::media_type(&call.content_type);
+                    let Some(pt) = PatchType::from_content_type(&ct) else {
+                        return Err(ApiError::unsupported_media_type(
+                            &call.content_type,
+                            &[
+                                "application/json-patch+json",
+                                "application/merge-patch+json",
+                                "application/strategic-merge-patch+json",
+                            ],
+                        ));
+                    };
+                    Change::Patch(pt, call.body.clone())
+                } else {
+                    Change::Replace(Value::Null)
+                };
+                State::Update(UpdateState {
+                    change,
+                    key: Vec::new(),
+                    warnings: Vec::new(),
+                    attempts: 0,
+                    pending: None,
+                    explicit_rv: false,
+                    deleting: false,
+                })
+            }
+            "delete" => State::Delete(DeleteState {
+                key: Vec::new(),
+                opts: parse_delete_options(&call)?,
+                attempts: 0,
+                pending: None,
+            }),
+            "deletecollection" => State::DeleteCollection(CollectionState {
+                opts: ListOptions::parse(def, &call.params)?,
+                delete: parse_delete_options(&call)?,
+                todo: Vec::new(),
+                done: Vec::new(),
+                listed: false,
+            }),
+            _ => return Err(ApiError::method_not_allowed()),
+        };
+        Ok(Machine {
+            call,
+            dry_run,
+            state,
+            ttl: None,
+        })
+    }
+
+    /// The call this machine serves.
+    pub fn call(&self) -> &Call {
+        &self.call
+    }
+
+    /// Starts the request.
+    pub fn start(&mut self, env: &mut Env<'_>) -> Step {
+        self.ttl =
+            (self.call.def.resource == "events" && env.event_ttl_secs > 0).then_some(env.event_ttl_secs);
+        let def = self.call.def;
+        let key = object_key(env.prefix, def, &self.call.namespace, &self.call.name);
+        match std::mem::replace(&mut self.state, State::Finished) {
+            State::Get => {
+                self.state = State::Get;
+                let revision = match get_revision(&self.call.params) {
+                    Ok(r) => r,
+                    Err(e) => return fail(e),
+                };
+                if let Some(step) = self.get_from_cache(env, &key) {
+                    return step;
+                }
+                let _ = revision;
+                Step::Storage(StorageRequest::Range {
+                    key,
+                    range_end: Vec::new(),
+                    revision: 0,
+                    limit: 0,
+                })
+            }
+            State::List(mut ls) => {
+                ls.prefix = collection_prefix(env.prefix, def, &self.call.namespace);
+                if !self.call.name.is_empty() && self.call.verb == "watch" {
+                    // A watch of one object is a watch of its collection filtered by name.
+                    let mut reqs = ls.opts.fields.requirements().to_vec();
+                    reqs.push(crate::selectors::FieldRequirement {
+                        field: "metadata.name".into(),
+                        operator: crate::selectors::FieldOperator::Equals,
+                        value: self.call.name.clone(),
+                    });
+                    ls.opts.fields = crate::selectors::FieldSelector::from_requirements(reqs);
+                }
+                if self.call.verb == "watch" {
+                    return Step::Watch(WatchSpec {
+                        prefix: ls.prefix,
+                        opts: ls.opts,
+                    });
+                }
+                let (revision, start) = match (&ls.opts.cont, ls.opts.rv) {
+                    (Some(c), _) => {
+                        let mut start = ls.prefix.clone();
+                        start.extend_from_slice(c.start.as_bytes());
+                        (c.rv.max(0), start)
+                    }
+                    (None, RvMatch::Exact(n)) => (n, ls.prefix.clone()),
+                    (None, RvMatch::NotOlderThan(n)) => {
+                        ls.min_rv = n;
+                        (0, ls.prefix.clone())
+                    }
+                    (None, _) => (0, ls.prefix.clone()),
+                };
+                if let Some(step) = self.list_from_cache(env, &ls) {
+                    return step;
+                }
+                if self.consistent_from_cache(env, &ls) {
+                    // One key tells storage's current revision; the list comes from the cache.
+                    ls.probing = true;
+                    let end = prefix_end(&ls.prefix);
+                    let key = ls.prefix.clone();
+                    self.state = State::List(ls);
+                    return Step::Storage(StorageRequest::Range {
+                        key,
+                        range_end: end,
+                        revision: 0,
+                        limit: 1,
+                    });
+                }
+                ls.snapshot = revision;
+                let limit = ls.opts.limit;
+                let end = prefix_end(&ls.prefix);
+                self.state = State::List(ls);
+                Step::Storage(StorageRequest::Range {
+                    key: start,
+                    range_end: end,
+                    revision,
+                    limit,
+                })
+            }
+            State::Create(mut cs) => {
+                let step = self.start_create(env, &mut cs, key);
+                self.state = State::Create(cs);
+                step
+            }
+            State::Update(mut us) => {
+                us.key = key.clone();
+                if let Change::Replace(_) = us.change {
+                    match self.decode_replacement(env) {
+                        Ok((v, w)) => {
+                            us.explicit_rv = !api::meta_str(&v, "resourceVersion").is_empty();
+                            us.change = Change::Replace(v);
+                            us.warnings = w;
+                        }
+                        Err(e) => return fail(e),
+                    }
+                }
+                self.state = State::Update(us);
+                Step::Storage(StorageRequest::Range {
+                    key,
+                    range_end: Vec::new(),
+                    revision: 0,
+                    limit: 0,
+                })
+            }
+            State::Delete(mut ds) => {
+                if def.kind == "Namespace" && def.group.is_empty() {
+                    if let Err(e) = namespace_lifecycle::admit_namespace_delete(&self.call.name) {
+                        return fail(e);
+                    }
+                }
+                ds.key = key.clone();
+                self.state = State::Delete(ds);
+                Step::Storage(StorageRequest::Range {
+                    key,
+                    range_end: Vec::new(),
+                    revision: 0,
+                    limit: 0,
+                })
+            }
+            State::DeleteCollection(cs) => {
+                let prefix = collection_prefix(env.prefix, def, &self.call.namespace);
+                let end = prefix_end(&prefix);
+                self.state = State::DeleteCollection(cs);
+                Step::Storage(StorageRequest::Range {
+                    key: prefix,
+                    range_end: end,
+                    revision: 0,
+                    limit: 0,
+                })
+            }
+            State::Finished => fail(ApiError::internal("request already finished")),
+        }
+    }
+
+    /// Continues with the answer to the last storage request.
+    pub fn resume(&mut self, env: &mut Env<'_>, result: Result<StorageResponse, StorageError>) -> Step {
+        match std::mem::replace(&mut self.state, State::Finished) {
+            State::Get => self.resume_get(result),
+            State::List(ls) => self.resume_list(env, ls, result),
+            State::Create(cs) => self.resume_create(env, cs, result),
+            State::Update(us) => self.resume_update(env, us, result),
+            State::Delete(ds) => self.resume_delete(env, ds, result),
+            State::DeleteCollection(cs) => self.resume_collection(env, cs, result),
+            State::Finished => fail(ApiError::internal("unexpected storage answer")),
+        }
+    }
+}
+
+fn is_namespace_pending(def: &ResourceDef, obj: &Value) -> bool {
+    def.group.is_empty()
+        && def.kind == "Namespace"
+        && obj
+            .pointer("/spec/finalizers")
+            .and_then(Value::as_array)
+            .is_some_and(|a| !a.is_empty())
+}

@@ -1,0 +1,231 @@
+//! Update and patch: read, change, check the resourceVersion precondition, and write with a
+//! compare on the modify revision, retrying conflicts that no precondition asked for.
+
+use super::*;
+
+impl Machine {
+    pub(super) fn decode_replacement(&self, env: &Env<'_>) -> Result<(Value, Vec<String>), ApiError> {
+        let def = self.call.def;
+        let validation = FieldValidation::parse(self.call.params.get("fieldValidation"))?;
+        if self.call.subresource == "scale" {
+            let v: Value = serde_json::from_slice(&self.call.body).map_err(|e| {
+                ApiError::bad_request(format!("couldn't get version/kind; json parse error: {e}"))
+            })?;
+            if api::name(&v) != self.call.name && !api::name(&v).is_empty() {
+                return Err(ApiError::bad_request(format!(
+                    "the name of the object ({}) does not match the name on the URL ({})",
+                    api::name(&v),
+                    self.call.name
+                )));
+            }
+            return Ok((v, Vec::new()));
+        }
+        let mut d = body::decode_object(
+            def,
+            &self.call.content_type,
+            &self.call.body,
+            validation,
+            env.openapi,
+        )?;
+        body::reconcile_name_namespace(def, &mut d.object, &self.call.namespace, Some(&self.call.name))?;
+        Ok((d.object, d.warnings))
+    }
+
+    pub(super) fn resume_update(
+        &mut self,
+        env: &mut Env<'_>,
+        mut us: UpdateState,
+        result: Result<StorageResponse, StorageError>,
+    ) -> Step {
+        let def = self.call.def;
+        let resp = match result {
+            Ok(r) => r,
+            Err(e) => return fail(storage_error(&e)),
+        };
+        let current = match resp {
+            StorageResponse::Range { kvs, .. } => kvs.into_iter().next(),
+            StorageResponse::Txn {
+                succeeded: true,
+                revision,
+                ..
+            } => {
+                let written = us.pending.take().unwrap_or(Value::Null);
+                if us.deleting {
+                    let mut last = written;
+                    api::set_meta(&mut last, "resourceVersion", json!(revision.to_string()));
+                    return done(Ok(Reply {
+                        code: 200,
+                        object: last,
+                        warnings: us.warnings,
+                    }));
+                }
+                let obj = with_rv(written, revision);
+                let obj = if self.call.subresource == "scale" {
+                    scale::to_scale(&obj)
+                } else {
+                    obj
+                };
+                return done(Ok(Reply {
+                    code: 200,
+                    object: obj,
+                    warnings: us.warnings,
+                }));
+            }
+            StorageResponse::Txn {
+                succeeded: false,
+                gets,
+                ..
+            } => {
+                if us.explicit_rv {
+                    return fail(ApiError::stale(def.group, def.resource, &self.call.name));
+                }
+                us.attempts += 1;
+                if us.attempts >= MAX_ATTEMPTS {
+                    return fail(ApiError::stale(def.group, def.resource, &self.call.name));
+                }
+                gets.into_iter().next().flatten()
+            }
+            StorageResponse::Compacted { .. } => {
+                return fail(ApiError::internal("unexpected storage answer"))
+            }
+        };
+        let Some(kv) = current else {
+            if let Change::Replace(obj) = &us.change {
+                if def.create_on_update && self.call.subresource.is_empty() && !us.explicit_rv {
+                    // PUT of a missing object creates it, for the kinds that allow it.
+                    let mut cs = CreateState {
+                        obj: Value::Null,
+                        key: Vec::new(),
+                        warnings: std::mem::take(&mut us.warnings),
+                        generate_name: None,
+                        attempts: 0,
+                        checking_namespace: false,
+                        code: 201,
+                    };
+                    let step = self.prepare_new(env, &mut cs, obj.clone());
+                    self.state = State::Create(cs);
+                    return step;
+                }
+            }
+            return fail(ApiError::not_found(def.group, def.resource, &self.call.name));
+        };
+        let Some(cur) = decode_stored(&kv) else {
+            return fail(ApiError::internal("stored object cannot be decoded"));
+        };
+        let mut new = match self.apply_change(&us.change, &cur, env.openapi) {
+            Ok(v) => v,
+            Err(e) => return fail(e),
+        };
+        let new_rv = api::meta_str(&new, "resourceVersion").to_string();
+        let cur_rv = kv.mod_revision.to_string();
+        if let Change::Patch(..) = us.change {
+            us.explicit_rv = !new_rv.is_empty() && new_rv != cur_rv;
+        }
+        // Planted defect (b), simulator only: a stale resourceVersion passes the check.
+        #[cfg(feature = "sim-bugs")]
+        let new_rv = if crate::sim_bugs::active(crate::sim_bugs::STALE_UPDATE_ACCEPTED) {
+            cur_rv.clone()
+        } else {
+            new_rv
+        };
+        if !new_rv.is_empty() && new_rv != cur_rv {
+            return fail(ApiError::stale(def.group, def.resource, &self.call.name));
+        }
+        strategy::prepare_for_update(def, &self.call.subresource, &mut new, &cur);
+        if let Err(e) = strategy::validate_update(def, &new, &cur) {
+            return fail(e);
+        }
+        let unchanged = strategy::same_object(&new, &cur);
+        if unchanged || self.dry_run {
+            let obj = with_rv(new, kv.mod_revision);
+            let obj = if self.call.subresource == "scale" {
+                scale::to_scale(&obj)
+            } else {
+                obj
+            };
+            return done(Ok(Reply {
+                code: 200,
+                object: obj,
+                warnings: us.warnings,
+            }));
+        }
+        // The last finalizer of a terminating object removed: the object goes.
+        us.deleting =
+            api::is_terminating(&new) && api::finalizers(&new).is_empty() && !is_namespace_pending(def, &new);
+        let op = if us.deleting {
+            TxnOp::Delete { key: us.key.clone() }
+        } else {
+            TxnOp::Put {
+                key: us.key.clone(),
+                value: stored_bytes(&new),
+                ttl_secs: self.ttl,
+            }
+        };
+        us.pending = Some(new);
+        let compare = vec![Compare::ModRevision(us.key.clone(), kv.mod_revision)];
+        let failure = vec![TxnOp::Get { key: us.key.clone() }];
+        self.state = State::Update(us);
+        Step::Storage(StorageRequest::Txn {
+            compare,
+            success: vec![op],
+            failure,
+        })
+    }
+
+    pub(super) fn apply_change(
+        &self,
+        change: &Change,
+        cur: &Value,
+        openapi: Option<&OpenApi>,
+    ) -> Result<Value, ApiError> {
+        let def = self.call.def;
+        let is_scale = self.call.subresource == "scale";
+        match change {
+            Change::Replace(body) => {
+                if is_scale {
+                    scale::apply_scale(cur, body, def.kind)
+                } else {
+                    Ok(body.clone())
+                }
+            }
+            Change::Patch(pt, bytes) => {
+                let (group, kind, base) = if is_scale {
+                    ("autoscaling", "Scale", scale::to_scale(cur))
+                } else {
+                    (def.group, def.kind, cur.clone())
+                };
+                let mut patched = crate::patch::apply(*pt, group, kind, &base, bytes).map_err(patch_error)?;
+                if let (Some(o), false) = (openapi, is_scale) {
+                    // As decoding the patched object into its type does.
+                    o.prune(def.definition, &mut patched);
+                }
+                if is_scale {
+                    return scale::apply_scale(cur, &patched, def.kind);
+                }
+                body::check_type_meta(def, &patched)?;
+                if api::name(&patched) != api::name(cur) || api::namespace(&patched) != api::namespace(cur) {
+                    return Err(ApiError::bad_request(format!(
+                        "the name of the object ({}) does not match the name on the URL ({})",
+                        api::name(&patched),
+                        self.call.name
+                    )));
+                }
+                Ok(patched)
+            }
+        }
+    }
+}
+
+pub(super) fn patch_error(e: crate::patch::PatchError) -> ApiError {
+    match e.http_status() {
+        // kube-apiserver answers an inapplicable patch with a generic 422 and no details.
+        422 => {
+            let mut api = ApiError::invalid("", "", "", e.message(), vec![]);
+            api.kind = None;
+            api
+        }
+        413 => ApiError::too_large(e.message()),
+        500 => ApiError::internal(e.message()),
+        _ => ApiError::bad_request(e.message()),
+    }
+}
