@@ -15,13 +15,13 @@ pub const NONE: u8 = 0;
 /// (a) A watcher loses the last event of a batch of several (a page boundary of the storage
 /// watch): `server/watchers.rs`, `fan_out`.
 pub const WATCH_EVENT_DROPPED: u8 = 1;
-/// (b) An update carrying a stale resourceVersion is accepted: `registry/rest.rs`,
+/// (b) An update carrying a stale resourceVersion is accepted: `registry/rest/update.rs`,
 /// `resume_update`.
 pub const STALE_UPDATE_ACCEPTED: u8 = 2;
-/// (c) A continue token resumes one key too far: `registry/rest.rs`, `resume_list`.
+/// (c) A continue token resumes one key too far: `registry/rest/read.rs`, `resume_list`.
 pub const CONTINUE_SKIPS_KEY: u8 = 3;
-/// (d) A create is acknowledged although storage failed or timed out: `registry/rest.rs`,
-/// `resume_create`.
+/// (d) A create is acknowledged although storage failed or timed out:
+/// `registry/rest/create.rs`, `resume_create`.
 pub const ACK_BEFORE_STORED: u8 = 4;
 
 /// Whether `bug` is the active defect.

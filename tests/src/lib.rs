@@ -33,6 +33,9 @@ pub use gatehouse_host::pki::CertKeyPem;
 use gatehouse_host::pki::Pki;
 pub use serde_json::{json, Value};
 
+/// The deterministic simulator: replicas, clients, a faulty store, checkers, one seed.
+pub mod sim;
+
 /// How long one kubectl or curl invocation may take before it is killed. A bound against hangs,
 /// not an expectation: the commands normally finish well within a second.
 pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);

@@ -45,6 +45,9 @@ use encode::Negotiated;
 use namespaces::NamespaceController;
 use watchers::Watchers;
 
+/// How long to wait before listing storage again after a failed cache fill.
+const FILL_RETRY_MS: u64 = 1_000;
+
 /// How often storage health is probed.
 const HEALTH_PROBE_MS: u64 = 5_000;
 
@@ -111,6 +114,8 @@ struct Startup {
     /// stored (namespaces before the objects that live in them).
     stages: VecDeque<Vec<(&'static str, serde_json::Value)>>,
     bootstrapped: bool,
+    /// When to list storage again after a failed cache fill.
+    retry_fill_ms: Option<u64>,
 }
 
 /// The Gatehouse API server state machine.
@@ -284,7 +289,7 @@ impl Server {
             return;
         }
         let prefix = self.cfg.storage_prefix.clone();
-        self.watchers.fan_out(&decoded, &mut self.out, &prefix, now);
+        self.watchers.fan_out(&decoded, &mut self.out, &self.cache, now);
         self.namespaces.observe(&prefix, &decoded, now.mono_ms);
         self.drive_namespaces();
     }
@@ -293,8 +298,10 @@ impl Server {
     pub fn handle_watch_failed(&mut self, now: Now, compacted: bool) {
         self.now = now;
         if compacted {
-            // Our window no longer connects to storage: every watcher must re-list.
+            // Our window no longer connects to storage: every watcher must re-list, and
+            // nothing may start from the stale state until the cache is filled again.
             self.watchers.expire_all(&mut self.out, self.cache.revision());
+            self.cache.invalidate();
             self.start(now);
         } else {
             let prefix = format!("{}/", self.cfg.storage_prefix).into_bytes();
@@ -308,6 +315,10 @@ impl Server {
     /// Time passed; expire what is due.
     pub fn handle_timeout(&mut self, now: Now) {
         self.now = now;
+        if self.startup.retry_fill_ms.is_some_and(|t| t <= now.mono_ms) {
+            self.startup.retry_fill_ms = None;
+            self.start(now);
+        }
         let expired: Vec<ReqId> = self
             .reqs
             .iter()
@@ -392,7 +403,8 @@ impl Server {
             .filter_map(|c| c.deadline(self.cfg.header_timeout_ms, self.cfg.idle_timeout_ms))
             .min();
         let probe = (self.startup.bootstrapped && self.health_op.is_none()).then_some(self.next_health_ms);
-        [reqs, watches, conns, namespaces, probe]
+        let refill = self.startup.retry_fill_ms;
+        [reqs, watches, conns, namespaces, probe, refill]
             .into_iter()
             .flatten()
             .min()
@@ -443,9 +455,11 @@ impl Server {
                 }
             }
             other => {
-                self.out
-                    .push_back(Output::Log(format!("initial list failed: {other:?}; retrying")));
-                self.start(self.now);
+                self.out.push_back(Output::Log(format!(
+                    "initial list failed: {other:?}; retrying in 1s"
+                )));
+                // Wait before asking again, so an unreachable store is not asked in a loop.
+                self.startup.retry_fill_ms = Some(self.now.mono_ms + FILL_RETRY_MS);
             }
         }
     }

@@ -35,6 +35,8 @@ struct Watcher {
     table: bool,
     columns_sent: bool,
     keep_alive: bool,
+    /// A watch list waiting for the cache to reach this revision before its initial events.
+    initial_after: Option<i64>,
 }
 
 /// Every open client watch.
@@ -60,6 +62,23 @@ impl Watcher {
         let mut line = serde_json::to_vec(&json!({"type": ty, "object": object})).unwrap_or_default();
         line.push(b'\n');
         chunk(&line)
+    }
+
+    /// ADDED events for every matching object the cache holds, then (for a watch list) the
+    /// bookmark that ends the initial events.
+    fn snapshot(&mut self, cache: &WatchCache, watch_list: bool, now: Now) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        let objs: Vec<Value> = cache.list(&self.prefix).map(|(_, o)| (**o).clone()).collect();
+        for o in objs {
+            if self.matches(&o) {
+                bytes.extend(self.event("ADDED", &o, now));
+            }
+        }
+        self.cursor = cache.revision();
+        if watch_list {
+            bytes.extend(self.bookmark(cache.revision(), true));
+        }
+        bytes
     }
 
     fn bookmark(&self, rv: i64, initial_events_end: bool) -> Vec<u8> {
@@ -168,6 +187,7 @@ impl Watchers {
             table: negotiated.table,
             columns_sent: false,
             keep_alive,
+            initial_after: None,
         };
         let mut bytes = watch_head(table_version.as_deref());
         let initial = send_initial_events.unwrap_or(matches!(rv, RvMatch::Latest | RvMatch::Any));
@@ -175,17 +195,12 @@ impl Watchers {
             RvMatch::NotOlderThan(n) | RvMatch::Exact(n) => Some(n),
             _ => None,
         };
-        if initial {
-            let objs: Vec<Value> = cache.list(&w.prefix).map(|(_, o)| (**o).clone()).collect();
-            for o in objs {
-                if w.matches(&o) {
-                    bytes.extend(w.event("ADDED", &o, now));
-                }
-            }
-            w.cursor = cache.revision();
-            if send_initial_events == Some(true) {
-                bytes.extend(w.bookmark(cache.revision(), true));
-            }
+        let watch_list = send_initial_events == Some(true);
+        if initial && watch_list && start_rv.is_some_and(|n| n > cache.revision()) {
+            // The initial state must be at least as new as asked: wait for the cache.
+            w.initial_after = start_rv;
+        } else if initial {
+            bytes.extend(w.snapshot(cache, watch_list, now));
         } else if let Some(n) = start_rv {
             match cache.since(n) {
                 Err(too_old) => {
@@ -217,10 +232,19 @@ impl Watchers {
         &mut self,
         events: &[CacheEvent],
         out: &mut std::collections::VecDeque<Output>,
-        _prefix: &str,
+        cache: &WatchCache,
         now: Now,
     ) {
         for w in self.by_id.values_mut() {
+            if let Some(n) = w.initial_after {
+                if cache.revision() >= n {
+                    // The snapshot includes this batch; its events are not sent again.
+                    w.initial_after = None;
+                    let bytes = w.snapshot(cache, true, now);
+                    out.push_back(Output::Write { conn: w.conn, bytes });
+                }
+                continue;
+            }
             let mut bytes = Vec::new();
             for ev in events {
                 if ev.revision <= w.cursor {
@@ -268,7 +292,7 @@ impl Watchers {
                 ended.push((w.conn, w.keep_alive));
                 return false;
             }
-            if w.bookmarks && now.mono_ms >= w.next_bookmark_ms {
+            if w.bookmarks && w.initial_after.is_none() && now.mono_ms >= w.next_bookmark_ms {
                 out.push_back(Output::Write {
                     conn: w.conn,
                     bytes: w.bookmark(w.cursor, false),

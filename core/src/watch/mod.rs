@@ -97,6 +97,12 @@ impl WatchCache {
         self.ready
     }
 
+    /// Marks the cache stale (its storage watch lost continuity): nothing is served from it
+    /// until the next [`WatchCache::reset`].
+    pub fn invalidate(&mut self) {
+        self.ready = false;
+    }
+
     /// The revision the cache reflects.
     pub fn revision(&self) -> i64 {
         self.revision
