@@ -524,7 +524,9 @@ fn restart_keeps_history_since_the_last_snapshot() {
         Err(gatehouse_core::storage::StorageError::Compacted { compact_revision: 4 })
     );
     assert!(matches!(at(&mut s, 4), Ok(StorageResponse::Range { kvs, .. }) if kvs[0].value == b"3"));
-    assert_eq!(s.store.events_after(3).unwrap().len(), 1);
+    // A watch must start after the compaction point, where nothing can have been dropped.
+    assert!(s.store.events_after(3).is_err());
+    assert_eq!(s.store.events_after(4).unwrap().len(), 0);
 }
 
 /// A transaction that deletes a key and then puts it again leaves the key present, and so

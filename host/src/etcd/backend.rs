@@ -25,12 +25,9 @@
 //!
 //! # Order of requests
 //!
-//! The embedded store applies requests in the order the core emitted them, and the core may
-//! count on it (its start-up creates the system namespaces and, right after, objects inside
-//! them). Here requests overlap, but never two that could observe each other out of order: a
-//! write starts only once every earlier request has been answered by etcd, and a read only once
-//! every earlier write has. Reads run side by side; writes are serialised, as etcd's own raft
-//! log serialises them anyway.
+//! Requests run side by side, as kube-apiserver's do: the core never sends a request that
+//! depends on another before that other is answered (its start-up, for one, creates the
+//! system namespaces before anything inside them), and etcd orders the writes.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -42,9 +39,7 @@ use async_executor::LocalExecutor;
 use async_io::Timer;
 use bytes::Bytes;
 use event_listener::Event;
-use gatehouse_core::storage::{
-    prefix_end, EventKind, StorageError, StorageEvent, StorageRequest, StorageResponse, TxnOp,
-};
+use gatehouse_core::storage::{prefix_end, EventKind, StorageError, StorageEvent, StorageResponse};
 use h2::SendStream;
 
 use super::client::{self, Client, Outcome};
@@ -105,61 +100,6 @@ struct Shared {
     closed_event: Event,
     in_flight: Cell<usize>,
     idle: Event,
-    order: Order,
-}
-
-/// The order gate of the module documentation.
-#[derive(Default)]
-struct Order {
-    next: Cell<u64>,
-    /// Requests admitted and not yet answered by etcd, with whether each writes.
-    pending: RefCell<std::collections::BTreeMap<u64, bool>>,
-    changed: Event,
-}
-
-impl Order {
-    /// Takes a request's place in line (in the order the core emitted them).
-    fn admit(&self, writes: bool) -> u64 {
-        let seq = self.next.get();
-        self.next.set(seq + 1);
-        self.pending.borrow_mut().insert(seq, writes);
-        seq
-    }
-
-    fn may_start(&self, seq: u64, writes: bool) -> bool {
-        self.pending
-            .borrow()
-            .range(..seq)
-            .all(|(_, earlier_writes)| !writes && !*earlier_writes)
-    }
-
-    /// Waits until the request may go to etcd.
-    async fn wait_turn(&self, seq: u64, writes: bool) {
-        loop {
-            let l = self.changed.listen();
-            if self.may_start(seq, writes) {
-                return;
-            }
-            l.await;
-        }
-    }
-
-    fn done(&self, seq: u64) {
-        self.pending.borrow_mut().remove(&seq);
-        self.changed.notify(usize::MAX);
-    }
-}
-
-/// Whether a request may change the store.
-fn writes(req: &StorageRequest) -> bool {
-    match req {
-        StorageRequest::Range { .. } => false,
-        StorageRequest::Txn { success, failure, .. } => success
-            .iter()
-            .chain(failure)
-            .any(|op| !matches!(op, TxnOp::Get { .. })),
-        StorageRequest::Compact { .. } => true,
-    }
 }
 
 impl Shared {
@@ -189,7 +129,6 @@ async fn serve(
         closed_event: Event::new(),
         in_flight: Cell::new(0),
         idle: Event::new(),
-        order: Order::default(),
     });
     ex.spawn(watch_loop(sh.clone())).detach();
     if !opts.compaction_interval.is_zero() {
@@ -209,13 +148,9 @@ async fn serve(
         match next {
             Some(StoreCmd::Run(op, req)) => {
                 sh.in_flight.set(sh.in_flight.get() + 1);
-                let w = writes(&req);
-                let seq = sh.order.admit(w);
                 let sh = sh.clone();
                 ex.spawn(async move {
-                    sh.order.wait_turn(seq, w).await;
                     let result = sh.client.execute(&req).await;
-                    sh.order.done(seq);
                     let result = match result {
                         Ok(outcome) => {
                             hold(&sh, &outcome).await;
