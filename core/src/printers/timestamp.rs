@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use super::duration::human_duration;
+use crate::time::{days_from_civil, format_rfc3339};
 
 /// Unix seconds of Go's zero `time.Time` (0001-01-01T00:00:00Z), which
 /// Kubernetes treats as "not set".
@@ -98,24 +99,11 @@ impl Time {
             _ => return None,
         };
 
-        let days = days_from_civil(year, month, day);
+        // Month and day were checked against the calendar above.
+        let days = days_from_civil(year, month as u32, day as u32);
         let secs = days * SECS_PER_DAY + hour * 3600 + minute * 60 + second - offset;
         Some(Self { secs, nanos })
     }
-}
-
-/// Formats unix seconds as RFC 3339 in UTC ("2024-05-01T10:00:00Z"), the way
-/// Go's `Time.UTC().Format(time.RFC3339)` renders it.
-pub(super) fn format_rfc3339(secs: i64) -> String {
-    let days = secs.div_euclid(SECS_PER_DAY);
-    let rem = secs.rem_euclid(SECS_PER_DAY);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
 }
 
 /// A timestamp field; `None` when absent, unparseable or Go's zero time (all
@@ -164,31 +152,6 @@ fn days_in_month(y: i64, m: i64) -> i64 {
         4 | 6 | 9 | 11 => 30,
         _ => 31,
     }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// Inverse of [`days_from_civil`].
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z.saturating_add(719_468);
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 #[cfg(test)]

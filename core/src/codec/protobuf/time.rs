@@ -5,38 +5,14 @@
 //! MicroTime. The zero time (an empty message) is JSON `null`. Duration is nanoseconds on
 //! the wire and Go's `time.Duration` string (`1h2m3.5s`) in JSON.
 
+use crate::time::{civil_from_days, days_from_civil};
+
 /// Seconds from 0001-01-01T00:00:00Z to the Unix epoch: the Go zero time.
 const GO_ZERO_SECONDS: i64 = -62_135_596_800;
 /// 0000-01-01T00:00:00Z.
 const MIN_SECONDS: i64 = -62_167_219_200;
 /// 9999-12-31T23:59:59Z.
 const MAX_SECONDS: i64 = 253_402_300_799;
-
-/// Converts days since 1970-01-01 to a (year, month, day) civil date.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-/// Converts a civil date to days since 1970-01-01.
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = if year >= 0 { year } else { year - 399 } / 400;
-    let yoe = year - era * 400;
-    let month = i64::from(month);
-    let mp = if month > 2 { month - 3 } else { month + 9 };
-    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
 
 /// Formats a timestamp. `micros` selects MicroTime's six fractional digits.
 /// Returns `Ok(None)` for the zero time, which Kubernetes writes as JSON `null`.

@@ -66,14 +66,7 @@ impl Machine {
             .cache
             .list(&ls.prefix)
             .filter(|(_, o)| ls.opts.matches(def, o))
-            .map(|(_, o)| {
-                let mut o = (**o).clone();
-                if let Value::Object(m) = &mut o {
-                    m.shift_remove("kind");
-                    m.shift_remove("apiVersion");
-                }
-                o
-            })
+            .map(|(_, o)| list_item((**o).clone()))
             .collect();
         ok(
             200,
@@ -173,13 +166,7 @@ impl Machine {
             ls.last_key = Some(kv.key.clone());
             let Some(obj) = decode_stored(&kv) else { continue };
             if ls.opts.matches(def, &obj) {
-                let mut obj = obj;
-                if let Value::Object(m) = &mut obj {
-                    // Items of a typed list carry no kind and apiVersion.
-                    m.shift_remove("kind");
-                    m.shift_remove("apiVersion");
-                }
-                ls.items.push(obj);
+                ls.items.push(list_item(obj));
                 if limit > 0 && ls.items.len() as i64 >= limit {
                     stopped_early = i + 1 < batch_len;
                     break;
@@ -234,4 +221,13 @@ pub(super) fn get_revision(params: &Params) -> Result<i64, ApiError> {
             .parse::<i64>()
             .map_err(|_| ApiError::bad_request(format!("invalid resource version: {s}"))),
     }
+}
+
+/// An object as an item of a typed list, which carries no kind and apiVersion.
+fn list_item(mut obj: Value) -> Value {
+    if let Value::Object(m) = &mut obj {
+        m.shift_remove("kind");
+        m.shift_remove("apiVersion");
+    }
+    obj
 }
