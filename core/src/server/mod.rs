@@ -21,6 +21,7 @@ mod conn;
 mod encode;
 mod namespaces;
 mod nonresource;
+mod openapi_docs;
 mod watchers;
 
 use std::collections::{BTreeMap, VecDeque};
@@ -32,7 +33,6 @@ use crate::api::ApiError;
 use crate::authn::{self, Authn, PeerCert, UserInfo};
 use crate::authz::{self, Attributes, Decision};
 use crate::http::{Parsed, Request};
-use crate::openapi::OpenApi;
 use crate::registry::{self, Call, Env, Machine, Params, Step};
 use crate::request::info::{self, RequestInfo};
 use crate::rng::Rng;
@@ -123,7 +123,7 @@ pub struct Server {
     cfg: Config,
     rng: Rng,
     now: Now,
-    openapi: Option<OpenApi>,
+    openapi: Option<openapi_docs::Documents>,
     conns: BTreeMap<ConnId, Conn>,
     reqs: BTreeMap<ReqId, InFlight>,
     ops: BTreeMap<OpId, ReqId>,
@@ -144,7 +144,7 @@ pub struct Server {
 impl Server {
     /// A server with `cfg`. Call [`Server::start`] before any other input.
     pub fn new(cfg: Config) -> Self {
-        let openapi = cfg.serve_openapi.then(OpenApi::load);
+        let openapi = cfg.serve_openapi.then(openapi_docs::Documents::load);
         Server {
             rng: Rng::new(cfg.seed),
             cache: WatchCache::new(cfg.watch_window),
@@ -271,7 +271,7 @@ impl Server {
                 rng: &mut self.rng,
                 prefix: &self.cfg.storage_prefix,
                 cache: &self.cache,
-                openapi: self.openapi.as_ref(),
+                openapi: self.openapi.as_ref().map(|d| &d.api),
                 services: self.cfg.services,
                 read_from_cache: self.cfg.watch_cache,
                 event_ttl_secs: self.cfg.event_ttl_secs,
@@ -514,7 +514,7 @@ impl Server {
                 rng: &mut self.rng,
                 prefix: &self.cfg.storage_prefix,
                 cache: &self.cache,
-                openapi: self.openapi.as_ref(),
+                openapi: self.openapi.as_ref().map(|d| &d.api),
                 services: self.cfg.services,
                 read_from_cache: self.cfg.watch_cache,
                 event_ttl_secs: self.cfg.event_ttl_secs,

@@ -40,9 +40,12 @@ pub(super) fn serve(server: &Server, req: &Request, info: &RequestInfo, n: &Nego
             Some(v) => discovery_response(&discovery::aggregated(false, v), v),
             None => json_response(200, "application/json", &discovery::api_group_list(), &[]),
         },
-        "/openapi/v2" => openapi_v2(server, n),
+        "/openapi/v2" => match &server.openapi {
+            Some(d) => d.v2(n.openapi_proto).to_vec(),
+            None => not_found(),
+        },
         "/openapi/v3" => match &server.openapi {
-            Some(o) => json_response(200, "application/json", &o.v3_root(&openapi_gvs()), &[]),
+            Some(d) => d.v3_root().to_vec(),
             None => not_found(),
         },
         p if p.starts_with("/openapi/v3/") => openapi_v3(server, p.trim_start_matches("/openapi/v3/")),
@@ -203,27 +206,6 @@ pub fn openapi_gvs() -> Vec<GroupVersionResources> {
     out
 }
 
-fn openapi_v2(server: &Server, n: &Negotiated) -> Vec<u8> {
-    let Some(o) = &server.openapi else {
-        return not_found();
-    };
-    if n.openapi_proto {
-        let body = o.v2_protobuf(&openapi_gvs());
-        return raw_response(
-            200,
-            vec![
-                (
-                    "Content-Type".into(),
-                    "application/com.github.proto-openapi.spec.v2.v1.0+protobuf".into(),
-                ),
-                ("Vary".into(), "Accept".into()),
-            ],
-            &body,
-        );
-    }
-    json_response(200, "application/json", &o.v2_json(&openapi_gvs()), &[])
-}
-
 fn openapi_v3(server: &Server, gv_path: &str) -> Vec<u8> {
     let Some(o) = &server.openapi else {
         return not_found();
@@ -234,12 +216,7 @@ fn openapi_v3(server: &Server, gv_path: &str) -> Vec<u8> {
         ["apis", g, v] => (*g, *v),
         _ => return not_found(),
     };
-    let gvs = openapi_gvs();
-    let Some(gv) = gvs.iter().find(|g| g.group == group && g.version == version) else {
-        return not_found();
-    };
-    let (doc, _hash) = o.v3_group_version(gv);
-    json_response(200, "application/json", &doc, &[])
+    o.v3(group, version).map_or_else(not_found, <[u8]>::to_vec)
 }
 
 /// The objects every start makes sure exist, in stages: the system namespaces, then the
