@@ -93,9 +93,11 @@ pub enum StorageResponse {
 /// Why a storage request failed. The core maps these to Kubernetes statuses.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StorageError {
-    /// The requested revision is older than the compaction point.
+    /// The requested revision is older than the compaction point. The point is 0 when the
+    /// store did not say: etcd's error carries no revision, so its client reports the last
+    /// point it learnt from a watch, if any. Only messages show it.
     Compacted { compact_revision: i64 },
-    /// The requested revision is newer than the store's.
+    /// The requested revision is newer than the store's (0 when the store did not say).
     FutureRevision { current_revision: i64 },
     /// The store cannot be reached or refused the request.
     Unavailable(String),
