@@ -10,12 +10,12 @@ use super::pod::validate_pod_template_spec;
 use super::value::{get, map_of, opt_i64, semantic_eq, str_of, Path};
 use serde_json::Value;
 
-fn spec_of(obj: &Value) -> &Value {
+pub(super) fn spec_of(obj: &Value) -> &Value {
     static NULL: Value = Value::Null;
     get(obj, "spec").unwrap_or(&NULL)
 }
 
-fn nonneg(obj: &Value, key: &str, path: &Path, errs: &mut Vec<FieldError>) {
+pub(super) fn nonneg(obj: &Value, key: &str, path: &Path, errs: &mut Vec<FieldError>) {
     if let Some(n) = opt_i64(obj, key) {
         if n < 0 {
             errs.push(FieldError::invalid(path.child(key).as_str(), n, IS_NEGATIVE));
@@ -76,7 +76,12 @@ fn validate_rs_template(spec: &Value, sp: &Path, selector_ok: bool, kind: &str, 
     restart_and_deadline(template, &tp, kind, errs);
 }
 
-fn restart_and_deadline(template: Option<&Value>, tp: &Path, kind: &str, errs: &mut Vec<FieldError>) {
+pub(super) fn restart_and_deadline(
+    template: Option<&Value>,
+    tp: &Path,
+    kind: &str,
+    errs: &mut Vec<FieldError>,
+) {
     let null = Value::Null;
     let tspec = template.and_then(|t| get(t, "spec")).unwrap_or(&null);
     let rp = str_of(tspec, "restartPolicy");
@@ -107,7 +112,7 @@ fn int_or_percent_value(v: Option<&Value>) -> i64 {
     }
 }
 
-fn validate_positive_int_or_percent(v: Option<&Value>, path: &Path, errs: &mut Vec<FieldError>) {
+pub(super) fn validate_positive_int_or_percent(v: Option<&Value>, path: &Path, errs: &mut Vec<FieldError>) {
     match v {
         Some(Value::String(s)) => {
             for m in percent_errors(s) {
@@ -128,7 +133,7 @@ fn validate_positive_int_or_percent(v: Option<&Value>, path: &Path, errs: &mut V
     }
 }
 
-fn not_more_than_100(v: Option<&Value>, path: &Path, errs: &mut Vec<FieldError>) {
+pub(super) fn not_more_than_100(v: Option<&Value>, path: &Path, errs: &mut Vec<FieldError>) {
     if let Some(Value::String(s)) = v {
         if percent_errors(s).is_empty() && int_or_percent_value(v) > 100 {
             errs.push(FieldError::invalid_rendered(
@@ -456,6 +461,38 @@ pub fn validate_daemon_set_update(new: &Value, old: &Value, errs: Vec<FieldError
     errs
 }
 
+// ---------------------------------------------------------------- ControllerRevision
+
+/// ControllerRevision create rules: `data` is mandatory and `revision` is
+/// not negative.
+pub fn validate_controller_revision(obj: &Value, mut errs: Vec<FieldError>) -> Vec<FieldError> {
+    if get(obj, "data").is_none_or(Value::is_null) {
+        errs.push(FieldError::required("data", "data is mandatory"));
+    }
+    nonneg(obj, "revision", &Path::new(""), &mut errs);
+    errs
+}
+
+/// ControllerRevision update rules: the create rules plus immutable `data`.
+/// Kubernetes prints the stored `runtime.Unknown` here; Gatehouse prints
+/// the new data as JSON.
+pub fn validate_controller_revision_update(
+    new: &Value,
+    old: &Value,
+    errs: Vec<FieldError>,
+) -> Vec<FieldError> {
+    let mut errs = validate_controller_revision(new, errs);
+    let (nd, od) = (get(new, "data"), get(old, "data"));
+    if nd != od {
+        errs.push(FieldError::invalid_rendered(
+            "data",
+            nd.map_or_else(|| "null".to_string(), Value::to_string),
+            FIELD_IMMUTABLE,
+        ));
+    }
+    errs
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::{default_object, validate_create, validate_update, FieldError};
@@ -592,6 +629,26 @@ mod tests {
         assert_eq!(
             msgs(&validate_create("apps", "DaemonSet", &bad)),
             vec!["spec.updateStrategy.rollingUpdate.maxUnavailable: Required value: cannot be 0 when maxSurge is 0".to_string()]
+        );
+    }
+
+    #[test]
+    fn controller_revision_rules() {
+        let cr = json!({"metadata": {"name": "web-1", "namespace": "ns"}, "revision": -1});
+        assert_eq!(
+            msgs(&validate_create("apps", "ControllerRevision", &cr)),
+            vec![
+                "data: Required value: data is mandatory".to_string(),
+                "revision: Invalid value: -1: must be greater than or equal to 0".to_string(),
+            ]
+        );
+        let old = json!({"metadata": {"name": "web-1", "namespace": "ns"}, "revision": 1, "data": {"a": 1}});
+        assert!(validate_create("apps", "ControllerRevision", &old).is_empty());
+        let mut new = old.clone();
+        new["data"] = json!({"a": 2});
+        assert_eq!(
+            msgs(&validate_update("apps", "ControllerRevision", &new, &old)),
+            vec!["data: Invalid value: {\"a\":2}: field is immutable".to_string()]
         );
     }
 }

@@ -29,11 +29,16 @@ pub fn default_object(group: &str, kind: &str, obj: &mut Value) {
             }
         }
         ("", "Node") => default_node(obj),
-        ("", "ReplicationController") | ("", "PodTemplate") => {
-            if let Some(t) = spec_template(obj) {
+        ("", "ReplicationController") => default_replication_controller(obj),
+        ("", "PodTemplate") => {
+            if let Some(t) = obj.get_mut("template").filter(|t| t.is_object()) {
                 default_pod_template(t);
             }
         }
+        ("", "PersistentVolume") => default_persistent_volume(obj),
+        ("", "PersistentVolumeClaim") => default_persistent_volume_claim(obj),
+        ("", "LimitRange") => default_limit_range(obj),
+        ("autoscaling", "HorizontalPodAutoscaler") => default_horizontal_pod_autoscaler(obj),
         ("apps", "Deployment") => default_deployment(obj),
         ("apps", "ReplicaSet") => {
             if let Some(spec) = ensure_obj(obj, "spec") {
@@ -47,7 +52,9 @@ pub fn default_object(group: &str, kind: &str, obj: &mut Value) {
         ("apps", "DaemonSet") => default_daemon_set(obj),
         ("batch", "Job") => default_job(obj),
         ("batch", "CronJob") => default_cron_job(obj),
-        _ => {}
+        _ => {
+            super::groups::default_object(group, kind, obj);
+        }
     }
 }
 
@@ -376,6 +383,161 @@ fn default_node(obj: &mut Value) {
                 m.insert("allocatable".to_string(), cap);
             }
         }
+    }
+}
+
+fn default_replication_controller(obj: &mut Value) {
+    // Selector and labels default to the template's labels, when it has some.
+    let labels = get_path(obj, &["spec", "template", "metadata", "labels"])
+        .and_then(Value::as_object)
+        .cloned();
+    if let Some(labels) = labels {
+        if let Some(spec) = ensure_obj(obj, "spec") {
+            let empty = spec
+                .get("selector")
+                .and_then(Value::as_object)
+                .is_none_or(Map::is_empty);
+            if empty {
+                if let Some(m) = spec.as_object_mut() {
+                    m.insert("selector".to_string(), Value::Object(labels.clone()));
+                }
+            }
+        }
+        if let Some(meta) = ensure_obj(obj, "metadata") {
+            let empty = meta
+                .get("labels")
+                .and_then(Value::as_object)
+                .is_none_or(Map::is_empty);
+            if empty {
+                if let Some(m) = meta.as_object_mut() {
+                    m.insert("labels".to_string(), Value::Object(labels));
+                }
+            }
+        }
+    }
+    if let Some(spec) = ensure_obj(obj, "spec") {
+        if spec.get("replicas").is_none_or(Value::is_null) {
+            if let Some(m) = spec.as_object_mut() {
+                m.insert("replicas".to_string(), json!(1));
+            }
+        }
+        // A missing template stays missing so validation can report it.
+        if let Some(t) = spec.get_mut("template").filter(|t| t.is_object()) {
+            default_pod_template(t);
+        }
+    }
+}
+
+fn default_persistent_volume(obj: &mut Value) {
+    if let Some(spec) = ensure_obj(obj, "spec") {
+        default_field(spec, "persistentVolumeReclaimPolicy", json!("Retain"));
+        default_field(spec, "volumeMode", json!("Filesystem"));
+        if let Some(hp) = spec.get_mut("hostPath").filter(|h| h.is_object()) {
+            if !has(hp, "type") {
+                if let Some(m) = hp.as_object_mut() {
+                    m.insert("type".to_string(), json!(""));
+                }
+            }
+        }
+    }
+    if let Some(status) = ensure_obj(obj, "status") {
+        default_field(status, "phase", json!("Pending"));
+    }
+}
+
+fn default_persistent_volume_claim(obj: &mut Value) {
+    if let Some(spec) = ensure_obj(obj, "spec") {
+        default_field(spec, "volumeMode", json!("Filesystem"));
+    }
+    if let Some(status) = ensure_obj(obj, "status") {
+        default_field(status, "phase", json!("Pending"));
+    }
+}
+
+/// `SetDefaults_LimitRangeItem`: for Container items the default limit
+/// falls back to max, the default request to the default limit, then to min.
+fn default_limit_range(obj: &mut Value) {
+    let Some(spec) = obj.get_mut("spec").filter(|s| s.is_object()) else {
+        return;
+    };
+    for item in each_mut(spec, "limits") {
+        if str_of(item, "type") != "Container" {
+            continue;
+        }
+        let copy_into = |item: &mut Value, from: &str, to: &str| {
+            let src = item.get(from).and_then(Value::as_object).cloned();
+            if let Some(dst) = ensure_obj(item, to).and_then(Value::as_object_mut) {
+                for (k, v) in src.into_iter().flatten() {
+                    dst.entry(k).or_insert(v);
+                }
+            }
+        };
+        copy_into(item, "max", "default");
+        copy_into(item, "default", "defaultRequest");
+        copy_into(item, "min", "defaultRequest");
+    }
+}
+
+fn hpa_policy(ty: &str, value: i64) -> Value {
+    json!({"type": ty, "value": value, "periodSeconds": 15})
+}
+
+/// Fill the unset fields of one scaling-rules object from `defaults`.
+fn default_scaling_rules(behavior: &mut Value, key: &str, defaults: Value) {
+    let Some(m) = behavior.as_object_mut() else {
+        return;
+    };
+    let slot = m.entry(key.to_string()).or_insert(Value::Null);
+    if !slot.is_object() {
+        *slot = defaults;
+        return;
+    }
+    if let (Some(rules), Value::Object(d)) = (slot.as_object_mut(), defaults) {
+        for (k, v) in d {
+            if rules.get(&k).is_none_or(Value::is_null) {
+                rules.insert(k, v);
+            }
+        }
+    }
+}
+
+/// autoscaling/v2 `SetDefaults_HorizontalPodAutoscaler`.
+fn default_horizontal_pod_autoscaler(obj: &mut Value) {
+    let Some(spec) = ensure_obj(obj, "spec") else {
+        return;
+    };
+    if spec.get("minReplicas").is_none_or(Value::is_null) {
+        if let Some(m) = spec.as_object_mut() {
+            m.insert("minReplicas".to_string(), json!(1));
+        }
+    }
+    let no_metrics = spec
+        .get("metrics")
+        .and_then(Value::as_array)
+        .is_none_or(Vec::is_empty);
+    if no_metrics {
+        if let Some(m) = spec.as_object_mut() {
+            m.insert(
+                "metrics".to_string(),
+                json!([{"type": "Resource", "resource": {"name": "cpu",
+                    "target": {"type": "Utilization", "averageUtilization": 80}}}]),
+            );
+        }
+    }
+    // Behavior is only completed when the client gave one.
+    if let Some(b) = spec.get_mut("behavior").filter(|b| b.is_object()) {
+        default_scaling_rules(
+            b,
+            "scaleUp",
+            json!({"stabilizationWindowSeconds": 0, "selectPolicy": "Max",
+                   "policies": [hpa_policy("Pods", 4), hpa_policy("Percent", 100)]}),
+        );
+        // The scale-down window stays unset: the controller's flag decides it.
+        default_scaling_rules(
+            b,
+            "scaleDown",
+            json!({"selectPolicy": "Max", "policies": [hpa_policy("Percent", 100)]}),
+        );
     }
 }
 

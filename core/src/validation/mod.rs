@@ -9,18 +9,24 @@
 //! Status message.
 
 mod apps;
+mod autoscaling;
 mod batch;
 mod coordination;
 mod core;
 mod cron;
 mod defaults;
 mod field_error;
+mod groups;
 mod metadata;
 mod names;
 mod net;
 mod pod;
+mod policy;
 mod quantity;
+mod quota;
+mod replication;
 mod value;
+mod volume;
 
 pub use defaults::{default_object, generate_job_selector};
 pub use field_error::{aggregate_message, qualified_kind, ErrorType, FieldError};
@@ -58,6 +64,13 @@ enum Kind {
     Pod,
     Node,
     Event,
+    PersistentVolume,
+    PersistentVolumeClaim,
+    PodTemplate,
+    ReplicationController,
+    ResourceQuota,
+    LimitRange,
+    Binding,
     Deployment,
     ReplicaSet,
     StatefulSet,
@@ -65,6 +78,9 @@ enum Kind {
     Job,
     CronJob,
     Lease,
+    ControllerRevision,
+    HorizontalPodAutoscaler,
+    PodDisruptionBudget,
 }
 
 fn kind_of(group: &str, kind: &str) -> Option<Kind> {
@@ -78,6 +94,13 @@ fn kind_of(group: &str, kind: &str) -> Option<Kind> {
         ("", "Pod") => Kind::Pod,
         ("", "Node") => Kind::Node,
         ("", "Event") => Kind::Event,
+        ("", "PersistentVolume") => Kind::PersistentVolume,
+        ("", "PersistentVolumeClaim") => Kind::PersistentVolumeClaim,
+        ("", "PodTemplate") => Kind::PodTemplate,
+        ("", "ReplicationController") => Kind::ReplicationController,
+        ("", "ResourceQuota") => Kind::ResourceQuota,
+        ("", "LimitRange") => Kind::LimitRange,
+        ("", "Binding") => Kind::Binding,
         ("apps", "Deployment") => Kind::Deployment,
         ("apps", "ReplicaSet") => Kind::ReplicaSet,
         ("apps", "StatefulSet") => Kind::StatefulSet,
@@ -85,6 +108,9 @@ fn kind_of(group: &str, kind: &str) -> Option<Kind> {
         ("batch", "Job") => Kind::Job,
         ("batch", "CronJob") => Kind::CronJob,
         ("coordination.k8s.io", "Lease") => Kind::Lease,
+        ("apps", "ControllerRevision") => Kind::ControllerRevision,
+        ("autoscaling", "HorizontalPodAutoscaler") => Kind::HorizontalPodAutoscaler,
+        ("policy", "PodDisruptionBudget") => Kind::PodDisruptionBudget,
         _ => return None,
     })
 }
@@ -95,18 +121,29 @@ pub fn name_rule(group: &str, kind: &str) -> NameRule {
     match kind_of(group, kind) {
         Some(Kind::Namespace) | Some(Kind::StatefulSet) => NameRule::Dns1123Label,
         Some(Kind::Service) => NameRule::Dns1035Label,
-        Some(Kind::Event) => NameRule::None,
+        Some(Kind::Event) | Some(Kind::Binding) => NameRule::None,
+        // Only the generic path-segment check runs on these names.
+        Some(Kind::PodDisruptionBudget) => NameRule::PathSegment,
         _ => match (group, kind) {
             ("rbac.authorization.k8s.io", _) => NameRule::PathSegment,
-            _ => NameRule::Dns1123Subdomain,
+            _ => groups::name_rule(group, kind).unwrap_or(NameRule::Dns1123Subdomain),
         },
     }
 }
 
 fn meta_options(k: Kind, group: &str, kind: &str) -> MetaOptions {
-    let namespaced = !matches!(k, Kind::Namespace | Kind::Node);
+    let namespaced = !matches!(k, Kind::Namespace | Kind::Node | Kind::PersistentVolume);
     MetaOptions {
         namespaced,
+        name_rule: name_rule(group, kind),
+    }
+}
+
+/// ObjectMeta options of a kind outside [`Kind`]: the groups module's scope
+/// and name rule where it knows the kind, else namespaced with the default rule.
+fn other_meta_options(group: &str, kind: &str) -> MetaOptions {
+    MetaOptions {
+        namespaced: groups::namespaced(group, kind).unwrap_or(true),
         name_rule: name_rule(group, kind),
     }
 }
@@ -115,11 +152,9 @@ fn meta_options(k: Kind, group: &str, kind: &str) -> MetaOptions {
 /// (namespaced, DNS-1123 subdomain name).
 pub fn validate_create(group: &str, kind: &str, obj: &Value) -> Vec<FieldError> {
     let Some(k) = kind_of(group, kind) else {
-        let opts = MetaOptions {
-            namespaced: true,
-            name_rule: name_rule(group, kind),
-        };
-        return metadata::validate_object_meta(obj, opts);
+        let opts = other_meta_options(group, kind);
+        let meta = metadata::validate_object_meta(obj, opts);
+        return groups::validate_create(group, kind, obj, meta);
     };
     let opts = meta_options(k, group, kind);
     let meta = || metadata::validate_object_meta(obj, opts);
@@ -140,6 +175,16 @@ pub fn validate_create(group: &str, kind: &str, obj: &Value) -> Vec<FieldError> 
         Kind::Job => batch::validate_job(obj, meta()),
         Kind::CronJob => batch::validate_cron_job(obj, meta()),
         Kind::Lease => coordination::validate_lease(obj, meta()),
+        Kind::PersistentVolume => volume::validate_persistent_volume(obj, meta()),
+        Kind::PersistentVolumeClaim => volume::validate_persistent_volume_claim(obj, meta()),
+        Kind::PodTemplate => replication::validate_pod_template(obj, meta()),
+        Kind::ReplicationController => replication::validate_replication_controller(obj, meta()),
+        Kind::ResourceQuota => quota::validate_resource_quota(obj, meta()),
+        Kind::LimitRange => quota::validate_limit_range(obj, meta()),
+        Kind::Binding => replication::validate_binding(obj),
+        Kind::ControllerRevision => apps::validate_controller_revision(obj, meta()),
+        Kind::HorizontalPodAutoscaler => autoscaling::validate_horizontal_pod_autoscaler(obj, meta()),
+        Kind::PodDisruptionBudget => policy::validate_pod_disruption_budget(obj, meta()),
     }
 }
 
@@ -147,11 +192,9 @@ pub fn validate_create(group: &str, kind: &str, obj: &Value) -> Vec<FieldError> 
 /// the new object, except names which cannot change) plus immutability.
 pub fn validate_update(group: &str, kind: &str, new: &Value, old: &Value) -> Vec<FieldError> {
     let Some(k) = kind_of(group, kind) else {
-        let opts = MetaOptions {
-            namespaced: true,
-            name_rule: name_rule(group, kind),
-        };
-        return metadata::validate_object_meta_update(new, old, opts);
+        let opts = other_meta_options(group, kind);
+        let meta = metadata::validate_object_meta_update(new, old, opts);
+        return groups::validate_update(group, kind, new, old, meta);
     };
     let opts = meta_options(k, group, kind);
     let meta = metadata::validate_object_meta_update(new, old, opts);
@@ -172,6 +215,18 @@ pub fn validate_update(group: &str, kind: &str, new: &Value, old: &Value) -> Vec
         Kind::Job => batch::validate_job_update(new, old, meta),
         Kind::CronJob => batch::validate_cron_job_update(new, meta),
         Kind::Lease => coordination::validate_lease(new, meta),
+        Kind::PersistentVolume => volume::validate_persistent_volume_update(new, old, meta),
+        Kind::PersistentVolumeClaim => volume::validate_persistent_volume_claim_update(new, old, meta),
+        Kind::PodTemplate => replication::validate_pod_template(new, meta),
+        Kind::ReplicationController => replication::validate_replication_controller_update(new, old, meta),
+        Kind::ResourceQuota => quota::validate_resource_quota_update(new, old, meta),
+        Kind::LimitRange => quota::validate_limit_range(new, meta),
+        Kind::Binding => replication::validate_binding(new),
+        Kind::ControllerRevision => apps::validate_controller_revision_update(new, old, meta),
+        Kind::HorizontalPodAutoscaler => {
+            autoscaling::validate_horizontal_pod_autoscaler_update(new, old, meta)
+        }
+        Kind::PodDisruptionBudget => policy::validate_pod_disruption_budget(new, meta),
     }
 }
 
@@ -218,7 +273,7 @@ mod tests {
         );
     }
 
-    const KINDS: [(&str, &str); 16] = [
+    const KINDS: [(&str, &str); 26] = [
         ("", "Namespace"),
         ("", "ConfigMap"),
         ("", "Secret"),
@@ -235,6 +290,16 @@ mod tests {
         ("batch", "Job"),
         ("batch", "CronJob"),
         ("coordination.k8s.io", "Lease"),
+        ("", "PersistentVolume"),
+        ("", "PersistentVolumeClaim"),
+        ("", "PodTemplate"),
+        ("", "ReplicationController"),
+        ("", "ResourceQuota"),
+        ("", "LimitRange"),
+        ("", "Binding"),
+        ("apps", "ControllerRevision"),
+        ("autoscaling", "HorizontalPodAutoscaler"),
+        ("policy", "PodDisruptionBudget"),
     ];
 
     fn arb_json() -> impl Strategy<Value = Value> {

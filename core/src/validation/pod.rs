@@ -506,7 +506,7 @@ fn is_hugepages(name: &str) -> bool {
     name.starts_with("hugepages-")
 }
 
-fn validate_container_resource_name(name: &str, path: &Path, errs: &mut Vec<FieldError>) {
+pub(super) fn validate_container_resource_name(name: &str, path: &Path, errs: &mut Vec<FieldError>) {
     let q = qualified_name_errors(name);
     if !q.is_empty() {
         for m in q {
@@ -544,7 +544,7 @@ pub fn validate_quantity_value(path: &Path, v: &Value) -> Vec<FieldError> {
     }
 }
 
-fn parse_quantity(v: &Value) -> Option<Quantity> {
+pub(super) fn parse_quantity(v: &Value) -> Option<Quantity> {
     match v {
         Value::String(s) => Quantity::parse(s).ok(),
         Value::Number(n) => Quantity::parse(&n.to_string()).ok(),
@@ -1147,9 +1147,15 @@ fn render_diff_value(v: Option<&Value>) -> String {
     }
 }
 
-/// A compact field-level diff in the spirit of the one Kubernetes appends.
 fn spec_diff(old: &Value, new: &Value) -> String {
-    let mut out = String::from("  core.PodSpec{\n");
+    struct_diff("core.PodSpec", old, new)
+}
+
+/// A compact field-level diff of two JSON objects, in the spirit of the
+/// `cmp.Diff` text Kubernetes appends to "immutable" errors; `type_name` is
+/// the Go type printed as the header (e.g. `core.PodSpec`).
+pub(super) fn struct_diff(type_name: &str, old: &Value, new: &Value) -> String {
+    let mut out = format!("  {type_name}{{\n");
     let empty = Map::new();
     let om = old.as_object().unwrap_or(&empty);
     let nm = new.as_object().unwrap_or(&empty);
