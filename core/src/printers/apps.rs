@@ -1,9 +1,9 @@
-//! Printers for apps/v1 workloads: Deployment, ReplicaSet, StatefulSet and
-//! DaemonSet.
+//! Printers for apps/v1: the workloads Deployment, ReplicaSet, StatefulSet
+//! and DaemonSet, and ControllerRevision.
 
 use serde_json::Value;
 
-use super::fields::{at, int_at, name, opt_int_at};
+use super::fields::{at, bool_at, int_at, items, name, opt_int_at, str_at};
 use super::labels::{format_label_selector, format_labels, selector_string};
 use super::{age, col, container_cells, wide, Column, AGE, CONTAINERS, IMAGES, NAME};
 
@@ -183,6 +183,48 @@ pub(super) fn daemon_set_cells(obj: &Value, now: i64) -> Vec<Value> {
     ]
 }
 
+/// Columns of `kubectl get controllerrevisions`.
+pub(super) const CONTROLLER_REVISION_COLUMNS: &[Column] = &[
+    NAME,
+    col("Controller", "string", "Controller of the object"),
+    col("Revision", "string", "Revision the state represents."),
+    AGE,
+];
+
+/// NAME, CONTROLLER ("kind.group/name" of the controlling owner, "<none>"),
+/// REVISION, AGE.
+pub(super) fn controller_revision_cells(obj: &Value, now: i64) -> Vec<Value> {
+    let controller = items(obj, &["metadata", "ownerReferences"])
+        .iter()
+        .find(|r| bool_at(r, &["controller"]))
+        .map_or_else(|| "<none>".to_owned(), controller_name);
+    vec![
+        name(obj),
+        Value::from(controller),
+        Value::from(int_at(obj, &["revision"])),
+        age(obj, now),
+    ]
+}
+
+/// "statefulset.apps/web" for an owner reference: the lower-cased group kind
+/// and the name; just the name when neither group nor kind is known.
+fn controller_name(owner: &Value) -> String {
+    let api_version = str_at(owner, &["apiVersion"]);
+    // Like schema.ParseGroupVersion: "v1" is the core group, "g/v" names the
+    // group. Validation rejects anything with more slashes; keep no group.
+    let group = match api_version.split_once('/') {
+        Some((g, v)) if !v.contains('/') => g,
+        _ => "",
+    };
+    let kind = str_at(owner, &["kind"]);
+    let owner_name = str_at(owner, &["name"]);
+    match (group, kind) {
+        ("", "") => owner_name.to_owned(),
+        ("", k) => format!("{}/{owner_name}", k.to_lowercase()),
+        (g, k) => format!("{}/{owner_name}", format!("{k}.{g}").to_lowercase()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::row_cells;
@@ -308,6 +350,40 @@ mod tests {
         assert_eq!(
             (bare[6].clone(), bare[10].clone()),
             (json!("<none>"), json!("<none>"))
+        );
+    }
+
+    #[test]
+    fn controller_revision() {
+        let cr = json!({
+            "metadata": {"name": "web-6d4f", "creationTimestamp": "2024-05-01T09:00:00Z",
+                         "ownerReferences": [
+                             {"apiVersion": "v1", "kind": "Pod", "name": "other"},
+                             {"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "web",
+                              "controller": true}]},
+            "revision": 2
+        });
+        assert_eq!(
+            row_cells("apps", "ControllerRevision", &cr, NOW),
+            vec![
+                json!("web-6d4f"),
+                json!("statefulset.apps/web"),
+                json!(2),
+                json!("60m")
+            ]
+        );
+        let core_owner = json!({"metadata": {"ownerReferences": [
+            {"apiVersion": "v1", "kind": "Node", "name": "n1", "controller": true}]}});
+        assert_eq!(
+            row_cells("apps", "ControllerRevision", &core_owner, NOW)[1],
+            json!("node/n1")
+        );
+        let orphan = json!({"metadata": {"name": "x",
+                            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "DaemonSet",
+                                                 "name": "d", "controller": false}]}});
+        assert_eq!(
+            row_cells("apps", "ControllerRevision", &orphan, NOW)[1..3],
+            [json!("<none>"), json!(0)]
         );
     }
 }

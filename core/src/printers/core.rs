@@ -1,10 +1,13 @@
 //! Printers for simple core/v1 kinds: Namespace, ConfigMap, Secret,
-//! ServiceAccount and Endpoints.
+//! ServiceAccount, Endpoints, ReplicationController, PodTemplate,
+//! ResourceQuota and ComponentStatus.
 
 use serde_json::Value;
 
-use super::fields::{int_at, items, map_len, name, str_at};
-use super::{age, col, Column, AGE, NAME};
+use super::fields::{at, int_at, items, map_at, map_len, name, opt_int_at, str_at};
+use super::labels::format_labels;
+use super::quantity;
+use super::{age, col, container_cells, wide, Column, AGE, CONTAINERS, IMAGES, NAME};
 
 /// Columns of `kubectl get namespaces`.
 pub(super) const NAMESPACE_COLUMNS: &[Column] =
@@ -151,6 +154,152 @@ pub(super) fn join_host_port(host: &str, port: i64) -> String {
     }
 }
 
+/// Columns of `kubectl get replicationcontrollers`.
+pub(super) const REPLICATION_CONTROLLER_COLUMNS: &[Column] = &[
+    NAME,
+    col("Desired", "integer", "Number of desired pods."),
+    col(
+        "Current",
+        "integer",
+        "Number of pods the replication controller currently has.",
+    ),
+    col(
+        "Ready",
+        "integer",
+        "Number of pods of the replication controller that are ready.",
+    ),
+    AGE,
+    CONTAINERS,
+    IMAGES,
+    wide(col(
+        "Selector",
+        "string",
+        "Labels of the pods the replication controller manages.",
+    )),
+];
+
+/// NAME, DESIRED, CURRENT, READY, AGE | CONTAINERS, IMAGES, SELECTOR.
+pub(super) fn replication_controller_cells(obj: &Value, now: i64) -> Vec<Value> {
+    let [names, images] = container_cells(at(obj, &["spec", "template", "spec"]));
+    // v1 defaulting fills an empty selector from the template's labels.
+    let selector = match at(obj, &["spec", "selector"]) {
+        Some(s) if s.as_object().is_some_and(|m| !m.is_empty()) => Some(s),
+        _ => at(obj, &["spec", "template", "metadata", "labels"]),
+    };
+    vec![
+        name(obj),
+        // The replica count defaults to 1.
+        Value::from(opt_int_at(obj, &["spec", "replicas"]).unwrap_or(1)),
+        Value::from(int_at(obj, &["status", "replicas"])),
+        Value::from(int_at(obj, &["status", "readyReplicas"])),
+        age(obj, now),
+        names,
+        images,
+        Value::from(format_labels(selector)),
+    ]
+}
+
+/// Columns of `kubectl get podtemplates` (no AGE column upstream).
+pub(super) const POD_TEMPLATE_COLUMNS: &[Column] = &[
+    NAME,
+    col("Containers", "string", "Names of each container in the template."),
+    col(
+        "Images",
+        "string",
+        "Images referenced by each container in the template.",
+    ),
+    col("Pod Labels", "string", "The labels for the pod template."),
+];
+
+/// NAME, CONTAINERS, IMAGES, POD LABELS.
+pub(super) fn pod_template_cells(obj: &Value) -> Vec<Value> {
+    let [names, images] = container_cells(at(obj, &["template", "spec"]));
+    vec![
+        name(obj),
+        names,
+        images,
+        Value::from(format_labels(at(obj, &["template", "metadata", "labels"]))),
+    ]
+}
+
+/// Columns of `kubectl get resourcequotas`.
+pub(super) const RESOURCE_QUOTA_COLUMNS: &[Column] = &[
+    NAME,
+    col(
+        "Request",
+        "string",
+        "Request represents a minimum amount of cpu/memory that a container may consume.",
+    ),
+    col(
+        "Limit",
+        "string",
+        "Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node.",
+    ),
+    AGE,
+];
+
+/// NAME, REQUEST, LIMIT, AGE. Each hard limit of the status prints as
+/// "name: used/hard", sorted by resource name; `limits.*` resources go to the
+/// LIMIT column, everything else to REQUEST.
+pub(super) fn resource_quota_cells(obj: &Value, now: i64) -> Vec<Value> {
+    let mut resources: Vec<&String> = map_at(obj, &["status", "hard"])
+        .map(|m| m.keys().collect())
+        .unwrap_or_default();
+    resources.sort();
+    let mut requests = Vec::new();
+    let mut limits = Vec::new();
+    for resource in resources {
+        let used = quantity::or_zero(at(obj, &["status", "used", resource]));
+        let hard = quantity::or_zero(at(obj, &["status", "hard", resource]));
+        let entry = format!("{resource}: {used}/{hard}");
+        if resource.starts_with("limits.") {
+            limits.push(entry);
+        } else {
+            requests.push(entry);
+        }
+    }
+    vec![
+        name(obj),
+        Value::from(requests.join(", ")),
+        Value::from(limits.join(", ")),
+        age(obj, now),
+    ]
+}
+
+/// Columns of `kubectl get componentstatuses` (no AGE column upstream).
+pub(super) const COMPONENT_STATUS_COLUMNS: &[Column] = &[
+    NAME,
+    col("Status", "string", "Status of the component conditions"),
+    col("Message", "string", "Message of the component conditions"),
+    col("Error", "string", "Error of the component conditions"),
+];
+
+/// NAME, STATUS (Healthy/Unhealthy from the first "Healthy" condition,
+/// Unknown without one), MESSAGE, ERROR.
+pub(super) fn component_status_cells(obj: &Value) -> Vec<Value> {
+    let healthy = items(obj, &["conditions"])
+        .iter()
+        .find(|c| str_at(c, &["type"]) == "Healthy");
+    let (status, message, error) = match healthy {
+        Some(c) => (
+            if str_at(c, &["status"]) == "True" {
+                "Healthy"
+            } else {
+                "Unhealthy"
+            },
+            str_at(c, &["message"]),
+            str_at(c, &["error"]),
+        ),
+        None => ("Unknown", "", ""),
+    };
+    vec![
+        name(obj),
+        Value::from(status),
+        Value::from(message),
+        Value::from(error),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::row_cells;
@@ -229,5 +378,123 @@ mod tests {
         );
         // Subsets with ports but no addresses print nothing at all.
         assert_eq!(cell(ep(json!([{"ports": [{"port": 80}]}]))), json!(""));
+    }
+
+    #[test]
+    fn replication_controller() {
+        let rc = json!({
+            "metadata": {"name": "web", "creationTimestamp": "2024-05-01T09:00:00Z"},
+            "spec": {"replicas": 3, "selector": {"app": "web"},
+                     "template": {"metadata": {"labels": {"app": "web", "tier": "fe"}},
+                                  "spec": {"containers": [{"name": "nginx", "image": "nginx:1.27"}]}}},
+            "status": {"replicas": 3, "readyReplicas": 2}
+        });
+        assert_eq!(
+            row_cells("", "ReplicationController", &rc, NOW),
+            vec![
+                json!("web"),
+                json!(3),
+                json!(3),
+                json!(2),
+                json!("60m"),
+                json!("nginx"),
+                json!("nginx:1.27"),
+                json!("app=web")
+            ]
+        );
+        // No selector: the template labels stand in; no template at all
+        // prints empty containers and "<none>".
+        let mut defaulted = rc.clone();
+        defaulted["spec"]["selector"] = json!({});
+        assert_eq!(
+            row_cells("", "ReplicationController", &defaulted, NOW)[7],
+            json!("app=web,tier=fe")
+        );
+        let bare = row_cells("", "ReplicationController", &json!({}), NOW);
+        assert_eq!(
+            bare[1..],
+            [
+                json!(1),
+                json!(0),
+                json!(0),
+                json!("<unknown>"),
+                json!(""),
+                json!(""),
+                json!("<none>")
+            ]
+        );
+    }
+
+    #[test]
+    fn pod_template() {
+        let pt = json!({
+            "metadata": {"name": "tpl"},
+            "template": {"metadata": {"labels": {"run": "x"}},
+                         "spec": {"containers": [{"name": "a", "image": "busybox"},
+                                                 {"name": "b", "image": "alpine:3"}]}}
+        });
+        assert_eq!(
+            row_cells("", "PodTemplate", &pt, NOW),
+            vec![
+                json!("tpl"),
+                json!("a,b"),
+                json!("busybox,alpine:3"),
+                json!("run=x")
+            ]
+        );
+        assert_eq!(row_cells("", "PodTemplate", &json!({}), NOW)[3], json!("<none>"));
+    }
+
+    #[test]
+    fn resource_quota() {
+        let rq = json!({
+            "metadata": {"name": "compute", "creationTimestamp": "2024-05-01T09:55:00Z"},
+            "spec": {"hard": {"pods": "10"}},
+            "status": {
+                "hard": {"pods": "10", "requests.cpu": "1", "limits.memory": "2Gi",
+                         "limits.cpu": "2", "requests.memory": "1Gi"},
+                "used": {"pods": "3", "requests.cpu": "500m", "limits.cpu": "1"}
+            }
+        });
+        assert_eq!(
+            row_cells("", "ResourceQuota", &rq, NOW),
+            vec![
+                json!("compute"),
+                json!("pods: 3/10, requests.cpu: 500m/1, requests.memory: 0/1Gi"),
+                json!("limits.cpu: 1/2, limits.memory: 0/2Gi"),
+                json!("5m")
+            ]
+        );
+        // Before the quota controller fills the status, both columns are empty.
+        assert_eq!(
+            row_cells(
+                "",
+                "ResourceQuota",
+                &json!({"spec": {"hard": {"pods": "1"}}}),
+                NOW
+            )[1..3],
+            [json!(""), json!("")]
+        );
+    }
+
+    #[test]
+    fn component_status() {
+        let cs = json!({"metadata": {"name": "etcd-0"},
+                        "conditions": [{"type": "Healthy", "status": "True", "message": "ok"}]});
+        assert_eq!(
+            row_cells("", "ComponentStatus", &cs, NOW),
+            vec![json!("etcd-0"), json!("Healthy"), json!("ok"), json!("")]
+        );
+        let bad = json!({"metadata": {"name": "scheduler"},
+                         "conditions": [{"type": "Healthy", "status": "False", "message": "",
+                                         "error": "connection refused"}]});
+        assert_eq!(
+            row_cells("", "ComponentStatus", &bad, NOW)[1..],
+            [json!("Unhealthy"), json!(""), json!("connection refused")]
+        );
+        assert_eq!(
+            row_cells("", "ComponentStatus", &json!({}), NOW)[1],
+            json!("Unknown")
+        );
     }
 }

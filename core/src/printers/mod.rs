@@ -3,25 +3,41 @@
 //! When `kubectl get` asks for `application/json;as=Table;v=v1;g=meta.k8s.io`
 //! the API server answers with a Table whose column definitions and row cells
 //! come from per-kind printers. This module reproduces the printers of
-//! kube-apiserver v1.32 for the common kinds, and its default printer (Name
-//! and "Created At") for every other kind. Building the Table itself (rows'
-//! `object`, list metadata) is left to the caller.
+//! kube-apiserver v1.32 for every served built-in kind that has one (plus the
+//! APIService printer of the aggregator), and the default printer (Name and
+//! "Created At") for every other kind, such as Role, ClusterRole, LimitRange
+//! and CustomResourceDefinition. Building the Table itself (rows' `object`,
+//! list metadata) is left to the caller.
 //!
 //! As in kube-apiserver, rows always carry the wide (`-o wide`, priority 1)
 //! cells too; the client decides which columns to show.
 
+mod admissionregistration;
+mod apiregistration;
 mod apps;
+mod autoscaling;
 mod batch;
+mod certificates;
 mod coordination;
 mod core;
+mod discovery;
 mod duration;
 mod event;
 mod fields;
+mod flowcontrol;
 mod labels;
+mod networking;
 mod node;
 mod pod;
+mod policy;
+mod quantity;
+mod rbac;
+mod runtime_class;
+mod scheduling;
 mod service;
+mod storage;
 mod timestamp;
+mod volume;
 
 use serde_json::{json, Value};
 
@@ -63,6 +79,35 @@ pub fn columns(group: &str, kind: &str) -> &'static [Column] {
         Printer::Job => batch::JOB_COLUMNS,
         Printer::CronJob => batch::CRON_JOB_COLUMNS,
         Printer::Lease => coordination::LEASE_COLUMNS,
+        Printer::ReplicationController => self::core::REPLICATION_CONTROLLER_COLUMNS,
+        Printer::PodTemplate => self::core::POD_TEMPLATE_COLUMNS,
+        Printer::ResourceQuota => self::core::RESOURCE_QUOTA_COLUMNS,
+        Printer::ComponentStatus => self::core::COMPONENT_STATUS_COLUMNS,
+        Printer::PersistentVolume => volume::PERSISTENT_VOLUME_COLUMNS,
+        Printer::PersistentVolumeClaim => volume::PERSISTENT_VOLUME_CLAIM_COLUMNS,
+        Printer::ControllerRevision => apps::CONTROLLER_REVISION_COLUMNS,
+        Printer::HorizontalPodAutoscaler => autoscaling::HPA_COLUMNS,
+        Printer::Ingress => networking::INGRESS_COLUMNS,
+        Printer::IngressClass => networking::INGRESS_CLASS_COLUMNS,
+        Printer::NetworkPolicy => networking::NETWORK_POLICY_COLUMNS,
+        Printer::PodDisruptionBudget => policy::PDB_COLUMNS,
+        Printer::RoleBinding => rbac::ROLE_BINDING_COLUMNS,
+        Printer::ClusterRoleBinding => rbac::CLUSTER_ROLE_BINDING_COLUMNS,
+        Printer::PriorityClass => scheduling::PRIORITY_CLASS_COLUMNS,
+        Printer::StorageClass => storage::STORAGE_CLASS_COLUMNS,
+        Printer::CsiDriver => storage::CSI_DRIVER_COLUMNS,
+        Printer::CsiNode => storage::CSI_NODE_COLUMNS,
+        Printer::CsiStorageCapacity => storage::CSI_STORAGE_CAPACITY_COLUMNS,
+        Printer::VolumeAttachment => storage::VOLUME_ATTACHMENT_COLUMNS,
+        Printer::RuntimeClass => runtime_class::COLUMNS,
+        Printer::EndpointSlice => discovery::ENDPOINT_SLICE_COLUMNS,
+        Printer::CertificateSigningRequest => certificates::CSR_COLUMNS,
+        Printer::WebhookConfiguration => admissionregistration::WEBHOOK_CONFIGURATION_COLUMNS,
+        Printer::ValidatingAdmissionPolicy => admissionregistration::POLICY_COLUMNS,
+        Printer::ValidatingAdmissionPolicyBinding => admissionregistration::POLICY_BINDING_COLUMNS,
+        Printer::FlowSchema => flowcontrol::FLOW_SCHEMA_COLUMNS,
+        Printer::PriorityLevelConfiguration => flowcontrol::PRIORITY_LEVEL_COLUMNS,
+        Printer::ApiService => apiregistration::API_SERVICE_COLUMNS,
         Printer::Default => DEFAULT_COLUMNS,
     }
 }
@@ -90,7 +135,46 @@ pub fn row_cells(group: &str, kind: &str, object: &Value, now_unix_secs: i64) ->
         Printer::Job => batch::job_cells(object, now),
         Printer::CronJob => batch::cron_job_cells(object, now),
         Printer::Lease => coordination::lease_cells(object, now),
+        Printer::ReplicationController => self::core::replication_controller_cells(object, now),
+        Printer::PodTemplate => self::core::pod_template_cells(object),
+        Printer::ResourceQuota => self::core::resource_quota_cells(object, now),
+        Printer::ComponentStatus => self::core::component_status_cells(object),
+        Printer::PersistentVolume => volume::persistent_volume_cells(object, now),
+        Printer::PersistentVolumeClaim => volume::persistent_volume_claim_cells(object, now),
+        Printer::ControllerRevision => apps::controller_revision_cells(object, now),
+        Printer::HorizontalPodAutoscaler => autoscaling::hpa_cells(object, now),
+        Printer::Ingress => networking::ingress_cells(object, now),
+        Printer::IngressClass => networking::ingress_class_cells(object, now),
+        Printer::NetworkPolicy => networking::network_policy_cells(object, now),
+        Printer::PodDisruptionBudget => policy::pdb_cells(object, now),
+        Printer::RoleBinding | Printer::ClusterRoleBinding => rbac::binding_cells(object, now),
+        Printer::PriorityClass => scheduling::priority_class_cells(object, now),
+        Printer::StorageClass => storage::storage_class_cells(object, now),
+        Printer::CsiDriver => storage::csi_driver_cells(object, now),
+        Printer::CsiNode => storage::csi_node_cells(object, now),
+        Printer::CsiStorageCapacity => storage::csi_storage_capacity_cells(object),
+        Printer::VolumeAttachment => storage::volume_attachment_cells(object, now),
+        Printer::RuntimeClass => runtime_class::cells(object, now),
+        Printer::EndpointSlice => discovery::endpoint_slice_cells(object, now),
+        Printer::CertificateSigningRequest => certificates::csr_cells(object, now),
+        Printer::WebhookConfiguration => admissionregistration::webhook_configuration_cells(object, now),
+        Printer::ValidatingAdmissionPolicy => admissionregistration::policy_cells(object, now),
+        Printer::ValidatingAdmissionPolicyBinding => admissionregistration::policy_binding_cells(object, now),
+        Printer::FlowSchema => flowcontrol::flow_schema_cells(object, now),
+        Printer::PriorityLevelConfiguration => flowcontrol::priority_level_cells(object, now),
+        Printer::ApiService => apiregistration::api_service_cells(object, now),
         Printer::Default => default_cells(object),
+    }
+}
+
+/// The order kube-apiserver gives the rows of a Table listing objects of
+/// `kind` in `group`. Most lists keep their storage order (this returns
+/// `Equal`); FlowSchemas are listed by matching precedence, then name. Use
+/// with a stable sort.
+pub fn row_order(group: &str, kind: &str, a: &Value, b: &Value) -> std::cmp::Ordering {
+    match Printer::of(group, kind) {
+        Printer::FlowSchema => flowcontrol::flow_schema_order(a, b),
+        _ => std::cmp::Ordering::Equal,
     }
 }
 
@@ -133,6 +217,38 @@ enum Printer {
     Job,
     CronJob,
     Lease,
+    ReplicationController,
+    PodTemplate,
+    ResourceQuota,
+    ComponentStatus,
+    PersistentVolume,
+    PersistentVolumeClaim,
+    ControllerRevision,
+    /// autoscaling/v2 and autoscaling/v1 objects alike.
+    HorizontalPodAutoscaler,
+    Ingress,
+    IngressClass,
+    NetworkPolicy,
+    PodDisruptionBudget,
+    RoleBinding,
+    ClusterRoleBinding,
+    PriorityClass,
+    StorageClass,
+    CsiDriver,
+    CsiNode,
+    CsiStorageCapacity,
+    VolumeAttachment,
+    RuntimeClass,
+    EndpointSlice,
+    CertificateSigningRequest,
+    /// Mutating and validating webhook configurations print alike.
+    WebhookConfiguration,
+    ValidatingAdmissionPolicy,
+    ValidatingAdmissionPolicyBinding,
+    FlowSchema,
+    PriorityLevelConfiguration,
+    /// Served by the aggregator, which has its own table converter.
+    ApiService,
     Default,
 }
 
@@ -156,6 +272,42 @@ impl Printer {
             ("batch", "Job") => Self::Job,
             ("batch", "CronJob") => Self::CronJob,
             ("coordination.k8s.io", "Lease") => Self::Lease,
+            ("", "ReplicationController") => Self::ReplicationController,
+            ("", "PodTemplate") => Self::PodTemplate,
+            ("", "ResourceQuota") => Self::ResourceQuota,
+            ("", "ComponentStatus") => Self::ComponentStatus,
+            ("", "PersistentVolume") => Self::PersistentVolume,
+            ("", "PersistentVolumeClaim") => Self::PersistentVolumeClaim,
+            ("apps", "ControllerRevision") => Self::ControllerRevision,
+            ("autoscaling", "HorizontalPodAutoscaler") => Self::HorizontalPodAutoscaler,
+            ("networking.k8s.io", "Ingress") => Self::Ingress,
+            ("networking.k8s.io", "IngressClass") => Self::IngressClass,
+            ("networking.k8s.io", "NetworkPolicy") => Self::NetworkPolicy,
+            ("policy", "PodDisruptionBudget") => Self::PodDisruptionBudget,
+            ("rbac.authorization.k8s.io", "RoleBinding") => Self::RoleBinding,
+            ("rbac.authorization.k8s.io", "ClusterRoleBinding") => Self::ClusterRoleBinding,
+            ("scheduling.k8s.io", "PriorityClass") => Self::PriorityClass,
+            ("storage.k8s.io", "StorageClass") => Self::StorageClass,
+            ("storage.k8s.io", "CSIDriver") => Self::CsiDriver,
+            ("storage.k8s.io", "CSINode") => Self::CsiNode,
+            ("storage.k8s.io", "CSIStorageCapacity") => Self::CsiStorageCapacity,
+            ("storage.k8s.io", "VolumeAttachment") => Self::VolumeAttachment,
+            ("node.k8s.io", "RuntimeClass") => Self::RuntimeClass,
+            ("discovery.k8s.io", "EndpointSlice") => Self::EndpointSlice,
+            ("certificates.k8s.io", "CertificateSigningRequest") => Self::CertificateSigningRequest,
+            (
+                "admissionregistration.k8s.io",
+                "MutatingWebhookConfiguration" | "ValidatingWebhookConfiguration",
+            ) => Self::WebhookConfiguration,
+            ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy") => Self::ValidatingAdmissionPolicy,
+            ("admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding") => {
+                Self::ValidatingAdmissionPolicyBinding
+            }
+            ("flowcontrol.apiserver.k8s.io", "FlowSchema") => Self::FlowSchema,
+            ("flowcontrol.apiserver.k8s.io", "PriorityLevelConfiguration") => {
+                Self::PriorityLevelConfiguration
+            }
+            ("apiregistration.k8s.io", "APIService") => Self::ApiService,
             _ => Self::Default,
         }
     }
@@ -266,7 +418,39 @@ mod tests {
         ("batch", "Job"),
         ("batch", "CronJob"),
         ("coordination.k8s.io", "Lease"),
+        ("", "ReplicationController"),
+        ("", "PodTemplate"),
+        ("", "ResourceQuota"),
+        ("", "ComponentStatus"),
+        ("", "PersistentVolume"),
+        ("", "PersistentVolumeClaim"),
+        ("apps", "ControllerRevision"),
+        ("autoscaling", "HorizontalPodAutoscaler"),
+        ("networking.k8s.io", "Ingress"),
+        ("networking.k8s.io", "IngressClass"),
+        ("networking.k8s.io", "NetworkPolicy"),
+        ("policy", "PodDisruptionBudget"),
+        ("rbac.authorization.k8s.io", "RoleBinding"),
+        ("rbac.authorization.k8s.io", "ClusterRoleBinding"),
+        ("scheduling.k8s.io", "PriorityClass"),
+        ("storage.k8s.io", "StorageClass"),
+        ("storage.k8s.io", "CSIDriver"),
+        ("storage.k8s.io", "CSINode"),
+        ("storage.k8s.io", "CSIStorageCapacity"),
+        ("storage.k8s.io", "VolumeAttachment"),
+        ("node.k8s.io", "RuntimeClass"),
+        ("discovery.k8s.io", "EndpointSlice"),
+        ("certificates.k8s.io", "CertificateSigningRequest"),
+        ("admissionregistration.k8s.io", "MutatingWebhookConfiguration"),
+        ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"),
+        ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy"),
+        ("admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding"),
+        ("flowcontrol.apiserver.k8s.io", "FlowSchema"),
+        ("flowcontrol.apiserver.k8s.io", "PriorityLevelConfiguration"),
+        ("apiregistration.k8s.io", "APIService"),
         ("rbac.authorization.k8s.io", "Role"),
+        ("", "LimitRange"),
+        ("apiextensions.k8s.io", "CustomResourceDefinition"),
         ("example.com", "Widget"),
         ("apps", "Pod"),
     ];
@@ -296,7 +480,9 @@ mod tests {
     fn every_table_starts_sensibly() {
         for (g, k) in KINDS {
             let cols = columns(g, k);
-            assert_eq!(cols.iter().filter(|c| c.format == "name").count(), 1);
+            // VolumeAttachment marks its Attacher column as a name too.
+            let names = if *k == "VolumeAttachment" { 2 } else { 1 };
+            assert_eq!(cols.iter().filter(|c| c.format == "name").count(), names);
             // Only Events do not lead with the name.
             if *k != "Event" {
                 assert_eq!(cols.first().map(|c| c.name), Some("Name"), "{g}/{k}");
@@ -361,6 +547,38 @@ mod tests {
             "podIPs",
             "readinessGates",
             "conditionType",
+            "metrics",
+            "currentMetrics",
+            "resource",
+            "target",
+            "current",
+            "averageValue",
+            "averageUtilization",
+            "hard",
+            "used",
+            "capacity",
+            "storage",
+            "accessModes",
+            "claimRef",
+            "ownerReferences",
+            "controller",
+            "rules",
+            "host",
+            "tls",
+            "subjects",
+            "roleRef",
+            "kind",
+            "paramRef",
+            "endpoints",
+            "tokenRequests",
+            "limited",
+            "queuing",
+            "limitResponse",
+            "annotations",
+            "parameters",
+            "apiGroup",
+            "minAvailable",
+            "expirationSeconds",
         ];
         let leaf = prop_oneof![
             Just(Value::Null),
@@ -413,6 +631,35 @@ mod tests {
                  "description": "Time the object was created (its creationTimestamp).", "priority": 0}
             ])
         );
+    }
+
+    #[test]
+    fn kinds_without_an_upstream_printer_keep_the_default() {
+        for (g, k) in [
+            ("rbac.authorization.k8s.io", "Role"),
+            ("rbac.authorization.k8s.io", "ClusterRole"),
+            ("", "LimitRange"),
+            ("", "Binding"),
+            ("apiextensions.k8s.io", "CustomResourceDefinition"),
+        ] {
+            assert_eq!(columns(g, k), DEFAULT_COLUMNS, "{g}/{k}");
+        }
+        let crd = json!({"metadata": {"name": "widgets.example.com",
+                                      "creationTimestamp": "2024-05-01T10:00:00Z"}});
+        assert_eq!(
+            row_cells("apiextensions.k8s.io", "CustomResourceDefinition", &crd, 0),
+            vec![json!("widgets.example.com"), json!("2024-05-01T10:00:00Z")]
+        );
+    }
+
+    #[test]
+    fn row_order_sorts_flow_schemas_only() {
+        use std::cmp::Ordering;
+        let a = json!({"metadata": {"name": "a"}, "spec": {"matchingPrecedence": 9000}});
+        let b = json!({"metadata": {"name": "b"}, "spec": {"matchingPrecedence": 100}});
+        let g = "flowcontrol.apiserver.k8s.io";
+        assert_eq!(row_order(g, "FlowSchema", &a, &b), Ordering::Greater);
+        assert_eq!(row_order("", "Pod", &a, &b), Ordering::Equal);
     }
 
     #[test]
