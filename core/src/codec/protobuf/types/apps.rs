@@ -218,3 +218,13 @@ static DAEMON_SET_STATUS: Message = Message {
         msgs(10, "conditions", &APPS_CONDITION),
     ],
 };
+
+/// A snapshot of a DaemonSet's or StatefulSet's template; `data` is the embedded object.
+pub(crate) static CONTROLLER_REVISION: Message = Message {
+    name: "ControllerRevision",
+    fields: &[
+        msg(1, "metadata", &OBJECT_META),
+        opt(2, "data", Ty::RawJson),
+        i64f(3, "revision"),
+    ],
+};

@@ -1,11 +1,11 @@
 //! `k8s.io/api/core/v1` messages.
 //!
-//! Volume sources cover hostPath, emptyDir, secret, nfs, persistentVolumeClaim,
-//! downwardAPI, configMap, projected, csi, ephemeral and image; the deprecated in-tree cloud
-//! and storage plugins are not described (their fields are skipped as unknown).
+//! The deprecated in-tree volume plugins live in `volume_plugins`, persistent volumes in
+//! `persistent_volume`.
 
 use super::super::descriptor::{b, i32f, i64f, inline, map, msg, msgs, opt, rep, s, ss, time, Message, Ty};
 use super::meta::{CONDITION, LABEL_SELECTOR, OBJECT_META};
+use super::volume_plugins as plugins;
 
 // ---- Namespace -------------------------------------------------------------------------
 
@@ -609,7 +609,7 @@ static NODE_AFFINITY: Message = Message {
     ],
 };
 
-static NODE_SELECTOR: Message = Message {
+pub(crate) static NODE_SELECTOR: Message = Message {
     name: "NodeSelector",
     fields: &[msgs(1, "nodeSelectorTerms", &NODE_SELECTOR_TERM)],
 };
@@ -666,7 +666,7 @@ static WEIGHTED_POD_AFFINITY_TERM: Message = Message {
     fields: &[i32f(1, "weight"), msg(2, "podAffinityTerm", &POD_AFFINITY_TERM)],
 };
 
-static TOLERATION: Message = Message {
+pub(crate) static TOLERATION: Message = Message {
     name: "Toleration",
     fields: &[
         s(1, "key"),
@@ -731,19 +731,38 @@ static VOLUME_SOURCE: Message = Message {
     fields: &[
         msg(1, "hostPath", &HOST_PATH_VOLUME_SOURCE),
         msg(2, "emptyDir", &EMPTY_DIR_VOLUME_SOURCE),
+        msg(3, "gcePersistentDisk", &plugins::GCE_PERSISTENT_DISK),
+        msg(4, "awsElasticBlockStore", &plugins::AWS_ELASTIC_BLOCK_STORE),
+        msg(5, "gitRepo", &plugins::GIT_REPO),
         msg(6, "secret", &SECRET_VOLUME_SOURCE),
         msg(7, "nfs", &NFS_VOLUME_SOURCE),
+        msg(8, "iscsi", &plugins::ISCSI),
+        msg(9, "glusterfs", &plugins::GLUSTERFS),
         msg(10, "persistentVolumeClaim", &PVC_VOLUME_SOURCE),
+        msg(11, "rbd", &plugins::RBD),
+        msg(12, "flexVolume", &plugins::FLEX),
+        msg(13, "cinder", &plugins::CINDER),
+        msg(14, "cephfs", &plugins::CEPHFS),
+        msg(15, "flocker", &plugins::FLOCKER),
         msg(16, "downwardAPI", &DOWNWARD_API_VOLUME_SOURCE),
+        msg(17, "fc", &plugins::FC),
+        msg(18, "azureFile", &plugins::AZURE_FILE),
         msg(19, "configMap", &CONFIG_MAP_VOLUME_SOURCE),
+        msg(20, "vsphereVolume", &plugins::VSPHERE_VIRTUAL_DISK),
+        msg(21, "quobyte", &plugins::QUOBYTE),
+        msg(22, "azureDisk", &plugins::AZURE_DISK),
+        msg(23, "photonPersistentDisk", &plugins::PHOTON_PERSISTENT_DISK),
         msg(26, "projected", &PROJECTED_VOLUME_SOURCE),
+        msg(24, "portworxVolume", &plugins::PORTWORX),
+        msg(25, "scaleIO", &plugins::SCALE_IO),
+        msg(27, "storageos", &plugins::STORAGE_OS),
         msg(28, "csi", &CSI_VOLUME_SOURCE),
         msg(29, "ephemeral", &EPHEMERAL_VOLUME_SOURCE),
         msg(30, "image", &IMAGE_VOLUME_SOURCE),
     ],
 };
 
-static HOST_PATH_VOLUME_SOURCE: Message = Message {
+pub(crate) static HOST_PATH_VOLUME_SOURCE: Message = Message {
     name: "HostPathVolumeSource",
     fields: &[s(1, "path"), s(2, "type")],
 };
@@ -768,7 +787,7 @@ static KEY_TO_PATH: Message = Message {
     fields: &[s(1, "key"), s(2, "path"), i32f(3, "mode")],
 };
 
-static NFS_VOLUME_SOURCE: Message = Message {
+pub(crate) static NFS_VOLUME_SOURCE: Message = Message {
     name: "NFSVolumeSource",
     fields: &[s(1, "server"), s(2, "path"), b(3, "readOnly")],
 };
@@ -1004,8 +1023,19 @@ static CONTAINER_STATUS: Message = Message {
         msg(11, "resources", &RESOURCE_REQUIREMENTS),
         msgs(12, "volumeMounts", &VOLUME_MOUNT_STATUS),
         msg(13, "user", &CONTAINER_USER),
+        msgs(14, "allocatedResourcesStatus", &RESOURCE_STATUS),
         s(15, "stopSignal"),
     ],
+};
+
+static RESOURCE_STATUS: Message = Message {
+    name: "ResourceStatus",
+    fields: &[s(1, "name"), msgs(2, "resources", &RESOURCE_HEALTH)],
+};
+
+static RESOURCE_HEALTH: Message = Message {
+    name: "ResourceHealth",
+    fields: &[s(1, "resourceID"), s(2, "health")],
 };
 
 static CONTAINER_STATE: Message = Message {
@@ -1083,6 +1113,7 @@ static NODE_SPEC: Message = Message {
         s(3, "providerID"),
         b(4, "unschedulable"),
         msgs(5, "taints", &TAINT),
+        msg(6, "configSource", &NODE_CONFIG_SOURCE),
         s(2, "externalID"),
     ],
 };
@@ -1105,8 +1136,36 @@ static NODE_STATUS: Message = Message {
         msgs(8, "images", &CONTAINER_IMAGE),
         ss(9, "volumesInUse"),
         msgs(10, "volumesAttached", &ATTACHED_VOLUME),
+        msg(11, "config", &NODE_CONFIG_STATUS),
         msgs(12, "runtimeHandlers", &NODE_RUNTIME_HANDLER),
         msg(13, "features", &NODE_FEATURES),
+    ],
+};
+
+/// Dynamic kubelet configuration (removed, but its fields are still served).
+static NODE_CONFIG_SOURCE: Message = Message {
+    name: "NodeConfigSource",
+    fields: &[msg(2, "configMap", &CONFIG_MAP_NODE_CONFIG_SOURCE)],
+};
+
+static CONFIG_MAP_NODE_CONFIG_SOURCE: Message = Message {
+    name: "ConfigMapNodeConfigSource",
+    fields: &[
+        s(1, "namespace"),
+        s(2, "name"),
+        s(3, "uid"),
+        s(4, "resourceVersion"),
+        s(5, "kubeletConfigKey"),
+    ],
+};
+
+static NODE_CONFIG_STATUS: Message = Message {
+    name: "NodeConfigStatus",
+    fields: &[
+        msg(1, "assigned", &NODE_CONFIG_SOURCE),
+        msg(2, "active", &NODE_CONFIG_SOURCE),
+        msg(3, "lastKnownGood", &NODE_CONFIG_SOURCE),
+        s(4, "error"),
     ],
 };
 
@@ -1208,7 +1267,7 @@ pub(crate) static EVENT: Message = Message {
     ],
 };
 
-static EVENT_SOURCE: Message = Message {
+pub(crate) static EVENT_SOURCE: Message = Message {
     name: "EventSource",
     fields: &[s(1, "component"), s(2, "host")],
 };
@@ -1249,4 +1308,105 @@ static SCOPED_RESOURCE_SELECTOR_REQUIREMENT: Message = Message {
 static RESOURCE_QUOTA_STATUS: Message = Message {
     name: "ResourceQuotaStatus",
     fields: &[map(1, "hard", Ty::Quantity), map(2, "used", Ty::Quantity)],
+};
+
+// ---- PodTemplate, ReplicationController ------------------------------------------------
+
+pub(crate) static POD_TEMPLATE: Message = Message {
+    name: "PodTemplate",
+    fields: &[
+        msg(1, "metadata", &OBJECT_META),
+        msg(2, "template", &POD_TEMPLATE_SPEC),
+    ],
+};
+
+pub(crate) static REPLICATION_CONTROLLER: Message = Message {
+    name: "ReplicationController",
+    fields: &[
+        msg(1, "metadata", &OBJECT_META),
+        msg(2, "spec", &REPLICATION_CONTROLLER_SPEC),
+        msg(3, "status", &REPLICATION_CONTROLLER_STATUS),
+    ],
+};
+
+static REPLICATION_CONTROLLER_SPEC: Message = Message {
+    name: "ReplicationControllerSpec",
+    fields: &[
+        i32f(1, "replicas"),
+        i32f(4, "minReadySeconds"),
+        map(2, "selector", Ty::String),
+        msg(3, "template", &POD_TEMPLATE_SPEC),
+    ],
+};
+
+static REPLICATION_CONTROLLER_STATUS: Message = Message {
+    name: "ReplicationControllerStatus",
+    fields: &[
+        i32f(1, "replicas"),
+        i32f(2, "fullyLabeledReplicas"),
+        i32f(4, "readyReplicas"),
+        i32f(5, "availableReplicas"),
+        i64f(3, "observedGeneration"),
+        msgs(6, "conditions", &REPLICATION_CONTROLLER_CONDITION),
+    ],
+};
+
+static REPLICATION_CONTROLLER_CONDITION: Message = Message {
+    name: "ReplicationControllerCondition",
+    fields: &[
+        s(1, "type"),
+        s(2, "status"),
+        time(3, "lastTransitionTime"),
+        s(4, "reason"),
+        s(5, "message"),
+    ],
+};
+
+// ---- LimitRange, ComponentStatus, Binding ------------------------------------------------
+
+pub(crate) static LIMIT_RANGE: Message = Message {
+    name: "LimitRange",
+    fields: &[
+        msg(1, "metadata", &OBJECT_META),
+        msg(2, "spec", &LIMIT_RANGE_SPEC),
+    ],
+};
+
+static LIMIT_RANGE_SPEC: Message = Message {
+    name: "LimitRangeSpec",
+    fields: &[msgs(1, "limits", &LIMIT_RANGE_ITEM)],
+};
+
+static LIMIT_RANGE_ITEM: Message = Message {
+    name: "LimitRangeItem",
+    fields: &[
+        s(1, "type"),
+        map(2, "max", Ty::Quantity),
+        map(3, "min", Ty::Quantity),
+        map(4, "default", Ty::Quantity),
+        map(5, "defaultRequest", Ty::Quantity),
+        map(6, "maxLimitRequestRatio", Ty::Quantity),
+    ],
+};
+
+pub(crate) static COMPONENT_STATUS: Message = Message {
+    name: "ComponentStatus",
+    fields: &[
+        msg(1, "metadata", &OBJECT_META),
+        msgs(2, "conditions", &COMPONENT_CONDITION),
+    ],
+};
+
+static COMPONENT_CONDITION: Message = Message {
+    name: "ComponentCondition",
+    fields: &[s(1, "type"), s(2, "status"), s(3, "message"), s(4, "error")],
+};
+
+/// The body of `POST pods/<name>/binding` (and of the deprecated `bindings` resource).
+pub(crate) static BINDING: Message = Message {
+    name: "Binding",
+    fields: &[
+        msg(1, "metadata", &OBJECT_META),
+        msg(2, "target", &OBJECT_REFERENCE),
+    ],
 };

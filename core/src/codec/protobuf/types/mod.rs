@@ -1,16 +1,28 @@
 //! The descriptor tables, one module per API group, and the (apiVersion, kind) registry.
 
+mod admissionregistration;
+mod apiextensions;
+mod apiregistration;
 mod apps;
 mod authentication;
 mod authorization;
+mod autoscaling;
 mod batch;
+mod certificates;
 mod coordination;
 pub(crate) mod core;
+mod discovery;
+mod events;
+mod flowcontrol;
 pub(crate) mod meta;
 mod networking;
+mod node;
+mod persistent_volume;
 mod policy;
 mod rbac;
 mod scheduling;
+mod storage;
+mod volume_plugins;
 
 use super::descriptor::Message;
 
@@ -27,6 +39,17 @@ const GROUP_VERSIONS: &[&str] = &[
     "networking.k8s.io/v1",
     "authentication.k8s.io/v1",
     "authorization.k8s.io/v1",
+    "autoscaling/v1",
+    "autoscaling/v2",
+    "certificates.k8s.io/v1",
+    "discovery.k8s.io/v1",
+    "events.k8s.io/v1",
+    "flowcontrol.apiserver.k8s.io/v1",
+    "node.k8s.io/v1",
+    "storage.k8s.io/v1",
+    "admissionregistration.k8s.io/v1",
+    "apiextensions.k8s.io/v1",
+    "apiregistration.k8s.io/v1",
     "meta.k8s.io/v1",
 ];
 
@@ -45,10 +68,20 @@ pub(crate) fn root_message(api_version: &str, kind: &str) -> Option<&'static Mes
         ("v1", "Node") => &core::NODE,
         ("v1", "Event") => &core::EVENT,
         ("v1", "ResourceQuota") => &core::RESOURCE_QUOTA,
+        ("v1", "PersistentVolume") => &persistent_volume::PERSISTENT_VOLUME,
+        ("v1", "PodTemplate") => &core::POD_TEMPLATE,
+        ("v1", "ReplicationController") => &core::REPLICATION_CONTROLLER,
+        ("v1", "LimitRange") => &core::LIMIT_RANGE,
+        ("v1", "ComponentStatus") => &core::COMPONENT_STATUS,
+        ("v1", "Binding") => &core::BINDING,
         ("apps/v1", "Deployment") => &apps::DEPLOYMENT,
         ("apps/v1", "ReplicaSet") => &apps::REPLICA_SET,
         ("apps/v1", "StatefulSet") => &apps::STATEFUL_SET,
         ("apps/v1", "DaemonSet") => &apps::DAEMON_SET,
+        ("apps/v1", "ControllerRevision") => &apps::CONTROLLER_REVISION,
+        ("autoscaling/v1", "Scale") => &autoscaling::SCALE,
+        ("autoscaling/v1", "HorizontalPodAutoscaler") => &autoscaling::HPA_V1,
+        ("autoscaling/v2", "HorizontalPodAutoscaler") => &autoscaling::HPA_V2,
         ("batch/v1", "Job") => &batch::JOB,
         ("batch/v1", "CronJob") => &batch::CRON_JOB,
         ("coordination.k8s.io/v1", "Lease") => &coordination::LEASE,
@@ -57,7 +90,37 @@ pub(crate) fn root_message(api_version: &str, kind: &str) -> Option<&'static Mes
         ("rbac.authorization.k8s.io/v1", "RoleBinding" | "ClusterRoleBinding") => &rbac::ROLE_BINDING,
         ("scheduling.k8s.io/v1", "PriorityClass") => &scheduling::PRIORITY_CLASS,
         ("policy/v1", "PodDisruptionBudget") => &policy::POD_DISRUPTION_BUDGET,
+        ("policy/v1", "Eviction") => &policy::EVICTION,
         ("networking.k8s.io/v1", "Ingress") => &networking::INGRESS,
+        ("networking.k8s.io/v1", "IngressClass") => &networking::INGRESS_CLASS,
+        ("networking.k8s.io/v1", "NetworkPolicy") => &networking::NETWORK_POLICY,
+        ("certificates.k8s.io/v1", "CertificateSigningRequest") => &certificates::CERTIFICATE_SIGNING_REQUEST,
+        ("discovery.k8s.io/v1", "EndpointSlice") => &discovery::ENDPOINT_SLICE,
+        ("events.k8s.io/v1", "Event") => &events::EVENT,
+        ("flowcontrol.apiserver.k8s.io/v1", "FlowSchema") => &flowcontrol::FLOW_SCHEMA,
+        ("flowcontrol.apiserver.k8s.io/v1", "PriorityLevelConfiguration") => {
+            &flowcontrol::PRIORITY_LEVEL_CONFIGURATION
+        }
+        ("node.k8s.io/v1", "RuntimeClass") => &node::RUNTIME_CLASS,
+        ("storage.k8s.io/v1", "StorageClass") => &storage::STORAGE_CLASS,
+        ("storage.k8s.io/v1", "CSIDriver") => &storage::CSI_DRIVER,
+        ("storage.k8s.io/v1", "CSINode") => &storage::CSI_NODE,
+        ("storage.k8s.io/v1", "CSIStorageCapacity") => &storage::CSI_STORAGE_CAPACITY,
+        ("storage.k8s.io/v1", "VolumeAttachment") => &storage::VOLUME_ATTACHMENT,
+        ("admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration") => {
+            &admissionregistration::VALIDATING_WEBHOOK_CONFIGURATION
+        }
+        ("admissionregistration.k8s.io/v1", "MutatingWebhookConfiguration") => {
+            &admissionregistration::MUTATING_WEBHOOK_CONFIGURATION
+        }
+        ("admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicy") => {
+            &admissionregistration::VALIDATING_ADMISSION_POLICY
+        }
+        ("admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicyBinding") => {
+            &admissionregistration::VALIDATING_ADMISSION_POLICY_BINDING
+        }
+        ("apiextensions.k8s.io/v1", "CustomResourceDefinition") => &apiextensions::CUSTOM_RESOURCE_DEFINITION,
+        ("apiregistration.k8s.io/v1", "APIService") => &apiregistration::API_SERVICE,
         ("authentication.k8s.io/v1", "TokenRequest") => &authentication::TOKEN_REQUEST,
         ("authentication.k8s.io/v1", "TokenReview") => &authentication::TOKEN_REVIEW,
         ("authentication.k8s.io/v1", "SelfSubjectReview") => &authentication::SELF_SUBJECT_REVIEW,
@@ -70,6 +133,9 @@ pub(crate) fn root_message(api_version: &str, kind: &str) -> Option<&'static Mes
     };
     Some(m)
 }
+
+#[cfg(test)]
+mod round_trip_tests;
 
 #[cfg(test)]
 mod tests {
@@ -112,6 +178,43 @@ mod tests {
         ("authorization.k8s.io/v1", "LocalSubjectAccessReview"),
         ("authorization.k8s.io/v1", "SelfSubjectRulesReview"),
         ("meta.k8s.io/v1", "DeleteOptions"),
+        ("v1", "PersistentVolume"),
+        ("v1", "PodTemplate"),
+        ("v1", "ReplicationController"),
+        ("v1", "LimitRange"),
+        ("v1", "ComponentStatus"),
+        ("v1", "Binding"),
+        ("apps/v1", "ControllerRevision"),
+        ("autoscaling/v1", "Scale"),
+        ("autoscaling/v1", "HorizontalPodAutoscaler"),
+        ("autoscaling/v2", "HorizontalPodAutoscaler"),
+        ("policy/v1", "Eviction"),
+        ("networking.k8s.io/v1", "IngressClass"),
+        ("networking.k8s.io/v1", "NetworkPolicy"),
+        ("certificates.k8s.io/v1", "CertificateSigningRequest"),
+        ("discovery.k8s.io/v1", "EndpointSlice"),
+        ("events.k8s.io/v1", "Event"),
+        ("flowcontrol.apiserver.k8s.io/v1", "FlowSchema"),
+        ("flowcontrol.apiserver.k8s.io/v1", "PriorityLevelConfiguration"),
+        ("node.k8s.io/v1", "RuntimeClass"),
+        ("storage.k8s.io/v1", "StorageClass"),
+        ("storage.k8s.io/v1", "CSIDriver"),
+        ("storage.k8s.io/v1", "CSINode"),
+        ("storage.k8s.io/v1", "CSIStorageCapacity"),
+        ("storage.k8s.io/v1", "VolumeAttachment"),
+        (
+            "admissionregistration.k8s.io/v1",
+            "ValidatingWebhookConfiguration",
+        ),
+        ("admissionregistration.k8s.io/v1", "MutatingWebhookConfiguration"),
+        ("admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicy"),
+        (
+            "admissionregistration.k8s.io/v1",
+            "ValidatingAdmissionPolicyBinding",
+        ),
+        ("apiextensions.k8s.io/v1", "CustomResourceDefinition"),
+        ("apiregistration.k8s.io/v1", "APIService"),
+        ("storage.k8s.io/v1", "DeleteOptions"),
     ];
 
     /// Walks every reachable message checking table invariants.

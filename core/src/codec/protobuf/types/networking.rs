@@ -1,8 +1,8 @@
-//! `k8s.io/api/networking/v1` messages (Ingress).
+//! `k8s.io/api/networking/v1` messages (Ingress, IngressClass, NetworkPolicy).
 
-use super::super::descriptor::{i32f, inline, msg, msgs, s, ss, Message};
+use super::super::descriptor::{i32f, inline, msg, msgs, opt, s, ss, Message, Ty};
 use super::core::TYPED_LOCAL_OBJECT_REFERENCE;
-use super::meta::OBJECT_META;
+use super::meta::{LABEL_SELECTOR, OBJECT_META};
 
 pub(crate) static INGRESS: Message = Message {
     name: "Ingress",
@@ -92,4 +92,92 @@ static INGRESS_LOAD_BALANCER_INGRESS: Message = Message {
 static INGRESS_PORT_STATUS: Message = Message {
     name: "IngressPortStatus",
     fields: &[i32f(1, "port"), s(2, "protocol"), s(3, "error")],
+};
+
+// ---- IngressClass ----------------------------------------------------------------------
+
+pub(crate) static INGRESS_CLASS: Message = Message {
+    name: "IngressClass",
+    fields: &[
+        msg(1, "metadata", &OBJECT_META),
+        msg(2, "spec", &INGRESS_CLASS_SPEC),
+    ],
+};
+
+static INGRESS_CLASS_SPEC: Message = Message {
+    name: "IngressClassSpec",
+    fields: &[
+        s(1, "controller"),
+        msg(2, "parameters", &INGRESS_CLASS_PARAMETERS_REFERENCE),
+    ],
+};
+
+static INGRESS_CLASS_PARAMETERS_REFERENCE: Message = Message {
+    name: "IngressClassParametersReference",
+    fields: &[
+        s(1, "apiGroup"),
+        s(2, "kind"),
+        s(3, "name"),
+        s(4, "scope"),
+        s(5, "namespace"),
+    ],
+};
+
+// ---- NetworkPolicy -----------------------------------------------------------------------
+
+pub(crate) static NETWORK_POLICY: Message = Message {
+    name: "NetworkPolicy",
+    fields: &[
+        msg(1, "metadata", &OBJECT_META),
+        msg(2, "spec", &NETWORK_POLICY_SPEC),
+    ],
+};
+
+static NETWORK_POLICY_SPEC: Message = Message {
+    name: "NetworkPolicySpec",
+    fields: &[
+        msg(1, "podSelector", &LABEL_SELECTOR),
+        msgs(2, "ingress", &NETWORK_POLICY_INGRESS_RULE),
+        msgs(3, "egress", &NETWORK_POLICY_EGRESS_RULE),
+        ss(4, "policyTypes"),
+    ],
+};
+
+static NETWORK_POLICY_INGRESS_RULE: Message = Message {
+    name: "NetworkPolicyIngressRule",
+    fields: &[
+        msgs(1, "ports", &NETWORK_POLICY_PORT),
+        msgs(2, "from", &NETWORK_POLICY_PEER),
+    ],
+};
+
+static NETWORK_POLICY_EGRESS_RULE: Message = Message {
+    name: "NetworkPolicyEgressRule",
+    fields: &[
+        msgs(1, "ports", &NETWORK_POLICY_PORT),
+        msgs(2, "to", &NETWORK_POLICY_PEER),
+    ],
+};
+
+static NETWORK_POLICY_PORT: Message = Message {
+    name: "NetworkPolicyPort",
+    fields: &[
+        s(1, "protocol"),
+        opt(2, "port", Ty::IntOrString),
+        i32f(3, "endPort"),
+    ],
+};
+
+static NETWORK_POLICY_PEER: Message = Message {
+    name: "NetworkPolicyPeer",
+    fields: &[
+        msg(1, "podSelector", &LABEL_SELECTOR),
+        msg(2, "namespaceSelector", &LABEL_SELECTOR),
+        msg(3, "ipBlock", &IP_BLOCK),
+    ],
+};
+
+static IP_BLOCK: Message = Message {
+    name: "IPBlock",
+    fields: &[s(1, "cidr"), ss(2, "except")],
 };

@@ -1,7 +1,7 @@
 //! `k8s.io/api/policy/v1` messages.
 
 use super::super::descriptor::{i32f, i64f, map, msg, msgs, opt, s, Message, Ty};
-use super::meta::{CONDITION, LABEL_SELECTOR, OBJECT_META};
+use super::meta::{CONDITION, DELETE_OPTIONS, LABEL_SELECTOR, OBJECT_META};
 
 pub(crate) static POD_DISRUPTION_BUDGET: Message = Message {
     name: "PodDisruptionBudget",
@@ -32,5 +32,14 @@ static POD_DISRUPTION_BUDGET_STATUS: Message = Message {
         i32f(5, "desiredHealthy"),
         i32f(6, "expectedPods"),
         msgs(7, "conditions", &CONDITION),
+    ],
+};
+
+/// The body of `POST pods/<name>/eviction`.
+pub(crate) static EVICTION: Message = Message {
+    name: "Eviction",
+    fields: &[
+        msg(1, "metadata", &OBJECT_META),
+        msg(2, "deleteOptions", &DELETE_OPTIONS),
     ],
 };
