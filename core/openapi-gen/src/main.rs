@@ -11,16 +11,26 @@
 //!   Kubernetes type crate records for every list and map field;
 //! * `x-kubernetes-patch-strategy` / `x-kubernetes-patch-merge-key` for the
 //!   keyed lists, plus the hand-written corrections in [`PATCH_OVERRIDES`]
-//!   taken from the upstream struct tags.
+//!   taken from the upstream struct tags;
+//! * the upstream markers the type crate loses: [`FIELD_EXTENSIONS`],
+//!   [`ATOMIC_STRUCTS`], [`EXTRA_REQUIRED`] and the untyped JSON holders in
+//!   [`UNTYPED`].
 //!
 //! Usage: `cargo run --release -- [OUT] [K8S_OPENAPI_SRC]` (defaults:
-//! `core/src/openapi/schemas.json` and the registry copy of the crate).
+//! `core/src/openapi/schemas.json` and the registry copy of the crate), then
+//! `python3 check.py OUT [PREVIOUS]` to check that every served kind is there
+//! and to list what changed against a previous file.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use k8s_openapi::api::{apps, autoscaling, batch, coordination, core};
+use k8s_openapi::api::{
+    admissionregistration, apps, authentication, authorization, autoscaling, batch, certificates,
+    coordination, core, discovery, events, flowcontrol, networking, node, policy, rbac, scheduling, storage,
+};
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions;
 use k8s_openapi::apimachinery::pkg::apis::meta;
+use k8s_openapi::kube_aggregator::pkg::apis::apiregistration;
 use k8s_openapi::{ListableResource, Resource};
 use schemars::gen::{SchemaGenerator, SchemaSettings};
 use schemars::JsonSchema;
@@ -68,9 +78,11 @@ fn plain<T: JsonSchema>() -> Root {
     }
 }
 
-/// Everything exported. Adding a kind is one line here.
+/// Everything exported: every kind a default v1.32 API server serves, plus
+/// the meta types the server answers with. Adding a kind is one line here.
 fn roots() -> Vec<Root> {
     vec![
+        // core/v1
         kind::<core::v1::Namespace>(),
         kind::<core::v1::ConfigMap>(),
         kind::<core::v1::Secret>(),
@@ -80,14 +92,79 @@ fn roots() -> Vec<Root> {
         kind::<core::v1::Pod>(),
         kind::<core::v1::Node>(),
         kind::<core::v1::Event>(),
+        kind::<core::v1::ComponentStatus>(),
+        kind::<core::v1::LimitRange>(),
+        kind::<core::v1::PersistentVolume>(),
+        kind::<core::v1::PersistentVolumeClaim>(),
+        kind::<core::v1::PodTemplate>(),
+        kind::<core::v1::ReplicationController>(),
+        kind::<core::v1::ResourceQuota>(),
+        sub_kind::<core::v1::Binding>(),
+        // apps/v1
         kind::<apps::v1::Deployment>(),
         kind::<apps::v1::ReplicaSet>(),
         kind::<apps::v1::StatefulSet>(),
         kind::<apps::v1::DaemonSet>(),
+        kind::<apps::v1::ControllerRevision>(),
+        // batch/v1
         kind::<batch::v1::Job>(),
         kind::<batch::v1::CronJob>(),
+        // coordination.k8s.io/v1
         kind::<coordination::v1::Lease>(),
+        // autoscaling/v1 and autoscaling/v2
         sub_kind::<autoscaling::v1::Scale>(),
+        kind::<autoscaling::v1::HorizontalPodAutoscaler>(),
+        kind::<autoscaling::v2::HorizontalPodAutoscaler>(),
+        // admissionregistration.k8s.io/v1
+        kind::<admissionregistration::v1::MutatingWebhookConfiguration>(),
+        kind::<admissionregistration::v1::ValidatingWebhookConfiguration>(),
+        kind::<admissionregistration::v1::ValidatingAdmissionPolicy>(),
+        kind::<admissionregistration::v1::ValidatingAdmissionPolicyBinding>(),
+        // apiextensions.k8s.io/v1
+        kind::<apiextensions::v1::CustomResourceDefinition>(),
+        // apiregistration.k8s.io/v1
+        kind::<apiregistration::v1::APIService>(),
+        // authentication.k8s.io/v1: create-only reviews and the token subresource
+        sub_kind::<authentication::v1::TokenReview>(),
+        sub_kind::<authentication::v1::SelfSubjectReview>(),
+        sub_kind::<authentication::v1::TokenRequest>(),
+        // authorization.k8s.io/v1: create-only reviews
+        sub_kind::<authorization::v1::LocalSubjectAccessReview>(),
+        sub_kind::<authorization::v1::SelfSubjectAccessReview>(),
+        sub_kind::<authorization::v1::SelfSubjectRulesReview>(),
+        sub_kind::<authorization::v1::SubjectAccessReview>(),
+        // certificates.k8s.io/v1
+        kind::<certificates::v1::CertificateSigningRequest>(),
+        // discovery.k8s.io/v1
+        kind::<discovery::v1::EndpointSlice>(),
+        // events.k8s.io/v1
+        kind::<events::v1::Event>(),
+        // flowcontrol.apiserver.k8s.io/v1
+        kind::<flowcontrol::v1::FlowSchema>(),
+        kind::<flowcontrol::v1::PriorityLevelConfiguration>(),
+        // networking.k8s.io/v1
+        kind::<networking::v1::Ingress>(),
+        kind::<networking::v1::IngressClass>(),
+        kind::<networking::v1::NetworkPolicy>(),
+        // node.k8s.io/v1
+        kind::<node::v1::RuntimeClass>(),
+        // policy/v1
+        kind::<policy::v1::PodDisruptionBudget>(),
+        sub_kind::<policy::v1::Eviction>(),
+        // rbac.authorization.k8s.io/v1
+        kind::<rbac::v1::ClusterRole>(),
+        kind::<rbac::v1::ClusterRoleBinding>(),
+        kind::<rbac::v1::Role>(),
+        kind::<rbac::v1::RoleBinding>(),
+        // scheduling.k8s.io/v1
+        kind::<scheduling::v1::PriorityClass>(),
+        // storage.k8s.io/v1
+        kind::<storage::v1::CSIDriver>(),
+        kind::<storage::v1::CSINode>(),
+        kind::<storage::v1::CSIStorageCapacity>(),
+        kind::<storage::v1::StorageClass>(),
+        kind::<storage::v1::VolumeAttachment>(),
+        // meta
         plain::<meta::v1::Status>(),
         plain::<meta::v1::DeleteOptions>(),
         plain::<meta::v1::ListMeta>(),
@@ -127,6 +204,27 @@ const EXTRA_GVKS: &[(&str, [&str; 3])] = &[
         "io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions",
         ["autoscaling", "v1", "DeleteOptions"],
     ),
+];
+
+/// The further served group-versions whose `DeleteOptions` GVK names the
+/// shared meta definition (the ones above come first, as before).
+const DELETE_OPTIONS_GROUP_VERSIONS: &[(&str, &str)] = &[
+    ("admissionregistration.k8s.io", "v1"),
+    ("apiextensions.k8s.io", "v1"),
+    ("apiregistration.k8s.io", "v1"),
+    ("authentication.k8s.io", "v1"),
+    ("authorization.k8s.io", "v1"),
+    ("autoscaling", "v2"),
+    ("certificates.k8s.io", "v1"),
+    ("discovery.k8s.io", "v1"),
+    ("events.k8s.io", "v1"),
+    ("flowcontrol.apiserver.k8s.io", "v1"),
+    ("networking.k8s.io", "v1"),
+    ("node.k8s.io", "v1"),
+    ("policy", "v1"),
+    ("rbac.authorization.k8s.io", "v1"),
+    ("scheduling.k8s.io", "v1"),
+    ("storage.k8s.io", "v1"),
 ];
 
 /// Patch metadata that the merge strategies do not carry, from the upstream
@@ -219,6 +317,116 @@ const PATCH_OVERRIDES: &[(&str, &str, &str, &str, &[&str])] = &[
         "",
         &["resourceID"],
     ),
+    // Keyed condition lists that upstream leaves without a patch strategy.
+    (
+        "io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyStatus",
+        "conditions",
+        "",
+        "",
+        &["type"],
+    ),
+    (
+        "io.k8s.api.certificates.v1.CertificateSigningRequestStatus",
+        "conditions",
+        "",
+        "",
+        &["type"],
+    ),
+    (
+        "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionStatus",
+        "conditions",
+        "",
+        "",
+        &["type"],
+    ),
+    (
+        "io.k8s.api.policy.v1.PodDisruptionBudgetSpec",
+        "selector",
+        "replace",
+        "",
+        &[],
+    ),
+];
+
+/// Other field extensions from upstream `+listType`/`+mapType`/`+structType`
+/// markers that the merge strategies do not carry: byte strings marked as
+/// atomic lists and references marked granular.
+/// (definition, field, extension, value).
+const FIELD_EXTENSIONS: &[(&str, &str, &str, &str)] = &[
+    (
+        "io.k8s.api.certificates.v1.CertificateSigningRequestSpec",
+        "request",
+        "x-kubernetes-list-type",
+        "atomic",
+    ),
+    (
+        "io.k8s.api.certificates.v1.CertificateSigningRequestStatus",
+        "certificate",
+        "x-kubernetes-list-type",
+        "atomic",
+    ),
+    (
+        "io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIServiceSpec",
+        "caBundle",
+        "x-kubernetes-list-type",
+        "atomic",
+    ),
+    (
+        "io.k8s.api.core.v1.PersistentVolumeSpec",
+        "claimRef",
+        "x-kubernetes-map-type",
+        "granular",
+    ),
+    (
+        "io.k8s.api.core.v1.PersistentVolumeClaimStatus",
+        "allocatedResourceStatuses",
+        "x-kubernetes-map-type",
+        "granular",
+    ),
+];
+
+/// Fields upstream requires that the type crate makes optional:
+/// (definition, field).
+const EXTRA_REQUIRED: &[(&str, &str)] = &[("io.k8s.api.events.v1.Event", "eventTime")];
+
+/// Definitions that hold any JSON value; upstream publishes them untyped,
+/// with only a description (CRD `default`, `enum`, `items`, ...).
+const UNTYPED: &[&str] = &[
+    "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSON",
+    "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaPropsOrArray",
+    "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaPropsOrBool",
+    "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaPropsOrStringArray",
+];
+
+/// Definitions of structs marked `+structType=atomic` upstream: apply and
+/// strategic merge replace them whole (`x-kubernetes-map-type: atomic`).
+const ATOMIC_STRUCTS: &[&str] = &[
+    "io.k8s.api.admissionregistration.v1.MatchResources",
+    "io.k8s.api.admissionregistration.v1.NamedRuleWithOperations",
+    "io.k8s.api.admissionregistration.v1.ParamKind",
+    "io.k8s.api.admissionregistration.v1.ParamRef",
+    "io.k8s.api.admissionregistration.v1.Variable",
+    "io.k8s.api.autoscaling.v1.CrossVersionObjectReference",
+    "io.k8s.api.core.v1.ConfigMapKeySelector",
+    "io.k8s.api.core.v1.EndpointAddress",
+    "io.k8s.api.core.v1.EndpointPort",
+    "io.k8s.api.core.v1.LocalObjectReference",
+    "io.k8s.api.core.v1.NodeSelector",
+    "io.k8s.api.core.v1.NodeSelectorTerm",
+    "io.k8s.api.core.v1.ObjectFieldSelector",
+    "io.k8s.api.core.v1.ObjectReference",
+    "io.k8s.api.core.v1.ResourceFieldSelector",
+    "io.k8s.api.core.v1.ScopeSelector",
+    "io.k8s.api.core.v1.SecretKeySelector",
+    "io.k8s.api.core.v1.SecretReference",
+    "io.k8s.api.core.v1.TopologySelectorTerm",
+    "io.k8s.api.core.v1.TypedLocalObjectReference",
+    "io.k8s.api.discovery.v1.EndpointPort",
+    "io.k8s.api.networking.v1.ServiceBackendPort",
+    "io.k8s.api.rbac.v1.RoleRef",
+    "io.k8s.api.rbac.v1.Subject",
+    "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector",
+    "io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference",
 ];
 
 fn main() {
@@ -227,10 +435,7 @@ fn main() {
         .next()
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../src/openapi/schemas.json"));
-    let src = args
-        .next()
-        .map(PathBuf::from)
-        .unwrap_or_else(find_crate_source);
+    let src = args.next().map(PathBuf::from).unwrap_or_else(find_crate_source);
 
     let mut settings = SchemaSettings::openapi3();
     settings.visitors.clear();
@@ -263,6 +468,7 @@ fn main() {
             .and_then(|p| p.get_mut(*field))
             .and_then(Value::as_object_mut)
         else {
+            eprintln!("warning: patch override: no property {def}.{field}");
             continue;
         };
         prop.remove("x-kubernetes-patch-strategy");
@@ -279,15 +485,53 @@ fn main() {
         }
     }
 
+    for (def, field, extension, value) in FIELD_EXTENSIONS {
+        let Some(prop) = defs
+            .get_mut(*def)
+            .and_then(|d| d.get_mut("properties"))
+            .and_then(|p| p.get_mut(*field))
+            .and_then(Value::as_object_mut)
+        else {
+            eprintln!("warning: field extension: no property {def}.{field}");
+            continue;
+        };
+        prop.insert((*extension).into(), json!(value));
+    }
+    for def in ATOMIC_STRUCTS {
+        match defs.get_mut(*def).and_then(Value::as_object_mut) {
+            Some(obj) => {
+                obj.insert("x-kubernetes-map-type".into(), json!("atomic"));
+            }
+            None => eprintln!("warning: atomic struct: no definition {def}"),
+        }
+    }
+
+    for (def, field) in EXTRA_REQUIRED {
+        let Some(obj) = defs.get_mut(*def).and_then(Value::as_object_mut) else {
+            eprintln!("warning: extra required: no definition {def}");
+            continue;
+        };
+        let req = obj.entry("required").or_insert_with(|| json!([]));
+        if let Some(req) = req.as_array_mut() {
+            if !req.iter().any(|r| r == field) {
+                req.push(json!(field));
+            }
+        }
+    }
+    for def in UNTYPED {
+        match defs.get_mut(*def).and_then(Value::as_object_mut) {
+            Some(obj) => obj.retain(|k, _| k == "description"),
+            None => eprintln!("warning: untyped: no definition {def}"),
+        }
+    }
+
     let mut gvks: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     for root in &roots {
         let Some((group, version, kind)) = root.gvk else {
             continue;
         };
         // The typed crate makes `metadata` mandatory; the API does not.
-        if let Some(Value::Array(req)) =
-            defs.get_mut(&root.name).and_then(|d| d.get_mut("required"))
-        {
+        if let Some(Value::Array(req)) = defs.get_mut(&root.name).and_then(|d| d.get_mut("required")) {
             req.retain(|r| r != "metadata");
         }
         gvks.entry(root.name.clone())
@@ -305,6 +549,11 @@ fn main() {
         gvks.entry((*def).to_owned())
             .or_default()
             .push(json!({"group": group, "kind": kind, "version": version}));
+    }
+    for (group, version) in DELETE_OPTIONS_GROUP_VERSIONS {
+        gvks.entry("io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions".to_owned())
+            .or_default()
+            .push(json!({"group": group, "kind": "DeleteOptions", "version": version}));
     }
 
     let mut out_defs = Map::new();
@@ -401,12 +650,7 @@ enum Strategy {
     MapGranular,
 }
 
-fn apply_strategy(
-    defs: &mut BTreeMap<String, Value>,
-    def: &str,
-    rust_field: &str,
-    strategy: &Strategy,
-) {
+fn apply_strategy(defs: &mut BTreeMap<String, Value>, def: &str, rust_field: &str, strategy: &Strategy) {
     let Some(props) = defs
         .get(def)
         .and_then(|d| d.get("properties"))
@@ -470,11 +714,12 @@ fn apply_strategy(
     }
 }
 
-/// `pod_cidrs` names `podCIDRs`, `type_` names `type`.
+/// `pod_cidrs` names `podCIDRs`, `type_` names `type`,
+/// `x_kubernetes_validations` names `x-kubernetes-validations`.
 fn same_name(json_name: &str, rust_name: &str) -> bool {
     let norm = |s: &str| -> String {
         s.chars()
-            .filter(|c| *c != '_')
+            .filter(|c| *c != '_' && *c != '-')
             .flat_map(char::to_lowercase)
             .collect()
     };
@@ -579,9 +824,7 @@ fn parse_deep_merge(text: &str) -> Vec<(String, Strategy)> {
 fn find_crate_source() -> PathBuf {
     let home = std::env::var("CARGO_HOME")
         .map(PathBuf::from)
-        .unwrap_or_else(|_| {
-            PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cargo")
-        });
+        .unwrap_or_else(|_| PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cargo"));
     let reg = home.join("registry/src");
     for e in std::fs::read_dir(&reg).expect("cargo registry").flatten() {
         let p = e.path().join("k8s-openapi-0.24.0");
@@ -589,8 +832,5 @@ fn find_crate_source() -> PathBuf {
             return p;
         }
     }
-    panic!(
-        "k8s-openapi-0.24.0 source not found under {}",
-        reg.display()
-    );
+    panic!("k8s-openapi-0.24.0 source not found under {}", reg.display());
 }

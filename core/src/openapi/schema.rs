@@ -119,6 +119,10 @@ fn collect_refs(schema: &Value, out: &mut Vec<String>) {
                         if let Some(name) = child.as_str().and_then(|r| r.strip_prefix(V3_REF_PREFIX)) {
                             out.push(name.to_owned());
                         }
+                    } else if let (true, Value::Object(props)) = (k == "properties", child) {
+                        // Property names are data, not keywords: JSONSchemaProps has
+                        // properties named `$ref` and `x-kubernetes-validations`.
+                        stack.extend(props.values());
                     } else if !k.starts_with("x-kubernetes-") {
                         stack.push(child);
                     }
@@ -147,7 +151,14 @@ fn to_v2_depth(schema: &Value, depth: usize) -> Value {
         Value::Object(m) => {
             let mut out = Map::new();
             for (k, v) in m {
-                if k == "$ref" {
+                if let (true, Value::Object(props)) = (k == "properties", v) {
+                    // Property names are data, not keywords (see `collect_refs`).
+                    let props = props
+                        .iter()
+                        .map(|(name, p)| (name.clone(), to_v2_depth(p, depth + 1)))
+                        .collect();
+                    out.insert(k.clone(), Value::Object(props));
+                } else if k == "$ref" {
                     out.insert(k.clone(), Value::String(v2_ref(v)));
                 } else if k == "allOf" && ref_target(schema).is_some() {
                     if let Some(r) = v.get(0).and_then(|o| o.get("$ref")) {
