@@ -17,6 +17,7 @@ pub mod api;
 pub mod authn;
 pub mod authz;
 pub mod codec;
+pub mod conversion;
 pub mod discovery;
 pub mod http;
 pub mod openapi;
