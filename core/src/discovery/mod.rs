@@ -212,7 +212,7 @@ mod tests {
             .unwrap();
         assert_eq!(scale["group"], "autoscaling");
         let a = aggregated(false, "v2");
-        assert_eq!(a["items"][0]["metadata"]["name"], "apps");
+        assert_eq!(a["items"][0]["metadata"]["name"], "apiregistration.k8s.io");
         assert_eq!(
             aggregated(true, "v2beta1")["apiVersion"],
             "apidiscovery.k8s.io/v2beta1"

@@ -38,7 +38,8 @@ pub struct ResourceDef {
     pub verbs: &'static [&'static str],
     /// Subresources.
     pub subresources: &'static [Subresource],
-    /// The storage path segment under the prefix, e.g. `services/specs`.
+    /// The storage path segment under the prefix, e.g. `services/specs`; empty for resources
+    /// that are computed per request and never stored (reviews, component statuses).
     pub storage: &'static str,
     /// Whether `metadata.generation` tracks spec changes.
     pub tracks_generation: bool,
@@ -70,6 +71,11 @@ impl ResourceDef {
         self.subresources.iter().find(|s| s.name == name)
     }
 
+    /// Whether objects of the resource are kept in storage.
+    pub fn is_stored(&self) -> bool {
+        !self.storage.is_empty()
+    }
+
     /// Whether the resource has a status subresource (spec and status are written apart).
     pub fn has_status(&self) -> bool {
         self.subresource("status").is_some()
@@ -92,6 +98,14 @@ const FULL: &[&str] = &[
     "watch",
 ];
 const STATUS_VERBS: &[&str] = &["get", "patch", "update"];
+
+const FINALIZE: Subresource = Subresource {
+    name: "finalize",
+    group: "",
+    version: "",
+    kind: "Namespace",
+    verbs: &["update"],
+};
 
 const fn status(kind: &'static str) -> Subresource {
     Subresource {
@@ -145,6 +159,36 @@ const fn def(
 
 /// Every served resource, in discovery order (core first, then groups by kube's priority).
 pub static RESOURCES: &[ResourceDef] = &[
+    ResourceDef {
+        verbs: &["create"],
+        ..def(
+            "",
+            "bindings",
+            "binding",
+            "Binding",
+            true,
+            &[],
+            &[],
+            &[],
+            "",
+            "io.k8s.api.core.v1.Binding",
+        )
+    },
+    ResourceDef {
+        verbs: &["get", "list"],
+        ..def(
+            "",
+            "componentstatuses",
+            "componentstatus",
+            "ComponentStatus",
+            false,
+            &["cs"],
+            &[],
+            &[],
+            "",
+            "io.k8s.api.core.v1.ComponentStatus",
+        )
+    },
     def(
         "",
         "configmaps",
@@ -185,8 +229,23 @@ pub static RESOURCES: &[ResourceDef] = &[
         "io.k8s.api.core.v1.Event",
     ),
     ResourceDef {
-        verbs: &["create", "delete", "get", "list", "patch", "update", "watch"],
+        create_on_update: true,
+        ..def(
+            "",
+            "limitranges",
+            "limitrange",
+            "LimitRange",
+            true,
+            &["limits"],
+            &[],
+            &[],
+            "limitranges",
+            "io.k8s.api.core.v1.LimitRange",
+        )
+    },
+    ResourceDef {
         returns_deleted_object: true,
+        verbs: &["create", "delete", "get", "list", "patch", "update", "watch"],
         ..def(
             "",
             "namespaces",
@@ -195,16 +254,7 @@ pub static RESOURCES: &[ResourceDef] = &[
             false,
             &["ns"],
             &[],
-            &[
-                Subresource {
-                    name: "finalize",
-                    group: "",
-                    version: "",
-                    kind: "Namespace",
-                    verbs: &["update"],
-                },
-                status("Namespace"),
-            ],
+            &[FINALIZE, status("Namespace")],
             "namespaces",
             "io.k8s.api.core.v1.Namespace",
         )
@@ -221,6 +271,30 @@ pub static RESOURCES: &[ResourceDef] = &[
         "minions",
         "io.k8s.api.core.v1.Node",
     ),
+    def(
+        "",
+        "persistentvolumeclaims",
+        "persistentvolumeclaim",
+        "PersistentVolumeClaim",
+        true,
+        &["pvc"],
+        &[],
+        &[status("PersistentVolumeClaim")],
+        "persistentvolumeclaims",
+        "io.k8s.api.core.v1.PersistentVolumeClaim",
+    ),
+    def(
+        "",
+        "persistentvolumes",
+        "persistentvolume",
+        "PersistentVolume",
+        false,
+        &["pv"],
+        &[],
+        &[status("PersistentVolume")],
+        "persistentvolumes",
+        "io.k8s.api.core.v1.PersistentVolume",
+    ),
     ResourceDef {
         returns_deleted_object: true,
         ..def(
@@ -236,6 +310,45 @@ pub static RESOURCES: &[ResourceDef] = &[
             "io.k8s.api.core.v1.Pod",
         )
     },
+    def(
+        "",
+        "podtemplates",
+        "podtemplate",
+        "PodTemplate",
+        true,
+        &[],
+        &[],
+        &[],
+        "podtemplates",
+        "io.k8s.api.core.v1.PodTemplate",
+    ),
+    ResourceDef {
+        tracks_generation: true,
+        ..def(
+            "",
+            "replicationcontrollers",
+            "replicationcontroller",
+            "ReplicationController",
+            true,
+            &["rc"],
+            &["all"],
+            &[SCALE, status("ReplicationController")],
+            "controllers",
+            "io.k8s.api.core.v1.ReplicationController",
+        )
+    },
+    def(
+        "",
+        "resourcequotas",
+        "resourcequota",
+        "ResourceQuota",
+        true,
+        &["quota"],
+        &[],
+        &[status("ResourceQuota")],
+        "resourcequotas",
+        "io.k8s.api.core.v1.ResourceQuota",
+    ),
     def(
         "",
         "secrets",
@@ -275,6 +388,30 @@ pub static RESOURCES: &[ResourceDef] = &[
             "io.k8s.api.core.v1.Service",
         )
     },
+    def(
+        "apiregistration.k8s.io",
+        "apiservices",
+        "apiservice",
+        "APIService",
+        false,
+        &[],
+        &["api-extensions"],
+        &[status("APIService")],
+        "apiregistration.k8s.io/apiservices",
+        "io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIService",
+    ),
+    def(
+        "apps",
+        "controllerrevisions",
+        "controllerrevision",
+        "ControllerRevision",
+        true,
+        &[],
+        &[],
+        &[],
+        "controllerrevisions",
+        "io.k8s.api.apps.v1.ControllerRevision",
+    ),
     ResourceDef {
         tracks_generation: true,
         ..def(
@@ -336,6 +473,112 @@ pub static RESOURCES: &[ResourceDef] = &[
         )
     },
     ResourceDef {
+        verbs: &["create"],
+        ..def(
+            "authentication.k8s.io",
+            "selfsubjectreviews",
+            "selfsubjectreview",
+            "SelfSubjectReview",
+            false,
+            &[],
+            &[],
+            &[],
+            "",
+            "io.k8s.api.authentication.v1.SelfSubjectReview",
+        )
+    },
+    ResourceDef {
+        verbs: &["create"],
+        ..def(
+            "authentication.k8s.io",
+            "tokenreviews",
+            "tokenreview",
+            "TokenReview",
+            false,
+            &[],
+            &[],
+            &[],
+            "",
+            "io.k8s.api.authentication.v1.TokenReview",
+        )
+    },
+    ResourceDef {
+        verbs: &["create"],
+        ..def(
+            "authorization.k8s.io",
+            "localsubjectaccessreviews",
+            "localsubjectaccessreview",
+            "LocalSubjectAccessReview",
+            true,
+            &[],
+            &[],
+            &[],
+            "",
+            "io.k8s.api.authorization.v1.LocalSubjectAccessReview",
+        )
+    },
+    ResourceDef {
+        verbs: &["create"],
+        ..def(
+            "authorization.k8s.io",
+            "selfsubjectaccessreviews",
+            "selfsubjectaccessreview",
+            "SelfSubjectAccessReview",
+            false,
+            &[],
+            &[],
+            &[],
+            "",
+            "io.k8s.api.authorization.v1.SelfSubjectAccessReview",
+        )
+    },
+    ResourceDef {
+        verbs: &["create"],
+        ..def(
+            "authorization.k8s.io",
+            "selfsubjectrulesreviews",
+            "selfsubjectrulesreview",
+            "SelfSubjectRulesReview",
+            false,
+            &[],
+            &[],
+            &[],
+            "",
+            "io.k8s.api.authorization.v1.SelfSubjectRulesReview",
+        )
+    },
+    ResourceDef {
+        verbs: &["create"],
+        ..def(
+            "authorization.k8s.io",
+            "subjectaccessreviews",
+            "subjectaccessreview",
+            "SubjectAccessReview",
+            false,
+            &[],
+            &[],
+            &[],
+            "",
+            "io.k8s.api.authorization.v1.SubjectAccessReview",
+        )
+    },
+    ResourceDef {
+        tracks_generation: true,
+        version: "v2",
+        ..def(
+            "autoscaling",
+            "horizontalpodautoscalers",
+            "horizontalpodautoscaler",
+            "HorizontalPodAutoscaler",
+            true,
+            &["hpa"],
+            &["all"],
+            &[status("HorizontalPodAutoscaler")],
+            "horizontalpodautoscalers",
+            "io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler",
+        )
+    },
+    ResourceDef {
         tracks_generation: true,
         ..def(
             "batch",
@@ -365,6 +608,277 @@ pub static RESOURCES: &[ResourceDef] = &[
             "io.k8s.api.batch.v1.Job",
         )
     },
+    def(
+        "certificates.k8s.io",
+        "certificatesigningrequests",
+        "certificatesigningrequest",
+        "CertificateSigningRequest",
+        false,
+        &["csr"],
+        &[],
+        &[status("CertificateSigningRequest")],
+        "certificatesigningrequests",
+        "io.k8s.api.certificates.v1.CertificateSigningRequest",
+    ),
+    def(
+        "networking.k8s.io",
+        "ingressclasses",
+        "ingressclass",
+        "IngressClass",
+        false,
+        &[],
+        &[],
+        &[],
+        "ingressclasses",
+        "io.k8s.api.networking.v1.IngressClass",
+    ),
+    ResourceDef {
+        tracks_generation: true,
+        ..def(
+            "networking.k8s.io",
+            "ingresses",
+            "ingress",
+            "Ingress",
+            true,
+            &["ing"],
+            &[],
+            &[status("Ingress")],
+            "ingress",
+            "io.k8s.api.networking.v1.Ingress",
+        )
+    },
+    ResourceDef {
+        tracks_generation: true,
+        ..def(
+            "networking.k8s.io",
+            "networkpolicies",
+            "networkpolicy",
+            "NetworkPolicy",
+            true,
+            &["netpol"],
+            &[],
+            &[],
+            "networkpolicies",
+            "io.k8s.api.networking.v1.NetworkPolicy",
+        )
+    },
+    ResourceDef {
+        tracks_generation: true,
+        ..def(
+            "policy",
+            "poddisruptionbudgets",
+            "poddisruptionbudget",
+            "PodDisruptionBudget",
+            true,
+            &["pdb"],
+            &[],
+            &[status("PodDisruptionBudget")],
+            "poddisruptionbudgets",
+            "io.k8s.api.policy.v1.PodDisruptionBudget",
+        )
+    },
+    ResourceDef {
+        create_on_update: true,
+        ..def(
+            "rbac.authorization.k8s.io",
+            "clusterrolebindings",
+            "clusterrolebinding",
+            "ClusterRoleBinding",
+            false,
+            &[],
+            &[],
+            &[],
+            "clusterrolebindings",
+            "io.k8s.api.rbac.v1.ClusterRoleBinding",
+        )
+    },
+    ResourceDef {
+        create_on_update: true,
+        ..def(
+            "rbac.authorization.k8s.io",
+            "clusterroles",
+            "clusterrole",
+            "ClusterRole",
+            false,
+            &[],
+            &[],
+            &[],
+            "clusterroles",
+            "io.k8s.api.rbac.v1.ClusterRole",
+        )
+    },
+    ResourceDef {
+        create_on_update: true,
+        ..def(
+            "rbac.authorization.k8s.io",
+            "rolebindings",
+            "rolebinding",
+            "RoleBinding",
+            true,
+            &[],
+            &[],
+            &[],
+            "rolebindings",
+            "io.k8s.api.rbac.v1.RoleBinding",
+        )
+    },
+    ResourceDef {
+        create_on_update: true,
+        ..def(
+            "rbac.authorization.k8s.io",
+            "roles",
+            "role",
+            "Role",
+            true,
+            &[],
+            &[],
+            &[],
+            "roles",
+            "io.k8s.api.rbac.v1.Role",
+        )
+    },
+    def(
+        "storage.k8s.io",
+        "csidrivers",
+        "csidriver",
+        "CSIDriver",
+        false,
+        &[],
+        &[],
+        &[],
+        "csidrivers",
+        "io.k8s.api.storage.v1.CSIDriver",
+    ),
+    def(
+        "storage.k8s.io",
+        "csinodes",
+        "csinode",
+        "CSINode",
+        false,
+        &[],
+        &[],
+        &[],
+        "csinodes",
+        "io.k8s.api.storage.v1.CSINode",
+    ),
+    def(
+        "storage.k8s.io",
+        "csistoragecapacities",
+        "csistoragecapacity",
+        "CSIStorageCapacity",
+        true,
+        &[],
+        &[],
+        &[],
+        "csistoragecapacities",
+        "io.k8s.api.storage.v1.CSIStorageCapacity",
+    ),
+    def(
+        "storage.k8s.io",
+        "storageclasses",
+        "storageclass",
+        "StorageClass",
+        false,
+        &["sc"],
+        &[],
+        &[],
+        "storageclasses",
+        "io.k8s.api.storage.v1.StorageClass",
+    ),
+    def(
+        "storage.k8s.io",
+        "volumeattachments",
+        "volumeattachment",
+        "VolumeAttachment",
+        false,
+        &[],
+        &[],
+        &[status("VolumeAttachment")],
+        "volumeattachments",
+        "io.k8s.api.storage.v1.VolumeAttachment",
+    ),
+    def(
+        "admissionregistration.k8s.io",
+        "mutatingwebhookconfigurations",
+        "mutatingwebhookconfiguration",
+        "MutatingWebhookConfiguration",
+        false,
+        &[],
+        &["api-extensions"],
+        &[],
+        "mutatingwebhookconfigurations",
+        "io.k8s.api.admissionregistration.v1.MutatingWebhookConfiguration",
+    ),
+    ResourceDef {
+        tracks_generation: true,
+        ..def(
+            "admissionregistration.k8s.io",
+            "validatingadmissionpolicies",
+            "validatingadmissionpolicy",
+            "ValidatingAdmissionPolicy",
+            false,
+            &[],
+            &["api-extensions"],
+            &[status("ValidatingAdmissionPolicy")],
+            "validatingadmissionpolicies",
+            "io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicy",
+        )
+    },
+    ResourceDef {
+        tracks_generation: true,
+        ..def(
+            "admissionregistration.k8s.io",
+            "validatingadmissionpolicybindings",
+            "validatingadmissionpolicybinding",
+            "ValidatingAdmissionPolicyBinding",
+            false,
+            &[],
+            &["api-extensions"],
+            &[],
+            "validatingadmissionpolicybindings",
+            "io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyBinding",
+        )
+    },
+    def(
+        "admissionregistration.k8s.io",
+        "validatingwebhookconfigurations",
+        "validatingwebhookconfiguration",
+        "ValidatingWebhookConfiguration",
+        false,
+        &[],
+        &["api-extensions"],
+        &[],
+        "validatingwebhookconfigurations",
+        "io.k8s.api.admissionregistration.v1.ValidatingWebhookConfiguration",
+    ),
+    ResourceDef {
+        tracks_generation: true,
+        returns_deleted_object: true,
+        ..def(
+            "apiextensions.k8s.io",
+            "customresourcedefinitions",
+            "customresourcedefinition",
+            "CustomResourceDefinition",
+            false,
+            &["crd", "crds"],
+            &["api-extensions"],
+            &[status("CustomResourceDefinition")],
+            "apiextensions.k8s.io/customresourcedefinitions",
+            "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition",
+        )
+    },
+    def(
+        "scheduling.k8s.io",
+        "priorityclasses",
+        "priorityclass",
+        "PriorityClass",
+        false,
+        &["pc"],
+        &[],
+        &[],
+        "priorityclasses",
+        "io.k8s.api.scheduling.v1.PriorityClass",
+    ),
     ResourceDef {
         create_on_update: true,
         ..def(
@@ -380,10 +894,85 @@ pub static RESOURCES: &[ResourceDef] = &[
             "io.k8s.api.coordination.v1.Lease",
         )
     },
+    def(
+        "node.k8s.io",
+        "runtimeclasses",
+        "runtimeclass",
+        "RuntimeClass",
+        false,
+        &[],
+        &[],
+        &[],
+        "runtimeclasses",
+        "io.k8s.api.node.v1.RuntimeClass",
+    ),
+    def(
+        "discovery.k8s.io",
+        "endpointslices",
+        "endpointslice",
+        "EndpointSlice",
+        true,
+        &[],
+        &[],
+        &[],
+        "endpointslices",
+        "io.k8s.api.discovery.v1.EndpointSlice",
+    ),
+    ResourceDef {
+        tracks_generation: true,
+        create_on_update: true,
+        ..def(
+            "flowcontrol.apiserver.k8s.io",
+            "flowschemas",
+            "flowschema",
+            "FlowSchema",
+            false,
+            &[],
+            &[],
+            &[status("FlowSchema")],
+            "flowschemas",
+            "io.k8s.api.flowcontrol.v1.FlowSchema",
+        )
+    },
+    ResourceDef {
+        tracks_generation: true,
+        create_on_update: true,
+        ..def(
+            "flowcontrol.apiserver.k8s.io",
+            "prioritylevelconfigurations",
+            "prioritylevelconfiguration",
+            "PriorityLevelConfiguration",
+            false,
+            &[],
+            &[],
+            &[status("PriorityLevelConfiguration")],
+            "prioritylevelconfigurations",
+            "io.k8s.api.flowcontrol.v1.PriorityLevelConfiguration",
+        )
+    },
 ];
 
 /// Named groups in the order `/apis` lists them.
-pub const GROUP_ORDER: &[&str] = &["apps", "batch", "coordination.k8s.io"];
+pub const GROUP_ORDER: &[&str] = &[
+    "apiregistration.k8s.io",
+    "apps",
+    "authentication.k8s.io",
+    "authorization.k8s.io",
+    "autoscaling",
+    "batch",
+    "certificates.k8s.io",
+    "networking.k8s.io",
+    "policy",
+    "rbac.authorization.k8s.io",
+    "storage.k8s.io",
+    "admissionregistration.k8s.io",
+    "apiextensions.k8s.io",
+    "scheduling.k8s.io",
+    "coordination.k8s.io",
+    "node.k8s.io",
+    "discovery.k8s.io",
+    "flowcontrol.apiserver.k8s.io",
+];
 
 /// Looks up a resource by group, version and plural name.
 pub fn find(group: &str, version: &str, resource: &str) -> Option<&'static ResourceDef> {

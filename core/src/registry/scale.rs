@@ -13,9 +13,18 @@ pub fn to_scale(obj: &Value) -> Value {
             meta.insert(k.into(), v.clone());
         }
     }
+    // A ReplicationController's selector is a plain label map, not a LabelSelector.
+    let plain = obj.get("kind").and_then(Value::as_str) == Some("ReplicationController");
     let selector = obj
         .pointer("/spec/selector")
-        .and_then(|s| crate::selectors::LabelSelector::from_label_selector_json(s).ok())
+        .map(|s| {
+            if plain {
+                json!({"matchLabels": s})
+            } else {
+                s.clone()
+            }
+        })
+        .and_then(|s| crate::selectors::LabelSelector::from_label_selector_json(&s).ok())
         .map(|s| s.to_string())
         .unwrap_or_default();
     let mut status = Map::new();

@@ -209,7 +209,7 @@ pub fn validate_update(def: &ResourceDef, new: &Value, old: &Value) -> Result<()
     )
 }
 
-fn invalid_if_any(
+pub(crate) fn invalid_if_any(
     def: &ResourceDef,
     obj: &Value,
     errs: Vec<crate::validation::FieldError>,

@@ -157,6 +157,9 @@ pub fn to_table(obj: &Value, now: Now, with_columns: bool) -> Option<Value> {
             _ => (kind.clone(), vec![obj], None),
         };
     registry::find_kind(&group, &item_kind)?;
+    let mut items = items;
+    // Some kinds print in their own order (FlowSchemas by matching precedence).
+    items.sort_by(|a, b| crate::printers::row_order(&group, &item_kind, a, b));
     let cols = crate::printers::columns(&group, &item_kind);
     let rows: Vec<Value> = items
         .iter()

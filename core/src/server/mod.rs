@@ -22,6 +22,7 @@ mod encode;
 mod namespaces;
 mod nonresource;
 mod openapi_docs;
+mod reviews;
 mod watchers;
 
 use std::collections::{BTreeMap, VecDeque};
@@ -705,6 +706,25 @@ impl Server {
         }
         if !def.namespaced && !info.namespace.is_empty() && def.kind != "Namespace" {
             return self.reply_error(conn, keep_alive, ApiError::path_not_found());
+        }
+        if !def.is_stored() {
+            let ask = reviews::Ask {
+                def,
+                verb: &info.verb,
+                namespace: &info.namespace,
+                name: &info.name,
+                content_type: req.header("content-type").unwrap_or(""),
+                body: &req.body,
+                user: &user,
+                storage_ok: self.storage_ok(),
+            };
+            let bytes = match reviews::serve(&ask) {
+                Ok(reply) => encode::reply(&negotiated, reply, self.now),
+                Err(e) => encode::error(&e),
+            };
+            self.write(conn, bytes);
+            self.request_done(conn, keep_alive);
+            return;
         }
         let namespace = if def.kind == "Namespace" && def.group.is_empty() {
             String::new()

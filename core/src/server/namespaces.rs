@@ -102,7 +102,7 @@ impl NamespaceController {
             }
             p.next_attempt_ms = now_ms + RETRY_MS;
             let mut remaining = Vec::new();
-            for def in RESOURCES.iter().filter(|d| d.namespaced) {
+            for def in RESOURCES.iter().filter(|d| d.namespaced && d.is_stored()) {
                 let pfx = collection_prefix(prefix, def, ns);
                 if cache.list(&pfx).next().is_some() {
                     remaining.push(def);

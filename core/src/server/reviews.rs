@@ -1,0 +1,261 @@
+//! Resources that are computed per request and never stored: the authentication and
+//! authorization reviews (`kubectl auth whoami`, `kubectl auth can-i`) and component statuses.
+
+use serde_json::{json, Map, Value};
+
+use crate::api::ApiError;
+use crate::authn::UserInfo;
+use crate::authz::{self, Attributes, Decision};
+use crate::registry::body::{decode_object, FieldValidation};
+use crate::registry::{Reply, ResourceDef};
+use crate::validation::FieldError;
+
+/// One request for a computed resource.
+pub(super) struct Ask<'a> {
+    pub def: &'static ResourceDef,
+    pub verb: &'a str,
+    pub namespace: &'a str,
+    pub name: &'a str,
+    pub content_type: &'a str,
+    pub body: &'a [u8],
+    /// The requesting user.
+    pub user: &'a UserInfo,
+    /// Whether storage answers, for the `etcd-0` component.
+    pub storage_ok: bool,
+}
+
+/// Answers a request for a computed resource.
+pub(super) fn serve(ask: &Ask<'_>) -> Result<Reply, ApiError> {
+    let def = ask.def;
+    if !def.allows(ask.verb) {
+        return Err(ApiError::method_not_allowed());
+    }
+    if def.kind == "ComponentStatus" {
+        return component_statuses(ask);
+    }
+    if def.kind == "Binding" {
+        // Binding a pod to a node goes with scheduling support, which Gatehouse does not
+        // have yet; refuse rather than pretend.
+        return Err(ApiError::method_not_allowed());
+    }
+    let decoded = decode_object(def, ask.content_type, ask.body, FieldValidation::Ignore, None)?;
+    let review = decoded.object;
+    let spec = review.get("spec").cloned().unwrap_or_else(|| json!({}));
+    let status = match def.kind {
+        "SelfSubjectReview" => json!({"userInfo": ask.user.to_json()}),
+        "TokenReview" => {
+            if spec.get("token").and_then(Value::as_str).unwrap_or("").is_empty() {
+                return Err(invalid(def, vec![FieldError::required("spec.token", "")]));
+            }
+            // No token authenticator is configured: no token authenticates.
+            json!({"user": {}})
+        }
+        "SelfSubjectAccessReview" => {
+            check_attributes(def, &spec)?;
+            access(ask.user, &spec)
+        }
+        "LocalSubjectAccessReview" => {
+            check_attributes(def, &spec)?;
+            let ns = spec
+                .pointer("/resourceAttributes/namespace")
+                .and_then(Value::as_str);
+            if ns != Some(ask.namespace) {
+                return Err(invalid(
+                    def,
+                    vec![FieldError::invalid(
+                        "spec.resourceAttributes.namespace",
+                        ns.unwrap_or(""),
+                        "must match metadata.namespace",
+                    )],
+                ));
+            }
+            access(&subject(&spec), &spec)
+        }
+        "SubjectAccessReview" => {
+            check_attributes(def, &spec)?;
+            let user = subject(&spec);
+            if user.name.is_empty() && user.groups.is_empty() {
+                return Err(invalid(
+                    def,
+                    vec![FieldError::invalid(
+                        "spec.user",
+                        "",
+                        "at least one of user or group must be specified",
+                    )],
+                ));
+            }
+            access(&user, &spec)
+        }
+        "SelfSubjectRulesReview" => rules(ask.user),
+        _ => return Err(ApiError::method_not_allowed()),
+    };
+    let mut meta = review
+        .get("metadata")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    meta.insert("creationTimestamp".into(), Value::Null);
+    let mut out = Map::new();
+    out.insert("kind".into(), json!(def.kind));
+    out.insert("apiVersion".into(), json!(def.api_version()));
+    out.insert("metadata".into(), Value::Object(meta));
+    if def.kind != "SelfSubjectReview" {
+        out.insert("spec".into(), spec);
+    }
+    out.insert("status".into(), status);
+    Ok(Reply {
+        code: 201,
+        object: Value::Object(out),
+        warnings: Vec::new(),
+    })
+}
+
+fn invalid(def: &ResourceDef, errs: Vec<FieldError>) -> ApiError {
+    match crate::registry::strategy::invalid_if_any(def, &Value::Null, errs) {
+        Err(e) => e,
+        Ok(()) => ApiError::internal("a refused review without a cause"),
+    }
+}
+
+/// Exactly one of resourceAttributes and nonResourceAttributes, as kube-apiserver checks.
+fn check_attributes(def: &ResourceDef, spec: &Value) -> Result<(), ApiError> {
+    let r = spec.get("resourceAttributes").is_some_and(|v| !v.is_null());
+    let n = spec.get("nonResourceAttributes").is_some_and(|v| !v.is_null());
+    if r == n {
+        let msg = if r {
+            "cannot be specified in combination with resourceAttributes"
+        } else {
+            "exactly one of nonResourceAttributes or resourceAttributes must be specified"
+        };
+        let field = if r {
+            "spec.nonResourceAttributes"
+        } else {
+            "spec.resourceAttributes"
+        };
+        let value = spec.get("nonResourceAttributes").cloned().unwrap_or(Value::Null);
+        return Err(invalid(def, vec![FieldError::invalid(field, value, msg)]));
+    }
+    Ok(())
+}
+
+/// The user a SubjectAccessReview asks about.
+fn subject(spec: &Value) -> UserInfo {
+    let s = |k: &str| spec.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let groups = spec
+        .get("groups")
+        .and_then(Value::as_array)
+        .map(|g| g.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .unwrap_or_default();
+    UserInfo {
+        name: s("user"),
+        uid: s("uid"),
+        groups,
+    }
+}
+
+/// The decision of the configured authorizer on the review's attributes.
+fn access(user: &UserInfo, spec: &Value) -> Value {
+    let get = |path: &str| spec.pointer(path).and_then(Value::as_str).unwrap_or("");
+    let attrs = if spec.get("resourceAttributes").is_some_and(|v| !v.is_null()) {
+        Attributes {
+            verb: get("/resourceAttributes/verb"),
+            resource_request: true,
+            group: get("/resourceAttributes/group"),
+            resource: get("/resourceAttributes/resource"),
+            subresource: get("/resourceAttributes/subresource"),
+            namespace: get("/resourceAttributes/namespace"),
+            name: get("/resourceAttributes/name"),
+            path: "",
+        }
+    } else {
+        Attributes {
+            verb: get("/nonResourceAttributes/verb"),
+            resource_request: false,
+            path: get("/nonResourceAttributes/path"),
+            ..Default::default()
+        }
+    };
+    match authz::authorize(user, &attrs) {
+        Decision::Allow => json!({"allowed": true}),
+        Decision::Deny(why) if why.is_empty() => json!({"allowed": false}),
+        Decision::Deny(why) => json!({"allowed": false, "reason": why}),
+    }
+}
+
+/// What the user may do, as the authorizer's rules say.
+fn rules(user: &UserInfo) -> Value {
+    if user.in_group("system:masters") {
+        return json!({
+            "resourceRules": [{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}],
+            "nonResourceRules": [{"verbs": ["*"], "nonResourceURLs": ["*"]}],
+            "incomplete": false,
+        });
+    }
+    let mut resource_rules = Vec::new();
+    let mut non_resource = vec![json!({
+        "verbs": ["get"],
+        "nonResourceURLs": ["/healthz", "/livez", "/readyz", "/version", "/version/"],
+    })];
+    if user.in_group("system:authenticated") {
+        resource_rules.push(json!({
+            "verbs": ["create"],
+            "apiGroups": ["authorization.k8s.io"],
+            "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"],
+        }));
+        resource_rules.push(json!({
+            "verbs": ["create"],
+            "apiGroups": ["authentication.k8s.io"],
+            "resources": ["selfsubjectreviews"],
+        }));
+        non_resource.push(json!({
+            "verbs": ["get"],
+            "nonResourceURLs": ["/api", "/api/*", "/apis", "/apis/*", "/openapi", "/openapi/*"],
+        }));
+    }
+    json!({"resourceRules": resource_rules, "nonResourceRules": non_resource, "incomplete": false})
+}
+
+/// The legacy health view of the control plane's parts. Gatehouse checks its storage; it runs
+/// no scheduler or controller manager and does not probe them.
+fn component_statuses(ask: &Ask<'_>) -> Result<Reply, ApiError> {
+    let item = |name: &str, healthy: bool, message: &str| {
+        json!({
+            "kind": "ComponentStatus",
+            "apiVersion": "v1",
+            "metadata": {"name": name},
+            "conditions": [{
+                "type": "Healthy",
+                "status": if healthy { "True" } else { "False" },
+                "message": message,
+            }],
+        })
+    };
+    let etcd = if ask.storage_ok {
+        item("etcd-0", true, "ok")
+    } else {
+        item("etcd-0", false, "storage is not answering")
+    };
+    let items = vec![
+        item(
+            "controller-manager",
+            false,
+            "not probed: Gatehouse runs no controller manager",
+        ),
+        item("scheduler", false, "not probed: Gatehouse runs no scheduler"),
+        etcd,
+    ];
+    let warnings = vec!["v1 ComponentStatus is deprecated in v1.19+".to_string()];
+    let object = if ask.name.is_empty() {
+        json!({"kind": "ComponentStatusList", "apiVersion": "v1", "metadata": {}, "items": items})
+    } else {
+        match items.into_iter().find(|i| i["metadata"]["name"] == ask.name) {
+            Some(i) => i,
+            None => return Err(ApiError::not_found("", "componentstatuses", ask.name)),
+        }
+    };
+    Ok(Reply {
+        code: 200,
+        object,
+        warnings,
+    })
+}
