@@ -6,6 +6,9 @@
 //! * `SIM_SEED=S` runs only seed S; `replay` runs it alone and prints its report
 //!   (`SIM_TRACE=<file>` writes the whole trace there):
 //!   `SIM_SEED=1234 cargo test -p gatehouse-tests --test simulation -- replay --nocapture`;
+//! * `etcd_seeds` runs seeds through the etcd backend's session and a simulated etcd cluster
+//!   (`SIM_ETCD_SEEDS=N`, default [`DEFAULT_ETCD_SEEDS`]; `SIM_SEED` picks one); `SIM_ETCD=1`
+//!   makes `replay` take that path;
 //! * `SIM_KNOWN_BUGS=all` (or some of `compaction-tombstone,relist-window,watch-list-freshness`)
 //!   also runs the scenarios of known bugs that are excluded by default (see the `known bug:`
 //!   notes in `gatehouse_tests::sim`);
@@ -25,6 +28,8 @@ use gatehouse_tests::sim::{self, Options, Report};
 
 /// Seeds the default run checks.
 const DEFAULT_SEEDS: u64 = 500;
+/// Seeds the default run checks through the simulated etcd.
+const DEFAULT_ETCD_SEEDS: u64 = 150;
 /// Worker threads of the seed batch (the CI machine has two cores).
 const WORKERS: usize = 2;
 
@@ -49,6 +54,12 @@ fn known_bugs() -> u8 {
 fn options(seed: u64) -> Options {
     let mut o = Options::new(seed);
     o.known_bugs = known_bugs();
+    o
+}
+
+fn etcd_options(seed: u64) -> Options {
+    let mut o = options(seed);
+    o.etcd = true;
     o
 }
 
@@ -80,13 +91,14 @@ fn crashed(seed: u64, msg: String) -> Report {
         trace: None,
         known_bugs: known_bugs(),
         planted: sim::planted(),
+        etcd: false,
         summary: String::new(),
     }
 }
 
 /// Runs seeds `first..=last` on [`WORKERS`] threads; stops at the first failure unless
 /// `SIM_KEEP_GOING=1`.
-fn batch(first: u64, last: u64) -> Vec<Report> {
+fn batch(first: u64, last: u64, make: fn(u64) -> Options) -> Vec<Report> {
     let next = AtomicU64::new(first);
     let failed = AtomicBool::new(false);
     let keep_going = env_u64("SIM_KEEP_GOING") == Some(1);
@@ -101,7 +113,7 @@ fn batch(first: u64, last: u64) -> Vec<Report> {
                 if seed > last {
                     return;
                 }
-                let r = std::panic::catch_unwind(|| sim::run(&options(seed)));
+                let r = std::panic::catch_unwind(|| sim::run(&make(seed)));
                 let rep = match r {
                     Ok(rep) => rep,
                     Err(p) => {
@@ -134,8 +146,25 @@ fn seeds() {
         Some(s) => (s, s),
         None => (1, env_u64("SIM_SEEDS").unwrap_or(DEFAULT_SEEDS)),
     };
+    run_batch(first, last, options);
+}
+
+/// The CI batch through the etcd backend's session and the simulated etcd cluster.
+#[test]
+fn etcd_seeds() {
+    let _g = serial();
+    plant(0);
+    let (first, last) = match env_u64("SIM_SEED") {
+        Some(s) => (s, s),
+        None => (1, env_u64("SIM_ETCD_SEEDS").unwrap_or(DEFAULT_ETCD_SEEDS)),
+    };
+    run_batch(first, last, etcd_options);
+}
+
+/// Runs seeds `first..=last`, prints what they did, and fails with the first failure.
+fn run_batch(first: u64, last: u64, make: fn(u64) -> Options) {
     let start = Instant::now();
-    let reports = batch(first, last);
+    let reports = batch(first, last, make);
     let took = start.elapsed();
     let failed: Vec<&Report> = reports.iter().filter(|r| !r.passed()).collect();
     let requests: usize = reports.iter().map(|r| r.requests).sum();
@@ -169,7 +198,11 @@ fn replay() {
     let _g = serial();
     let seed = env_u64("SIM_SEED").unwrap_or(1);
     plant(env_u64("SIM_BUG").unwrap_or(0) as u8);
-    let mut opts = options(seed);
+    let mut opts = if env_u64("SIM_ETCD") == Some(1) {
+        etcd_options(seed)
+    } else {
+        options(seed)
+    };
     let trace_file = std::env::var("SIM_TRACE").ok();
     opts.keep_trace = trace_file.is_some();
     let report = sim::run(&opts);
@@ -207,6 +240,14 @@ fn trace_is_deterministic() {
         sim::replay_command(seed, 0, known_bugs())
     );
     assert_ne!(a.trace_hash, c.trace_hash, "two seeds gave the same trace");
+    let a = sim::run(&etcd_options(seed));
+    let b = sim::run(&etcd_options(seed));
+    assert_eq!(
+        (a.trace_hash, a.trace_lines, a.events),
+        (b.trace_hash, b.trace_lines, b.events),
+        "seed {seed} through etcd ran differently twice; replay: SIM_ETCD=1 {}",
+        sim::replay_command(seed, 0, known_bugs())
+    );
 }
 
 #[cfg(feature = "sim-bugs")]

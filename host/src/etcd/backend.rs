@@ -1,11 +1,16 @@
 //! The etcd storage thread: the same commands and reports as the embedded store's thread
 //! ([`crate::store`]), served by etcd.
 //!
+//! The thread is a thin driver of a [`Session`](super::session::Session), which makes every
+//! decision described below; the driver dials, sends, reads streams and keeps time.
+//!
 //! # Threads
 //!
 //! The thread runs a single-threaded executor (`async-executor`) driven by `async-io`, which
-//! owns the socket and the timers; a second small thread turns the blocking command channel
-//! into an async one. Requests run concurrently, each under the client's deadline.
+//! owns the sockets and the timers; a second small thread turns the blocking command channel
+//! into an async one. Each call and each watch stream is a task of its own, whose result comes
+//! back to the one loop that feeds the session. Requests run concurrently, each under the
+//! session's deadline.
 //!
 //! # Watch events before answers
 //!
@@ -19,9 +24,10 @@
 //!   progress notification at (or after) its revision; the thread asks etcd for a progress
 //!   notification when one is needed.
 //!
-//! Reports leave from this one thread, so "events first, then the answer" is an order, not a
-//! race. The wait is bounded ([`HOLD_LIMIT`]): a watch that cannot catch up (etcd unreachable)
-//! delays answers by at most that long, and such an answer is logged.
+//! Reports leave from this one thread, in the order the session makes them, so "events first,
+//! then the answer" is an order, not a race. The wait is bounded ([`HOLD_LIMIT`]): a watch that
+//! cannot catch up (etcd unreachable) delays answers by at most that long, and such an answer
+//! is logged.
 //!
 //! # Order of requests
 //!
@@ -29,30 +35,28 @@
 //! depends on another before that other is answered (its start-up, for one, creates the
 //! system namespaces before anything inside them), and etcd orders the writes.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::sync::mpsc::{self, Receiver};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use async_executor::LocalExecutor;
+use async_executor::{LocalExecutor, Task};
 use async_io::Timer;
 use bytes::Bytes;
-use event_listener::Event;
-use gatehouse_core::storage::{prefix_end, EventKind, StorageError, StorageEvent, StorageResponse};
+use gatehouse_core::storage::{EventKind, StorageError, StorageEvent};
 use h2::SendStream;
 
-use super::client::{self, Client, Outcome};
-use super::grpc;
+use super::client::{self, Channel, Client, Leases};
+use super::grpc::{self, CallError};
 use super::proto;
+use super::session::{self, Answer, ConnId, Output, RpcId, Session, StreamId, WatchResponse};
 use super::EtcdOptions;
 use crate::error::HostError;
 use crate::store::{StoreCmd, StoreReport};
 
-/// Longest an answer waits for the watch to catch up with it.
-pub const HOLD_LIMIT: Duration = Duration::from_secs(5);
-/// The key kube-apiserver replicas coordinate compaction on (outside any prefix, as theirs).
-pub const COMPACT_REV_KEY: &[u8] = b"compact_rev_key";
+pub use super::session::{COMPACT_REV_KEY, HOLD_LIMIT};
 
 /// Starts the etcd storage thread, which reports through `report` (a `false` return stops it).
 pub fn spawn(
@@ -86,387 +90,310 @@ pub fn run(opts: EtcdOptions, rx: Receiver<StoreCmd>, report: impl Fn(StoreRepor
         return;
     }
     let ex = Rc::new(LocalExecutor::new());
-    let report: Rc<dyn Fn(StoreReport) -> bool> = Rc::new(report);
     async_io::block_on(ex.run(serve(ex.clone(), opts, arx, report)));
 }
 
-/// State shared by the tasks of the thread.
-struct Shared {
-    client: Client,
-    watch: Watch,
-    report: Rc<dyn Fn(StoreReport) -> bool>,
-    /// The driver is gone: report nothing more.
-    closed: Cell<bool>,
-    closed_event: Event,
-    in_flight: Cell<usize>,
-    idle: Event,
+/// What the tasks of the thread found out, for the session.
+enum Found {
+    Dialed(ConnId, Result<Channel, String>),
+    ConnLost(ConnId, String),
+    Answered(RpcId, Result<Answer, CallError>),
+    WatchOpened(StreamId),
+    Watch(StreamId, WatchResponse),
+    WatchBroken(StreamId, String),
 }
 
-impl Shared {
-    fn deliver(&self, r: StoreReport) {
-        if self.closed.get() {
-            return;
-        }
-        if !(self.report)(r) {
-            self.closed.set(true);
-            self.closed_event.notify(usize::MAX);
-        }
-    }
+/// One input of the loop.
+enum Input {
+    Cmd(Option<StoreCmd>),
+    Found(Found),
+    Timer,
+}
+
+struct Connection {
+    channel: Option<Channel>,
+    _task: Task<()>,
+}
+
+struct Stream {
+    /// The stream's request side, once open: progress requests go there.
+    sender: Rc<RefCell<Option<SendStream<Bytes>>>>,
+    _task: Task<()>,
+}
+
+/// The driver: the session and the tasks doing what it asked. Dropping a task cancels it.
+struct Driver<R> {
+    ex: Rc<LocalExecutor<'static>>,
+    opts: EtcdOptions,
+    session: Session,
+    start: Instant,
+    found: async_channel::Sender<Found>,
+    conns: BTreeMap<ConnId, Connection>,
+    rpcs: BTreeMap<RpcId, Task<()>>,
+    streams: BTreeMap<StreamId, Stream>,
+    leases: Rc<Leases>,
+    report: R,
+    /// The receiver of reports is gone: stop.
+    closed: bool,
 }
 
 async fn serve(
     ex: Rc<LocalExecutor<'static>>,
     opts: EtcdOptions,
     cmds: async_channel::Receiver<StoreCmd>,
-    report: Rc<dyn Fn(StoreReport) -> bool>,
+    report: impl Fn(StoreReport) -> bool,
 ) {
-    let client = Client::new(&ex, opts.client.clone());
-    let sh = Rc::new(Shared {
-        client,
-        watch: Watch::new(opts.watch_prefix.clone()),
+    let (found_tx, found_rx) = async_channel::unbounded();
+    let cfg = session::Config {
+        endpoints: opts.client.endpoints.iter().map(|e| e.url()).collect(),
+        watch_prefix: opts.watch_prefix.clone(),
+        request_timeout: opts.client.request_timeout,
+        dial_timeout: opts.client.dial_timeout,
+        compaction_interval: opts.compaction_interval,
+        hold_limit: HOLD_LIMIT,
+    };
+    let start = Instant::now();
+    let mut d = Driver {
+        ex,
+        session: Session::new(cfg, Duration::ZERO),
+        opts,
+        start,
+        found: found_tx,
+        conns: BTreeMap::new(),
+        rpcs: BTreeMap::new(),
+        streams: BTreeMap::new(),
+        leases: Rc::new(Leases::default()),
         report,
-        closed: Cell::new(false),
-        closed_event: Event::new(),
-        in_flight: Cell::new(0),
-        idle: Event::new(),
-    });
-    ex.spawn(watch_loop(sh.clone())).detach();
-    if !opts.compaction_interval.is_zero() {
-        ex.spawn(compactor(sh.client.clone(), opts.compaction_interval))
-            .detach();
-    }
+        closed: false,
+    };
+    let mut stopping = false;
     loop {
-        let closed = sh.closed_event.listen();
-        if sh.closed.get() {
+        d.execute();
+        if d.closed || d.session.is_finished() {
             return;
         }
-        let next = futures_lite::future::or(async { cmds.recv().await.ok() }, async {
-            closed.await;
-            None
-        })
-        .await;
-        match next {
-            Some(StoreCmd::Run(op, req)) => {
-                sh.in_flight.set(sh.in_flight.get() + 1);
-                let sh = sh.clone();
-                ex.spawn(async move {
-                    let result = sh.client.execute(&req).await;
-                    let result = match result {
-                        Ok(outcome) => {
-                            hold(&sh, &outcome).await;
-                            Ok(outcome.response)
-                        }
-                        Err(e) => Err(e),
+        let wake = d.session.poll_timeout().map(|t| start + t);
+        let cmd = async {
+            if stopping {
+                std::future::pending::<()>().await;
+            }
+            Input::Cmd(cmds.recv().await.ok())
+        };
+        let found = async {
+            match found_rx.recv().await {
+                Ok(f) => Input::Found(f),
+                Err(_) => std::future::pending().await,
+            }
+        };
+        let timer = async {
+            match wake {
+                Some(at) => {
+                    Timer::at(at).await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+            Input::Timer
+        };
+        let input = futures_lite::future::or(cmd, futures_lite::future::or(found, timer)).await;
+        let now = start.elapsed();
+        let s = &mut d.session;
+        match input {
+            Input::Cmd(Some(cmd)) => {
+                stopping |= matches!(cmd, StoreCmd::Stop);
+                s.command(now, cmd);
+            }
+            Input::Cmd(None) => {
+                stopping = true;
+                s.command(now, StoreCmd::Stop);
+            }
+            Input::Timer => s.handle_timeout(now),
+            Input::Found(f) => d.found(now, f),
+        }
+    }
+}
+
+impl<R: Fn(StoreReport) -> bool> Driver<R> {
+    fn found(&mut self, now: Duration, f: Found) {
+        let s = &mut self.session;
+        match f {
+            Found::Dialed(conn, Ok(channel)) => {
+                if let Some(c) = self.conns.get_mut(&conn) {
+                    c.channel = Some(channel);
+                    s.connected(now, conn);
+                }
+            }
+            Found::Dialed(conn, Err(why)) => {
+                self.conns.remove(&conn);
+                s.dial_failed(now, conn, &why);
+            }
+            Found::ConnLost(conn, why) => {
+                self.conns.remove(&conn);
+                s.connection_lost(now, conn, &why);
+            }
+            Found::Answered(rpc, result) => {
+                self.rpcs.remove(&rpc);
+                s.rpc_answered(now, rpc, result);
+            }
+            Found::WatchOpened(stream) => s.watch_opened(now, stream),
+            Found::Watch(stream, resp) => s.watch_response(now, stream, resp),
+            Found::WatchBroken(stream, why) => {
+                self.streams.remove(&stream);
+                s.watch_broken(now, stream, &why);
+            }
+        }
+    }
+
+    /// Carries out everything the session asked.
+    fn execute(&mut self) {
+        while let Some(out) = self.session.poll_output() {
+            match out {
+                Output::Dial { conn, endpoint } => self.dial(conn, endpoint),
+                Output::Disconnect { conn } => {
+                    self.conns.remove(&conn);
+                }
+                Output::Send { rpc, conn, call } => {
+                    let channel = self.conns.get(&conn).and_then(|c| c.channel.clone());
+                    let leases = self.leases.clone();
+                    let found = self.found.clone();
+                    let task = self.ex.spawn(async move {
+                        let result = match channel {
+                            Some(ch) => client::perform(&ch, &call, &leases).await,
+                            None => Err(CallError::NotSent("the connection is gone".into())),
+                        };
+                        let _ = found.send(Found::Answered(rpc, result)).await;
+                    });
+                    self.rpcs.insert(rpc, task);
+                }
+                Output::Cancel { rpc } => {
+                    self.rpcs.remove(&rpc);
+                }
+                Output::OpenWatch {
+                    stream,
+                    conn,
+                    start_revision,
+                    key,
+                    range_end,
+                } => {
+                    let channel = self.conns.get(&conn).and_then(|c| c.channel.clone());
+                    let create = proto::WatchCreateRequest {
+                        key,
+                        range_end,
+                        start_revision,
+                        progress_notify: true,
+                        prev_kv: true,
+                        ..Default::default()
                     };
-                    sh.deliver(StoreReport::Done(op, result));
-                    sh.in_flight.set(sh.in_flight.get() - 1);
-                    sh.idle.notify(usize::MAX);
-                })
-                .detach();
-            }
-            Some(StoreCmd::Watch(from)) => sh.watch.start(from),
-            Some(StoreCmd::Stop) | None => break,
-        }
-    }
-    // Finish what is in flight; each request is bounded by its deadline and the hold limit.
-    while sh.in_flight.get() > 0 && !sh.closed.get() {
-        let l = sh.idle.listen();
-        if sh.in_flight.get() == 0 {
-            break;
-        }
-        l.await;
-    }
-}
-
-/// Holds an answer until the watch has caught up with it (see the module documentation).
-async fn hold(sh: &Shared, outcome: &Outcome) {
-    let revision = match &outcome.response {
-        StorageResponse::Range { revision, .. } | StorageResponse::Txn { revision, .. } => *revision,
-        StorageResponse::Compacted { .. } => return,
-    };
-    let w = &sh.watch;
-    let needs_event = outcome.written.iter().any(|k| w.covers(k));
-    let deadline = Instant::now() + HOLD_LIMIT;
-    loop {
-        let l = w.changed.listen();
-        if !w.active.get() || w.caught_up(revision, needs_event) {
-            return;
-        }
-        if !needs_event {
-            w.request_progress();
-        }
-        // Wake at least once a second, to ask again should a progress request have been lost
-        // with a broken stream.
-        let wake = deadline.min(Instant::now() + Duration::from_secs(1));
-        futures_lite::future::or(l, async {
-            Timer::at(wake).await;
-        })
-        .await;
-        if Instant::now() >= deadline && !w.caught_up(revision, needs_event) && w.active.get() {
-            eprintln!(
-                "gatehouse: etcd: the watch has not reached revision {revision} after {}s (it is at {}); answering anyway",
-                HOLD_LIMIT.as_secs(),
-                w.events_through.get()
-            );
-            return;
-        }
-    }
-}
-
-/// The storage watch: what the core asked for and how far it got.
-struct Watch {
-    prefix: Vec<u8>,
-    prefix_end: Vec<u8>,
-    /// The core asked for a watch and it has not failed for good.
-    active: Cell<bool>,
-    /// Bumped by every [`StoreCmd::Watch`]: a running stream of an older generation stops.
-    generation: Cell<u64>,
-    /// Every event up to this revision has been reported.
-    events_through: Cell<i64>,
-    /// Nothing up to this revision remains to report (events, or progress notifications).
-    progress_through: Cell<i64>,
-    /// The open stream's request side, for progress requests.
-    sender: RefCell<Option<SendStream<Bytes>>>,
-    progress_asked: Cell<Option<Instant>>,
-    changed: Event,
-}
-
-impl Watch {
-    fn new(prefix: Vec<u8>) -> Watch {
-        let end = prefix_end(&prefix);
-        Watch {
-            prefix,
-            prefix_end: end,
-            active: Cell::new(false),
-            generation: Cell::new(0),
-            events_through: Cell::new(0),
-            progress_through: Cell::new(0),
-            sender: RefCell::new(None),
-            progress_asked: Cell::new(None),
-            changed: Event::new(),
-        }
-    }
-
-    fn covers(&self, key: &[u8]) -> bool {
-        key >= self.prefix.as_slice() && (self.prefix_end == [0] || key < self.prefix_end.as_slice())
-    }
-
-    fn start(&self, from: i64) {
-        self.generation.set(self.generation.get() + 1);
-        self.active.set(true);
-        self.events_through.set(from);
-        self.progress_through.set(from);
-        self.sender.borrow_mut().take();
-        self.progress_asked.set(None);
-        self.changed.notify(usize::MAX);
-    }
-
-    fn caught_up(&self, revision: i64, needs_event: bool) -> bool {
-        if needs_event {
-            self.events_through.get() >= revision
-        } else {
-            self.progress_through.get() >= revision
-        }
-    }
-
-    /// Asks etcd for a progress notification, at most once a second while one is awaited.
-    fn request_progress(&self) {
-        if self
-            .progress_asked
-            .get()
-            .is_some_and(|t| t.elapsed() < Duration::from_secs(1))
-        {
-            return;
-        }
-        if let Some(s) = self.sender.borrow_mut().as_mut() {
-            let req = proto::WatchRequest {
-                request_union: Some(proto::WatchRequestUnion::Progress(proto::WatchProgressRequest {})),
-            };
-            if s.send_data(grpc::frame(&req), false).is_ok() {
-                self.progress_asked.set(Some(Instant::now()));
+                    let sender = Rc::new(RefCell::new(None));
+                    let task = self.ex.spawn(watch_stream(
+                        channel,
+                        stream,
+                        create,
+                        sender.clone(),
+                        self.found.clone(),
+                    ));
+                    self.streams.insert(stream, Stream { sender, _task: task });
+                }
+                Output::RequestProgress { stream } => {
+                    if let Some(s) = self.streams.get(&stream) {
+                        if let Some(send) = s.sender.borrow_mut().as_mut() {
+                            let req = proto::WatchRequest {
+                                request_union: Some(proto::WatchRequestUnion::Progress(
+                                    proto::WatchProgressRequest {},
+                                )),
+                            };
+                            // A request lost here is asked again a second later.
+                            let _ = send.send_data(grpc::frame(&req), false);
+                        }
+                    }
+                }
+                Output::CloseWatch { stream } => {
+                    self.streams.remove(&stream);
+                }
+                Output::Report(r) => {
+                    if !self.closed && !(self.report)(r) {
+                        self.closed = true;
+                    }
+                }
+                Output::Log(line) => eprintln!("gatehouse: etcd: {line}"),
             }
         }
     }
 
-    fn saw_progress(&self, revision: i64) {
-        if revision > self.progress_through.get() {
-            self.progress_through.set(revision);
-        }
-        self.progress_asked.set(None);
-        self.changed.notify(usize::MAX);
-    }
-
-    fn saw_events(&self, through: i64) {
-        if through > self.events_through.get() {
-            self.events_through.set(through);
-        }
-        if through > self.progress_through.get() {
-            self.progress_through.set(through);
-        }
-        self.changed.notify(usize::MAX);
-    }
-}
-
-/// Why a watch stream ended.
-enum StreamEnd {
-    /// The core asked for a new watch.
-    Restart,
-    /// etcd no longer has the history the watch needs.
-    Compacted(i64),
-    /// The stream or its connection broke; resume from the last reported revision.
-    Broken(String),
-}
-
-/// Keeps the etcd watch running while the core wants it, resuming after breaks.
-async fn watch_loop(sh: Rc<Shared>) {
-    let w = &sh.watch;
-    let mut backoff = Duration::from_millis(100);
-    let mut logged = String::new();
-    loop {
-        let generation = loop {
-            let l = w.changed.listen();
-            if w.active.get() {
-                break w.generation.get();
-            }
-            l.await;
+    fn dial(&mut self, conn: ConnId, endpoint: usize) {
+        let Some(ep) = self.opts.client.endpoints.get(endpoint).cloned() else {
+            let now = self.start.elapsed();
+            self.session.dial_failed(now, conn, "no such endpoint");
+            return;
         };
-        let start = w.events_through.get() + 1;
-        let end = run_stream(&sh, generation, start).await;
-        w.sender.borrow_mut().take();
-        match end {
-            StreamEnd::Restart => {
-                backoff = Duration::from_millis(100);
-                logged.clear();
-            }
-            StreamEnd::Compacted(rev) => {
-                sh.client.saw_compaction(rev);
-                if w.generation.get() == generation {
-                    w.active.set(false);
-                    w.changed.notify(usize::MAX);
-                    eprintln!(
-                        "gatehouse: etcd: watch from revision {start} is compacted (at {rev}); the core re-lists"
-                    );
-                    sh.deliver(StoreReport::WatchCompacted);
+        let tls = self.opts.client.tls.clone();
+        let dial_timeout = self.opts.client.dial_timeout;
+        let found = self.found.clone();
+        let task = self.ex.spawn(async move {
+            match client::open_channel(&ep, tls.as_ref(), dial_timeout).await {
+                Ok((channel, driving)) => {
+                    let _ = found.send(Found::Dialed(conn, Ok(channel))).await;
+                    let why = driving.await;
+                    let _ = found.send(Found::ConnLost(conn, why)).await;
+                }
+                Err(e) => {
+                    let _ = found.send(Found::Dialed(conn, Err(e))).await;
                 }
             }
-            StreamEnd::Broken(why) => {
-                if w.generation.get() != generation {
-                    continue;
-                }
-                if why != logged {
-                    eprintln!(
-                        "gatehouse: etcd: watch stream broke ({why}); resuming from revision {}",
-                        w.events_through.get() + 1
-                    );
-                    logged = why;
-                }
-                // Wait before resuming, unless the core restarts the watch meanwhile.
-                let until = Instant::now() + backoff;
-                while Instant::now() < until && w.generation.get() == generation {
-                    let l = w.changed.listen();
-                    futures_lite::future::or(
-                        async {
-                            l.await;
-                        },
-                        async {
-                            Timer::at(until).await;
-                        },
-                    )
-                    .await;
-                }
-                backoff = (backoff * 2).min(Duration::from_secs(2));
-            }
-        }
-    }
-}
-
-/// One watch stream from `start` (inclusive), reporting events until it ends.
-async fn run_stream(sh: &Shared, generation: u64, start: i64) -> StreamEnd {
-    let w = &sh.watch;
-    let conn = match sh.client.conn().await {
-        Ok(c) => c,
-        Err(e) => return StreamEnd::Broken(e.to_string()),
-    };
-    let (fut, mut send) = match conn.open(proto::method::WATCH).await {
-        Ok(x) => x,
-        Err(e) => return StreamEnd::Broken(e.to_string()),
-    };
-    let create = proto::WatchRequest {
-        request_union: Some(proto::WatchRequestUnion::Create(proto::WatchCreateRequest {
-            key: w.prefix.clone(),
-            range_end: w.prefix_end.clone(),
-            start_revision: start,
-            progress_notify: true,
-            prev_kv: true,
-            ..Default::default()
-        })),
-    };
-    if let Err(e) = send.send_data(grpc::frame(&create), false) {
-        return StreamEnd::Broken(e.to_string());
-    }
-    let mut responses = match client::first_responses(&sh.client, fut).await {
-        Ok(r) => r,
-        Err(e) => return StreamEnd::Broken(e.to_string()),
-    };
-    if w.generation.get() != generation {
-        return StreamEnd::Restart;
-    }
-    *w.sender.borrow_mut() = Some(send);
-    // Answers waiting for progress may ask for it on this stream now.
-    w.progress_asked.set(None);
-    w.changed.notify(usize::MAX);
-    loop {
-        let restarted = async {
-            loop {
-                let l = w.changed.listen();
-                if w.generation.get() != generation {
-                    return;
-                }
-                l.await;
-            }
-        };
-        let next = futures_lite::future::or(
-            async { Some(responses.next::<proto::WatchResponse>().await) },
-            async {
-                restarted.await;
-                None
+        });
+        self.conns.insert(
+            conn,
+            Connection {
+                channel: None,
+                _task: task,
             },
-        )
-        .await;
-        let resp = match next {
-            None => return StreamEnd::Restart,
-            Some(Err(e)) => return StreamEnd::Broken(e.to_string()),
-            Some(Ok(None)) => return StreamEnd::Broken("the watch stream ended".into()),
-            Some(Ok(Some(resp))) => resp,
+        );
+    }
+}
+
+/// One watch stream: opens it, reports its messages, and reports why it ended.
+async fn watch_stream(
+    channel: Option<Channel>,
+    stream: StreamId,
+    create: proto::WatchCreateRequest,
+    sender: Rc<RefCell<Option<SendStream<Bytes>>>>,
+    found: async_channel::Sender<Found>,
+) {
+    let run = async {
+        let ch = channel.ok_or_else(|| "the connection is gone".to_string())?;
+        let (fut, mut send) = grpc::open(&ch.send, &ch.target, proto::method::WATCH)
+            .await
+            .map_err(|e| e.to_string())?;
+        let req = proto::WatchRequest {
+            request_union: Some(proto::WatchRequestUnion::Create(create)),
         };
-        if resp.compact_revision > 0 {
-            return StreamEnd::Compacted(resp.compact_revision);
+        send.send_data(grpc::frame(&req), false)
+            .map_err(|e| e.to_string())?;
+        let mut responses = grpc::responses(fut).await.map_err(|e| e.to_string())?;
+        *sender.borrow_mut() = Some(send);
+        let _ = found.send(Found::WatchOpened(stream)).await;
+        loop {
+            match responses.next::<proto::WatchResponse>().await {
+                Err(e) => return Err(e.to_string()),
+                Ok(None) => return Err("the watch stream ended".to_string()),
+                Ok(Some(resp)) => {
+                    let _ = found.send(Found::Watch(stream, watch_response_of(resp))).await;
+                }
+            }
         }
-        if resp.canceled {
-            return StreamEnd::Broken(format!("watch canceled: {}", resp.cancel_reason));
-        }
-        if resp.created {
-            continue;
-        }
-        if w.generation.get() != generation {
-            return StreamEnd::Restart;
-        }
-        if resp.events.is_empty() {
-            // A progress notification: nothing at or below this revision is still to come.
-            w.saw_progress(resp.header.as_ref().map_or(0, |h| h.revision));
-            continue;
-        }
-        let after = w.events_through.get();
-        let events: Vec<StorageEvent> = resp
-            .events
-            .into_iter()
-            .filter_map(event_of)
-            .filter(|e| e.kv.mod_revision > after)
-            .collect();
-        if let Some(last) = events.last().map(|e| e.kv.mod_revision) {
-            sh.deliver(StoreReport::Events(events));
-            w.saw_events(last);
-        }
+    };
+    let why: Result<(), String> = run.await;
+    let why = why.err().unwrap_or_default();
+    let _ = found.send(Found::WatchBroken(stream, why)).await;
+}
+
+fn watch_response_of(resp: proto::WatchResponse) -> WatchResponse {
+    WatchResponse {
+        revision: resp.header.as_ref().map_or(0, |h| h.revision),
+        created: resp.created,
+        canceled: resp.canceled,
+        cancel_reason: resp.cancel_reason,
+        compact_revision: resp.compact_revision,
+        events: resp.events.into_iter().filter_map(event_of).collect(),
     }
 }
 
@@ -483,67 +410,21 @@ fn event_of(e: proto::Event) -> Option<StorageEvent> {
     })
 }
 
-/// Compacts etcd's history every `interval`, coordinated between replicas as kube-apiserver
-/// does it.
-///
-/// Every replica runs this loop. Each round is a transaction on [`COMPACT_REV_KEY`] (a key
-/// outside the storage prefix, shared with kube-apiserver): if the key's version is still the
-/// one this replica saw last round, write the revision seen then and compact up to it;
-/// otherwise another replica won the round, and this one adopts the key's version. So one
-/// compaction happens per interval however many replicas run, and it always keeps at least one
-/// interval of history. The first round only records the current revision.
-async fn compactor(client: Client, interval: Duration) {
-    let mut seen_version = 0i64;
-    let mut seen_revision = 0i64;
-    loop {
-        Timer::after(interval).await;
-        match compact_round(&client, seen_version, seen_revision).await {
-            Ok((v, r)) => {
-                seen_version = v;
-                seen_revision = r;
-            }
-            Err(e) => eprintln!("gatehouse: etcd: compaction round failed: {e}"),
-        }
-    }
-}
-
-/// One round of [`compactor`]: returns the key's version and the store's revision to carry
-/// into the next round.
+/// One compaction round (see [`Call::CompactRound`](super::session::Call::CompactRound)) on a
+/// standalone [`Client`]: returns the key's version and the store's revision to carry into the
+/// next round. The storage thread runs the same rounds through its session.
 pub async fn compact_round(client: &Client, version: i64, revision: i64) -> Result<(i64, i64), StorageError> {
-    let txn = proto::TxnRequest {
-        compare: vec![proto::Compare {
-            result: proto::CompareResult::Equal as i32,
-            target: proto::CompareTarget::Version as i32,
-            key: COMPACT_REV_KEY.to_vec(),
-            target_union: Some(proto::TargetUnion::Version(version)),
-            range_end: Vec::new(),
-        }],
-        success: vec![proto::RequestOp {
-            request: Some(proto::Request::Put(proto::PutRequest {
-                key: COMPACT_REV_KEY.to_vec(),
-                value: revision.to_string().into_bytes(),
-                ..Default::default()
-            })),
-        }],
-        failure: vec![proto::RequestOp {
-            request: Some(proto::Request::Range(proto::RangeRequest {
-                key: COMPACT_REV_KEY.to_vec(),
-                ..Default::default()
-            })),
-        }],
+    let resp = client.txn(&client::compact_round_txn(version, revision)).await?;
+    let Answer::CompactRound {
+        succeeded,
+        version: key_version,
+        revision: current,
+    } = client::compact_round_answer(resp)
+    else {
+        return Err(StorageError::Unavailable("etcd: an unexpected answer".into()));
     };
-    let resp = client.txn(&txn).await?;
-    let current = resp.header.as_ref().map_or(0, |h| h.revision);
-    if !resp.succeeded {
-        let version = resp
-            .responses
-            .into_iter()
-            .find_map(|r| match r.response {
-                Some(proto::Response::Range(rr)) => rr.kvs.into_iter().next().map(|kv| kv.version),
-                _ => None,
-            })
-            .unwrap_or(0);
-        return Ok((version, current));
+    if !succeeded {
+        return Ok((key_version, current));
     }
     if revision > 0 {
         match client.compact(revision).await {

@@ -1,14 +1,15 @@
-//! The etcd v3 client: one HTTP/2 connection kept open to one of the configured endpoints, the
-//! KV, Lease and Maintenance calls Gatehouse makes, and the mapping of their errors onto
-//! [`StorageError`].
+//! The etcd v3 client's IO: connections ([`open_channel`]: handshakes, first ping, keepalive),
+//! and the calls of a [`super::session::Session`] in etcd's messages ([`perform`]).
 //!
-//! Everything runs on one thread under a single-threaded executor (see [`super::backend`]), so
-//! shared state is `Rc`/`Cell`. A connection manager task dials the endpoints in turn (failover:
-//! when one refuses, the next is tried), keeps the connection alive with HTTP/2 pings, and dials
-//! again when it breaks. Every call carries a deadline, so nothing waits forever.
+//! [`Client`] is a standalone async client over the same pieces, for tools and tests that talk
+//! to etcd directly (benchmarks, the compaction contract test): a connection manager task
+//! dials the endpoints in turn, and each call carries a deadline. The storage backend does not
+//! use it: its dialing, retries and deadlines are the session's.
 
 use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
 use std::future::Future;
+use std::pin::Pin;
 use std::rc::{Rc, Weak};
 use std::time::{Duration, Instant};
 
@@ -22,7 +23,10 @@ use prost::Message;
 
 use super::grpc::{self, CallError, Responses, Target};
 use super::proto;
+use super::session::{self, Answer, Call, OUT_OF_RANGE, UNAVAILABLE};
 use super::transport::{self, Endpoint};
+
+pub use super::session::Outcome;
 
 /// How often an idle connection is probed, and how long a probe may take before the
 /// connection is given up.
@@ -74,27 +78,15 @@ struct Inner {
     failed_rounds: Cell<u64>,
     last_error: RefCell<String>,
     known_compact: Cell<i64>,
-    /// Leases handed to keys with a TTL, by TTL: (lease id, when it was granted).
-    leases: RefCell<std::collections::HashMap<u32, (i64, Instant)>>,
 }
 
-/// How long one lease is shared by writes with the same TTL, as kube-apiserver's
-/// `--lease-reuse-duration-seconds` default: one lease per minute instead of one per Event.
-const LEASE_REUSE: Duration = Duration::from_secs(60);
+/// See [`LEASE_REUSE_SECS`].
+const LEASE_REUSE: Duration = Duration::from_secs(LEASE_REUSE_SECS as u64);
 
 /// A handle to the client; cheap to clone, bound to the thread that made it.
 #[derive(Clone)]
 pub struct Client {
     inner: Rc<Inner>,
-}
-
-/// What a request did, besides its answer.
-pub struct Outcome {
-    /// The answer.
-    pub response: StorageResponse,
-    /// Keys the request wrote (put, or deleted when they existed): each has a watch event at
-    /// the answer's revision.
-    pub written: Vec<Vec<u8>>,
 }
 
 impl Client {
@@ -108,7 +100,6 @@ impl Client {
             failed_rounds: Cell::new(0),
             last_error: RefCell::new("not connected yet".into()),
             known_compact: Cell::new(0),
-            leases: RefCell::new(std::collections::HashMap::new()),
         });
         ex.spawn(manage(Rc::downgrade(ex), inner.clone())).detach();
         Client { inner }
@@ -197,98 +188,6 @@ impl Client {
             })
     }
 
-    /// Runs one request of the core.
-    pub async fn execute(&self, req: &StorageRequest) -> Result<Outcome, StorageError> {
-        match req {
-            StorageRequest::Range {
-                key,
-                range_end,
-                revision,
-                limit,
-            } => {
-                let r = proto::RangeRequest {
-                    key: key.clone(),
-                    range_end: range_end.clone(),
-                    limit: *limit,
-                    revision: *revision,
-                    ..Default::default()
-                };
-                let resp: proto::RangeResponse = match self.call(proto::method::RANGE, &r, true).await {
-                    Ok(resp) => resp,
-                    Err(e) => return Err(self.storage_error(e, true).await),
-                };
-                Ok(Outcome {
-                    response: StorageResponse::Range {
-                        revision: revision_of(&resp.header),
-                        count: resp.count,
-                        more: resp.more,
-                        kvs: resp.kvs.into_iter().map(kv_of).collect(),
-                    },
-                    written: Vec::new(),
-                })
-            }
-            StorageRequest::Txn {
-                compare,
-                success,
-                failure,
-            } => {
-                let mut leases = std::collections::HashMap::new();
-                for op in success.iter().chain(failure) {
-                    if let TxnOp::Put {
-                        ttl_secs: Some(ttl), ..
-                    } = op
-                    {
-                        if !leases.contains_key(ttl) {
-                            leases.insert(*ttl, self.lease_for(*ttl).await?);
-                        }
-                    }
-                }
-                let r = proto::TxnRequest {
-                    compare: compare.iter().map(compare_of).collect(),
-                    success: success.iter().map(|op| op_of(op, &leases)).collect(),
-                    failure: failure.iter().map(|op| op_of(op, &leases)).collect(),
-                };
-                let resp: proto::TxnResponse = match self.call(proto::method::TXN, &r, false).await {
-                    Ok(resp) => resp,
-                    Err(e) => return Err(self.storage_error(e, false).await),
-                };
-                let ops = if resp.succeeded { success } else { failure };
-                let mut gets = Vec::new();
-                let mut written = Vec::new();
-                for (op, answer) in ops.iter().zip(resp.responses) {
-                    match (op, answer.response) {
-                        (TxnOp::Get { .. }, Some(proto::Response::Range(rr))) => {
-                            gets.push(rr.kvs.into_iter().next().map(kv_of));
-                        }
-                        (TxnOp::Get { .. }, _) => gets.push(None),
-                        (TxnOp::Put { key, .. }, _) => written.push(key.clone()),
-                        (TxnOp::Delete { key }, Some(proto::Response::DeleteRange(d))) => {
-                            if d.deleted > 0 {
-                                written.push(key.clone());
-                            }
-                        }
-                        (TxnOp::Delete { .. }, _) => {}
-                    }
-                }
-                Ok(Outcome {
-                    response: StorageResponse::Txn {
-                        revision: revision_of(&resp.header),
-                        succeeded: resp.succeeded,
-                        gets,
-                    },
-                    written,
-                })
-            }
-            StorageRequest::Compact { revision } => {
-                self.compact(*revision).await?;
-                Ok(Outcome {
-                    response: StorageResponse::Compacted { revision: *revision },
-                    written: Vec::new(),
-                })
-            }
-        }
-    }
-
     /// Compacts etcd's history before `revision`.
     pub async fn compact(&self, revision: i64) -> Result<i64, StorageError> {
         let r = proto::CompactionRequest {
@@ -314,21 +213,6 @@ impl Client {
             Ok(resp) => Ok(resp),
             Err(e) => Err(self.storage_error(e, false).await),
         }
-    }
-
-    /// A lease under which a key lives at least `ttl` seconds: one granted for `ttl` plus
-    /// the reuse window, shared by every such write within that window.
-    async fn lease_for(&self, ttl: u32) -> Result<i64, StorageError> {
-        if let Some((id, at)) = self.inner.leases.borrow().get(&ttl) {
-            if at.elapsed() < LEASE_REUSE {
-                return Ok(*id);
-            }
-        }
-        let id = self
-            .lease_grant(i64::from(ttl) + LEASE_REUSE.as_secs() as i64)
-            .await?;
-        self.inner.leases.borrow_mut().insert(ttl, (id, Instant::now()));
-        Ok(id)
     }
 
     /// Grants a lease of `ttl_seconds`; returns its id.
@@ -360,17 +244,13 @@ impl Client {
 
     /// The store's current revision (a linearizable read of one key).
     pub async fn current_revision(&self) -> Result<i64, StorageError> {
-        let r = proto::RangeRequest {
-            key: b"\0".to_vec(),
-            count_only: true,
-            ..Default::default()
-        };
+        let r = current_revision_request();
         match self
             .call::<_, proto::RangeResponse>(proto::method::RANGE, &r, true)
             .await
         {
             Ok(resp) => Ok(revision_of(&resp.header)),
-            Err(e) => Err(map_simple(e, 0)),
+            Err(e) => Err(session::map_simple(e, 0)),
         }
     }
 
@@ -389,37 +269,12 @@ impl Client {
                 };
             }
         }
-        if let (CallError::Lost(_), false) = (&e, idempotent) {
-            return StorageError::Timeout;
-        }
-        map_simple(e, self.known_compact_revision())
+        session::storage_error(e, idempotent, self.known_compact_revision())
     }
 }
 
-/// gRPC status codes etcd uses.
-const DEADLINE_EXCEEDED: u32 = 4;
-const OUT_OF_RANGE: u32 = 11;
-const UNAVAILABLE: u32 = 14;
-
-/// The mapping that needs no further call.
-fn map_simple(e: CallError, known_compact: i64) -> StorageError {
-    match e {
-        CallError::Status { code, message } => match code {
-            OUT_OF_RANGE if message.contains("compacted") => StorageError::Compacted {
-                compact_revision: known_compact,
-            },
-            OUT_OF_RANGE if message.contains("future revision") => {
-                StorageError::FutureRevision { current_revision: 0 }
-            }
-            DEADLINE_EXCEEDED => StorageError::Timeout,
-            UNAVAILABLE if message.contains("timed out") => StorageError::Timeout,
-            _ => StorageError::Unavailable(format!("etcd: {message}")),
-        },
-        CallError::NotSent(m) => StorageError::Unavailable(m),
-        CallError::Lost(m) => StorageError::Unavailable(format!("etcd connection lost: {m}")),
-        CallError::Protocol(m) => StorageError::Unavailable(format!("etcd protocol error: {m}")),
-    }
-}
+/// gRPC status code of a call that ran out of time.
+const DEADLINE_EXCEEDED: u32 = session::DEADLINE_EXCEEDED;
 
 /// Runs `fut` for at most `d`; `None` when time ran out.
 pub async fn with_deadline<T>(d: Duration, fut: impl Future<Output = T>) -> Option<T> {
@@ -506,46 +361,19 @@ async fn manage(ex: Weak<LocalExecutor<'static>>, inner: Rc<Inner>) {
     }
 }
 
-/// Connects to endpoint `idx` and starts the task that drives the connection. The connection
-/// counts only once etcd answered a first HTTP/2 ping: that proves the server speaks HTTP/2 and
-/// accepted this client (a TLS server may reject the client certificate only after the
-/// handshake).
+/// Connects to endpoint `idx` and starts the task that drives the connection.
 async fn dial(ex: &Weak<LocalExecutor<'static>>, inner: &Rc<Inner>, idx: usize) -> Result<Conn, String> {
     let ep = inner.opts.endpoints[idx].clone();
-    let dial_timeout = inner.opts.dial_timeout;
-    let (send, mut connection) = transport::connect(&ep, inner.opts.tls.as_ref(), dial_timeout)
-        .await
-        .map_err(|e| e.to_string())?;
-    let mut pinger = connection
-        .ping_pong()
-        .ok_or_else(|| "the HTTP/2 connection offers no ping".to_string())?;
-    let alive = Rc::new(Cell::new(true));
-    let (ready_tx, ready_rx) = async_channel::bounded::<Result<(), String>>(1);
-    let task_alive = alive.clone();
-    let task_inner = inner.clone();
+    let (channel, run) = open_channel(&ep, inner.opts.tls.as_ref(), inner.opts.dial_timeout).await?;
     let Some(ex) = ex.upgrade() else {
         return Err("the client is shutting down".to_string());
     };
+    let alive = Rc::new(Cell::new(true));
+    let task_alive = alive.clone();
+    let task_inner = inner.clone();
     // The task moves the bytes until the connection fails, a keepalive probe goes unanswered,
     // or the connection is given up.
     ex.spawn(async move {
-        let probes = async {
-            match with_deadline(dial_timeout, pinger.ping(h2::Ping::opaque())).await {
-                Some(Ok(_)) => {
-                    let _ = ready_tx.try_send(Ok(()));
-                }
-                Some(Err(e)) => return transport::h2_to_io(e).to_string(),
-                None => return "no answer to the first HTTP/2 ping".to_string(),
-            }
-            loop {
-                Timer::after(KEEPALIVE).await;
-                match with_deadline(KEEPALIVE, pinger.ping(h2::Ping::opaque())).await {
-                    Some(Ok(_)) => {}
-                    Some(Err(e)) => return format!("keepalive: {e}"),
-                    None => return "keepalive probe unanswered".to_string(),
-                }
-            }
-        };
         let given_up = async {
             while task_alive.get() {
                 let l = task_inner.changed.listen();
@@ -556,40 +384,290 @@ async fn dial(ex: &Weak<LocalExecutor<'static>>, inner: &Rc<Inner>, idx: usize) 
             }
             "given up".to_string()
         };
-        let run = async {
-            match (&mut connection).await {
-                Ok(()) => "closed by etcd".to_string(),
-                Err(e) => transport::h2_to_io(e).to_string(),
-            }
-        };
-        let why = futures_lite::future::or(run, futures_lite::future::or(probes, given_up)).await;
-        let _ = ready_tx.try_send(Err(why.clone()));
+        let why = futures_lite::future::or(run, given_up).await;
         if task_alive.replace(false) {
             *task_inner.last_error.borrow_mut() = format!("{}: {why}", ep.url());
             task_inner.changed.notify(usize::MAX);
         }
     })
     .detach();
-    match ready_rx.recv().await {
-        Ok(Ok(())) => {
-            let ep = &inner.opts.endpoints[idx];
-            Ok(Conn {
-                send,
-                target: Target {
-                    scheme: if ep.tls { "https" } else { "http" },
-                    authority: ep.authority(),
-                },
-                alive,
+    Ok(Conn {
+        send: channel.send,
+        target: channel.target,
+        alive,
+    })
+}
+
+/// The request side of an open connection.
+#[derive(Clone)]
+pub struct Channel {
+    /// Opens streams.
+    pub send: h2::client::SendRequest<Bytes>,
+    /// Where they go.
+    pub target: Target,
+}
+
+/// What keeps a connection going; it ends, with the reason, when the connection fails or a
+/// keepalive probe goes unanswered. Dropping it closes the connection.
+pub type Driving = Pin<Box<dyn Future<Output = String>>>;
+
+/// Connects to `ep`. The connection counts only once etcd answered a first HTTP/2 ping: that
+/// proves the server speaks HTTP/2 and accepted this client (a TLS server may reject the client
+/// certificate only after the handshake).
+pub async fn open_channel(
+    ep: &Endpoint,
+    tls: Option<&TlsConnector>,
+    dial_timeout: Duration,
+) -> Result<(Channel, Driving), String> {
+    let (send, mut connection) = transport::connect(ep, tls, dial_timeout)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut pinger = connection
+        .ping_pong()
+        .ok_or_else(|| "the HTTP/2 connection offers no ping".to_string())?;
+    let first = futures_lite::future::or(
+        async {
+            Err(match (&mut connection).await {
+                Ok(()) => "closed by etcd".to_string(),
+                Err(e) => transport::h2_to_io(e).to_string(),
             })
+        },
+        async {
+            match with_deadline(dial_timeout, pinger.ping(h2::Ping::opaque())).await {
+                Some(Ok(_)) => Ok(()),
+                Some(Err(e)) => Err(transport::h2_to_io(e).to_string()),
+                None => Err("no answer to the first HTTP/2 ping".to_string()),
+            }
+        },
+    )
+    .await;
+    first?;
+    let driving = async move {
+        let probes = async {
+            loop {
+                Timer::after(KEEPALIVE).await;
+                match with_deadline(KEEPALIVE, pinger.ping(h2::Ping::opaque())).await {
+                    Some(Ok(_)) => {}
+                    Some(Err(e)) => return format!("keepalive: {e}"),
+                    None => return "keepalive probe unanswered".to_string(),
+                }
+            }
+        };
+        let run = async {
+            match (&mut connection).await {
+                Ok(()) => "closed by etcd".to_string(),
+                Err(e) => transport::h2_to_io(e).to_string(),
+            }
+        };
+        futures_lite::future::or(run, probes).await
+    };
+    let channel = Channel {
+        send,
+        target: Target {
+            scheme: if ep.tls { "https" } else { "http" },
+            authority: ep.authority(),
+        },
+    };
+    Ok((channel, Box::pin(driving)))
+}
+
+/// How long one lease is shared by writes with the same TTL, as kube-apiserver's
+/// `--lease-reuse-duration-seconds` default: one lease per minute instead of one per Event.
+const LEASE_REUSE_SECS: i64 = 60;
+
+/// Leases handed to keys with a TTL, by TTL: (lease id, when it was granted).
+#[derive(Default)]
+pub struct Leases {
+    by_ttl: RefCell<BTreeMap<u32, (i64, Instant)>>,
+}
+
+impl Leases {
+    /// A lease under which a key lives at least `ttl` seconds: one granted for `ttl` plus the
+    /// reuse window, shared by every such write within that window.
+    async fn lease_for(&self, ch: &Channel, ttl: u32) -> Result<i64, CallError> {
+        if let Some((id, at)) = self.by_ttl.borrow().get(&ttl) {
+            if at.elapsed() < LEASE_REUSE {
+                return Ok(*id);
+            }
         }
-        Ok(Err(why)) => {
-            alive.set(false);
-            Err(why)
+        let r = proto::LeaseGrantRequest {
+            ttl: i64::from(ttl) + LEASE_REUSE_SECS,
+            id: 0,
+        };
+        let resp: proto::LeaseGrantResponse =
+            grpc::unary(&ch.send, &ch.target, proto::method::LEASE_GRANT, &r).await?;
+        if !resp.error.is_empty() {
+            return Err(CallError::Status {
+                code: UNAVAILABLE,
+                message: format!("lease grant: {}", resp.error),
+            });
         }
-        Err(_) => {
-            alive.set(false);
-            Err("the connection ended".to_string())
+        self.by_ttl.borrow_mut().insert(ttl, (resp.id, Instant::now()));
+        Ok(resp.id)
+    }
+}
+
+/// Makes one call of a [`super::session::Session`] on `ch`, in etcd's messages.
+pub async fn perform(ch: &Channel, call: &Call, leases: &Leases) -> Result<Answer, CallError> {
+    match call {
+        Call::Kv(StorageRequest::Range {
+            key,
+            range_end,
+            revision,
+            limit,
+        }) => {
+            let r = proto::RangeRequest {
+                key: key.clone(),
+                range_end: range_end.clone(),
+                limit: *limit,
+                revision: *revision,
+                ..Default::default()
+            };
+            let resp: proto::RangeResponse =
+                grpc::unary(&ch.send, &ch.target, proto::method::RANGE, &r).await?;
+            Ok(Answer::Kv(Outcome {
+                response: StorageResponse::Range {
+                    revision: revision_of(&resp.header),
+                    count: resp.count,
+                    more: resp.more,
+                    kvs: resp.kvs.into_iter().map(kv_of).collect(),
+                },
+                written: Vec::new(),
+            }))
         }
+        Call::Kv(StorageRequest::Txn {
+            compare,
+            success,
+            failure,
+        }) => {
+            let mut ids = BTreeMap::new();
+            for op in success.iter().chain(failure) {
+                if let TxnOp::Put {
+                    ttl_secs: Some(ttl), ..
+                } = op
+                {
+                    if !ids.contains_key(ttl) {
+                        // The transaction has not left yet: a lost grant leaves it unsent.
+                        let id = leases.lease_for(ch, *ttl).await.map_err(|e| match e {
+                            CallError::Lost(m) => CallError::NotSent(format!("lease grant: {m}")),
+                            other => other,
+                        })?;
+                        ids.insert(*ttl, id);
+                    }
+                }
+            }
+            let r = proto::TxnRequest {
+                compare: compare.iter().map(compare_of).collect(),
+                success: success.iter().map(|op| op_of(op, &ids)).collect(),
+                failure: failure.iter().map(|op| op_of(op, &ids)).collect(),
+            };
+            let resp: proto::TxnResponse = grpc::unary(&ch.send, &ch.target, proto::method::TXN, &r).await?;
+            Ok(Answer::Kv(outcome_of_txn(success, failure, resp)))
+        }
+        Call::Kv(StorageRequest::Compact { revision }) | Call::Compact { revision } => {
+            let r = proto::CompactionRequest {
+                revision: *revision,
+                physical: false,
+            };
+            let resp: proto::CompactionResponse =
+                grpc::unary(&ch.send, &ch.target, proto::method::COMPACT, &r).await?;
+            Ok(Answer::Revision(revision_of(&resp.header)))
+        }
+        Call::CurrentRevision => {
+            let r = current_revision_request();
+            let resp: proto::RangeResponse =
+                grpc::unary(&ch.send, &ch.target, proto::method::RANGE, &r).await?;
+            Ok(Answer::Revision(revision_of(&resp.header)))
+        }
+        Call::CompactRound { version, revision } => {
+            let r = compact_round_txn(*version, *revision);
+            let resp: proto::TxnResponse = grpc::unary(&ch.send, &ch.target, proto::method::TXN, &r).await?;
+            Ok(compact_round_answer(resp))
+        }
+    }
+}
+
+/// The core's view of a transaction's answer: the gets, and the keys written.
+fn outcome_of_txn(success: &[TxnOp], failure: &[TxnOp], resp: proto::TxnResponse) -> Outcome {
+    let ops = if resp.succeeded { success } else { failure };
+    let mut gets = Vec::new();
+    let mut written = Vec::new();
+    for (op, answer) in ops.iter().zip(resp.responses) {
+        match (op, answer.response) {
+            (TxnOp::Get { .. }, Some(proto::Response::Range(rr))) => {
+                gets.push(rr.kvs.into_iter().next().map(kv_of));
+            }
+            (TxnOp::Get { .. }, _) => gets.push(None),
+            (TxnOp::Put { key, .. }, _) => written.push(key.clone()),
+            (TxnOp::Delete { key }, Some(proto::Response::DeleteRange(d))) => {
+                if d.deleted > 0 {
+                    written.push(key.clone());
+                }
+            }
+            (TxnOp::Delete { .. }, _) => {}
+        }
+    }
+    Outcome {
+        response: StorageResponse::Txn {
+            revision: revision_of(&resp.header),
+            succeeded: resp.succeeded,
+            gets,
+        },
+        written,
+    }
+}
+
+/// A linearizable read of one key's count: its header carries the store's revision.
+fn current_revision_request() -> proto::RangeRequest {
+    proto::RangeRequest {
+        key: b"\0".to_vec(),
+        count_only: true,
+        ..Default::default()
+    }
+}
+
+/// A compaction round's transaction (see [`Call::CompactRound`]).
+pub fn compact_round_txn(version: i64, revision: i64) -> proto::TxnRequest {
+    let key = session::COMPACT_REV_KEY.to_vec();
+    proto::TxnRequest {
+        compare: vec![proto::Compare {
+            result: proto::CompareResult::Equal as i32,
+            target: proto::CompareTarget::Version as i32,
+            key: key.clone(),
+            target_union: Some(proto::TargetUnion::Version(version)),
+            range_end: Vec::new(),
+        }],
+        success: vec![proto::RequestOp {
+            request: Some(proto::Request::Put(proto::PutRequest {
+                key: key.clone(),
+                value: revision.to_string().into_bytes(),
+                ..Default::default()
+            })),
+        }],
+        failure: vec![proto::RequestOp {
+            request: Some(proto::Request::Range(proto::RangeRequest {
+                key,
+                ..Default::default()
+            })),
+        }],
+    }
+}
+
+/// The answer to [`compact_round_txn`].
+pub fn compact_round_answer(resp: proto::TxnResponse) -> Answer {
+    let revision = revision_of(&resp.header);
+    let version = resp
+        .responses
+        .into_iter()
+        .find_map(|r| match r.response {
+            Some(proto::Response::Range(rr)) => rr.kvs.into_iter().next().map(|kv| kv.version),
+            _ => None,
+        })
+        .unwrap_or(0);
+    Answer::CompactRound {
+        succeeded: resp.succeeded,
+        version,
+        revision,
     }
 }
 
@@ -626,7 +704,7 @@ fn compare_of(c: &Compare) -> proto::Compare {
     }
 }
 
-fn op_of(op: &TxnOp, leases: &std::collections::HashMap<u32, i64>) -> proto::RequestOp {
+fn op_of(op: &TxnOp, leases: &BTreeMap<u32, i64>) -> proto::RequestOp {
     let request = match op {
         TxnOp::Put { key, value, ttl_secs } => proto::Request::Put(proto::PutRequest {
             key: key.clone(),
@@ -645,41 +723,5 @@ fn op_of(op: &TxnOp, leases: &std::collections::HashMap<u32, i64>) -> proto::Req
     };
     proto::RequestOp {
         request: Some(request),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn errors_map_onto_the_storage_contract() {
-        let status = |code, m: &str| CallError::Status {
-            code,
-            message: m.into(),
-        };
-        assert_eq!(
-            map_simple(
-                status(11, "etcdserver: mvcc: required revision has been compacted"),
-                7
-            ),
-            StorageError::Compacted { compact_revision: 7 }
-        );
-        assert_eq!(
-            map_simple(status(4, "context deadline exceeded"), 0),
-            StorageError::Timeout
-        );
-        assert_eq!(
-            map_simple(status(14, "etcdserver: request timed out"), 0),
-            StorageError::Timeout
-        );
-        assert!(matches!(
-            map_simple(status(14, "etcdserver: no leader"), 0),
-            StorageError::Unavailable(_)
-        ));
-        assert!(matches!(
-            map_simple(CallError::NotSent("connection refused".into()), 0),
-            StorageError::Unavailable(_)
-        ));
     }
 }

@@ -15,15 +15,19 @@
 //! * [`grpc`]: gRPC framing, unary calls and response streams over an HTTP/2 connection.
 //! * [`transport`]: endpoint URLs, TCP, TLS (`--etcd-cafile`, `--etcd-certfile`,
 //!   `--etcd-keyfile`) and the HTTP/2 handshake.
-//! * [`client`]: the connection with endpoint failover and keepalive, the calls, and the
-//!   mapping of etcd's errors onto the storage contract.
-//! * [`backend`]: the storage thread, the watch (watch events reach the core before the answer
-//!   of the write that caused them), and the compactor.
+//! * [`client`]: connections (handshakes, keepalive), the calls in etcd's messages, and a
+//!   standalone async client for tools and tests.
+//! * [`session`]: every decision, without IO: endpoint failover, retries and deadlines, the
+//!   mapping of etcd's errors onto the storage contract, the watch (resumed from the last
+//!   revision seen; its events reach the core before the answer of the write that caused
+//!   them), and the compactor. The simulator drives it too.
+//! * [`backend`]: the storage thread, a thin async driver of the session.
 
 pub mod backend;
 pub mod client;
 pub mod grpc;
 pub mod proto;
+pub mod session;
 pub mod transport;
 
 use std::path::Path;

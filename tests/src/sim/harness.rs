@@ -11,12 +11,19 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use gatehouse_core::storage::{StorageError, StorageRequest, StorageResponse};
 use gatehouse_core::{Config, ConnId, OpId, Output, Peer, Server};
 
+use gatehouse_host::etcd::session::Session;
+
 use super::checkers::{self, History, Violation};
 use super::client::{Client, Role};
+use super::etcd::SimEtcd;
 use super::network::{Dir, NetConfig, Network, Packet};
 use super::rng::{Clock, SimRng, WALL_BASE_MS};
 use super::store::{SimStore, StoreFaults, StreamState};
 use super::trace::{preview, Trace};
+
+mod etcd;
+
+pub(crate) use etcd::EtcdEv;
 
 /// How a run is sized.
 #[derive(Clone, Debug)]
@@ -32,6 +39,9 @@ pub struct Options {
     /// Scenarios that once exposed core bugs, now fixed, that this run includes (a mask of
     /// [`known`] bits; all by default). See the `fixed bug:` notes.
     pub known_bugs: u8,
+    /// Replicas reach the store through the etcd backend's session and a simulated etcd
+    /// cluster (see [`super::etcd`]) instead of directly.
+    pub etcd: bool,
 }
 
 impl Options {
@@ -43,6 +53,7 @@ impl Options {
             max_events: 400_000,
             keep_trace: false,
             known_bugs: known::ALL,
+            etcd: false,
         }
     }
 }
@@ -78,6 +89,8 @@ pub struct Report {
     pub known_bugs: u8,
     /// The planted defect active during the run (0: none).
     pub planted: u8,
+    /// Whether the run went through the simulated etcd.
+    pub etcd: bool,
     /// Answers by request kind and status, watch events received, and the like.
     pub summary: String,
 }
@@ -184,7 +197,8 @@ impl fmt::Display for Report {
         writeln!(f, "simulation seed {} failed; replay it with:", self.seed)?;
         write!(
             f,
-            "  {}",
+            "  {}{}",
+            if self.etcd { "SIM_ETCD=1 " } else { "" },
             replay_command(self.seed, self.planted, self.known_bugs)
         )
     }
@@ -216,6 +230,12 @@ pub(crate) enum Fault {
     Pause,
     Resume,
     RestartReplica,
+    /// A connection of a replica's etcd session resets.
+    EtcdConnDrop,
+    /// An etcd endpoint refuses or hangs for a while.
+    EndpointDown,
+    /// An etcd endpoint serves again.
+    EndpointUp(usize),
 }
 
 /// Everything that happens, at a time.
@@ -276,6 +296,16 @@ pub(crate) enum Ev {
         serial: u64,
     },
     Fault(Fault),
+    /// Something between a replica's etcd session and the simulated etcd.
+    Etcd {
+        replica: usize,
+        epoch: u64,
+        ev: EtcdEv,
+    },
+    /// A replica's etcd session wants its timeout handled.
+    EtcdTimer {
+        replica: usize,
+    },
 }
 
 impl Ev {
@@ -293,6 +323,7 @@ impl Ev {
                 | Ev::WatchDue { .. }
                 | Ev::WatchFailed { .. }
                 | Ev::Release { .. }
+                | Ev::Etcd { .. }
         )
     }
 }
@@ -474,6 +505,11 @@ struct Replica {
     refilling: bool,
     /// Client packets held while re-listing (see `known bug:` in `dispatch`).
     held: Vec<(ConnId, Packet)>,
+    /// Its etcd session, when the run goes through the simulated etcd.
+    session: Option<Session>,
+    etcd_timer_at: Option<u64>,
+    /// What its session told its core of the watch, to check answers against.
+    etcd_seen: etcd::Seen,
 }
 
 /// The client certificate authority and the simulated clients' certificate (DER), made once
@@ -573,6 +609,10 @@ struct World {
     phase_started_ms: u64,
     peer_chain: Vec<Vec<u8>>,
     known_bugs: u8,
+    /// The simulated etcd cluster, when the run uses one.
+    etcd: Option<SimEtcd>,
+    /// How often each session runs a compaction round (zero: never).
+    compaction_ms: u64,
 }
 
 /// Longest a phase may take (virtual ms) before the run is declared stuck.
@@ -627,6 +667,9 @@ impl World {
                 parked: Vec::new(),
                 refilling: false,
                 held: Vec::new(),
+                session: None,
+                etcd_timer_at: None,
+                etcd_seen: etcd::Seen::default(),
             });
         }
         core.note(&format!(
@@ -634,6 +677,21 @@ impl World {
             opts.seed, weather.name, replicas_n, faults, core.net.cfg
         ));
         let clients = super::client::cast(&mut rng, replicas_n, opts.ops);
+        let (etcd, compaction_ms) = if opts.etcd {
+            let endpoints = rng.between(1, 3) as usize;
+            let compaction_ms = if rng.chance(0.5) {
+                rng.between(2_000, 10_000)
+            } else {
+                0
+            };
+            let prefix = etcd::watch_prefix(&replicas[0].cfg);
+            core.note(&format!(
+                "etcd: {endpoints} endpoint(s), compaction every {compaction_ms} ms"
+            ));
+            (Some(SimEtcd::new(endpoints, replicas_n, prefix)), compaction_ms)
+        } else {
+            (None, 0)
+        };
         World {
             core,
             replicas,
@@ -643,12 +701,15 @@ impl World {
             phase_started_ms: 0,
             peer_chain: vec![leaf_der],
             known_bugs: opts.known_bugs,
+            etcd,
+            compaction_ms,
         }
     }
 
     fn boot(&mut self) {
         let now = self.core.clock.now();
         for r in 0..self.replicas.len() {
+            self.new_session(r);
             self.replicas[r].server.start(now);
             self.drain(r);
         }
@@ -660,6 +721,10 @@ impl World {
         loop {
             while let Some(out) = self.replicas[r].server.poll_output() {
                 self.output(r, out);
+            }
+            if let Some(out) = self.replicas[r].session.as_mut().and_then(Session::poll_output) {
+                self.session_output(r, out);
+                continue;
             }
             let delivered = self.core.store.streams[r].delivered;
             let Some(i) = self.replicas[r].parked.iter().position(|p| p.2 <= delivered) else {
@@ -678,6 +743,7 @@ impl World {
                 self.core.schedule(at, Ev::Timer { replica: r });
             }
         }
+        self.schedule_session_timer(r);
     }
 
     fn output(&mut self, r: usize, out: Output) {
@@ -721,6 +787,11 @@ impl World {
                     );
                 }
             }
+            Output::Storage { op, request } if self.etcd.is_some() => {
+                self.core
+                    .note(&format!("r{r} -> session op {}: {}", op.0, describe(&request)));
+                self.session_command(r, gatehouse_host::store::StoreCmd::Run(op, request));
+            }
             Output::Storage { op, request } => {
                 let lat = self.core.store.latency(&mut self.core.rng);
                 self.core
@@ -741,6 +812,12 @@ impl World {
                 }
                 let s = &mut self.core.store.streams[r];
                 s.delivered = s.delivered.max(from_revision);
+                if self.etcd.is_some() {
+                    self.core
+                        .note(&format!("r{r} -> session: watch after rev {from_revision}"));
+                    self.session_command(r, gatehouse_host::store::StoreCmd::Watch(from_revision));
+                    return;
+                }
                 let lat = self.core.store.latency(&mut self.core.rng);
                 self.core
                     .note(&format!("r{r} -> store: watch after rev {from_revision}"));
@@ -984,6 +1061,7 @@ impl World {
                     }
                 }
             }
+            Ev::WatchDue { replica: r } if self.etcd.is_some() => self.etcd_watch_due(r),
             Ev::WatchDue { replica: r } => {
                 let events = self.core.store.due(r, t);
                 self.deliver_events(r, events);
@@ -1027,6 +1105,12 @@ impl World {
                 self.clients[client].on_timeout(&mut self.core, slot, serial)
             }
             Ev::Fault(f) => self.fault(f),
+            Ev::Etcd { replica, epoch, ev } => {
+                if epoch == self.replicas[replica].epoch {
+                    self.etcd_event(replica, ev);
+                }
+            }
+            Ev::EtcdTimer { replica: r } => self.session_timer(r),
         }
     }
 
@@ -1037,7 +1121,9 @@ impl World {
             Fault::Compact => self.weather.compact_ms,
             Fault::Pause => self.weather.pause_ms,
             Fault::RestartReplica => self.weather.restart_ms,
-            Fault::Resume => None,
+            Fault::EtcdConnDrop => self.weather.drops_ms,
+            Fault::EndpointDown => self.weather.pause_ms,
+            Fault::Resume | Fault::EndpointUp(_) => None,
         };
         if let Some((lo, hi)) = range {
             let d = self.core.rng.between(lo, hi);
@@ -1048,8 +1134,10 @@ impl World {
 
     fn fault(&mut self, f: Fault) {
         if self.core.phase != Phase::Workload {
-            if matches!(f, Fault::Resume) {
-                self.resume_store();
+            match f {
+                Fault::Resume => self.resume_store(),
+                Fault::EndpointUp(e) => self.endpoint_up(e),
+                _ => {}
             }
             return;
         }
@@ -1067,6 +1155,10 @@ impl World {
                     self.core.schedule(t + a, Ev::ServerReset { conn });
                     self.core.schedule(t + b, Ev::ClientReset { conn });
                 }
+                self.schedule_fault(f);
+            }
+            Fault::BreakWatch if self.etcd.is_some() => {
+                self.etcd_break_watch();
                 self.schedule_fault(f);
             }
             Fault::BreakWatch => {
@@ -1108,6 +1200,9 @@ impl World {
                     self.core.store.paused = true;
                     self.core.count("store restart");
                     self.core.note("fault: store down (restart)");
+                    if self.etcd.is_some() {
+                        self.etcd_leader_lost();
+                    }
                     for r in 0..self.replicas.len() {
                         if self.core.store.streams[r].state == StreamState::Active {
                             self.break_stream(r);
@@ -1124,6 +1219,15 @@ impl World {
                 self.restart_replica(r);
                 self.schedule_fault(f);
             }
+            Fault::EtcdConnDrop => {
+                self.etcd_conn_drop();
+                self.schedule_fault(f);
+            }
+            Fault::EndpointDown => {
+                self.endpoint_down();
+                self.schedule_fault(f);
+            }
+            Fault::EndpointUp(e) => self.endpoint_up(e),
         }
     }
 
@@ -1151,6 +1255,12 @@ impl World {
         rep.parked.clear();
         rep.refilling = false;
         rep.held.clear();
+        rep.etcd_timer_at = None;
+        rep.etcd_seen = etcd::Seen::default();
+        if let Some(etcd) = self.etcd.as_mut() {
+            etcd.forget(r);
+        }
+        self.new_session(r);
         let now = self.core.clock.now();
         self.replicas[r].server.start(now);
         self.drain(r);
@@ -1188,6 +1298,10 @@ impl World {
         let rev = self.core.store.revision();
         self.core.in_flight == 0
             && self.replicas.iter().all(|r| r.parked.is_empty())
+            && self
+                .replicas
+                .iter()
+                .all(|r| r.session.as_ref().is_none_or(Session::is_idle))
             && (0..self.replicas.len()).all(|r| {
                 let s = &self.core.store.streams[r];
                 s.state == StreamState::Active && !self.core.store.has_queued(r) && s.delivered >= rev
@@ -1233,6 +1347,10 @@ impl World {
                     ] {
                         self.schedule_fault(f);
                     }
+                    if self.etcd.is_some() {
+                        self.schedule_fault(Fault::EtcdConnDrop);
+                        self.schedule_fault(Fault::EndpointDown);
+                    }
                 }
             }
             Phase::Workload => {
@@ -1241,6 +1359,11 @@ impl World {
                     self.core.store.faults = StoreFaults::calm();
                     self.core.half_close = 0.0;
                     self.resume_store();
+                    if let Some(n) = self.etcd.as_ref().map(|e| e.endpoints.len()) {
+                        for e in 0..n {
+                            self.endpoint_up(e);
+                        }
+                    }
                 }
             }
             Phase::Quiesce => {
@@ -1406,6 +1529,7 @@ pub fn run(opts: &Options) -> Report {
         trace: w.core.trace.full().map(<[String]>::to_vec),
         known_bugs: opts.known_bugs,
         planted,
+        etcd: opts.etcd,
         summary: checkers::summary(&w.core.history),
     }
 }

@@ -10,6 +10,10 @@
 //! * [`store`]: [`MemStore`](gatehouse_core::storage::MemStore) behind injected faults
 //!   (latency, failures, timeouts including applied writes whose answer is lost, broken watch
 //!   streams, compaction, restarts), plus the ground truth;
+//! * [`etcd`]: a simulated etcd cluster in front of that store (endpoints that refuse or hang,
+//!   connections that reset, gRPC statuses, answers lost after apply, leader loss, watch
+//!   streams with progress notifications), for runs where each replica reaches the store
+//!   through the etcd backend's own session ([`gatehouse_host::etcd::session`]);
 //! * [`client`]: the workload, speaking HTTP/1.1 bytes ([`http`]);
 //! * [`checkers`]: the invariants checked after every run;
 //! * [`trace`]: one line per step, hashed, so that a seed's run can be compared byte for byte;
@@ -34,6 +38,7 @@
 
 pub mod checkers;
 pub mod client;
+pub mod etcd;
 pub mod harness;
 pub mod http;
 pub mod network;

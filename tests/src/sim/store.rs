@@ -224,6 +224,17 @@ struct Batch {
     at_ms: u64,
     min_rev: i64,
     events: Vec<StorageEvent>,
+    /// A progress notification at this revision instead of events (simulated etcd only).
+    progress: Option<i64>,
+}
+
+/// What a replica's stream carries (the simulated etcd's view).
+#[derive(Debug)]
+pub enum Item {
+    /// Events of one or more writes, in revision order.
+    Events(Vec<StorageEvent>),
+    /// Everything up to this revision has been sent.
+    Progress(i64),
 }
 
 /// One replica's storage watch.
@@ -344,6 +355,35 @@ impl SimStore {
         }
         let lose_answer =
             matches!(req, StorageRequest::Txn { .. }) && rng.chance(self.faults.timeout_applied);
+        let (result, wrote) = self.apply(now_ms, req, rng);
+        if lose_answer {
+            return Executed {
+                result: Err(StorageError::Timeout),
+                wrote,
+                answer_ms,
+                fault: if wrote.is_some() {
+                    "timeout-after-apply"
+                } else {
+                    "timeout-answer-lost"
+                },
+            };
+        }
+        Executed {
+            result,
+            wrote,
+            answer_ms,
+            fault: "",
+        }
+    }
+
+    /// Runs a request without faults: records what it wrote and sends its events down every
+    /// active stream. Returns the answer and the revision written, if any.
+    pub fn apply(
+        &mut self,
+        now_ms: u64,
+        req: &StorageRequest,
+        rng: &mut SimRng,
+    ) -> (Result<StorageResponse, StorageError>, Option<i64>) {
         let before = self.real.revision();
         let result = self.real.execute(req);
         let events = self.real.take_events();
@@ -366,24 +406,7 @@ impl SimStore {
             self.broken
                 .get_or_insert_with(|| "the store's revision moved without events".into());
         }
-        if lose_answer {
-            return Executed {
-                result: Err(StorageError::Timeout),
-                wrote,
-                answer_ms,
-                fault: if wrote.is_some() {
-                    "timeout-after-apply"
-                } else {
-                    "timeout-answer-lost"
-                },
-            };
-        }
-        Executed {
-            result,
-            wrote,
-            answer_ms,
-            fault: "",
-        }
+        (result, wrote)
     }
 
     fn push_live(&mut self, s: usize, now_ms: u64, events: &[StorageEvent], rng: &mut SimRng) {
@@ -406,8 +429,58 @@ impl SimStore {
             at_ms,
             min_rev,
             events,
+            progress: None,
         });
         self.wakeups.push((at_ms, s));
+    }
+
+    /// Queues a progress notification on replica `s`'s stream behind every event queued so
+    /// far: it carries the store's revision, all of whose events are ahead of it.
+    pub fn enqueue_progress(&mut self, s: usize, now_ms: u64, rng: &mut SimRng) {
+        if self.streams[s].state != StreamState::Active {
+            return;
+        }
+        let lag = rng.below(self.faults.watch_lag_ms + 1);
+        let revision = self.real.revision();
+        let stream = &mut self.streams[s];
+        let at_ms = (now_ms + lag).max(stream.last_at_ms);
+        stream.last_at_ms = at_ms;
+        stream.queue.push_back(Batch {
+            at_ms,
+            min_rev: i64::MAX,
+            events: Vec::new(),
+            progress: Some(revision),
+        });
+        self.wakeups.push((at_ms, s));
+    }
+
+    /// What is due on replica `s`'s stream at `now_ms`, in order.
+    pub fn due_items(&mut self, s: usize, now_ms: u64) -> Vec<Item> {
+        let stream = &mut self.streams[s];
+        let mut out = Vec::new();
+        while stream.queue.front().is_some_and(|b| b.at_ms <= now_ms) {
+            if let Some(b) = stream.queue.pop_front() {
+                match b.progress {
+                    Some(rev) => out.push(Item::Progress(rev)),
+                    None => out.push(Item::Events(b.events)),
+                }
+            }
+        }
+        out
+    }
+
+    /// The key-value of `key` now, if present.
+    pub fn get(&mut self, key: &[u8]) -> Option<KeyValue> {
+        let req = StorageRequest::Range {
+            key: key.to_vec(),
+            range_end: Vec::new(),
+            revision: 0,
+            limit: 0,
+        };
+        match self.real.execute(&req) {
+            Ok(StorageResponse::Range { kvs, .. }) => kvs.into_iter().next(),
+            _ => None,
+        }
     }
 
     /// Starts (or restarts) replica `s`'s stream after `from` (exclusive). `Ok` with the
