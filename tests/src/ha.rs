@@ -947,6 +947,7 @@ impl Client {
             code,
             headers,
             body: rest.to_string(),
+            raw: rest.as_bytes().to_vec(),
             curl: out,
         }
     }

@@ -813,8 +813,10 @@ pub struct Response {
     pub code: u16,
     /// The raw response headers.
     pub headers: String,
-    /// The body.
+    /// The body, as text (invalid UTF-8 replaced).
     pub body: String,
+    /// The body's bytes, for binary answers (protobuf).
+    pub raw: Vec<u8>,
     /// curl's exit code and error output.
     pub curl: Output,
 }
@@ -939,9 +941,8 @@ impl Http {
         let request = format!("{method} {}", req.path);
         let curl = run_command(cmd, Duration::from_secs(max_secs + 10)).await;
         let headers = fs::read_to_string(&head_file).unwrap_or_default();
-        let body = fs::read(&body_file)
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .unwrap_or_default();
+        let raw = fs::read(&body_file).unwrap_or_default();
+        let body = String::from_utf8_lossy(&raw).into_owned();
         for f in [&head_file, &body_file] {
             let _ = fs::remove_file(f);
         }
@@ -958,6 +959,7 @@ impl Http {
             code,
             headers,
             body,
+            raw,
             curl,
         }
     }

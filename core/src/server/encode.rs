@@ -20,11 +20,14 @@ pub struct Negotiated {
     pub discovery: Option<String>,
     /// Whether the OpenAPI v2 protobuf form was asked for.
     pub openapi_proto: bool,
+    /// Kubernetes protobuf was preferred over JSON for objects and lists.
+    pub protobuf: bool,
 }
 
 /// Parses an Accept header into what we will answer with.
 pub fn negotiate(accept: &str) -> Negotiated {
     let mut n = Negotiated::default();
+    let mut seen_json = false;
     // Media ranges are in preference order; take the first we can serve of each family.
     for range in accept.split(',') {
         let mut parts = range.split(';').map(str::trim);
@@ -51,6 +54,13 @@ pub fn negotiate(accept: &str) -> Negotiated {
                 }
                 _ => {}
             }
+        }
+        if mt == PROTOBUF && !n.table && get("stream").is_none() && get("as").is_none() {
+            // Chosen only when it comes before any JSON range: the client prefers it.
+            n.protobuf = !seen_json;
+        }
+        if mt == "application/json" || mt == "*/*" || mt == "application/*" {
+            seen_json = true;
         }
         if mt.starts_with("application/com.github.proto-openapi.spec.v2") {
             n.openapi_proto = true;
@@ -132,8 +142,18 @@ pub fn reply(n: &Negotiated, reply: Reply, now: Now) -> Vec<u8> {
             return json_response(reply.code, &ct, &table, &reply.warnings);
         }
     }
+    if n.protobuf && kind != "Status" {
+        // Kinds without a protobuf form fall back to JSON, which client-go also accepts.
+        if let Ok(bytes) = crate::codec::protobuf::encode(&reply.object) {
+            let mut headers = json_headers(PROTOBUF, &reply.warnings);
+            return raw_response(reply.code, headers, &bytes);
+        }
+    }
     json_response(reply.code, "application/json", &reply.object, &reply.warnings)
 }
+
+/// Kubernetes' protobuf media type.
+const PROTOBUF: &str = "application/vnd.kubernetes.protobuf";
 
 /// The group and kind of an object or list, from its apiVersion and kind.
 fn group_kind(obj: &Value) -> (String, String) {

@@ -67,13 +67,21 @@ pub fn decode(body: &[u8]) -> Result<Decoded, ProtobufError> {
     if unknown.api_version.is_empty() || unknown.kind.is_empty() {
         return Err(ProtobufError::MissingTypeMeta);
     }
-    let root = types::root_message(&unknown.api_version, &unknown.kind).ok_or_else(|| {
-        ProtobufError::UnknownKind {
-            api_version: unknown.api_version.clone(),
-            kind: unknown.kind.clone(),
+    let unknown_kind = || ProtobufError::UnknownKind {
+        api_version: unknown.api_version.clone(),
+        kind: unknown.kind.clone(),
+    };
+    let fields = match types::root_message(&unknown.api_version, &unknown.kind) {
+        Some(root) => decode::decode_message(root, unknown.raw, 0)?,
+        None => {
+            let item = unknown
+                .kind
+                .strip_suffix("List")
+                .and_then(|k| types::root_message(&unknown.api_version, k))
+                .ok_or_else(unknown_kind)?;
+            decode_list(item, unknown.raw)?
         }
-    })?;
-    let fields = decode::decode_message(root, unknown.raw, 0)?;
+    };
     let mut object = Map::new();
     object.insert("kind".to_owned(), Value::String(unknown.kind.clone()));
     object.insert(
@@ -97,11 +105,33 @@ pub fn encode(object: &Value) -> Result<Vec<u8>, ProtobufError> {
     if api_version.is_empty() || kind.is_empty() {
         return Err(ProtobufError::MissingTypeMeta);
     }
-    let root = types::root_message(api_version, kind).ok_or_else(|| ProtobufError::UnknownKind {
+    let unknown = || ProtobufError::UnknownKind {
         api_version: api_version.to_owned(),
         kind: kind.to_owned(),
-    })?;
-    let raw = encode::encode_message(root, obj, 0)?;
+    };
+    let raw = match types::root_message(api_version, kind) {
+        Some(root) => encode::encode_message(root, obj, 0)?,
+        None => {
+            // `<Kind>List`: ListMeta (1) and the items (2), each as its kind's message.
+            let item = kind
+                .strip_suffix("List")
+                .and_then(|k| types::root_message(api_version, k))
+                .ok_or_else(unknown)?;
+            let mut raw = Vec::new();
+            let empty = serde_json::Map::new();
+            let meta = obj.get("metadata").and_then(Value::as_object).unwrap_or(&empty);
+            wire::put_len(
+                &mut raw,
+                1,
+                &encode::encode_message(&types::meta::LIST_META, meta, 0)?,
+            );
+            for it in obj.get("items").and_then(Value::as_array).into_iter().flatten() {
+                let it = it.as_object().ok_or_else(unknown)?;
+                wire::put_len(&mut raw, 2, &encode::encode_message(item, it, 0)?);
+            }
+            raw
+        }
+    };
 
     let mut type_meta = Vec::new();
     wire::put_len(&mut type_meta, 1, api_version.as_bytes());
@@ -112,6 +142,25 @@ pub fn encode(object: &Value) -> Result<Vec<u8>, ProtobufError> {
     // Upstream always writes the (empty) contentEncoding and contentType.
     wire::put_len(&mut out, 3, &[]);
     wire::put_len(&mut out, 4, &[]);
+    Ok(out)
+}
+
+/// The fields of a `<Kind>List`: ListMeta (1) and repeated items (2).
+fn decode_list(item: &'static descriptor::Message, raw: &[u8]) -> Result<Map<String, Value>, ProtobufError> {
+    let mut meta = Map::new();
+    let mut items = Vec::new();
+    let mut reader = Reader::new(raw);
+    while !reader.is_empty() {
+        match reader.field()? {
+            (1, Payload::Len(b)) => meta = decode::decode_message(&types::meta::LIST_META, b, 0)?,
+            (2, Payload::Len(b)) => items.push(Value::Object(decode::decode_message(item, b, 1)?)),
+            // Unknown fields are skipped, as protobuf readers do.
+            _ => {}
+        }
+    }
+    let mut out = Map::new();
+    out.insert("metadata".into(), Value::Object(meta));
+    out.insert("items".into(), Value::Array(items));
     Ok(out)
 }
 

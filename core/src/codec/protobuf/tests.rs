@@ -895,3 +895,25 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn lists_round_trip_as_list_meta_and_items() {
+    let list = serde_json::json!({
+        "kind": "ConfigMapList",
+        "apiVersion": "v1",
+        "metadata": {"resourceVersion": "42", "continue": "abc"},
+        "items": [
+            {"metadata": {"name": "a", "namespace": "default"}, "data": {"k": "v"}},
+            {"metadata": {"name": "b", "namespace": "default"}},
+        ],
+    });
+    let bytes = super::encode(&list).expect("a list encodes");
+    let back = super::decode(&bytes).expect("and decodes");
+    assert_eq!(back.kind, "ConfigMapList");
+    assert_eq!(back.object["metadata"]["resourceVersion"], "42");
+    assert_eq!(back.object["items"][0]["data"]["k"], "v");
+    assert_eq!(back.object["items"][1]["metadata"]["name"], "b");
+    // Not a list of a known kind.
+    let odd = serde_json::json!({"kind": "NopeList", "apiVersion": "v1", "items": []});
+    assert!(super::encode(&odd).is_err());
+}

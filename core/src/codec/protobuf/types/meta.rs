@@ -23,6 +23,17 @@ pub(crate) static OBJECT_META: Message = Message {
     ],
 };
 
+/// `metav1.ListMeta`: the metadata of every `<Kind>List`.
+pub(crate) static LIST_META: Message = Message {
+    name: "ListMeta",
+    fields: &[
+        s(1, "selfLink"),
+        s(2, "resourceVersion"),
+        s(3, "continue"),
+        i64f(4, "remainingItemCount"),
+    ],
+};
+
 pub(crate) static OWNER_REFERENCE: Message = Message {
     name: "OwnerReference",
     fields: &[
