@@ -145,7 +145,7 @@ pub fn reply(n: &Negotiated, reply: Reply, now: Now) -> Vec<u8> {
     if n.protobuf && kind != "Status" {
         // Kinds without a protobuf form fall back to JSON, which client-go also accepts.
         if let Ok(bytes) = crate::codec::protobuf::encode(&reply.object) {
-            let mut headers = json_headers(PROTOBUF, &reply.warnings);
+            let headers = json_headers(PROTOBUF, &reply.warnings);
             return raw_response(reply.code, headers, &bytes);
         }
     }
