@@ -47,6 +47,37 @@ pub fn prepare_for_create(def: &ResourceDef, obj: &mut Value, now: Now, rng: &mu
             o.insert("status".into(), json!({"loadBalancer": {}}));
         }
         ("", "Node") => {}
+        // Claims and volumes start Pending (a volume also records when it got there).
+        ("", "PersistentVolumeClaim") => {
+            o.insert("status".into(), json!({"phase": "Pending"}));
+        }
+        ("", "PersistentVolume") => {
+            let at = o
+                .get("metadata")
+                .and_then(|m| m.get("creationTimestamp"))
+                .cloned()
+                .unwrap_or(Value::Null);
+            o.insert(
+                "status".into(),
+                json!({"phase": "Pending", "lastPhaseTransitionTime": at}),
+            );
+        }
+        // A new definition has stored only its storage version so far.
+        ("apiextensions.k8s.io", "CustomResourceDefinition") => {
+            let storage: Vec<Value> = o
+                .get("spec")
+                .and_then(|s| s.get("versions"))
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter(|v| v.get("storage").and_then(Value::as_bool) == Some(true))
+                .filter_map(|v| v.get("name").cloned())
+                .collect();
+            o.insert(
+                "status".into(),
+                json!({"acceptedNames": {"plural": "", "kind": ""}, "storedVersions": storage}),
+            );
+        }
         _ if def.has_status() => {
             o.insert("status".into(), json!({}));
         }
