@@ -4,3 +4,4 @@
 mod connections;
 mod harness;
 mod reads;
+mod deletion;

@@ -240,9 +240,36 @@ enum DeletePlan {
     Remove,
 }
 
+/// The grace period a pod's deletion gets, as kube-apiserver's pod strategy decides it: the
+/// request's, else the pod's terminationGracePeriodSeconds (30 by default); 0 for a pod no
+/// node runs (unbound, or finished), which goes at once.
+fn pod_grace(o: &DeleteOptions, pod: &Value) -> i64 {
+    let bound = pod
+        .pointer("/spec/nodeName")
+        .and_then(Value::as_str)
+        .is_some_and(|n| !n.is_empty());
+    let finished = matches!(
+        pod.pointer("/status/phase").and_then(Value::as_str),
+        Some("Succeeded" | "Failed")
+    );
+    if !bound || finished {
+        return 0;
+    }
+    o.grace_period
+        .unwrap_or_else(|| {
+            pod.pointer("/spec/terminationGracePeriodSeconds")
+                .and_then(Value::as_i64)
+                .unwrap_or(30)
+        })
+        .max(0)
+}
+
+fn is_pod(def: &ResourceDef) -> bool {
+    def.group.is_empty() && def.kind == "Pod"
+}
+
 fn plan_delete(def: &ResourceDef, o: &DeleteOptions, cur: &Value, now: Now) -> DeletePlan {
     let mut obj = cur.clone();
-    let mut fins: BTreeSet<String> = BTreeSet::new();
     let original = api::finalizers(cur);
     let mut list = original.clone();
     match o.propagation.as_deref() {
@@ -261,13 +288,23 @@ fn plan_delete(def: &ResourceDef, o: &DeleteOptions, cur: &Value, now: Now) -> D
         Some(_) => list.retain(|f| f != "orphan" && f != "foregroundDeletion"),
         None => {}
     }
-    fins.extend(list.iter().cloned());
+    let fins: BTreeSet<String> = list.iter().cloned().collect();
     let namespace_pending = is_namespace_pending(def, cur);
-    if fins.is_empty() && !namespace_pending {
+    let terminating = api::is_terminating(cur);
+    // Graceful deletion (pods only): the object stays, terminating, until the grace period is
+    // cut to 0 (the kubelet's final delete, or `--grace-period=0 --force`).
+    let grace = if is_pod(def) { pod_grace(o, cur) } else { 0 };
+    let current_grace = cur
+        .pointer("/metadata/deletionGracePeriodSeconds")
+        .and_then(Value::as_i64);
+    let shorten =
+        terminating && is_pod(def) && o.grace_period.is_some() && current_grace.is_some_and(|g| grace < g);
+    let graceful_now = !terminating && grace > 0;
+    let finished_grace = grace == 0 && (!terminating || shorten || current_grace.unwrap_or(0) == 0);
+    if fins.is_empty() && !namespace_pending && !graceful_now && finished_grace {
         return DeletePlan::Remove;
     }
-    let terminating = api::is_terminating(cur);
-    if terminating && list == original {
+    if terminating && list == original && !shorten {
         return DeletePlan::Unchanged(obj);
     }
     let m = api::meta_mut(&mut obj);
@@ -276,12 +313,19 @@ fn plan_delete(def: &ResourceDef, o: &DeleteOptions, cur: &Value, now: Now) -> D
     } else {
         m.insert("finalizers".into(), json!(list));
     }
-    if !terminating {
-        m.insert("deletionTimestamp".into(), json!(format_rfc3339(now.wall_secs())));
+    if shorten {
+        // Only ever shortened: the deadline moves back by the difference.
+        let old = current_grace.unwrap_or(0);
+        let deadline = api::meta_str(cur, "deletionTimestamp");
+        let at = crate::printers::parse_rfc3339(deadline).unwrap_or(now.wall_secs()) - old + grace;
+        m.insert("deletionTimestamp".into(), json!(format_rfc3339(at)));
+        m.insert("deletionGracePeriodSeconds".into(), json!(grace));
+    } else if !terminating {
         m.insert(
-            "deletionGracePeriodSeconds".into(),
-            json!(o.grace_period.unwrap_or(0).max(0)),
+            "deletionTimestamp".into(),
+            json!(format_rfc3339(now.wall_secs() + grace)),
         );
+        m.insert("deletionGracePeriodSeconds".into(), json!(grace));
         if def.tracks_generation {
             let g = cur
                 .pointer("/metadata/generation")
