@@ -1,12 +1,21 @@
 //! Strategic merge patch metadata: the `patchStrategy`/`patchMergeKey` struct tags of the
-//! Kubernetes v1.32 Go types (k8s.io/api), for the kinds Gatehouse serves.
+//! Kubernetes v1.32 Go types (k8s.io/api), for every kind Gatehouse serves.
 //!
 //! The metadata is a tree of [`Schema`] nodes that mirrors the JSON shape of each kind. A
 //! list field's child schema describes its items, so a path such as
-//! `spec.template.spec.containers` is a handful of short linear scans. Shared structs
-//! (ObjectMeta, PodSpec, Container, ...) are single statics referenced from every kind that
-//! embeds them. Fields without tags are simply absent: lists there are replaced whole and
-//! objects are merged key by key.
+//! `spec.template.spec.containers` is a handful of short linear scans. The nodes live in
+//! `merge_keys_gen.rs`, generated from the `x-kubernetes-patch-strategy` /
+//! `x-kubernetes-patch-merge-key` extensions of the OpenAPI data Gatehouse serves: one
+//! static per definition, so shared structs (ObjectMeta, PodSpec, Container, ...) and
+//! recursive ones (a CRD's JSONSchemaProps) are single statics referenced from every
+//! place that embeds them. Fields without tags are simply absent: lists there are replaced
+//! whole and objects are merged key by key.
+//!
+//! Kubernetes' `patchStrategy:"replace"` (PodDisruptionBudget's `spec.selector`) is not
+//! represented: Gatehouse merges that object key by key like an untagged one.
+
+#[path = "merge_keys_gen.rs"]
+mod generated;
 
 /// What a field's `patchStrategy` tag says, apart from `retainKeys`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,16 +39,36 @@ pub(super) struct Field {
     pub(super) child: Option<&'static Schema>,
 }
 
-/// Metadata of the fields of one struct; fields without tags or nested tags are left out.
+/// Metadata of the fields of one struct, or of the values of one map; fields without tags
+/// or nested tags are left out.
 #[derive(Debug)]
 pub(super) struct Schema {
     fields: &'static [Field],
+    /// For a map (`additionalProperties`): the metadata of every value. Map keys are
+    /// transparent to the merge, as in Kubernetes.
+    values: Option<Field>,
 }
 
 impl Schema {
+    /// A struct with these fields.
+    const fn fields(fields: &'static [Field]) -> Schema {
+        Schema { fields, values: None }
+    }
+
+    /// A map whose values are `child` objects.
+    const fn map_of(child: &'static Schema) -> Schema {
+        Schema {
+            fields: &[],
+            values: Some(nested("", child)),
+        }
+    }
+
     /// Metadata of the field named `name` (its JSON name), if it carries any.
     pub(super) fn field(&'static self, name: &str) -> Option<&'static Field> {
-        self.fields.iter().find(|f| f.name == name)
+        match &self.values {
+            Some(values) => Some(values),
+            None => self.fields.iter().find(|f| f.name == name),
+        }
     }
 }
 
@@ -66,13 +95,13 @@ const fn merge_by(name: &'static str, key: &'static str, child: Option<&'static 
 }
 
 /// A list of objects merged by `key` whose items also have the `retainKeys` strategy.
-const fn merge_retain_by(name: &'static str, key: &'static str) -> Field {
+const fn merge_retain_by(name: &'static str, key: &'static str, child: Option<&'static Schema>) -> Field {
     Field {
         name,
         strategy: Strategy::Merge,
         merge_key: Some(key),
         retain_keys: true,
-        child: None,
+        child,
     }
 }
 
@@ -87,184 +116,27 @@ const fn merge_set(name: &'static str) -> Field {
     }
 }
 
-/// `status.conditions` of most kinds: merged by `type`.
-const CONDITIONS: Field = merge_by("conditions", "type", None);
+/// An object with only the `retainKeys` strategy (a Deployment's `spec.strategy`).
+const fn retain_keys(name: &'static str, child: Option<&'static Schema>) -> Field {
+    Field {
+        name,
+        strategy: Strategy::Default,
+        merge_key: None,
+        retain_keys: true,
+        child,
+    }
+}
 
-// meta/v1 ObjectMeta.
-static OBJECT_META: Schema = Schema {
-    fields: &[merge_set("finalizers"), merge_by("ownerReferences", "uid", None)],
-};
-
-/// A kind that only has tagged fields in its metadata.
-static METADATA_ONLY: Schema = Schema {
-    fields: &[nested("metadata", &OBJECT_META)],
-};
-
-// core/v1 Container; EphemeralContainer inlines the same fields with the same tags.
-static CONTAINER: Schema = Schema {
-    fields: &[
-        merge_by("ports", "containerPort", None),
-        merge_by("env", "name", None),
-        merge_by("volumeMounts", "mountPath", None),
-        merge_by("volumeDevices", "devicePath", None),
-    ],
-};
-
-// core/v1 PodSpec. `tolerations` and `readinessGates` have no strategy.
-static POD_SPEC: Schema = Schema {
-    fields: &[
-        merge_retain_by("volumes", "name"),
-        merge_by("initContainers", "name", Some(&CONTAINER)),
-        merge_by("containers", "name", Some(&CONTAINER)),
-        merge_by("ephemeralContainers", "name", Some(&CONTAINER)),
-        merge_by("imagePullSecrets", "name", None),
-        merge_by("hostAliases", "ip", None),
-        merge_by("topologySpreadConstraints", "topologyKey", None),
-        merge_by("schedulingGates", "name", None),
-        merge_retain_by("resourceClaims", "name"),
-    ],
-};
-
-// core/v1 PodStatus. Container statuses have no strategy.
-static POD_STATUS: Schema = Schema {
-    fields: &[
-        CONDITIONS,
-        merge_by("podIPs", "ip", None),
-        merge_by("hostIPs", "ip", None),
-        merge_retain_by("resourceClaimStatuses", "name"),
-    ],
-};
-
-// core/v1 PodTemplateSpec, embedded by every workload.
-static POD_TEMPLATE_SPEC: Schema = Schema {
-    fields: &[nested("metadata", &OBJECT_META), nested("spec", &POD_SPEC)],
-};
-
-static POD: Schema = Schema {
-    fields: &[
-        nested("metadata", &OBJECT_META),
-        nested("spec", &POD_SPEC),
-        nested("status", &POD_STATUS),
-    ],
-};
-
-/// A `status` whose only tagged field is `conditions`.
-static CONDITIONS_STATUS: Schema = Schema {
-    fields: &[CONDITIONS],
-};
-
-// core/v1 Namespace: `spec.finalizers` has no strategy.
-static NAMESPACE: Schema = Schema {
-    fields: &[
-        nested("metadata", &OBJECT_META),
-        nested("status", &CONDITIONS_STATUS),
-    ],
-};
-
-// core/v1 ServiceAccount: `imagePullSecrets` has no strategy here, unlike PodSpec's.
-static SERVICE_ACCOUNT: Schema = Schema {
-    fields: &[
-        nested("metadata", &OBJECT_META),
-        merge_by("secrets", "name", None),
-    ],
-};
-
-static SERVICE_SPEC: Schema = Schema {
-    fields: &[merge_by("ports", "port", None)],
-};
-
-static SERVICE: Schema = Schema {
-    fields: &[
-        nested("metadata", &OBJECT_META),
-        nested("spec", &SERVICE_SPEC),
-        nested("status", &CONDITIONS_STATUS),
-    ],
-};
-
-// core/v1 NodeSpec: `taints` has no strategy.
-static NODE_SPEC: Schema = Schema {
-    fields: &[merge_set("podCIDRs")],
-};
-
-static NODE_STATUS: Schema = Schema {
-    fields: &[CONDITIONS, merge_by("addresses", "type", None)],
-};
-
-static NODE: Schema = Schema {
-    fields: &[
-        nested("metadata", &OBJECT_META),
-        nested("spec", &NODE_SPEC),
-        nested("status", &NODE_STATUS),
-    ],
-};
-
-/// apps/v1 DeploymentStrategy carries `patchStrategy:"retainKeys"`.
-const DEPLOYMENT_STRATEGY: Field = Field {
-    name: "strategy",
-    strategy: Strategy::Default,
-    merge_key: None,
-    retain_keys: true,
-    child: None,
-};
-
-static DEPLOYMENT_SPEC: Schema = Schema {
-    fields: &[nested("template", &POD_TEMPLATE_SPEC), DEPLOYMENT_STRATEGY],
-};
-
-/// Spec of ReplicaSet, StatefulSet, DaemonSet and Job: only the pod template is tagged
-/// (update strategies and volume claim templates have no strategy).
-static TEMPLATED_SPEC: Schema = Schema {
-    fields: &[nested("template", &POD_TEMPLATE_SPEC)],
-};
-
-static DEPLOYMENT: Schema = Schema {
-    fields: &[
-        nested("metadata", &OBJECT_META),
-        nested("spec", &DEPLOYMENT_SPEC),
-        nested("status", &CONDITIONS_STATUS),
-    ],
-};
-
-/// ReplicaSet, StatefulSet, DaemonSet and Job.
-static TEMPLATED_WORKLOAD: Schema = Schema {
-    fields: &[
-        nested("metadata", &OBJECT_META),
-        nested("spec", &TEMPLATED_SPEC),
-        nested("status", &CONDITIONS_STATUS),
-    ],
-};
-
-// batch/v1 JobTemplateSpec; CronJob's `status.active` has no strategy.
-static JOB_TEMPLATE_SPEC: Schema = Schema {
-    fields: &[nested("metadata", &OBJECT_META), nested("spec", &TEMPLATED_SPEC)],
-};
-
-static CRON_JOB_SPEC: Schema = Schema {
-    fields: &[nested("jobTemplate", &JOB_TEMPLATE_SPEC)],
-};
-
-static CRON_JOB: Schema = Schema {
-    fields: &[nested("metadata", &OBJECT_META), nested("spec", &CRON_JOB_SPEC)],
-};
+/// The root of kinds Gatehouse has no OpenAPI definition for.
+static METADATA_ONLY: Schema = Schema::fields(&[nested("metadata", &generated::META_V1_OBJECT_META)]);
 
 /// The metadata root for a kind.
 ///
-/// Kinds without a table of their own (other built-ins) still get ObjectMeta's
-/// `finalizers`/`ownerReferences` merging, which every built-in kind embeds; all their
-/// other lists are replaced whole.
+/// Kinds without a definition (custom resources, unknown kinds) still get ObjectMeta's
+/// `finalizers`/`ownerReferences` merging, which every object embeds; all their other
+/// lists are replaced whole.
 pub(super) fn root(group: &str, kind: &str) -> &'static Schema {
-    match (group, kind) {
-        ("", "Pod") => &POD,
-        ("", "Namespace") => &NAMESPACE,
-        ("", "ServiceAccount") => &SERVICE_ACCOUNT,
-        ("", "Service") => &SERVICE,
-        ("", "Node") => &NODE,
-        // ConfigMap, Secret, Endpoints, Event, Lease and unknown kinds.
-        ("apps", "Deployment") => &DEPLOYMENT,
-        ("apps", "ReplicaSet" | "StatefulSet" | "DaemonSet") | ("batch", "Job") => &TEMPLATED_WORKLOAD,
-        ("batch", "CronJob") => &CRON_JOB,
-        _ => &METADATA_ONLY,
-    }
+    generated::root(group, kind).unwrap_or(&METADATA_ONLY)
 }
 
 /// The strategic merge patch metadata of one field, as published in OpenAPI
@@ -415,5 +287,192 @@ mod tests {
             );
         }
         assert_eq!(lookup("", "Pod", "status.podIPs"), Some(("merge", Some("ip"))));
+    }
+
+    /// Every entry of the hand-written table Gatehouse used before the metadata was generated
+    /// from OpenAPI; the generated data must agree with all of them.
+    #[test]
+    fn agrees_with_the_former_hand_written_table() {
+        let meta: &[(&str, &str, Option<&str>)] = &[
+            ("finalizers", "merge", None),
+            ("ownerReferences", "merge", Some("uid")),
+        ];
+        let container: &[(&str, &str, Option<&str>)] = &[
+            ("ports", "merge", Some("containerPort")),
+            ("env", "merge", Some("name")),
+            ("volumeMounts", "merge", Some("mountPath")),
+            ("volumeDevices", "merge", Some("devicePath")),
+        ];
+        let pod_spec: &[(&str, &str, Option<&str>)] = &[
+            ("volumes", "merge,retainKeys", Some("name")),
+            ("initContainers", "merge", Some("name")),
+            ("containers", "merge", Some("name")),
+            ("ephemeralContainers", "merge", Some("name")),
+            ("imagePullSecrets", "merge", Some("name")),
+            ("hostAliases", "merge", Some("ip")),
+            ("topologySpreadConstraints", "merge", Some("topologyKey")),
+            ("schedulingGates", "merge", Some("name")),
+            ("resourceClaims", "merge,retainKeys", Some("name")),
+        ];
+        let check = |group: &str, kind: &str, prefix: &str, entries: &[(&str, &str, Option<&str>)]| {
+            for &(field, strategy, key) in entries {
+                let path = format!("{prefix}{field}");
+                assert_eq!(
+                    lookup(group, kind, &path),
+                    Some((strategy, key)),
+                    "{group}/{kind} {path}"
+                );
+            }
+        };
+        let templates: &[(&str, &str, &str)] = &[
+            ("", "Pod", ""),
+            ("apps", "Deployment", "spec.template."),
+            ("apps", "ReplicaSet", "spec.template."),
+            ("apps", "StatefulSet", "spec.template."),
+            ("apps", "DaemonSet", "spec.template."),
+            ("batch", "Job", "spec.template."),
+            ("batch", "CronJob", "spec.jobTemplate.spec.template."),
+        ];
+        for &(group, kind, prefix) in templates {
+            check(group, kind, &format!("{prefix}spec."), pod_spec);
+            for list in ["containers", "initContainers", "ephemeralContainers"] {
+                check(group, kind, &format!("{prefix}spec.{list}."), container);
+            }
+            if !prefix.is_empty() {
+                check(group, kind, &format!("{prefix}metadata."), meta);
+            }
+        }
+        check("batch", "CronJob", "spec.jobTemplate.metadata.", meta);
+        for (group, kind) in [
+            ("", "Pod"),
+            ("", "Namespace"),
+            ("", "ServiceAccount"),
+            ("", "Service"),
+            ("", "Node"),
+            ("", "ConfigMap"),
+            ("", "Secret"),
+            ("", "Endpoints"),
+            ("", "Event"),
+            ("coordination.k8s.io", "Lease"),
+            ("apps", "Deployment"),
+            ("apps", "ReplicaSet"),
+            ("apps", "StatefulSet"),
+            ("apps", "DaemonSet"),
+            ("batch", "Job"),
+            ("batch", "CronJob"),
+        ] {
+            check(group, kind, "metadata.", meta);
+        }
+        let conditions: &[(&str, &str, Option<&str>)] = &[("conditions", "merge", Some("type"))];
+        for (group, kind) in [
+            ("", "Pod"),
+            ("", "Namespace"),
+            ("", "Service"),
+            ("", "Node"),
+            ("apps", "Deployment"),
+            ("apps", "ReplicaSet"),
+            ("apps", "StatefulSet"),
+            ("apps", "DaemonSet"),
+            ("batch", "Job"),
+        ] {
+            check(group, kind, "status.", conditions);
+        }
+        check(
+            "",
+            "Pod",
+            "status.",
+            &[
+                ("podIPs", "merge", Some("ip")),
+                ("hostIPs", "merge", Some("ip")),
+                ("resourceClaimStatuses", "merge,retainKeys", Some("name")),
+            ],
+        );
+        check("", "ServiceAccount", "", &[("secrets", "merge", Some("name"))]);
+        check("", "Service", "spec.", &[("ports", "merge", Some("port"))]);
+        check("", "Node", "spec.", &[("podCIDRs", "merge", None)]);
+        check("", "Node", "status.", &[("addresses", "merge", Some("type"))]);
+        check("apps", "Deployment", "spec.", &[("strategy", "retainKeys", None)]);
+    }
+
+    #[test]
+    fn every_served_kind_has_its_own_metadata() {
+        let webhooks = Some(("merge", Some("name")));
+        for kind in ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"] {
+            assert_eq!(lookup("admissionregistration.k8s.io", kind, "webhooks"), webhooks);
+            assert_eq!(
+                lookup("admissionregistration.k8s.io", kind, "webhooks.matchConditions"),
+                webhooks
+            );
+            assert_eq!(
+                lookup("admissionregistration.k8s.io", kind, "webhooks.rules"),
+                None
+            );
+        }
+        let vap = "ValidatingAdmissionPolicy";
+        assert_eq!(
+            lookup("admissionregistration.k8s.io", vap, "spec.variables"),
+            Some(("merge", Some("name")))
+        );
+        let conditions = Some(("merge", Some("type")));
+        for (group, kind) in [
+            ("", "PersistentVolumeClaim"),
+            ("", "ReplicationController"),
+            ("autoscaling", "HorizontalPodAutoscaler"),
+            ("policy", "PodDisruptionBudget"),
+            ("flowcontrol.apiserver.k8s.io", "FlowSchema"),
+            ("flowcontrol.apiserver.k8s.io", "PriorityLevelConfiguration"),
+            ("apiregistration.k8s.io", "APIService"),
+        ] {
+            assert_eq!(lookup(group, kind, "status.conditions"), conditions, "{kind}");
+        }
+        assert_eq!(lookup("", "ComponentStatus", "conditions"), conditions);
+        assert_eq!(
+            lookup("", "ReplicationController", "spec.template.spec.containers.env"),
+            Some(("merge", Some("name")))
+        );
+        assert_eq!(
+            lookup("", "PodTemplate", "template.spec.volumes"),
+            Some(("merge,retainKeys", Some("name")))
+        );
+        assert_eq!(
+            lookup("storage.k8s.io", "CSINode", "spec.drivers"),
+            Some(("merge", Some("name")))
+        );
+        // Kinds whose lists all lack a strategy.
+        let rbac = "rbac.authorization.k8s.io";
+        assert_eq!(lookup(rbac, "RoleBinding", "subjects"), None);
+        assert_eq!(lookup(rbac, "ClusterRole", "rules"), None);
+        assert_eq!(lookup("networking.k8s.io", "Ingress", "spec.rules"), None);
+        assert_eq!(
+            lookup(rbac, "RoleBinding", "metadata.ownerReferences"),
+            Some(("merge", Some("uid")))
+        );
+        // `replace` is not represented: PodDisruptionBudget's selector merges like any object.
+        assert_eq!(lookup("policy", "PodDisruptionBudget", "spec.selector"), None);
+    }
+
+    #[test]
+    fn recursive_and_map_valued_definitions() {
+        // A CRD's schema nests JSONSchemaProps in itself and in maps of them.
+        let crd = |path: &str| lookup("apiextensions.k8s.io", "CustomResourceDefinition", path);
+        let rule = Some(("merge", Some("rule")));
+        let schema = "spec.versions.schema.openAPIV3Schema";
+        assert_eq!(crd(&format!("{schema}.x-kubernetes-validations")), rule);
+        assert_eq!(
+            crd(&format!(
+                "{schema}.properties.spec.properties.replicas.x-kubernetes-validations"
+            )),
+            rule
+        );
+        assert_eq!(crd(&format!("{schema}.allOf.not.x-kubernetes-validations")), rule);
+        assert_eq!(crd(&format!("{schema}.properties.spec")), None);
+        assert_eq!(crd(&format!("{schema}.required")), None);
+        // Map keys are transparent, whatever they are called.
+        assert_eq!(
+            crd(&format!(
+                "{schema}.definitions.finalizers.x-kubernetes-validations"
+            )),
+            rule
+        );
     }
 }

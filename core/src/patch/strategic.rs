@@ -1055,6 +1055,124 @@ mod tests {
         assert_eq!(out["spec"]["items"], json!([{"name": "a", "v": 2}]));
     }
 
+    fn webhook_configuration() -> Value {
+        json!({
+            "apiVersion": "admissionregistration.k8s.io/v1",
+            "kind": "MutatingWebhookConfiguration",
+            "metadata": {"name": "hooks"},
+            "webhooks": [
+                {
+                    "name": "a.example.com",
+                    "clientConfig": {"service": {"namespace": "default", "name": "a"}},
+                    "rules": [{"operations": ["CREATE"], "apiGroups": [""], "apiVersions": ["v1"], "resources": ["pods"]}],
+                    "sideEffects": "None",
+                    "admissionReviewVersions": ["v1"]
+                },
+                {
+                    "name": "b.example.com",
+                    "clientConfig": {"url": "https://b.example.com/mutate"},
+                    "timeoutSeconds": 10,
+                    "matchConditions": [
+                        {"name": "not-system", "expression": "true"},
+                        {"name": "only-pods", "expression": "true"}
+                    ],
+                    "sideEffects": "None",
+                    "admissionReviewVersions": ["v1"]
+                }
+            ]
+        })
+    }
+
+    #[test]
+    fn webhooks_merge_by_name() {
+        // What `kubectl apply` sends after changing b's timeout and one of its match
+        // conditions, and adding a webhook c before it.
+        let patch = json!({
+            "$setElementOrder/webhooks": [
+                {"name": "a.example.com"},
+                {"name": "c.example.com"},
+                {"name": "b.example.com"}
+            ],
+            "webhooks": [
+                {
+                    "name": "c.example.com",
+                    "clientConfig": {"url": "https://c.example.com/mutate"},
+                    "sideEffects": "None",
+                    "admissionReviewVersions": ["v1"]
+                },
+                {
+                    "$setElementOrder/matchConditions": [{"name": "not-system"}, {"name": "only-pods"}],
+                    "name": "b.example.com",
+                    "timeoutSeconds": 5,
+                    "matchConditions": [{"name": "only-pods", "expression": "object.kind == 'Pod'"}]
+                }
+            ]
+        });
+        let original = webhook_configuration();
+        let out = smp(
+            "admissionregistration.k8s.io",
+            "MutatingWebhookConfiguration",
+            &original,
+            patch,
+        )
+        .unwrap();
+        let webhooks = &out["webhooks"];
+        assert_eq!(
+            names(webhooks),
+            ["a.example.com", "c.example.com", "b.example.com"]
+        );
+        assert_eq!(webhooks[0], original["webhooks"][0]);
+        let b = &webhooks[2];
+        assert_eq!(b["timeoutSeconds"], 5);
+        assert_eq!(b["clientConfig"], original["webhooks"][1]["clientConfig"]);
+        assert_eq!(
+            b["matchConditions"],
+            json!([
+                {"name": "not-system", "expression": "true"},
+                {"name": "only-pods", "expression": "object.kind == 'Pod'"}
+            ])
+        );
+
+        // Deleting a webhook by name, as `kubectl apply` does when one is dropped.
+        let out = smp(
+            "admissionregistration.k8s.io",
+            "ValidatingWebhookConfiguration",
+            &original,
+            json!({
+                "$setElementOrder/webhooks": [{"name": "b.example.com"}],
+                "webhooks": [{"$patch": "delete", "name": "a.example.com"}]
+            }),
+        )
+        .unwrap();
+        assert_eq!(names(&out["webhooks"]), ["b.example.com"]);
+        assert_eq!(out["webhooks"][0], original["webhooks"][1]);
+    }
+
+    #[test]
+    fn role_binding_subjects_are_replaced() {
+        let binding = json!({
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "RoleBinding",
+            "metadata": {"name": "readers", "namespace": "default", "finalizers": ["a"]},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "reader"},
+            "subjects": [
+                {"kind": "User", "name": "alice", "apiGroup": "rbac.authorization.k8s.io"},
+                {"kind": "User", "name": "bob", "apiGroup": "rbac.authorization.k8s.io"}
+            ]
+        });
+        let subjects = json!([{"kind": "ServiceAccount", "name": "bot", "namespace": "default"}]);
+        let out = smp(
+            "rbac.authorization.k8s.io",
+            "RoleBinding",
+            &binding,
+            json!({"metadata": {"finalizers": ["b"]}, "subjects": subjects}),
+        )
+        .unwrap();
+        assert_eq!(out["subjects"], subjects);
+        assert_eq!(out["roleRef"], binding["roleRef"]);
+        assert_eq!(out["metadata"]["finalizers"], json!(["b", "a"]));
+    }
+
     #[test]
     fn malformed_bodies_are_bad_requests() {
         let d = deployment();
