@@ -16,7 +16,7 @@ use gatehouse_core::patch::{self, PatchType};
 use gatehouse_core::registry::list::Continue;
 use gatehouse_core::request::info;
 use gatehouse_core::selectors::{FieldSelector, LabelSelector};
-use gatehouse_core::storage::MemStore;
+use gatehouse_core::storage::{MemStore, WatchSet};
 use gatehouse_core::validation;
 use gatehouse_core::{Config, ConnId, Now, Output, Peer, Server};
 use serde_json::Value;
@@ -360,7 +360,7 @@ pub fn object_validation(data: &[u8]) {
 // ---- server ----
 
 /// Runs every output of `server` until it has none, answering storage from `store`.
-fn drive(server: &mut Server, store: &mut MemStore, watching: &mut bool, closed: &mut bool, now: Now) {
+fn drive(server: &mut Server, store: &mut MemStore, watches: &mut WatchSet, closed: &mut bool, now: Now) {
     while let Some(out) = server.poll_output() {
         match out {
             Output::Storage { op, request } => {
@@ -368,19 +368,24 @@ fn drive(server: &mut Server, store: &mut MemStore, watching: &mut bool, closed:
                 store.take_wal();
                 let events = store.take_events();
                 // Events of a write reach the server no later than the write's answer.
-                if *watching && !events.is_empty() {
-                    server.handle_watch_events(now, events);
+                for (watch, evs) in watches.split(&events) {
+                    server.handle_watch_events(now, watch, evs);
                 }
                 server.handle_storage(now, op, result);
             }
-            Output::StartWatch { from_revision, .. } => match store.events_after(from_revision) {
+            Output::StartWatch {
+                watch,
+                prefix,
+                from_revision,
+            } => match store.events_after(from_revision) {
                 Ok(events) => {
-                    *watching = true;
+                    let events = WatchSet::under(&prefix, &events);
+                    watches.start(watch, prefix);
                     if !events.is_empty() {
-                        server.handle_watch_events(now, events);
+                        server.handle_watch_events(now, watch, events);
                     }
                 }
-                Err(_) => server.handle_watch_failed(now, true),
+                Err(_) => server.handle_watch_failed(now, watch, true),
             },
             Output::Close { .. } => *closed = true,
             Output::Write { .. } | Output::Log(_) => {}
@@ -409,9 +414,9 @@ pub fn server(data: &[u8]) {
     };
     let mut server = Server::new(cfg);
     let mut store = MemStore::new();
-    let (mut watching, mut closed) = (false, false);
+    let (mut watches, mut closed) = (WatchSet::default(), false);
     server.start(now);
-    drive(&mut server, &mut store, &mut watching, &mut closed, now);
+    drive(&mut server, &mut store, &mut watches, &mut closed, now);
     assert!(server.is_ready(), "start-up did not finish");
 
     let conn = ConnId(1);
@@ -424,7 +429,7 @@ pub fn server(data: &[u8]) {
         },
     };
     server.handle_connect(now, conn, peer);
-    drive(&mut server, &mut store, &mut watching, &mut closed, now);
+    drive(&mut server, &mut store, &mut watches, &mut closed, now);
     let read = match usize::from(ctl >> 2) {
         0 => usize::MAX,
         n => n,
@@ -436,7 +441,7 @@ pub fn server(data: &[u8]) {
         now.mono_ms += 1;
         now.wall_ms += 1;
         server.handle_bytes(now, conn, chunk);
-        drive(&mut server, &mut store, &mut watching, &mut closed, now);
+        drive(&mut server, &mut store, &mut watches, &mut closed, now);
     }
     // Past the request timeout, then past any watch's end.
     for step_ms in [61_000, 2 * 3600 * 1000] {
@@ -444,8 +449,8 @@ pub fn server(data: &[u8]) {
         now.wall_ms += step_ms as i64;
         let _ = server.poll_timeout();
         server.handle_timeout(now);
-        drive(&mut server, &mut store, &mut watching, &mut closed, now);
+        drive(&mut server, &mut store, &mut watches, &mut closed, now);
     }
     server.handle_closed(now, conn);
-    drive(&mut server, &mut store, &mut watching, &mut closed, now);
+    drive(&mut server, &mut store, &mut watches, &mut closed, now);
 }

@@ -125,8 +125,15 @@ pub async fn run<S, F>(
                 server.handle_closed(now, conn);
             }
             Some(Ok(Input::Store(StoreReport::Done(op, result)))) => server.handle_storage(now, op, result),
-            Some(Ok(Input::Store(StoreReport::Events(events)))) => server.handle_watch_events(now, events),
-            Some(Ok(Input::Store(StoreReport::WatchCompacted))) => server.handle_watch_failed(now, true),
+            Some(Ok(Input::Store(StoreReport::Events(watch, events)))) => {
+                server.handle_watch_events(now, watch, events)
+            }
+            Some(Ok(Input::Store(StoreReport::WatchCompacted(watch)))) => {
+                server.handle_watch_failed(now, watch, true)
+            }
+            Some(Ok(Input::Store(StoreReport::Progress(revision)))) => {
+                server.handle_watch_progress(now, revision)
+            }
         }
     }
     for (_, tx) in conns.drain() {
@@ -163,8 +170,16 @@ fn drain(
             Output::Storage { op, request } => {
                 let _ = store.send(StoreCmd::Run(op, request));
             }
-            Output::StartWatch { from_revision, .. } => {
-                let _ = store.send(StoreCmd::Watch(from_revision));
+            Output::StartWatch {
+                watch,
+                prefix,
+                from_revision,
+            } => {
+                let _ = store.send(StoreCmd::Watch {
+                    watch,
+                    prefix,
+                    from: from_revision,
+                });
             }
             Output::Log(line) => eprintln!("gatehouse: {line}"),
         }

@@ -103,9 +103,8 @@ pub struct Flags {
     #[arg(long, action = ArgAction::Set, num_args = 0..=1, require_equals = true, default_value = "true", default_missing_value = "true")]
     pub watch_cache: bool,
 
-    /// Watch cache sizes, `resource[.group]#size`, comma separated. Gatehouse keeps one window
-    /// of recent events for all resources; it is made as large as the largest size given
-    /// (and never smaller than its default of 10000 events).
+    /// Watch cache sizes, `resource[.group]#size`, comma separated: how many recent events the
+    /// watch cache of that resource keeps (others keep the default of 10000).
     #[arg(long, value_delimiter = ',')]
     pub watch_cache_sizes: Vec<String>,
 
@@ -167,20 +166,20 @@ pub fn parse_duration_ms(s: &str) -> Option<u64> {
     Some(total as u64)
 }
 
-/// The event window the watch cache keeps, from `--watch-cache-sizes`.
-pub fn watch_window(sizes: &[String]) -> Result<usize, String> {
-    let mut window = 10_000usize;
+/// The per-resource event windows of `--watch-cache-sizes` (`resource[.group]#size`).
+pub fn watch_cache_sizes(sizes: &[String]) -> Result<Vec<(String, usize)>, String> {
+    let mut out = Vec::new();
     for entry in sizes.iter().filter(|s| !s.is_empty()) {
-        let (_, size) = entry
+        let (name, size) = entry
             .rsplit_once('#')
             .ok_or_else(|| format!("invalid value of watch cache size: {entry}"))?;
         let size: usize = size
             .trim()
             .parse()
             .map_err(|_| format!("invalid size of watch cache: {entry}"))?;
-        window = window.max(size);
+        out.push((name.trim().to_string(), size));
     }
-    Ok(window)
+    Ok(out)
 }
 
 /// Parses an IPv4 CIDR such as `10.96.0.0/12` into (network address, prefix length).

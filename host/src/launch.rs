@@ -137,7 +137,7 @@ pub fn prepare(flags: &Flags) -> Result<Prepared, HostError> {
         event_ttl_secs: parse_duration_ms(&flags.event_ttl)
             .map(|ms| u32::try_from(ms / 1000).unwrap_or(u32::MAX))
             .ok_or_else(|| invalid("--event-ttl", flags.event_ttl.clone()))?,
-        watch_window: crate::flags::watch_window(&flags.watch_cache_sizes)
+        watch_cache_sizes: crate::flags::watch_cache_sizes(&flags.watch_cache_sizes)
             .map_err(|e| invalid("--watch-cache-sizes", e))?,
         advertise_address: advertise,
         ..Config::default()

@@ -13,7 +13,8 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use gatehouse_core::storage::{
-    KeyValue, MemStore, StorageError, StorageEvent, StorageRequest, StorageResponse, WalRecord,
+    KeyValue, MemStore, StorageError, StorageEvent, StorageRequest, StorageResponse, WalRecord, WatchId,
+    WatchSet,
 };
 use gatehouse_core::OpId;
 
@@ -23,8 +24,13 @@ use crate::error::HostError;
 pub enum StoreCmd {
     /// Run a request; answer with its id.
     Run(OpId, StorageRequest),
-    /// Start streaming events after `from_revision`.
-    Watch(i64),
+    /// Start (or restart) watch `watch`: stream the events of keys under `prefix` after
+    /// `from` (exclusive).
+    Watch {
+        watch: WatchId,
+        prefix: Vec<u8>,
+        from: i64,
+    },
     /// Stop (after finishing what is queued).
     Stop,
 }
@@ -33,10 +39,14 @@ pub enum StoreCmd {
 pub enum StoreReport {
     /// Answer to a request.
     Done(OpId, Result<StorageResponse, StorageError>),
-    /// Events of writes (or a watch's catch-up), in revision order.
-    Events(Vec<StorageEvent>),
-    /// The watch could not start: history was compacted.
-    WatchCompacted,
+    /// Events of one watch (of writes, or its catch-up), in revision order. A write's events
+    /// are reported before its answer.
+    Events(WatchId, Vec<StorageEvent>),
+    /// The watch could not start or go on: history was compacted.
+    WatchCompacted(WatchId),
+    /// Every watch has reported every event up to this revision (optional: a store that
+    /// cannot tell reports nothing, and the server falls back to reading storage).
+    Progress(i64),
 }
 
 /// The write-ahead log and snapshot of the embedded store.
@@ -212,7 +222,7 @@ pub fn run(
     rx: Receiver<StoreCmd>,
     report: impl Fn(StoreReport) -> bool,
 ) {
-    let mut watching = false;
+    let mut watches = WatchSet::default();
     let mut last_compaction = Instant::now();
     let mut compact_to = store.revision();
     loop {
@@ -244,15 +254,16 @@ pub fn run(
                     let r = store.execute(&req);
                     answers.push((op, r));
                 }
-                StoreCmd::Watch(from) => match store.events_after(from) {
+                StoreCmd::Watch { watch, prefix, from } => match store.events_after(from) {
                     Ok(evs) => {
-                        watching = true;
-                        if !evs.is_empty() && !report(StoreReport::Events(evs)) {
+                        let evs = WatchSet::under(&prefix, &evs);
+                        watches.start(watch, prefix);
+                        if !evs.is_empty() && !report(StoreReport::Events(watch, evs)) {
                             return;
                         }
                     }
                     Err(_) => {
-                        if !report(StoreReport::WatchCompacted) {
+                        if !report(StoreReport::WatchCompacted(watch)) {
                             return;
                         }
                     }
@@ -285,8 +296,14 @@ pub fn run(
                 let _ = d.checkpoint(&store);
             }
         }
+        // Each watch's events, then the news that every watch is current, before any answer.
         let events = store.take_events();
-        if watching && !events.is_empty() && !report(StoreReport::Events(events)) {
+        for (watch, evs) in watches.split(&events) {
+            if !report(StoreReport::Events(watch, evs)) {
+                return;
+            }
+        }
+        if !watches.is_empty() && !answers.is_empty() && !report(StoreReport::Progress(store.revision())) {
             return;
         }
         for (op, r) in answers {

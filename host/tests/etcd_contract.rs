@@ -13,6 +13,8 @@
 //! * serve Gatehouse on etcd end to end, on the tokio and on the smol runtime: kubectl creates a
 //!   configmap, `etcdctl` finds it under `/registry/configmaps/`, a Gatehouse started afresh (new
 //!   data folder) still has it, and a `kubectl get -w` sees a later write;
+//! * keep one watch per resource type apart: each reports only its own keys (a write's event
+//!   before the write's answer), and a compaction only for the watch it overtook;
 //! * fail over from a closed port to a live endpoint, answer `Unavailable` quickly when no
 //!   endpoint answers, speak TLS with client certificates, and coordinate compaction between
 //!   two replicas through `compact_rev_key`.
@@ -33,11 +35,13 @@ use std::time::{Duration, Instant, SystemTime};
 mod contract;
 
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 
 use clap::Parser;
 use contract::normalised;
 use gatehouse_core::storage::{
     prefix_end, Compare, MemStore, StorageError, StorageEvent, StorageRequest, StorageResponse, TxnOp,
+    WatchId,
 };
 use gatehouse_core::OpId;
 use gatehouse_host::etcd::{self, EtcdOptions};
@@ -239,7 +243,7 @@ impl Etcd {
     }
 
     fn options(&self) -> EtcdOptions {
-        let mut o = EtcdOptions::new(std::slice::from_ref(&self.url), "/registry").expect("options");
+        let mut o = EtcdOptions::new(std::slice::from_ref(&self.url)).expect("options");
         if let Some(f) = &self.tls {
             o = o
                 .with_tls(&f.ca, Some(&f.client_cert), Some(&f.client_key))
@@ -266,10 +270,18 @@ struct Thread {
     tx: mpsc::Sender<StoreCmd>,
     rx: mpsc::Receiver<StoreReport>,
     next_op: u64,
-    /// Events reported so far, in order.
+    /// Events reported so far, of every watch, in order.
     events: Vec<StorageEvent>,
-    compacted: bool,
+    /// The same, by watch.
+    events_of: BTreeMap<WatchId, Vec<StorageEvent>>,
+    /// Watches reported compacted, in order.
+    compacted: Vec<WatchId>,
+    /// Progress reported, if any.
+    progress: Option<i64>,
 }
+
+/// The watch the single-watch tests use: every key of the core.
+const ALL: WatchId = WatchId(0);
 
 const REPORT_WAIT: Duration = Duration::from_secs(30);
 
@@ -283,19 +295,26 @@ impl Thread {
             rx,
             next_op: 1,
             events: Vec::new(),
-            compacted: false,
+            events_of: BTreeMap::new(),
+            compacted: Vec::new(),
+            progress: None,
         }
     }
 
     fn take(&mut self, r: StoreReport) -> Option<(OpId, Result<StorageResponse, StorageError>)> {
         match r {
             StoreReport::Done(op, res) => Some((op, res)),
-            StoreReport::Events(evs) => {
+            StoreReport::Events(w, evs) => {
+                self.events_of.entry(w).or_default().extend(evs.iter().cloned());
                 self.events.extend(evs);
                 None
             }
-            StoreReport::WatchCompacted => {
-                self.compacted = true;
+            StoreReport::WatchCompacted(w) => {
+                self.compacted.push(w);
+                None
+            }
+            StoreReport::Progress(r) => {
+                self.progress = Some(r);
                 None
             }
         }
@@ -322,10 +341,19 @@ impl Thread {
         }
     }
 
-    fn watch(&mut self, from: i64) {
-        self.tx
-            .send(StoreCmd::Watch(from))
-            .expect("the etcd thread is gone");
+    /// Starts (or replaces) watch `watch` of the keys under `prefix` after `from`.
+    fn watch(&mut self, watch: WatchId, prefix: &[u8], from: i64) {
+        let cmd = StoreCmd::Watch {
+            watch,
+            prefix: prefix.to_vec(),
+            from,
+        };
+        self.tx.send(cmd).expect("the etcd thread is gone");
+    }
+
+    /// The events reported on watch `w`.
+    fn events_of(&self, w: WatchId) -> &[StorageEvent] {
+        self.events_of.get(&w).map(Vec::as_slice).unwrap_or_default()
     }
 
     /// Collects reports until `done` holds, within a bound.
@@ -562,7 +590,7 @@ fn etcd_answers_like_the_reference_store() {
     let mut t = Thread::spawn(etcd.options());
     let mut mem = MemStore::new();
     // The core watches from the revision of its first list.
-    t.watch(1);
+    t.watch(ALL, b"/registry/", 1);
     let mut expected_events: Vec<StorageEvent> = Vec::new();
     let steps: Vec<Step> = fixed_steps()
         .into_iter()
@@ -595,13 +623,13 @@ fn etcd_answers_like_the_reference_store() {
         normalised(expected_events),
         "the live watch reported what the reference store recorded"
     );
-    assert!(!t.compacted);
+    assert!(t.compacted.is_empty());
 
     // A watch restarted from a past revision (after the compaction point) catches up from
     // history.
     let from = mem.revision() - 20;
     t.events.clear();
-    t.watch(from);
+    t.watch(ALL, b"/registry/", from);
     let want = mem.events_after(from).expect("history kept");
     let last = mem.revision();
     t.wait_until("the catch-up events", |t| {
@@ -618,8 +646,8 @@ fn etcd_answers_like_the_reference_store() {
     assert_eq!(t.events.last(), ev.last(), "the live event follows the catch-up");
 
     // A watch from before the compaction point fails as compacted.
-    t.watch(1);
-    t.wait_until("the compacted watch", |t| t.compacted);
+    t.watch(ALL, b"/registry/", 1);
+    t.wait_until("the compacted watch", |t| t.compacted == [ALL]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -642,10 +670,7 @@ impl<'a> EtcdBackend<'a> {
     }
 
     fn spawn(etcd: &Etcd) -> Thread {
-        let mut opts = etcd.options();
-        // The suite's keys all start with `/`.
-        opts.watch_prefix = b"/".to_vec();
-        Thread::spawn(opts)
+        Thread::spawn(etcd.options())
     }
 
     /// The current revision, read through the thread.
@@ -659,8 +684,9 @@ impl<'a> EtcdBackend<'a> {
     /// Points the live watch at the writes after `revision`, forgetting what was reported.
     fn watch_from(&mut self, revision: i64) {
         self.thread.events.clear();
-        self.thread.compacted = false;
-        self.thread.watch(revision);
+        self.thread.compacted.clear();
+        // The suite's keys all start with `/`.
+        self.thread.watch(ALL, b"/", revision);
     }
 }
 
@@ -725,7 +751,7 @@ impl contract::Backend for EtcdBackend<'_> {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let t = &self.thread;
-            let done = t.compacted
+            let done = !t.compacted.is_empty()
                 || match (want, through) {
                     (Err(_), _) => false,
                     (Ok(_), None) => true,
@@ -739,7 +765,7 @@ impl contract::Backend for EtcdBackend<'_> {
             }
         }
         let now = self.revision();
-        let result = if self.thread.compacted {
+        let result = if !self.thread.compacted.is_empty() {
             Err(StorageError::Compacted { compact_revision: 0 })
         } else {
             Ok(std::mem::take(&mut self.thread.events))
@@ -858,7 +884,7 @@ fn writes_with_a_ttl_are_attached_to_a_shared_lease() {
 #[test]
 fn no_reachable_endpoint_is_unavailable_quickly() {
     let closed = format!("http://127.0.0.1:{}", free_port());
-    let mut o = EtcdOptions::new(&[closed], "/registry").expect("options");
+    let mut o = EtcdOptions::new(&[closed]).expect("options");
     o.compaction_interval = Duration::ZERO;
     let mut t = Thread::spawn(o);
     let start = Instant::now();
@@ -877,7 +903,7 @@ fn no_reachable_endpoint_is_unavailable_quickly() {
 fn speaks_tls_with_client_certificates() {
     let etcd = Etcd::start_with(true);
     let mut t = Thread::spawn(etcd.options());
-    t.watch(1);
+    t.watch(ALL, b"/registry/", 1);
     let r = t.run(create("configmaps/tls/one", r#"{"tls":true}"#));
     assert!(
         matches!(r, Ok(StorageResponse::Txn { succeeded: true, .. })),
@@ -888,7 +914,7 @@ fn speaks_tls_with_client_certificates() {
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), r#"{"tls":true}"#);
     // Without the client certificate etcd refuses the connection.
     let f = etcd.tls.as_ref().expect("TLS files");
-    let mut o = EtcdOptions::new(std::slice::from_ref(&etcd.url), "/registry")
+    let mut o = EtcdOptions::new(std::slice::from_ref(&etcd.url))
         .and_then(|o| o.with_tls(&f.ca, None, None))
         .expect("options");
     o.compaction_interval = Duration::ZERO;
@@ -942,7 +968,7 @@ fn replicas_compact_once_per_round_through_compact_rev_key() {
 fn survives_an_etcd_restart_and_resumes_the_watch() {
     let mut etcd = Etcd::start();
     let mut t = Thread::spawn(etcd.options());
-    t.watch(1);
+    t.watch(ALL, b"/registry/", 1);
     let r = t.run(create("configmaps/r/before", "1"));
     assert!(
         matches!(r, Ok(StorageResponse::Txn { succeeded: true, .. })),
@@ -997,7 +1023,7 @@ fn survives_an_etcd_restart_and_resumes_the_watch() {
 fn reads_after_writes_outside_the_prefix_do_not_wait_for_the_hold_limit() {
     let etcd = Etcd::start();
     let mut t = Thread::spawn(etcd.options());
-    t.watch(1);
+    t.watch(ALL, b"/registry/", 1);
     for i in 0..3 {
         let out = etcd.etcdctl(&["put", &format!("/elsewhere/{i}"), "x"]);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -1016,6 +1042,88 @@ fn reads_after_writes_outside_the_prefix_do_not_wait_for_the_hold_limit() {
         );
     }
     assert!(t.events.is_empty());
+}
+
+#[test]
+fn each_watch_reports_its_own_keys_and_its_own_compaction() {
+    let etcd = Etcd::start();
+    let mut t = Thread::spawn(etcd.options());
+    let (maps, secrets) = (WatchId(1), WatchId(2));
+    t.watch(maps, b"/registry/configmaps/", 1);
+    t.watch(secrets, b"/registry/secrets/", 1);
+    let ok = |r: &Result<StorageResponse, StorageError>| {
+        assert!(
+            matches!(r, Ok(StorageResponse::Txn { succeeded: true, .. })),
+            "{r:?}"
+        );
+    };
+    let keys = |evs: &[StorageEvent]| -> Vec<String> {
+        evs.iter()
+            .map(|e| String::from_utf8_lossy(&e.kv.key).into_owned())
+            .collect()
+    };
+
+    // A write's event arrives on the watch covering its key, before its answer, and on no
+    // other watch.
+    ok(&t.run(create("configmaps/ns/a", "1")));
+    assert_eq!(keys(t.events_of(maps)), ["/registry/configmaps/ns/a"]);
+    assert!(t.events_of(secrets).is_empty());
+    ok(&t.run(create("secrets/ns/b", "2")));
+    assert_eq!(keys(t.events_of(secrets)), ["/registry/secrets/ns/b"]);
+    assert_eq!(t.events_of(maps).len(), 1);
+    // A write neither watch covers, and a read after it, are answered without waiting out
+    // the hold limit: both watches' progress notifications release them.
+    let start = Instant::now();
+    ok(&t.run(create("pods/ns/c", "3")));
+    let r = t.run(list_all());
+    assert!(matches!(r, Ok(StorageResponse::Range { count: 3, .. })), "{r:?}");
+    assert!(
+        start.elapsed() < etcd::HOLD_LIMIT / 2,
+        "waited {:?}",
+        start.elapsed()
+    );
+    assert_eq!(t.events.len(), 2, "nothing watched the pod");
+
+    // History goes; the configmaps watch restarted from before it is compacted, alone.
+    let revision = match t.run(list_all()) {
+        Ok(StorageResponse::Range { revision, .. }) => revision,
+        other => panic!("{other:?}"),
+    };
+    t.run(StorageRequest::Compact { revision }).expect("compacting");
+    t.watch(maps, b"/registry/configmaps/", 1);
+    t.wait_until("the compacted watch", |t| !t.compacted.is_empty());
+    assert_eq!(t.compacted, [maps]);
+    // The secrets watch goes on; a configmap written while its watch is down is answered
+    // (its watch is not waited for).
+    let start = Instant::now();
+    ok(&t.run(create("secrets/ns/d", "4")));
+    assert_eq!(
+        keys(t.events_of(secrets)),
+        ["/registry/secrets/ns/b", "/registry/secrets/ns/d"]
+    );
+    ok(&t.run(create("configmaps/ns/e", "5")));
+    assert!(
+        start.elapsed() < etcd::HOLD_LIMIT / 2,
+        "waited {:?}",
+        start.elapsed()
+    );
+    assert_eq!(t.events_of(maps).len(), 1);
+    // Re-listed, the configmaps watch starts again from the list's revision.
+    let listed = match t.run(prefix_range("configmaps/", 0, 0)) {
+        Ok(StorageResponse::Range {
+            revision, count: 2, ..
+        }) => revision,
+        other => panic!("{other:?}"),
+    };
+    t.watch(maps, b"/registry/configmaps/", listed);
+    ok(&t.run(create("configmaps/ns/f", "6")));
+    assert_eq!(
+        keys(t.events_of(maps)),
+        ["/registry/configmaps/ns/a", "/registry/configmaps/ns/f"]
+    );
+    assert_eq!(t.compacted, [maps], "reported once");
+    // The backend never claims progress (etcd 3.4's notifications cannot prove it).
+    assert_eq!(t.progress, None);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -908,7 +908,7 @@ fn with_etcd_client<T: Send + 'static>(
     let url = url.to_string();
     std::thread::spawn(move || {
         let ex: Rc<LocalExecutor<'static>> = Rc::new(LocalExecutor::new());
-        let opts = EtcdOptions::new(&[url], "/registry").map_err(|e| e.to_string())?;
+        let opts = EtcdOptions::new(&[url]).map_err(|e| e.to_string())?;
         let client = EtcdClient::new(&ex, opts.client);
         let fut = {
             let ex = ex.clone();

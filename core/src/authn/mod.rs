@@ -26,6 +26,16 @@ impl UserInfo {
         }
     }
 
+    /// The server's own identity for the requests it makes itself (start-up objects,
+    /// namespace cleanup), as kube-apiserver's loopback client.
+    pub fn apiserver() -> Self {
+        UserInfo {
+            name: "system:apiserver".into(),
+            uid: String::new(),
+            groups: vec!["system:masters".into(), "system:authenticated".into()],
+        }
+    }
+
     /// Whether the user is in `group`.
     pub fn in_group(&self, group: &str) -> bool {
         self.groups.iter().any(|g| g == group)

@@ -49,6 +49,10 @@ pub struct ResourceDef {
     pub returns_deleted_object: bool,
     /// OpenAPI definition name of the kind.
     pub definition: &'static str,
+    /// For a resource served in another version than it is stored in: the (group, version,
+    /// resource) of the stored form. Requests are converted to it and answers back, as
+    /// kube-apiserver converts through its internal version.
+    pub stored_as: Option<(&'static str, &'static str, &'static str)>,
 }
 
 impl ResourceDef {
@@ -69,6 +73,11 @@ impl ResourceDef {
     /// The subresource called `name`.
     pub fn subresource(&self, name: &str) -> Option<&'static Subresource> {
         self.subresources.iter().find(|s| s.name == name)
+    }
+
+    /// The resource whose stored objects this one serves: itself, or its storage version.
+    pub fn storage_def(&'static self) -> &'static ResourceDef {
+        self.stored_as.and_then(|(g, v, r)| find(g, v, r)).unwrap_or(self)
     }
 
     /// Whether objects of the resource are kept in storage.
@@ -154,6 +163,7 @@ const fn def(
         create_on_update: false,
         returns_deleted_object: false,
         definition,
+        stored_as: None,
     }
 }
 
@@ -473,6 +483,21 @@ pub static RESOURCES: &[ResourceDef] = &[
         )
     },
     ResourceDef {
+        stored_as: Some(("", "v1", "events")),
+        ..def(
+            "events.k8s.io",
+            "events",
+            "event",
+            "Event",
+            true,
+            &["ev"],
+            &[],
+            &[],
+            "events",
+            "io.k8s.api.events.v1.Event",
+        )
+    },
+    ResourceDef {
         verbs: &["create"],
         ..def(
             "authentication.k8s.io",
@@ -576,6 +601,22 @@ pub static RESOURCES: &[ResourceDef] = &[
             &[status("HorizontalPodAutoscaler")],
             "horizontalpodautoscalers",
             "io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler",
+        )
+    },
+    ResourceDef {
+        tracks_generation: true,
+        stored_as: Some(("autoscaling", "v2", "horizontalpodautoscalers")),
+        ..def(
+            "autoscaling",
+            "horizontalpodautoscalers",
+            "horizontalpodautoscaler",
+            "HorizontalPodAutoscaler",
+            true,
+            &["hpa"],
+            &["all"],
+            &[status("HorizontalPodAutoscaler")],
+            "horizontalpodautoscalers",
+            "io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler",
         )
     },
     ResourceDef {
@@ -956,6 +997,7 @@ pub static RESOURCES: &[ResourceDef] = &[
 pub const GROUP_ORDER: &[&str] = &[
     "apiregistration.k8s.io",
     "apps",
+    "events.k8s.io",
     "authentication.k8s.io",
     "authorization.k8s.io",
     "autoscaling",

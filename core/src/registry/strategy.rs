@@ -85,6 +85,26 @@ pub fn prepare_for_create(def: &ResourceDef, obj: &mut Value, now: Now, rng: &mu
     }
 }
 
+/// Records who asks for a CertificateSigningRequest in its spec, whatever the body said, as
+/// kube-apiserver does: signers and approvers rely on it.
+pub fn record_requester(obj: &mut Value, user: &crate::authn::UserInfo) {
+    let Some(spec) = obj.get_mut("spec").and_then(Value::as_object_mut) else {
+        return;
+    };
+    spec.insert("username".into(), json!(user.name));
+    if user.uid.is_empty() {
+        spec.shift_remove("uid");
+    } else {
+        spec.insert("uid".into(), json!(user.uid));
+    }
+    if user.groups.is_empty() {
+        spec.shift_remove("groups");
+    } else {
+        spec.insert("groups".into(), json!(user.groups));
+    }
+    spec.shift_remove("extra");
+}
+
 /// Carries server-owned fields from `old` into `new` and splits spec from status.
 pub fn prepare_for_update(def: &ResourceDef, subresource: &str, new: &mut Value, old: &Value) {
     if subresource == "status" {

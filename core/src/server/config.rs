@@ -30,8 +30,10 @@ pub struct Config {
     pub idle_timeout_ms: u64,
     /// HTTP limits.
     pub limits: Limits,
-    /// How many recent events the watch cache keeps.
+    /// How many recent events each type's watch cache keeps.
     pub watch_window: usize,
+    /// Per-resource sizes (`resource` or `resource.group`) from `--watch-cache-sizes`.
+    pub watch_cache_sizes: Vec<(String, usize)>,
     /// `--watch-cache`: serve reads that allow it from the watch cache.
     pub watch_cache: bool,
     /// `--event-ttl` in seconds (default one hour).
@@ -62,6 +64,7 @@ impl Default for Config {
             idle_timeout_ms: 120_000,
             limits: Limits::default(),
             watch_window: 10_000,
+            watch_cache_sizes: Vec::new(),
             watch_cache: true,
             event_ttl_secs: 3600,
             serve_openapi: true,

@@ -37,9 +37,11 @@ use crate::http::{Parsed, Request};
 use crate::registry::{self, Call, Env, Machine, Params, Step};
 use crate::request::info::{self, RequestInfo};
 use crate::rng::Rng;
-use crate::storage::{prefix_end, StorageError, StorageEvent, StorageRequest, StorageResponse};
+use crate::storage::{
+    prefix_end, KeyValue, StorageError, StorageEvent, StorageRequest, StorageResponse, WatchId,
+};
 use crate::time::Now;
-use crate::watch::WatchCache;
+use crate::watch::WatchCaches;
 
 use conn::Conn;
 use encode::Negotiated;
@@ -69,9 +71,15 @@ pub enum Output {
     Close { conn: ConnId },
     /// Run a storage request and hand the answer back with this id.
     Storage { op: OpId, request: StorageRequest },
-    /// Start (or restart) the storage watch of the whole prefix from `from_revision`
-    /// (exclusive), delivering events through [`Server::handle_watch_events`].
-    StartWatch { prefix: Vec<u8>, from_revision: i64 },
+    /// Start (or restart) storage watch `watch` over the keys under `prefix` from
+    /// `from_revision` (exclusive), delivering its events through
+    /// [`Server::handle_watch_events`]. There is one watch per resource type; a new
+    /// `StartWatch` with the same id replaces the old one.
+    StartWatch {
+        watch: WatchId,
+        prefix: Vec<u8>,
+        from_revision: i64,
+    },
     /// A line for the server log.
     Log(String),
 }
@@ -109,14 +117,16 @@ struct InFlight {
 /// Progress of start-up.
 #[derive(Debug, Default)]
 struct Startup {
-    cache_op: Option<OpId>,
+    /// Lists filling caches: all of them at start-up (`None`), or one type's after its watch
+    /// was compacted away.
+    fill_ops: BTreeMap<OpId, Option<WatchId>>,
     pending_bootstrap: usize,
     /// Start-up objects not yet created, in stages: a stage starts once the previous one is
     /// stored (namespaces before the objects that live in them).
     stages: VecDeque<Vec<(&'static str, serde_json::Value)>>,
     bootstrapped: bool,
-    /// When to list storage again after a failed cache fill.
-    retry_fill_ms: Option<u64>,
+    /// Fills to ask for again, and when, after they failed.
+    retry_fill: Vec<(u64, Option<WatchId>)>,
 }
 
 /// The Gatehouse API server state machine.
@@ -128,7 +138,7 @@ pub struct Server {
     conns: BTreeMap<ConnId, Conn>,
     reqs: BTreeMap<ReqId, InFlight>,
     ops: BTreeMap<OpId, ReqId>,
-    cache: WatchCache,
+    caches: WatchCaches,
     watchers: Watchers,
     out: VecDeque<Output>,
     next_op: u64,
@@ -148,7 +158,12 @@ impl Server {
         let openapi = cfg.serve_openapi.then(openapi_docs::Documents::load);
         Server {
             rng: Rng::new(cfg.seed),
-            cache: WatchCache::new(cfg.watch_window),
+            caches: WatchCaches::new(
+                &cfg.storage_prefix,
+                registry::RESOURCES,
+                cfg.watch_window,
+                &cfg.watch_cache_sizes,
+            ),
             cfg,
             now: Now::default(),
             openapi,
@@ -167,13 +182,21 @@ impl Server {
         }
     }
 
-    /// Begins start-up: lists storage to fill the watch cache, then creates the system
+    /// Begins start-up: lists storage to fill the watch caches, then creates the system
     /// namespaces and the `kubernetes` Service.
     pub fn start(&mut self, now: Now) {
         self.now = now;
-        let prefix = format!("{}/", self.cfg.storage_prefix).into_bytes();
+        self.fill(None);
+    }
+
+    /// Lists storage to fill one type's cache, or (`None`) every cache from one list.
+    fn fill(&mut self, watch: Option<WatchId>) {
+        let prefix = match watch.and_then(|w| self.caches.prefix(w)) {
+            Some(p) => p.to_vec(),
+            None => format!("{}/", self.cfg.storage_prefix).into_bytes(),
+        };
         let op = self.op_id();
-        self.startup.cache_op = Some(op);
+        self.startup.fill_ops.insert(op, watch);
         let end = prefix_end(&prefix);
         self.out.push_back(Output::Storage {
             op,
@@ -257,9 +280,8 @@ impl Server {
             self.storage_healthy = result.is_ok();
             return;
         }
-        if self.startup.cache_op == Some(op) {
-            self.startup.cache_op = None;
-            self.finish_cache_fill(result);
+        if let Some(watch) = self.startup.fill_ops.remove(&op) {
+            self.finish_cache_fill(watch, result);
             return;
         }
         let Some(req) = self.ops.remove(&op) else { return };
@@ -271,7 +293,7 @@ impl Server {
                 now,
                 rng: &mut self.rng,
                 prefix: &self.cfg.storage_prefix,
-                cache: &self.cache,
+                caches: &self.caches,
                 openapi: self.openapi.as_ref().map(|d| &d.api),
                 services: self.cfg.services,
                 read_from_cache: self.cfg.watch_cache,
@@ -282,33 +304,72 @@ impl Server {
         self.advance(req, inflight, step);
     }
 
-    /// Events from the storage watch, in revision order.
-    pub fn handle_watch_events(&mut self, now: Now, events: Vec<StorageEvent>) {
+    /// Events of one type's storage watch, in revision order.
+    pub fn handle_watch_events(&mut self, now: Now, watch: WatchId, events: Vec<StorageEvent>) {
         self.now = now;
-        let decoded = self.cache.apply(&events);
+        let Some(cache) = self.caches.get_mut(watch) else {
+            return;
+        };
+        if !cache.is_ready() {
+            // Being filled again; the new watch starts from the new list.
+            return;
+        }
+        let decoded = cache.apply(&events);
         if decoded.is_empty() {
             return;
         }
         let prefix = self.cfg.storage_prefix.clone();
-        self.watchers.fan_out(&decoded, &mut self.out, &self.cache, now);
+        if let (Some(cache), Some(cache_prefix)) = (self.caches.get(watch), self.caches.prefix(watch)) {
+            self.watchers
+                .fan_out(&decoded, &mut self.out, cache, cache_prefix, now);
+        }
         self.namespaces.observe(&prefix, &decoded, now.mono_ms);
         self.drive_namespaces();
     }
 
-    /// The storage watch failed; with `compacted`, it must restart with a fresh list.
-    pub fn handle_watch_failed(&mut self, now: Now, compacted: bool) {
+    /// Storage says every watch has delivered every event up to `revision`: each type's cache
+    /// has reached it, changes or not.
+    pub fn handle_watch_progress(&mut self, now: Now, revision: i64) {
         self.now = now;
+        let ids: Vec<WatchId> = self.caches.watches().map(|(id, _)| id).collect();
+        for id in ids {
+            let Some(cache) = self.caches.get_mut(id) else {
+                continue;
+            };
+            if !cache.is_ready() || cache.revision() >= revision {
+                continue;
+            }
+            cache.progress(revision);
+            // A watch list waiting for its type to reach a revision may start now.
+            if let (Some(cache), Some(p)) = (self.caches.get(id), self.caches.prefix(id)) {
+                self.watchers.fan_out(&[], &mut self.out, cache, p, now);
+            }
+        }
+    }
+
+    /// One type's storage watch failed; with `compacted`, that type re-lists.
+    pub fn handle_watch_failed(&mut self, now: Now, watch: WatchId, compacted: bool) {
+        self.now = now;
+        let (Some(prefix), Some(cache)) = (
+            self.caches.prefix(watch).map(<[u8]>::to_vec),
+            self.caches.get(watch),
+        ) else {
+            return;
+        };
+        let revision = cache.revision();
         if compacted {
-            // Our window no longer connects to storage: every watcher must re-list, and
-            // nothing may start from the stale state until the cache is filled again.
-            self.watchers.expire_all(&mut self.out, self.cache.revision());
-            self.cache.invalidate();
-            self.start(now);
+            // The type's window no longer connects to storage: its watchers must re-list,
+            // and nothing may start from its stale state until it is filled again.
+            self.watchers.expire(&mut self.out, &prefix, revision);
+            if let Some(cache) = self.caches.get_mut(watch) {
+                cache.invalidate();
+            }
+            self.fill(Some(watch));
         } else {
-            let prefix = format!("{}/", self.cfg.storage_prefix).into_bytes();
             self.out.push_back(Output::StartWatch {
+                watch,
                 prefix,
-                from_revision: self.cache.revision(),
+                from_revision: revision,
             });
         }
     }
@@ -316,9 +377,12 @@ impl Server {
     /// Time passed; expire what is due.
     pub fn handle_timeout(&mut self, now: Now) {
         self.now = now;
-        if self.startup.retry_fill_ms.is_some_and(|t| t <= now.mono_ms) {
-            self.startup.retry_fill_ms = None;
-            self.start(now);
+        let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.startup.retry_fill)
+            .into_iter()
+            .partition(|(t, _)| *t <= now.mono_ms);
+        self.startup.retry_fill = later;
+        for (_, watch) in due {
+            self.fill(watch);
         }
         let expired: Vec<ReqId> = self
             .reqs
@@ -332,7 +396,7 @@ impl Server {
                 self.finish(id, r.origin, Err(ApiError::timeout()));
             }
         }
-        let ended = self.watchers.tick(&mut self.out, now, self.cache.revision());
+        let ended = self.watchers.tick(&mut self.out, now, &self.caches);
         for (conn, keep_alive) in ended {
             self.request_done(conn, keep_alive);
         }
@@ -379,7 +443,7 @@ impl Server {
         }
         let calls = self
             .namespaces
-            .due_calls(&self.cfg.storage_prefix, &self.cache, self.now.mono_ms);
+            .due_calls(&self.cfg.storage_prefix, &self.caches, self.now.mono_ms);
         for (ns, call) in calls {
             match Machine::new(call) {
                 Ok(m) => self.launch(Origin::NamespaceCleanup(ns), m),
@@ -404,7 +468,7 @@ impl Server {
             .filter_map(|c| c.deadline(self.cfg.header_timeout_ms, self.cfg.idle_timeout_ms))
             .min();
         let probe = (self.startup.bootstrapped && self.health_op.is_none()).then_some(self.next_health_ms);
-        let refill = self.startup.retry_fill_ms;
+        let refill = self.startup.retry_fill.iter().map(|(t, _)| *t).min();
         [reqs, watches, conns, namespaces, probe, refill]
             .into_iter()
             .flatten()
@@ -440,27 +504,45 @@ impl Server {
         }
     }
 
-    fn finish_cache_fill(&mut self, result: Result<StorageResponse, StorageError>) {
+    fn finish_cache_fill(&mut self, watch: Option<WatchId>, result: Result<StorageResponse, StorageError>) {
         match result {
             Ok(StorageResponse::Range { revision, kvs, .. }) => {
-                self.cache.reset(revision, &kvs);
+                let ids: Vec<WatchId> = match watch {
+                    Some(w) => vec![w],
+                    None => self.caches.watches().map(|(id, _)| id).collect(),
+                };
+                for id in ids {
+                    let Some(prefix) = self.caches.prefix(id).map(<[u8]>::to_vec) else {
+                        continue;
+                    };
+                    let own: Vec<KeyValue> = kvs
+                        .iter()
+                        .filter(|kv| kv.key.starts_with(&prefix))
+                        .cloned()
+                        .collect();
+                    if let Some(cache) = self.caches.get_mut(id) {
+                        cache.reset(revision, &own);
+                    }
+                    self.out.push_back(Output::StartWatch {
+                        watch: id,
+                        prefix,
+                        from_revision: revision,
+                    });
+                }
                 self.namespaces
-                    .resync(&self.cfg.storage_prefix, &self.cache, self.now.mono_ms);
-                let prefix = format!("{}/", self.cfg.storage_prefix).into_bytes();
-                self.out.push_back(Output::StartWatch {
-                    prefix,
-                    from_revision: revision,
-                });
-                if !self.startup.bootstrapped {
+                    .resync(&self.cfg.storage_prefix, &self.caches, self.now.mono_ms);
+                if !self.startup.bootstrapped && watch.is_none() {
                     self.bootstrap();
                 }
             }
             other => {
                 self.out.push_back(Output::Log(format!(
-                    "initial list failed: {other:?}; retrying in 1s"
+                    "list filling the watch cache failed: {other:?}; retrying in 1s"
                 )));
                 // Wait before asking again, so an unreachable store is not asked in a loop.
-                self.startup.retry_fill_ms = Some(self.now.mono_ms + FILL_RETRY_MS);
+                self.startup
+                    .retry_fill
+                    .push((self.now.mono_ms + FILL_RETRY_MS, watch));
             }
         }
     }
@@ -490,6 +572,7 @@ impl Server {
                 .to_string();
             let call = Call {
                 def,
+                served: def,
                 verb: "create".into(),
                 namespace,
                 name: String::new(),
@@ -497,6 +580,7 @@ impl Server {
                 params: Params::default(),
                 content_type: "application/json".into(),
                 body: body.to_string().into_bytes(),
+                user: crate::authn::UserInfo::apiserver(),
             };
             let Ok(machine) = Machine::new(call) else { continue };
             self.startup.pending_bootstrap += 1;
@@ -514,7 +598,7 @@ impl Server {
                 now: self.now,
                 rng: &mut self.rng,
                 prefix: &self.cfg.storage_prefix,
-                cache: &self.cache,
+                caches: &self.caches,
                 openapi: self.openapi.as_ref().map(|d| &d.api),
                 services: self.cfg.services,
                 read_from_cache: self.cfg.watch_cache,
@@ -542,17 +626,33 @@ impl Server {
                 self.reqs.insert(id, inflight);
                 self.out.push_back(Output::Storage { op, request });
             }
-            Step::Done(result) => self.finish(id, inflight.origin, result),
+            Step::Done(result) => {
+                let served = inflight.machine.call().served;
+                // Tables print the stored form; everything else goes out in the client's version.
+                let table = matches!(&inflight.origin, Origin::Client { negotiated, .. } if negotiated.table);
+                let result = match result {
+                    Ok(mut reply) if !table => match registry::rest::to_served(served, reply.object) {
+                        Ok(object) => {
+                            reply.object = object;
+                            Ok(reply)
+                        }
+                        Err(e) => Err(e),
+                    },
+                    other => other,
+                };
+                self.finish(id, inflight.origin, result)
+            }
             Step::Watch(spec) => match inflight.origin {
                 Origin::Client {
                     conn,
                     negotiated,
                     keep_alive,
                 } => {
-                    let def = inflight.machine.call().def;
+                    let def = inflight.machine.call().served;
+                    let cache = self.caches.for_key(&spec.prefix);
                     let started = self.watchers.start(
                         &mut self.out,
-                        &self.cache,
+                        cache,
                         conn,
                         def,
                         spec,
@@ -731,15 +831,35 @@ impl Server {
         } else {
             info.namespace.clone()
         };
+        let served = def;
+        let def = served.storage_def();
+        let mut req = req;
+        let mut content_type = req.header("content-type").unwrap_or("").to_string();
+        if registry::rest::converts(served)
+            && matches!(info.verb.as_str(), "create" | "update")
+            && info.subresource != "scale"
+            && !req.body.is_empty()
+        {
+            // The machine works on the stored form: convert the client's object first.
+            match self.stored_body(served, &req) {
+                Ok(body) => {
+                    req.body = body;
+                    content_type = "application/json".into();
+                }
+                Err(e) => return self.reply_error(conn, keep_alive, e),
+            }
+        }
         let call = Call {
             def,
+            served,
             verb: info.verb.clone(),
             namespace,
             name: info.name.clone(),
             subresource: info.subresource.clone(),
             params: Params::parse(req.query()),
-            content_type: req.header("content-type").unwrap_or("").to_string(),
+            content_type,
             body: req.body,
+            user,
         };
         match Machine::new(call) {
             Ok(machine) => self.launch(
@@ -752,6 +872,23 @@ impl Server {
             ),
             Err(e) => self.reply_error(conn, keep_alive, e),
         }
+    }
+
+    /// A create or update body of `served`'s version, in its stored form (JSON).
+    fn stored_body(
+        &self,
+        served: &'static registry::ResourceDef,
+        req: &Request,
+    ) -> Result<Vec<u8>, ApiError> {
+        let decoded = registry::body::decode_object(
+            served,
+            req.header("content-type").unwrap_or(""),
+            &req.body,
+            registry::body::FieldValidation::Ignore,
+            self.openapi.as_ref().map(|d| &d.api),
+        )?;
+        let stored = registry::rest::to_stored(served, &decoded.object)?;
+        Ok(serde_json::to_vec(&stored).unwrap_or_default())
     }
 
     fn authorize(&self, user: &UserInfo, info: &RequestInfo) -> Result<(), ApiError> {
@@ -790,6 +927,6 @@ impl Server {
 
     /// Health of the storage, as the `etcd` check reports it.
     fn storage_ok(&self) -> bool {
-        self.storage_healthy && self.cache.is_ready()
+        self.storage_healthy && self.caches.all_ready()
     }
 }

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use crate::api;
 use crate::registry::{collection_prefix, Call, Params, RESOURCES};
-use crate::watch::{CacheEvent, EventType, WatchCache};
+use crate::watch::{CacheEvent, EventType, WatchCaches};
 
 /// How long to wait before looking at a namespace again while objects in it still wait for
 /// their own finalizers.
@@ -62,9 +62,9 @@ impl NamespaceController {
     }
 
     /// Picks up terminating namespaces from a freshly loaded cache.
-    pub fn resync(&mut self, prefix: &str, cache: &WatchCache, now_ms: u64) {
+    pub fn resync(&mut self, prefix: &str, caches: &WatchCaches, now_ms: u64) {
         let p = format!("{prefix}/namespaces/");
-        for (_, ns) in cache.list(p.as_bytes()) {
+        for (_, ns) in caches.for_key(p.as_bytes()).list(p.as_bytes()) {
             if wants_finalizing(ns) {
                 self.terminating
                     .entry(api::name(ns).to_string())
@@ -94,7 +94,7 @@ impl NamespaceController {
 
     /// The requests to issue now: deletions of what is left in due namespaces, or the final
     /// removal of the `kubernetes` finalizer of an empty one.
-    pub fn due_calls(&mut self, prefix: &str, cache: &WatchCache, now_ms: u64) -> Vec<(String, Call)> {
+    pub fn due_calls(&mut self, prefix: &str, caches: &WatchCaches, now_ms: u64) -> Vec<(String, Call)> {
         let mut calls = Vec::new();
         for (ns, p) in self.terminating.iter_mut() {
             if p.in_flight > 0 || p.next_attempt_ms > now_ms {
@@ -102,15 +102,18 @@ impl NamespaceController {
             }
             p.next_attempt_ms = now_ms + RETRY_MS;
             let mut remaining = Vec::new();
-            for def in RESOURCES.iter().filter(|d| d.namespaced && d.is_stored()) {
+            for def in RESOURCES
+                .iter()
+                .filter(|d| d.namespaced && d.is_stored() && d.stored_as.is_none())
+            {
                 let pfx = collection_prefix(prefix, def, ns);
-                if cache.list(&pfx).next().is_some() {
+                if caches.for_key(&pfx).list(&pfx).next().is_some() {
                     remaining.push(def);
                 }
             }
             if remaining.is_empty() {
                 let key = format!("{prefix}/namespaces/{ns}");
-                let Some(current) = cache.get(key.as_bytes()) else {
+                let Some(current) = caches.for_key(key.as_bytes()).get(key.as_bytes()) else {
                     continue;
                 };
                 let mut body = (**current).clone();
@@ -130,6 +133,7 @@ impl NamespaceController {
                     ns.clone(),
                     Call {
                         def,
+                        served: def,
                         verb: "update".into(),
                         namespace: String::new(),
                         name: ns.clone(),
@@ -137,6 +141,7 @@ impl NamespaceController {
                         params: Params::default(),
                         content_type: "application/json".into(),
                         body: body.to_string().into_bytes(),
+                        user: crate::authn::UserInfo::apiserver(),
                     },
                 ));
             } else {
@@ -145,6 +150,7 @@ impl NamespaceController {
                         ns.clone(),
                         Call {
                             def,
+                            served: def,
                             verb: "deletecollection".into(),
                             namespace: ns.clone(),
                             name: String::new(),
@@ -152,6 +158,7 @@ impl NamespaceController {
                             params: Params(vec![("propagationPolicy".into(), "Background".into())]),
                             content_type: String::new(),
                             body: Vec::new(),
+                            user: crate::authn::UserInfo::apiserver(),
                         },
                     ));
                 }

@@ -120,7 +120,7 @@ fn health(server: &Server, path: &str, query: &str) -> Option<Vec<u8>> {
     let mut checks: Vec<(&str, bool)> = vec![("ping", true), ("log", true), ("etcd", storage)];
     if endpoint == "/readyz" {
         checks.push(("etcd-readiness", storage));
-        checks.push(("informer-sync", server.cache.is_ready()));
+        checks.push(("informer-sync", server.caches.all_ready()));
     }
     checks.push(("poststarthook/start-system-namespaces-controller", ready));
     checks.push(("poststarthook/bootstrap-controller", ready));

@@ -12,7 +12,7 @@ use crate::registry::{ResourceDef, WatchSpec};
 use crate::rng::Rng;
 use crate::selectors::{FieldSelector, LabelSelector};
 use crate::time::Now;
-use crate::watch::{CacheEvent, EventType, WatchCache};
+use crate::watch::{CacheEvent, EventType, WatchCache, WatchCaches};
 
 use super::encode::{to_table, Negotiated};
 use super::{ConnId, Output};
@@ -57,7 +57,8 @@ impl Watcher {
             self.columns_sent = true;
             t
         } else {
-            obj.clone()
+            // In the version the client watches (the cache holds the stored form).
+            crate::registry::rest::to_served(self.def, obj.clone()).unwrap_or_else(|_| obj.clone())
         };
         let mut line = serde_json::to_vec(&json!({"type": ty, "object": object})).unwrap_or_default();
         line.push(b'\n');
@@ -149,7 +150,11 @@ impl Watchers {
         rng: &mut Rng,
         min_timeout_s: u64,
     ) -> bool {
-        let WatchSpec { prefix, opts } = spec;
+        let WatchSpec {
+            prefix,
+            opts,
+            initial: read,
+        } = spec;
         if !cache.is_ready() {
             out.push_back(Output::Write {
                 conn,
@@ -196,7 +201,25 @@ impl Watchers {
             _ => None,
         };
         let watch_list = send_initial_events == Some(true);
-        if initial && watch_list && start_rv.is_some_and(|n| n > cache.revision()) {
+        if let Some((revision, objects)) = read {
+            // The initial state as storage had it at `revision`, then what the cache has
+            // applied since (it may be ahead of that read, or behind it).
+            for o in &objects {
+                if w.matches(o) {
+                    bytes.extend(w.event("ADDED", o, now));
+                }
+            }
+            w.cursor = revision;
+            if let Ok(events) = cache.since(revision) {
+                let events: Vec<CacheEvent> =
+                    events.filter(|e| e.key.starts_with(&w.prefix)).cloned().collect();
+                for ev in &events {
+                    bytes.extend(w.translate(ev, now));
+                }
+                w.cursor = cache.revision().max(revision);
+            }
+            bytes.extend(w.bookmark(w.cursor, true));
+        } else if initial && watch_list && start_rv.is_some_and(|n| n > cache.revision()) {
             // The initial state must be at least as new as asked: wait for the cache.
             w.initial_after = start_rv;
         } else if initial {
@@ -227,15 +250,21 @@ impl Watchers {
         true
     }
 
-    /// Sends each event to the watchers it concerns.
+    /// Sends each event of one type's cache (whose keys are under `cache_prefix`) to the
+    /// watchers it concerns.
     pub fn fan_out(
         &mut self,
         events: &[CacheEvent],
         out: &mut std::collections::VecDeque<Output>,
         cache: &WatchCache,
+        cache_prefix: &[u8],
         now: Now,
     ) {
-        for w in self.by_id.values_mut() {
+        for w in self
+            .by_id
+            .values_mut()
+            .filter(|w| w.prefix.starts_with(cache_prefix))
+        {
             if let Some(n) = w.initial_after {
                 if cache.revision() >= n {
                     // The snapshot includes this batch; its events are not sent again.
@@ -277,11 +306,15 @@ impl Watchers {
         &mut self,
         out: &mut std::collections::VecDeque<Output>,
         now: Now,
-        rev: i64,
+        caches: &WatchCaches,
     ) -> Vec<(ConnId, bool)> {
         let mut ended = Vec::new();
         self.by_id.retain(|_, w| {
-            w.cursor = w.cursor.max(rev);
+            let cache = caches.for_key(&w.prefix);
+            if cache.is_ready() && w.initial_after.is_none() {
+                // Bookmarks carry how far the watcher's type has got, changes or not.
+                w.cursor = w.cursor.max(cache.revision());
+            }
             if now.mono_ms >= w.deadline_ms {
                 let mut bytes = Vec::new();
                 if w.bookmarks {
@@ -304,9 +337,15 @@ impl Watchers {
         ended
     }
 
-    /// Ends every watch with 410 Expired (the cache lost continuity with storage).
-    pub fn expire_all(&mut self, out: &mut std::collections::VecDeque<Output>, rev: i64) {
-        for w in std::mem::take(&mut self.by_id).into_values() {
+    /// Ends with 410 Expired every watch of the type whose keys are under `cache_prefix` (its
+    /// cache lost continuity with storage).
+    pub fn expire(&mut self, out: &mut std::collections::VecDeque<Output>, cache_prefix: &[u8], rev: i64) {
+        let (gone, kept) = std::mem::take(&mut self.by_id)
+            .into_iter()
+            .partition(|(_, w)| w.prefix.starts_with(cache_prefix));
+        self.by_id = kept;
+        let gone: BTreeMap<u64, Watcher> = gone;
+        for w in gone.into_values() {
             let e = ApiError::expired(format!("too old resource version: {} ({})", w.cursor, rev + 1));
             let mut bytes = error_event(&e);
             bytes.extend_from_slice(LAST_CHUNK);

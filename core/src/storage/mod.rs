@@ -8,6 +8,8 @@
 
 mod mem;
 mod types;
+mod watches;
 
 pub use mem::{MemStore, WalRecord, WalWrite};
 pub use types::*;
+pub use watches::WatchSet;

@@ -17,6 +17,11 @@ pub struct KeyValue {
     pub version: i64,
 }
 
+/// Identifies one storage watch the server asked for: one per resource type, each over its
+/// own key prefix. A new watch with the same id replaces the old one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct WatchId(pub u32);
+
 /// A comparison guarding a transaction, as etcd's `Compare` on `MOD`/`CREATE` revisions.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Compare {

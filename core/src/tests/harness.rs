@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use crate::storage::{MemStore, StorageRequest};
+use crate::storage::{MemStore, StorageEvent, StorageRequest, WatchSet};
 use crate::{Config, ConnId, Now, Output, Peer, Server};
 
 pub struct Harness {
@@ -17,17 +17,23 @@ pub struct Harness {
     pub now: Now,
     pub written: BTreeMap<ConnId, Vec<u8>>,
     pub closed: BTreeSet<ConnId>,
-    watching: bool,
+    pub watches: WatchSet,
 }
 
 impl Harness {
     pub fn new() -> Self {
+        Harness::with(|_| {})
+    }
+
+    /// A harness whose server configuration `tweak` adjusts first.
+    pub fn with(tweak: impl FnOnce(&mut Config)) -> Self {
         let (ca, admin) = admin_identity();
-        let cfg = Config {
+        let mut cfg = Config {
             serve_openapi: false,
             client_ca_der: Some(vec![ca]),
             ..Config::default()
         };
+        tweak(&mut cfg);
         let mut h = Harness {
             server: Server::new(cfg),
             storage_ops: 0,
@@ -40,7 +46,7 @@ impl Harness {
             },
             written: BTreeMap::new(),
             closed: BTreeSet::new(),
-            watching: false,
+            watches: WatchSet::default(),
         };
         h.server.start(h.now);
         h.run();
@@ -63,12 +69,16 @@ impl Harness {
                         self.server.handle_closed(self.now, conn);
                     }
                     Output::Storage { op, request } => pending.push_back((op, request)),
-                    Output::StartWatch { from_revision, .. } => {
-                        self.watching = true;
+                    Output::StartWatch {
+                        watch,
+                        prefix,
+                        from_revision,
+                    } => {
                         let events = self.store.events_after(from_revision).unwrap_or_default();
-                        self.store.take_events();
+                        let events = WatchSet::under(&prefix, &events);
+                        self.watches.start(watch, prefix);
                         if !events.is_empty() {
-                            self.server.handle_watch_events(self.now, events);
+                            self.server.handle_watch_events(self.now, watch, events);
                         }
                     }
                     Output::Log(_) => {}
@@ -85,10 +95,12 @@ impl Harness {
             } else {
                 self.store.execute(&request)
             };
-            // Events of a write reach the server before the write's answer.
+            // Events of a write reach the server before the write's answer, and so does the
+            // news that every watch is current.
             let events = self.store.take_events();
-            if self.watching && !events.is_empty() {
-                self.server.handle_watch_events(self.now, events);
+            self.deliver(events);
+            if !self.watches.is_empty() {
+                self.server.handle_watch_progress(self.now, self.store.revision());
             }
             self.server.handle_storage(self.now, op, result);
         }
@@ -107,10 +119,15 @@ impl Harness {
         self.store.set_clock(unix_secs);
         self.store.expire_due();
         let events = self.store.take_events();
-        if self.watching && !events.is_empty() {
-            self.server.handle_watch_events(self.now, events);
-        }
+        self.deliver(events);
         self.run();
+    }
+
+    /// Hands each watch the events under its prefix.
+    fn deliver(&mut self, events: Vec<StorageEvent>) {
+        for (watch, evs) in self.watches.split(&events) {
+            self.server.handle_watch_events(self.now, watch, evs);
+        }
     }
 
     /// A connection authenticated as a `system:masters` administrator.

@@ -2,6 +2,9 @@
 //! in-memory store.
 
 mod connections;
+mod deletion;
 mod harness;
 mod reads;
-mod deletion;
+mod services;
+mod versions;
+mod watches;

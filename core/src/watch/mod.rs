@@ -1,5 +1,6 @@
-//! The watch cache: current state plus a window of recent events, fed by one storage watch,
-//! from which every client watch is served.
+//! The watch cache: current state plus a window of recent events of one resource type, fed by
+//! that type's storage watch, from which every client watch of the type is served
+//! ([`WatchCaches`] holds one per type).
 //!
 //! A client watch is a cursor (the last revision it has seen) plus its filters. It is served
 //! from the window when its start revision is still covered, and ended with a 410 Expired
@@ -11,6 +12,9 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::storage::{EventKind, KeyValue, StorageEvent};
+
+mod caches;
+pub use caches::WatchCaches;
 
 /// A watch event type, as sent on the wire.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,7 +60,7 @@ pub struct TooOld {
     pub oldest: i64,
 }
 
-/// Current state and the recent history of every key under the storage prefix.
+/// Current state and the recent history of every key under one type's storage prefix.
 #[derive(Debug)]
 pub struct WatchCache {
     ready: bool,

@@ -14,20 +14,22 @@
 //!
 //! # Watch events before answers
 //!
-//! The core's watch cache must never be behind a write it was told about. Once the core has
-//! asked for the watch ([`StoreCmd::Watch`]), every answer is held until the watch stream has
-//! caught up with the answer's revision:
+//! The core asks for one watch per resource type ([`StoreCmd::Watch`], each with an id and a
+//! key prefix); each runs on a watch stream of its own. The core's caches must never be behind
+//! a write they were told about, so answers are held until the watches caught up with them:
 //!
-//! * a transaction that wrote keys under the watched prefix waits until the watch has reported
-//!   an event at (or after) its revision: those events are reported first;
-//! * any other answer (a read, a failed compare) waits until the watch has reported events or a
-//!   progress notification at (or after) its revision; the thread asks etcd for a progress
-//!   notification when one is needed.
+//! * a transaction that wrote keys under some watch's prefix waits until each watch covering
+//!   those keys has reported an event at (or after) its revision: those events are reported
+//!   first;
+//! * any other answer (a read, a failed compare) waits until every watch has reported events
+//!   or a progress notification at (or after) its revision; the thread asks each stream that
+//!   is behind for a progress notification.
 //!
 //! Reports leave from this one thread, in the order the session makes them, so "events first,
 //! then the answer" is an order, not a race. The wait is bounded ([`HOLD_LIMIT`]): a watch that
 //! cannot catch up (etcd unreachable) delays answers by at most that long, and such an answer
-//! is logged.
+//! is logged. The thread never reports [`StoreReport::Progress`] (see
+//! [`Session`](super::session::Session)'s holding): the core reads storage instead.
 //!
 //! # Order of requests
 //!
@@ -146,7 +148,6 @@ async fn serve(
     let (found_tx, found_rx) = async_channel::unbounded();
     let cfg = session::Config {
         endpoints: opts.client.endpoints.iter().map(|e| e.url()).collect(),
-        watch_prefix: opts.watch_prefix.clone(),
         request_timeout: opts.client.request_timeout,
         dial_timeout: opts.client.dial_timeout,
         compaction_interval: opts.compaction_interval,

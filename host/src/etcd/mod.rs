@@ -18,9 +18,9 @@
 //! * [`client`]: connections (handshakes, keepalive), the calls in etcd's messages, and a
 //!   standalone async client for tools and tests.
 //! * [`session`]: every decision, without IO: endpoint failover, retries and deadlines, the
-//!   mapping of etcd's errors onto the storage contract, the watch (resumed from the last
-//!   revision seen; its events reach the core before the answer of the write that caused
-//!   them), and the compactor. The simulator drives it too.
+//!   mapping of etcd's errors onto the storage contract, the watches (one stream per resource
+//!   type, each resumed from the last revision it saw; their events reach the core before the
+//!   answer of the write that caused them), and the compactor. The simulator drives it too.
 //! * [`backend`]: the storage thread, a thin async driver of the session.
 
 pub mod backend;
@@ -53,16 +53,15 @@ pub const DEFAULT_COMPACTION_INTERVAL: Duration = Duration::from_secs(300);
 pub struct EtcdOptions {
     /// How to reach etcd.
     pub client: ClientOptions,
-    /// The watched key prefix (the storage prefix followed by `/`).
-    pub watch_prefix: Vec<u8>,
     /// How often to compact etcd's history; zero turns compaction off.
     pub compaction_interval: Duration,
 }
 
 impl EtcdOptions {
-    /// Plain-text (or, with [`EtcdOptions::with_tls`], TLS) access to `servers`, watching keys
-    /// under `<prefix>/`, with the default deadlines and compaction interval.
-    pub fn new(servers: &[String], prefix: &str) -> Result<EtcdOptions, HostError> {
+    /// Plain-text (or, with [`EtcdOptions::with_tls`], TLS) access to `servers`, with the
+    /// default deadlines and compaction interval. (The keys' prefix is the core's: its watches
+    /// name theirs.)
+    pub fn new(servers: &[String]) -> Result<EtcdOptions, HostError> {
         let endpoints = servers
             .iter()
             .flat_map(|s| s.split(','))
@@ -88,7 +87,6 @@ impl EtcdOptions {
                 request_timeout: REQUEST_TIMEOUT,
                 dial_timeout: DIAL_TIMEOUT,
             },
-            watch_prefix: format!("{}/", prefix.trim_end_matches('/')).into_bytes(),
             compaction_interval: DEFAULT_COMPACTION_INTERVAL,
         })
     }
@@ -118,10 +116,10 @@ impl EtcdOptions {
         Ok(self)
     }
 
-    /// The options the flags ask for (`--etcd-servers`, `--etcd-prefix`, `--etcd-cafile`,
-    /// `--etcd-certfile`, `--etcd-keyfile`, `--etcd-compaction-interval`).
+    /// The options the flags ask for (`--etcd-servers`, `--etcd-cafile`, `--etcd-certfile`,
+    /// `--etcd-keyfile`, `--etcd-compaction-interval`).
     pub fn from_flags(flags: &Flags) -> Result<EtcdOptions, HostError> {
-        let mut opts = EtcdOptions::new(&flags.etcd_servers, &flags.etcd_prefix)?;
+        let mut opts = EtcdOptions::new(&flags.etcd_servers)?;
         match &flags.etcd_cafile {
             Some(ca) => {
                 opts = opts.with_tls(ca, flags.etcd_certfile.as_deref(), flags.etcd_keyfile.as_deref())?;
@@ -172,7 +170,6 @@ mod tests {
         ]);
         let o = EtcdOptions::from_flags(&f).unwrap();
         assert_eq!(o.client.endpoints.len(), 2);
-        assert_eq!(o.watch_prefix, b"/kube/");
         assert_eq!(o.compaction_interval, Duration::from_secs(60));
         let f = Flags::parse_from(["gatehouse", "--etcd-servers=https://127.0.0.1:1"]);
         assert!(EtcdOptions::from_flags(&f).is_err(), "https without a CA");

@@ -1,6 +1,11 @@
 //! The etcd backend's decisions, without IO: which endpoint to dial, when a call is retried and
-//! what its failure means for the storage contract, how long an answer is held for the watch,
-//! when the watch is resumed and from where, and the compaction rounds.
+//! what its failure means for the storage contract, how long an answer is held for the watches,
+//! when each watch is resumed and from where, and the compaction rounds.
+//!
+//! The core asks for one watch per resource type ([`StoreCmd::Watch`], each with its own id
+//! and key prefix), as kube-apiserver's cachers do. Each runs on a gRPC watch stream of its
+//! own, so one that breaks, lags or falls behind a compaction leaves the others alone: it is
+//! resumed from its own last revision, and a compaction is reported for it alone.
 //!
 //! A [`Session`] opens no socket and reads no clock: time is an input (`now`, the time since
 //! some fixed start). The driver ([`super::backend`] over real etcd, the simulator over a
@@ -13,10 +18,12 @@
 //! Outputs come out in the order the inputs caused them; nothing depends on hash order or on
 //! randomness, so the same inputs give the same outputs.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::Duration;
 
-use gatehouse_core::storage::{prefix_end, StorageError, StorageEvent, StorageRequest, StorageResponse};
+use gatehouse_core::storage::{
+    prefix_end, StorageError, StorageEvent, StorageRequest, StorageResponse, WatchId,
+};
 use gatehouse_core::OpId;
 
 use super::grpc::CallError;
@@ -46,8 +53,6 @@ pub const UNAVAILABLE: u32 = 14;
 pub struct Config {
     /// The endpoints' names (for log lines), dialed in turn.
     pub endpoints: Vec<String>,
-    /// The watched key prefix.
-    pub watch_prefix: Vec<u8>,
     /// Deadline of each call, and of a watch stream's first answer.
     pub request_timeout: Duration,
     /// Deadline of each step of a connection attempt (handshakes, then the first ping).
@@ -66,7 +71,7 @@ pub struct ConnId(pub u64);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct RpcId(pub u64);
 
-/// One watch stream.
+/// One watch stream (a watch that breaks resumes on a new one).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct StreamId(pub u64);
 
@@ -176,7 +181,7 @@ pub enum Output {
         /// Which.
         rpc: RpcId,
     },
-    /// Open a watch stream on `conn`: the prefix from `start_revision`, with progress
+    /// Open a watch stream on `conn`: the range from `start_revision`, with progress
     /// notifications and previous values.
     OpenWatch {
         /// Names the stream.
@@ -217,13 +222,23 @@ impl std::fmt::Debug for Output {
                 stream,
                 conn,
                 start_revision,
+                key,
                 ..
-            } => write!(f, "open watch {} on {} from {start_revision}", stream.0, conn.0),
+            } => write!(
+                f,
+                "open watch {} of {} on {} from {start_revision}",
+                stream.0,
+                String::from_utf8_lossy(key),
+                conn.0
+            ),
             Output::RequestProgress { stream } => write!(f, "progress request on watch {}", stream.0),
             Output::CloseWatch { stream } => write!(f, "close watch {}", stream.0),
             Output::Report(StoreReport::Done(op, r)) => write!(f, "report op {}: {r:?}", op.0),
-            Output::Report(StoreReport::Events(evs)) => write!(f, "report {} events", evs.len()),
-            Output::Report(StoreReport::WatchCompacted) => f.write_str("report watch compacted"),
+            Output::Report(StoreReport::Events(w, evs)) => {
+                write!(f, "report {} events of watch {}", evs.len(), w.0)
+            }
+            Output::Report(StoreReport::WatchCompacted(w)) => write!(f, "report watch {} compacted", w.0),
+            Output::Report(StoreReport::Progress(r)) => write!(f, "report progress at {r}"),
             Output::Log(line) => write!(f, "log: {line}"),
         }
     }
@@ -285,13 +300,13 @@ enum StreamState {
     },
 }
 
-/// The storage watch: what the core asked for and how far it got.
+/// One storage watch the core asked for, and how far it got. It lives until the core
+/// replaces it or it falls behind a compaction.
 struct Watch {
     prefix: Vec<u8>,
     prefix_end: Vec<u8>,
-    /// The core asked for a watch and it has not failed for good.
-    active: bool,
-    /// Every event up to this revision has been reported.
+    /// Every event up to this revision has been reported (events come in revision order, and
+    /// etcd never splits one revision's events between messages).
     events_through: i64,
     /// Nothing up to this revision remains to report (events, or progress notifications).
     progress_through: i64,
@@ -302,16 +317,21 @@ struct Watch {
 }
 
 impl Watch {
-    fn covers(&self, key: &[u8]) -> bool {
-        key >= self.prefix.as_slice() && (self.prefix_end == [0] || key < self.prefix_end.as_slice())
+    fn new(prefix: Vec<u8>, from: i64) -> Watch {
+        Watch {
+            prefix_end: prefix_end(&prefix),
+            prefix,
+            events_through: from,
+            progress_through: from,
+            stream: StreamState::None,
+            progress_asked: None,
+            backoff: MIN_BACKOFF,
+            logged: String::new(),
+        }
     }
 
-    fn caught_up(&self, revision: i64, needs_event: bool) -> bool {
-        if needs_event {
-            self.events_through >= revision
-        } else {
-            self.progress_through >= revision
-        }
+    fn covers(&self, key: &[u8]) -> bool {
+        key >= self.prefix.as_slice() && (self.prefix_end == [0] || key < self.prefix_end.as_slice())
     }
 
     fn stream_id(&self) -> Option<StreamId> {
@@ -320,15 +340,63 @@ impl Watch {
             _ => None,
         }
     }
+
+    fn on_conn(&self, conn: ConnId) -> bool {
+        matches!(self.stream, StreamState::Opening { conn: c, .. } | StreamState::Open { conn: c, .. } if c == conn)
+    }
 }
 
-/// An answer waiting for the watch.
+/// An answer waiting for the watches.
 struct Held {
     op: OpId,
     response: StorageResponse,
     revision: i64,
-    needs_event: bool,
+    /// Keys the request wrote: the watches covering them must report its events.
+    written: Vec<Vec<u8>>,
     deadline: Duration,
+}
+
+/// What a held answer still waits for from one watch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Wait {
+    /// Nothing.
+    No,
+    /// The events of its write.
+    Events,
+    /// Events or a progress notification at (or after) its revision.
+    Progress,
+}
+
+impl Held {
+    /// Whether the answer is of a write some watch covers: it waits for its events on the
+    /// watches covering its keys, and for nothing else. Any other answer (a read, a failed
+    /// compare, a write outside every watch) waits until every watch is at its revision.
+    fn is_watched_write(&self, watches: &BTreeMap<WatchId, Watch>) -> bool {
+        self.written.iter().any(|k| watches.values().any(|w| w.covers(k)))
+    }
+
+    /// What this answer waits for from watch `w` (`watched_write`: see
+    /// [`Held::is_watched_write`]).
+    fn wait_on(&self, w: &Watch, watched_write: bool) -> Wait {
+        if watched_write {
+            if w.events_through < self.revision && self.written.iter().any(|k| w.covers(k)) {
+                return Wait::Events;
+            }
+            return Wait::No;
+        }
+        if w.progress_through < self.revision {
+            Wait::Progress
+        } else {
+            Wait::No
+        }
+    }
+
+    fn caught_up(&self, watches: &BTreeMap<WatchId, Watch>) -> bool {
+        let watched_write = self.is_watched_write(watches);
+        watches
+            .values()
+            .all(|w| self.wait_on(w, watched_write) == Wait::No)
+    }
 }
 
 struct Compactor {
@@ -356,7 +424,11 @@ pub struct Session {
     pending: BTreeMap<u64, Pending>,
     rpcs: BTreeMap<RpcId, u64>,
     held: Vec<Held>,
-    watch: Watch,
+    /// The watches the core asked for, by id; one that fell behind a compaction is gone
+    /// until the core asks again.
+    watches: BTreeMap<WatchId, Watch>,
+    /// Which watch each open stream serves.
+    streams: BTreeMap<StreamId, WatchId>,
     compactor: Compactor,
     known_compact: i64,
     stopping: bool,
@@ -365,8 +437,6 @@ pub struct Session {
 impl Session {
     /// A session that starts dialing at once.
     pub fn new(cfg: Config, now: Duration) -> Session {
-        let prefix = cfg.watch_prefix.clone();
-        let end = prefix_end(&prefix);
         let interval = cfg.compaction_interval;
         let mut s = Session {
             out: VecDeque::new(),
@@ -381,17 +451,8 @@ impl Session {
             pending: BTreeMap::new(),
             rpcs: BTreeMap::new(),
             held: Vec::new(),
-            watch: Watch {
-                prefix,
-                prefix_end: end,
-                active: false,
-                events_through: 0,
-                progress_through: 0,
-                stream: StreamState::None,
-                progress_asked: None,
-                backoff: MIN_BACKOFF,
-                logged: String::new(),
-            },
+            watches: BTreeMap::new(),
+            streams: BTreeMap::new(),
             compactor: Compactor {
                 interval,
                 next_at: (!interval.is_zero()).then(|| now + interval),
@@ -426,15 +487,18 @@ impl Session {
         for h in &self.held {
             at(h.deadline);
         }
-        if self.wants_progress() {
-            if let (Some(asked), StreamState::Open { .. }) = (self.watch.progress_asked, &self.watch.stream) {
-                at(asked + PROGRESS_RETRY);
+        let wanted = self.progress_wanted();
+        for (id, w) in &self.watches {
+            match w.stream {
+                StreamState::Backoff { until } => at(until),
+                StreamState::Opening { deadline, .. } => at(deadline),
+                StreamState::Open { .. } => {
+                    if let Some(asked) = w.progress_asked.filter(|_| wanted.contains(id)) {
+                        at(asked + PROGRESS_RETRY);
+                    }
+                }
+                StreamState::None => {}
             }
-        }
-        match self.watch.stream {
-            StreamState::Backoff { until } => at(until),
-            StreamState::Opening { deadline, .. } => at(deadline),
-            _ => {}
         }
         if let Some(n) = self.compactor.next_at {
             at(n);
@@ -471,7 +535,7 @@ impl Session {
                 };
                 self.begin(now, Purpose::Core(op), call);
             }
-            StoreCmd::Watch(from) => self.start_watch(from),
+            StoreCmd::Watch { watch, prefix, from } => self.start_watch(watch, prefix, from),
             StoreCmd::Stop => self.stopping = true,
         }
         self.step(now);
@@ -561,56 +625,62 @@ impl Session {
 
     /// The watch stream `stream` has its response headers: it is open.
     pub fn watch_opened(&mut self, now: Duration, stream: StreamId) {
-        if let StreamState::Opening { id, conn, .. } = self.watch.stream {
-            if id == stream {
-                self.watch.stream = StreamState::Open { id, conn };
-                // Answers waiting for progress may ask for it on this stream now.
-                self.watch.progress_asked = None;
-                self.step(now);
-            }
+        let Some(w) = self.watch_of(stream) else {
+            return;
+        };
+        if let StreamState::Opening { id, conn, .. } = w.stream {
+            w.stream = StreamState::Open { id, conn };
+            // Answers waiting for progress may ask for it on this stream now.
+            w.progress_asked = None;
+            self.step(now);
         }
     }
 
     /// One message of the watch stream `stream`.
     pub fn watch_response(&mut self, now: Duration, stream: StreamId, resp: WatchResponse) {
-        if self.watch.stream_id() != Some(stream) {
+        let Some(&id) = self.streams.get(&stream) else {
             return;
-        }
-        if let StreamState::Opening { id, conn, .. } = self.watch.stream {
-            self.watch.stream = StreamState::Open { id, conn };
-            self.watch.progress_asked = None;
+        };
+        let Some(w) = self.watch_of(stream) else {
+            return;
+        };
+        if let StreamState::Opening { id, conn, .. } = w.stream {
+            w.stream = StreamState::Open { id, conn };
+            w.progress_asked = None;
         }
         if resp.compact_revision > 0 {
-            self.saw_compaction(resp.compact_revision);
+            let from = w.events_through + 1;
+            let prefix = String::from_utf8_lossy(&w.prefix).into_owned();
+            self.watches.remove(&id);
+            self.streams.remove(&stream);
             self.out.push_back(Output::CloseWatch { stream });
-            self.watch.stream = StreamState::None;
-            self.watch.active = false;
+            self.saw_compaction(resp.compact_revision);
             self.log(format!(
-                "watch from revision {} is compacted (at {}); the core re-lists",
-                self.watch.events_through + 1,
+                "watch of {prefix} from revision {from} is compacted (at {}); the core re-lists",
                 resp.compact_revision
             ));
-            self.report(StoreReport::WatchCompacted);
+            self.report(StoreReport::WatchCompacted(id));
         } else if resp.canceled {
-            self.stream_broken(now, format!("watch canceled: {}", resp.cancel_reason));
+            self.stream_broken(now, id, format!("watch canceled: {}", resp.cancel_reason));
         } else if resp.created {
         } else if resp.events.is_empty() {
             // A progress notification: nothing at or below this revision is still to come.
-            if resp.revision > self.watch.progress_through {
-                self.watch.progress_through = resp.revision;
-            }
-            self.watch.progress_asked = None;
+            // etcd 3.4 answers a progress request at once, even for a watch still catching
+            // up, so this only ever shortens how long an answer is held (as kube-apiserver
+            // trusts it too); it is never passed on as the core's `Progress`.
+            w.progress_through = w.progress_through.max(resp.revision);
+            w.progress_asked = None;
         } else {
-            let after = self.watch.events_through;
+            let after = w.events_through;
             let events: Vec<StorageEvent> = resp
                 .events
                 .into_iter()
                 .filter(|e| e.kv.mod_revision > after)
                 .collect();
             if let Some(last) = events.last().map(|e| e.kv.mod_revision) {
-                self.report(StoreReport::Events(events));
-                self.watch.events_through = self.watch.events_through.max(last);
-                self.watch.progress_through = self.watch.progress_through.max(last);
+                w.events_through = w.events_through.max(last);
+                w.progress_through = w.progress_through.max(last);
+                self.report(StoreReport::Events(id, events));
             }
         }
         self.step(now);
@@ -618,9 +688,11 @@ impl Session {
 
     /// The watch stream `stream` failed or ended.
     pub fn watch_broken(&mut self, now: Duration, stream: StreamId, why: &str) {
-        if self.watch.stream_id() == Some(stream) {
-            self.stream_broken(now, why.to_string());
-            self.step(now);
+        if let Some(&id) = self.streams.get(&stream) {
+            if self.watch_of(stream).is_some() {
+                self.stream_broken(now, id, why.to_string());
+                self.step(now);
+            }
         }
     }
 
@@ -632,10 +704,14 @@ impl Session {
                 self.next_endpoint(now, "no answer within the dial timeout");
             }
         }
-        if let StreamState::Opening { deadline, .. } = self.watch.stream {
-            if now >= deadline {
-                self.stream_broken(now, "no answer before the deadline".into());
-            }
+        let late: Vec<WatchId> = self
+            .watches
+            .iter()
+            .filter(|(_, w)| matches!(w.stream, StreamState::Opening { deadline, .. } if now >= deadline))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in late {
+            self.stream_broken(now, id, "no answer before the deadline".into());
         }
         let expired: Vec<u64> = self
             .pending
@@ -821,9 +897,19 @@ impl Session {
         for key in on_conn {
             self.retry_or_fail(now, key, CallError::Lost(why.to_string()));
         }
-        if matches!(self.watch.stream, StreamState::Opening { conn: c, .. } | StreamState::Open { conn: c, .. } if c == conn)
-        {
-            self.stream_broken(now, format!("connection lost: {why}"));
+        // Every stream on the connection breaks; the line above says why, once.
+        let on_conn: Vec<WatchId> = self
+            .watches
+            .iter()
+            .filter(|(_, w)| w.on_conn(conn))
+            .map(|(id, _)| *id)
+            .collect();
+        let why = format!("connection lost: {why}");
+        for id in on_conn {
+            if let Some(w) = self.watches.get_mut(&id) {
+                w.logged = why.clone();
+            }
+            self.stream_broken(now, id, why.clone());
         }
     }
 
@@ -891,130 +977,178 @@ impl Session {
     // Watch and held answers
     // ---------------------------------------------------------------------------------------
 
-    fn start_watch(&mut self, from: i64) {
-        if let Some(stream) = self.watch.stream_id() {
+    /// The core asks for watch `id`, replacing the one it had under that id.
+    fn start_watch(&mut self, id: WatchId, prefix: Vec<u8>, from: i64) {
+        if let Some(stream) = self.watches.get(&id).and_then(Watch::stream_id) {
+            self.streams.remove(&stream);
             self.out.push_back(Output::CloseWatch { stream });
         }
-        let w = &mut self.watch;
-        w.active = true;
-        w.events_through = from;
-        w.progress_through = from;
-        w.stream = StreamState::None;
-        w.progress_asked = None;
-        w.backoff = MIN_BACKOFF;
-        w.logged.clear();
+        self.watches.insert(id, Watch::new(prefix, from));
     }
 
-    fn stream_broken(&mut self, now: Duration, why: String) {
-        if let Some(stream) = self.watch.stream_id() {
-            self.out.push_back(Output::CloseWatch { stream });
-        }
-        if why != self.watch.logged {
-            self.log(format!(
-                "watch stream broke ({why}); resuming from revision {}",
-                self.watch.events_through + 1
-            ));
-            self.watch.logged = why;
-        }
-        self.watch.stream = StreamState::Backoff {
-            until: now + self.watch.backoff,
-        };
-        self.watch.backoff = (self.watch.backoff * 2).min(MAX_BACKOFF);
+    /// The watch the open (or opening) stream `stream` serves.
+    fn watch_of(&mut self, stream: StreamId) -> Option<&mut Watch> {
+        let id = self.streams.get(&stream)?;
+        self.watches.get_mut(id).filter(|w| w.stream_id() == Some(stream))
     }
 
-    fn open_stream_if_due(&mut self, now: Duration) {
-        if let StreamState::Backoff { until } = self.watch.stream {
-            if now < until {
-                return;
-            }
-            self.watch.stream = StreamState::None;
-        }
-        let (StreamState::None, true, Link::Up { conn, .. }) =
-            (&self.watch.stream, self.watch.active, &self.link)
-        else {
+    fn stream_broken(&mut self, now: Duration, id: WatchId, why: String) {
+        let Some(w) = self.watches.get_mut(&id) else {
             return;
         };
-        let conn = *conn;
-        self.next_id += 1;
-        let id = StreamId(self.next_id);
-        self.watch.stream = StreamState::Opening {
-            id,
-            conn,
-            deadline: now + self.cfg.request_timeout,
+        if let Some(stream) = w.stream_id() {
+            self.streams.remove(&stream);
+            self.out.push_back(Output::CloseWatch { stream });
+        }
+        w.stream = StreamState::Backoff {
+            until: now + w.backoff,
         };
-        self.out.push_back(Output::OpenWatch {
-            stream: id,
-            conn,
-            start_revision: self.watch.events_through + 1,
-            key: self.watch.prefix.clone(),
-            range_end: self.watch.prefix_end.clone(),
-        });
+        w.backoff = (w.backoff * 2).min(MAX_BACKOFF);
+        if why != w.logged {
+            let line = format!(
+                "watch stream of {} broke ({why}); resuming from revision {}",
+                String::from_utf8_lossy(&w.prefix),
+                w.events_through + 1
+            );
+            w.logged = why;
+            self.log(line);
+        }
     }
 
-    /// Holds an answer until the watch has caught up with it: a write under the prefix until
-    /// its events were reported, anything else until events or a progress notification reach
-    /// its revision.
+    /// Opens a stream for every watch without one, once there is a connection.
+    fn open_streams_if_due(&mut self, now: Duration) {
+        // A back-off that ran out ends even without a connection: it must not stay a
+        // deadline in the past.
+        for w in self.watches.values_mut() {
+            if matches!(w.stream, StreamState::Backoff { until } if now >= until) {
+                w.stream = StreamState::None;
+            }
+        }
+        let Link::Up { conn, .. } = self.link else {
+            return;
+        };
+        for (wid, w) in self.watches.iter_mut() {
+            if !matches!(w.stream, StreamState::None) {
+                continue;
+            }
+            self.next_id += 1;
+            let id = StreamId(self.next_id);
+            w.stream = StreamState::Opening {
+                id,
+                conn,
+                deadline: now + self.cfg.request_timeout,
+            };
+            self.streams.insert(id, *wid);
+            self.out.push_back(Output::OpenWatch {
+                stream: id,
+                conn,
+                start_revision: w.events_through + 1,
+                key: w.prefix.clone(),
+                range_end: w.prefix_end.clone(),
+            });
+        }
+    }
+
+    /// Holds an answer until the watches have caught up with it (see [`Held::wait_on`]).
+    ///
+    /// `StoreReport::Progress` is never reported from here, though the core would serve
+    /// more reads from its caches with it: the only evidence that a watch has nothing more
+    /// up to a revision is a progress notification, and etcd 3.4 answers a progress request
+    /// at once even while the watch is still catching up, so it may arrive ahead of events it
+    /// covers. Holding an answer on it costs at most a stale read the core tolerates; the
+    /// core's `Progress`, which it would trust for every later read, must be exact. Without
+    /// it, the core falls back to reading storage.
     fn hold(&mut self, now: Duration, op: OpId, outcome: Outcome) {
         let revision = match &outcome.response {
             StorageResponse::Range { revision, .. } | StorageResponse::Txn { revision, .. } => *revision,
             StorageResponse::Compacted { .. } => 0,
         };
-        let needs_event = outcome.written.iter().any(|k| self.watch.covers(k));
         self.held.push(Held {
             op,
             response: outcome.response,
             revision,
-            needs_event,
+            written: outcome.written,
             deadline: now + self.cfg.hold_limit,
         });
     }
 
-    fn wants_progress(&self) -> bool {
-        self.watch.active
-            && self
-                .held
-                .iter()
-                .any(|h| !h.needs_event && !self.watch.caught_up(h.revision, false))
+    /// The watches some answer waits on for a progress notification.
+    fn progress_wanted(&self) -> BTreeSet<WatchId> {
+        let mut wanted = BTreeSet::new();
+        for h in &self.held {
+            if h.is_watched_write(&self.watches) {
+                continue;
+            }
+            for (id, w) in &self.watches {
+                if h.wait_on(w, false) == Wait::Progress {
+                    wanted.insert(*id);
+                }
+            }
+        }
+        wanted
     }
 
     fn release_held(&mut self, now: Duration) {
         let mut i = 0;
         while i < self.held.len() {
             let h = &self.held[i];
-            let caught_up = !self.watch.active || self.watch.caught_up(h.revision, h.needs_event);
+            let caught_up = h.caught_up(&self.watches);
             if !caught_up && now < h.deadline {
                 i += 1;
                 continue;
             }
             let h = self.held.remove(i);
             if !caught_up {
+                let watched_write = h.is_watched_write(&self.watches);
+                let lagging = self
+                    .watches
+                    .values()
+                    .find(|w| h.wait_on(w, watched_write) != Wait::No)
+                    .map(|w| {
+                        format!(
+                            "{} is at {}",
+                            String::from_utf8_lossy(&w.prefix),
+                            w.progress_through
+                        )
+                    })
+                    .unwrap_or_default();
                 self.log(format!(
-                    "the watch has not reached revision {} after {}s (it is at {}); answering anyway",
+                    "the watches have not reached revision {} after {}s ({lagging}); answering anyway",
                     h.revision,
                     self.cfg.hold_limit.as_secs(),
-                    self.watch.events_through
                 ));
             }
             self.report(StoreReport::Done(h.op, Ok(h.response)));
         }
     }
 
+    /// Asks each open stream an answer waits on for a progress notification, at most once
+    /// per [`PROGRESS_RETRY`]: a request may be lost with a broken stream.
     fn request_progress_if_needed(&mut self, now: Duration) {
-        if !self.wants_progress() {
+        if self.held.is_empty() {
             return;
         }
-        let StreamState::Open { id, .. } = self.watch.stream else {
-            return;
-        };
-        if self
-            .watch
-            .progress_asked
-            .is_some_and(|t| now.saturating_sub(t) < PROGRESS_RETRY)
-        {
-            return;
+        let progress_wanted = self.progress_wanted();
+        let wanted: Vec<(WatchId, StreamId)> = self
+            .watches
+            .iter()
+            .filter_map(|(wid, w)| match w.stream {
+                StreamState::Open { id, .. } if progress_wanted.contains(wid) => Some((*wid, id)),
+                _ => None,
+            })
+            .collect();
+        for (wid, stream) in wanted {
+            let Some(w) = self.watches.get_mut(&wid) else {
+                continue;
+            };
+            if w.progress_asked
+                .is_some_and(|t| now.saturating_sub(t) < PROGRESS_RETRY)
+            {
+                continue;
+            }
+            w.progress_asked = Some(now);
+            self.out.push_back(Output::RequestProgress { stream });
         }
-        self.watch.progress_asked = Some(now);
-        self.out.push_back(Output::RequestProgress { stream: id });
     }
 
     // ---------------------------------------------------------------------------------------
@@ -1094,7 +1228,7 @@ impl Session {
     fn step(&mut self, now: Duration) {
         self.dial_if_due(now);
         self.send_unsent();
-        self.open_stream_if_due(now);
+        self.open_streams_if_due(now);
         self.release_held(now);
         self.request_progress_if_needed(now);
     }
@@ -1145,13 +1279,20 @@ mod tests {
     fn session(endpoints: usize) -> Session {
         let cfg = Config {
             endpoints: (0..endpoints).map(|i| format!("e{i}")).collect(),
-            watch_prefix: b"/r/".to_vec(),
             request_timeout: ms(1_000),
             dial_timeout: ms(100),
             compaction_interval: Duration::ZERO,
             hold_limit: HOLD_LIMIT,
         };
         Session::new(cfg, ms(0))
+    }
+
+    fn watch(id: u32, prefix: &str, from: i64) -> StoreCmd {
+        StoreCmd::Watch {
+            watch: WatchId(id),
+            prefix: prefix.as_bytes().to_vec(),
+            from,
+        }
     }
 
     fn drain(s: &mut Session) -> Vec<Output> {
@@ -1232,7 +1373,7 @@ mod tests {
     fn a_write_waits_for_its_event_and_a_read_for_progress() {
         let mut s = session(1);
         connect(&mut s);
-        s.command(ms(1), StoreCmd::Watch(1));
+        s.command(ms(1), watch(1, "/r/", 1));
         let stream = drain(&mut s)
             .into_iter()
             .find_map(|o| match o {
@@ -1281,7 +1422,10 @@ mod tests {
         s.watch_response(ms(5), stream, resp);
         let outs = drain(&mut s);
         assert!(
-            matches!(outs.first(), Some(Output::Report(StoreReport::Events(_)))),
+            matches!(
+                outs.first(),
+                Some(Output::Report(StoreReport::Events(WatchId(1), _)))
+            ),
             "{outs:?}"
         );
         assert_eq!(done(&outs), vec![(OpId(1), Ok(txn))]);
@@ -1323,7 +1467,7 @@ mod tests {
     fn a_broken_stream_resumes_after_the_last_revision_seen() {
         let mut s = session(1);
         connect(&mut s);
-        s.command(ms(1), StoreCmd::Watch(7));
+        s.command(ms(1), watch(1, "/r/", 7));
         let first = drain(&mut s);
         let Some(Output::OpenWatch { stream, .. }) =
             first.iter().find(|o| matches!(o, Output::OpenWatch { .. }))
@@ -1347,6 +1491,243 @@ mod tests {
             )),
             "{outs:?}"
         );
+    }
+
+    /// The streams opened in `outs`: (prefix, stream, start revision).
+    fn opened(outs: &[Output]) -> Vec<(String, StreamId, i64)> {
+        outs.iter()
+            .filter_map(|o| match o {
+                Output::OpenWatch {
+                    stream,
+                    start_revision,
+                    key,
+                    ..
+                } => Some((
+                    String::from_utf8_lossy(key).into_owned(),
+                    *stream,
+                    *start_revision,
+                )),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn event(key: &str, revision: i64) -> StorageEvent {
+        StorageEvent {
+            kind: gatehouse_core::storage::EventKind::Put,
+            kv: KeyValue {
+                key: key.as_bytes().to_vec(),
+                value: b"v".to_vec(),
+                create_revision: revision,
+                mod_revision: revision,
+                version: 1,
+            },
+            prev: None,
+        }
+    }
+
+    fn events(stream: StreamId, revision: i64, evs: Vec<StorageEvent>) -> (StreamId, WatchResponse) {
+        let resp = WatchResponse {
+            revision,
+            events: evs,
+            ..WatchResponse::default()
+        };
+        (stream, resp)
+    }
+
+    fn progress(stream: StreamId, revision: i64) -> (StreamId, WatchResponse) {
+        let resp = WatchResponse {
+            revision,
+            ..WatchResponse::default()
+        };
+        (stream, resp)
+    }
+
+    /// Watches 1 (`/r/a/`) and 2 (`/r/b/`) from revision 1, both streams open.
+    fn two_watches() -> (Session, StreamId, StreamId) {
+        let mut s = session(1);
+        assert_eq!(connect(&mut s), ConnId(1));
+        s.command(ms(1), watch(1, "/r/a/", 1));
+        s.command(ms(1), watch(2, "/r/b/", 1));
+        let streams = opened(&drain(&mut s));
+        assert_eq!(
+            streams
+                .iter()
+                .map(|(k, _, from)| (k.as_str(), *from))
+                .collect::<Vec<_>>(),
+            vec![("/r/a/", 2), ("/r/b/", 2)]
+        );
+        let (a, b) = (streams[0].1, streams[1].1);
+        s.watch_opened(ms(2), a);
+        s.watch_opened(ms(2), b);
+        drain(&mut s);
+        (s, a, b)
+    }
+
+    fn answer(s: &mut Session, now: Duration, response: StorageResponse, written: &[&str]) {
+        let rpc = *sent(&drain(s)).last().expect("a call");
+        let outcome = Outcome {
+            response,
+            written: written.iter().map(|k| k.as_bytes().to_vec()).collect(),
+        };
+        s.rpc_answered(now, rpc, Ok(Answer::Kv(outcome)));
+    }
+
+    fn range_at(revision: i64) -> StorageResponse {
+        StorageResponse::Range {
+            revision,
+            count: 0,
+            more: false,
+            kvs: Vec::new(),
+        }
+    }
+
+    fn read() -> StorageRequest {
+        StorageRequest::Range {
+            key: b"/r/".to_vec(),
+            range_end: b"/r0".to_vec(),
+            revision: 0,
+            limit: 0,
+        }
+    }
+
+    fn progress_asked(outs: &[Output]) -> Vec<StreamId> {
+        outs.iter()
+            .filter_map(|o| match o {
+                Output::RequestProgress { stream } => Some(*stream),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_write_waits_for_the_watch_of_its_key_and_a_read_for_every_watch() {
+        let (mut s, a, b) = two_watches();
+        s.command(ms(3), StoreCmd::Run(OpId(1), put("/r/a/x")));
+        let txn = StorageResponse::Txn {
+            revision: 2,
+            succeeded: true,
+            gets: Vec::new(),
+        };
+        answer(&mut s, ms(4), txn, &["/r/a/x"]);
+        let outs = drain(&mut s);
+        assert!(done(&outs).is_empty(), "held until its event: {outs:?}");
+        assert!(
+            progress_asked(&outs).is_empty(),
+            "a write asks no progress: {outs:?}"
+        );
+        let (st, resp) = events(a, 2, vec![event("/r/a/x", 2)]);
+        s.watch_response(ms(5), st, resp);
+        let outs = drain(&mut s);
+        assert!(
+            matches!(&outs[..], [Output::Report(StoreReport::Events(WatchId(1), evs)), Output::Report(StoreReport::Done(OpId(1), _))] if evs.len() == 1),
+            "the event on watch 1, then the answer, without waiting for watch 2: {outs:?}"
+        );
+
+        // A read waits until both watches are at its revision, asking each for progress.
+        s.command(ms(6), StoreCmd::Run(OpId(2), read()));
+        answer(&mut s, ms(7), range_at(3), &[]);
+        let outs = drain(&mut s);
+        assert!(done(&outs).is_empty());
+        assert_eq!(progress_asked(&outs), vec![a, b]);
+        let (st, resp) = progress(a, 3);
+        s.watch_response(ms(8), st, resp);
+        assert!(done(&drain(&mut s)).is_empty(), "watch 2 is not there yet");
+        let (st, resp) = progress(b, 3);
+        s.watch_response(ms(9), st, resp);
+        assert_eq!(done(&drain(&mut s)), vec![(OpId(2), Ok(range_at(3)))]);
+        assert_eq!(s.poll_timeout(), None, "nothing left to wait for");
+    }
+
+    #[test]
+    fn a_compacted_watch_is_reported_for_its_id_and_leaves_the_others() {
+        let (mut s, a, b) = two_watches();
+        let resp = WatchResponse {
+            revision: 9,
+            canceled: true,
+            compact_revision: 5,
+            ..WatchResponse::default()
+        };
+        s.watch_response(ms(3), a, resp);
+        let outs = drain(&mut s);
+        assert!(
+            outs.iter()
+                .any(|o| matches!(o, Output::Report(StoreReport::WatchCompacted(WatchId(1))))),
+            "{outs:?}"
+        );
+        assert!(
+            outs.iter()
+                .all(|o| !matches!(o, Output::CloseWatch { stream } if *stream == b)),
+            "{outs:?}"
+        );
+        assert!(
+            opened(&outs).is_empty(),
+            "the core re-lists before watching again"
+        );
+        assert_eq!(s.known_compact_revision(), 5);
+        // A read now waits for watch 2 alone.
+        s.command(ms(4), StoreCmd::Run(OpId(1), read()));
+        answer(&mut s, ms(5), range_at(9), &[]);
+        assert_eq!(progress_asked(&drain(&mut s)), vec![b]);
+        let (st, resp) = progress(b, 9);
+        s.watch_response(ms(6), st, resp);
+        assert_eq!(done(&drain(&mut s)), vec![(OpId(1), Ok(range_at(9)))]);
+        // Late messages of the compacted stream are ignored; the new watch starts afresh.
+        let (st, resp) = events(a, 3, vec![event("/r/a/x", 3)]);
+        s.watch_response(ms(7), st, resp);
+        assert!(drain(&mut s).is_empty());
+        s.command(ms(8), watch(1, "/r/a/", 9));
+        assert_eq!(
+            opened(&drain(&mut s))
+                .into_iter()
+                .map(|(k, _, from)| (k, from))
+                .collect::<Vec<_>>(),
+            vec![("/r/a/".to_string(), 10)]
+        );
+    }
+
+    #[test]
+    fn each_watch_resumes_from_its_own_revision() {
+        let (mut s, a, b) = two_watches();
+        let (st, resp) = events(a, 4, vec![event("/r/a/x", 4)]);
+        s.watch_response(ms(3), st, resp);
+        let (st, resp) = events(b, 6, vec![event("/r/b/y", 6)]);
+        s.watch_response(ms(3), st, resp);
+        drain(&mut s);
+        // One stream breaks: only it resumes.
+        s.watch_broken(ms(4), a, "reset");
+        assert!(opened(&drain(&mut s)).is_empty(), "after a back-off");
+        let at = s.poll_timeout().expect("a back-off");
+        s.handle_timeout(at);
+        let again = opened(&drain(&mut s));
+        assert_eq!(again.len(), 1, "{again:?}");
+        assert_eq!((again[0].0.as_str(), again[0].2), ("/r/a/", 5));
+        // The connection goes: every stream resumes on the next one, each where it was.
+        s.connection_lost(at, ConnId(1), "reset");
+        let mut now = at;
+        let conn = loop {
+            assert!(now < ms(10_000), "no dial");
+            now += ms(100);
+            s.handle_timeout(now);
+            if let Some(conn) = drain(&mut s).into_iter().find_map(|o| match o {
+                Output::Dial { conn, .. } => Some(conn),
+                _ => None,
+            }) {
+                break conn;
+            }
+        };
+        s.connected(now, conn);
+        let mut resumed = opened(&drain(&mut s));
+        while resumed.len() < 2 {
+            assert!(now < ms(20_000), "not resumed: {resumed:?}");
+            now += ms(100);
+            s.handle_timeout(now);
+            resumed.extend(opened(&drain(&mut s)));
+        }
+        // (Watch 1 broke twice, so its back-off is the longer.)
+        let mut resumed: Vec<(String, i64)> = resumed.into_iter().map(|(k, _, from)| (k, from)).collect();
+        resumed.sort();
+        assert_eq!(resumed, vec![("/r/a/".to_string(), 5), ("/r/b/".to_string(), 7)]);
     }
 
     #[test]

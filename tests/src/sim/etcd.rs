@@ -1,8 +1,9 @@
 //! A simulated etcd cluster for the etcd backend's session
 //! ([`gatehouse_host::etcd::session`]): several endpoints in front of the one simulated store
 //! ([`SimStore`]), connections that refuse, hang or reset, calls answered in etcd's terms
-//! (gRPC statuses, answers lost after etcd applied the call), and one watch stream per replica
-//! with events in revision order and progress notifications on request.
+//! (gRPC statuses, answers lost after etcd applied the call), and the watch streams of each
+//! replica (one per watch of its core, each over its own prefix) with events in revision
+//! order and progress notifications on request.
 //!
 //! Faults, all from the run's seed:
 //!
@@ -12,13 +13,11 @@
 //! * a call fails with `etcdserver: no leader` (not applied) or `etcdserver: request timed
 //!   out` (applied or not), or its answer is lost with its connection after it was applied;
 //! * leader loss (the store's pause): every call fails, watch streams are canceled;
-//! * watch streams break, and compaction may overtake a watch while it resumes.
+//! * a watch stream breaks, and compaction may overtake that watch while it resumes.
 
 use std::collections::BTreeMap;
 
-use gatehouse_core::storage::{
-    Compare, KeyValue, StorageError, StorageEvent, StorageRequest, StorageResponse, TxnOp,
-};
+use gatehouse_core::storage::{Compare, KeyValue, StorageError, StorageRequest, StorageResponse, TxnOp};
 use gatehouse_host::etcd::grpc::CallError;
 use gatehouse_host::etcd::session::{
     Answer, Call, ConnId, Outcome, StreamId, COMPACT_REV_KEY, OUT_OF_RANGE, UNAVAILABLE,
@@ -47,14 +46,9 @@ pub struct Conn {
     pub alive: bool,
 }
 
-/// A replica's open watch stream.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Watch {
-    /// The session's name for it.
-    pub stream: StreamId,
-    /// The connection it runs on.
-    pub conn: ConnId,
-}
+/// Open watch streams, by replica and the session's name for them: the connection each runs
+/// on.
+pub type Watches = BTreeMap<(usize, StreamId), ConnId>;
 
 /// What became of one call.
 #[derive(Debug)]
@@ -76,20 +70,17 @@ pub struct SimEtcd {
     pub endpoints: Vec<Endpoint>,
     /// Connections, by replica and session name.
     pub conns: BTreeMap<(usize, ConnId), Conn>,
-    /// Each replica's watch stream, when one is open.
-    pub watches: Vec<Option<Watch>>,
-    /// The watched range of every replica.
-    pub prefix: Vec<u8>,
+    /// Open watch streams.
+    pub watches: Watches,
 }
 
 impl SimEtcd {
-    /// A cluster of `endpoints` members serving `replicas` replicas that watch `prefix`.
-    pub fn new(endpoints: usize, replicas: usize, prefix: Vec<u8>) -> Self {
+    /// A cluster of `endpoints` members.
+    pub fn new(endpoints: usize) -> Self {
         SimEtcd {
             endpoints: vec![Endpoint::Up; endpoints],
             conns: BTreeMap::new(),
-            watches: vec![None; replicas],
-            prefix,
+            watches: BTreeMap::new(),
         }
     }
 
@@ -108,7 +99,21 @@ impl SimEtcd {
     /// Forgets everything of replica `r` (it restarted).
     pub fn forget(&mut self, r: usize) {
         self.conns.retain(|(rr, _), _| *rr != r);
-        self.watches[r] = None;
+        self.watches.retain(|(rr, _), _| *rr != r);
+    }
+
+    /// Replica `r`'s open watch streams on connection `conn`, in order.
+    pub fn watches_on(&self, r: usize, conn: ConnId) -> Vec<StreamId> {
+        self.watches
+            .iter()
+            .filter(|((rr, _), c)| *rr == r && **c == conn)
+            .map(|((_, s), _)| *s)
+            .collect()
+    }
+
+    /// Replica `r`'s open watch streams.
+    pub fn watches_of(&self, r: usize) -> usize {
+        self.watches.keys().filter(|(rr, _)| *rr == r).count()
     }
 
     /// Live connections, in order.
@@ -127,11 +132,6 @@ impl SimEtcd {
             .filter(|(_, c)| c.alive && c.endpoint == e)
             .map(|(k, _)| *k)
             .collect()
-    }
-
-    /// Whether `key` is watched.
-    pub fn watched(&self, key: &[u8]) -> bool {
-        key.starts_with(&self.prefix)
     }
 
     /// Serves one call on `store` with the store's fault settings.
@@ -236,11 +236,6 @@ impl SimEtcd {
             reset: false,
             fault: "",
         }
-    }
-
-    /// The events of `events` the watch covers.
-    pub fn filter(&self, events: Vec<StorageEvent>) -> Vec<StorageEvent> {
-        events.into_iter().filter(|e| self.watched(&e.kv.key)).collect()
     }
 }
 

@@ -3,12 +3,12 @@
 //! the checkers.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 use std::fmt;
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use gatehouse_core::storage::{StorageError, StorageRequest, StorageResponse};
+use gatehouse_core::storage::{StorageError, StorageEvent, StorageRequest, StorageResponse, WatchId};
 use gatehouse_core::{Config, ConnId, OpId, Output, Peer, Server};
 
 use gatehouse_host::etcd::session::Session;
@@ -271,7 +271,10 @@ pub(crate) enum Ev {
     WatchStartIn {
         replica: usize,
         epoch: u64,
+        watch: WatchId,
+        prefix: Vec<u8>,
         from: i64,
+        generation: u64,
     },
     WatchDue {
         replica: usize,
@@ -279,6 +282,7 @@ pub(crate) enum Ev {
     WatchFailed {
         replica: usize,
         epoch: u64,
+        watch: WatchId,
         compacted: bool,
     },
     Release {
@@ -499,10 +503,10 @@ struct Replica {
     /// Incarnation: answers meant for an earlier one are lost with it.
     epoch: u64,
     timer_at: Option<u64>,
-    /// Answers held back until the replica's watch cache has caught up with their write.
+    /// Answers held back until the replica's watches have caught up with their write.
     parked: Vec<(OpId, Result<StorageResponse, StorageError>, i64)>,
-    /// Re-listing after its storage watch fell behind a compaction.
-    refilling: bool,
+    /// Watches re-listing after they fell behind a compaction.
+    refilling: BTreeSet<WatchId>,
     /// Client packets held while re-listing (see `known bug:` in `dispatch`).
     held: Vec<(ConnId, Packet)>,
     /// Its etcd session, when the run goes through the simulated etcd.
@@ -635,7 +639,7 @@ impl World {
                 base_ms: (1, rng.between(2, 15)),
                 jitter_ms: rng.between(0, 10),
             }),
-            store: SimStore::new(replicas_n, StoreFaults::calm(), opts.known_bugs),
+            store: SimStore::new(StoreFaults::calm(), opts.known_bugs),
             history: History::default(),
             trace: Trace::new(opts.keep_trace),
             phase: Phase::Boot,
@@ -665,7 +669,7 @@ impl World {
                 epoch: 0,
                 timer_at: None,
                 parked: Vec::new(),
-                refilling: false,
+                refilling: BTreeSet::new(),
                 held: Vec::new(),
                 session: None,
                 etcd_timer_at: None,
@@ -684,11 +688,10 @@ impl World {
             } else {
                 0
             };
-            let prefix = etcd::watch_prefix(&replicas[0].cfg);
             core.note(&format!(
                 "etcd: {endpoints} endpoint(s), compaction every {compaction_ms} ms"
             ));
-            (Some(SimEtcd::new(endpoints, replicas_n, prefix)), compaction_ms)
+            (Some(SimEtcd::new(endpoints)), compaction_ms)
         } else {
             (None, 0)
         };
@@ -722,12 +725,28 @@ impl World {
             while let Some(out) = self.replicas[r].server.poll_output() {
                 self.output(r, out);
             }
-            if let Some(out) = self.replicas[r].session.as_mut().and_then(Session::poll_output) {
-                self.session_output(r, out);
+            // What the session has queued was decided before any command the core sends
+            // while it is carried out: one batch.
+            let batch: Vec<_> = match self.replicas[r].session.as_mut() {
+                Some(s) => std::iter::from_fn(|| s.poll_output()).collect(),
+                None => Vec::new(),
+            };
+            if !batch.is_empty() {
+                self.replicas[r].etcd_seen.batch += 1;
+                for out in batch {
+                    self.session_output(r, out);
+                    while let Some(out) = self.replicas[r].server.poll_output() {
+                        self.output(r, out);
+                    }
+                }
                 continue;
             }
-            let delivered = self.core.store.streams[r].delivered;
-            let Some(i) = self.replicas[r].parked.iter().position(|p| p.2 <= delivered) else {
+            let store = &self.core.store;
+            let Some(i) = self.replicas[r]
+                .parked
+                .iter()
+                .position(|p| store.write_delivered(r, p.2))
+            else {
                 break;
             };
             let (op, result, rev) = self.replicas[r].parked.remove(i);
@@ -806,27 +825,44 @@ impl World {
                     },
                 );
             }
-            Output::StartWatch { from_revision, .. } => {
-                if self.replicas[r].refilling {
+            Output::StartWatch {
+                watch,
+                prefix,
+                from_revision,
+            } => {
+                if self.replicas[r].refilling.remove(&watch) && self.replicas[r].refilling.is_empty() {
                     self.core.schedule(now, Ev::Release { replica: r });
                 }
-                let s = &mut self.core.store.streams[r];
-                s.delivered = s.delivered.max(from_revision);
+                let line = format!(
+                    "watch {} of {} after rev {from_revision}",
+                    watch.0,
+                    String::from_utf8_lossy(&prefix)
+                );
                 if self.etcd.is_some() {
-                    self.core
-                        .note(&format!("r{r} -> session: watch after rev {from_revision}"));
-                    self.session_command(r, gatehouse_host::store::StoreCmd::Watch(from_revision));
+                    self.core.note(&format!("r{r} -> session: {line}"));
+                    let cmd = gatehouse_host::store::StoreCmd::Watch {
+                        watch,
+                        prefix,
+                        from: from_revision,
+                    };
+                    self.session_command(r, cmd);
                     return;
                 }
+                let generation = self
+                    .core
+                    .store
+                    .ask_watch((r, u64::from(watch.0)), &prefix, from_revision);
                 let lat = self.core.store.latency(&mut self.core.rng);
-                self.core
-                    .note(&format!("r{r} -> store: watch after rev {from_revision}"));
+                self.core.note(&format!("r{r} -> store: {line}"));
                 self.core.schedule(
                     now + lat,
                     Ev::WatchStartIn {
                         replica: r,
                         epoch: self.replicas[r].epoch,
+                        watch,
+                        prefix,
                         from: from_revision,
+                        generation,
                     },
                 );
             }
@@ -834,20 +870,22 @@ impl World {
         }
     }
 
-    fn deliver_events(&mut self, r: usize, events: Vec<gatehouse_core::storage::StorageEvent>) {
-        if events.is_empty() {
-            return;
-        }
-        let max = events.iter().map(|e| e.kv.mod_revision).max().unwrap_or(0);
-        let min = events.iter().map(|e| e.kv.mod_revision).min().unwrap_or(0);
-        let s = &mut self.core.store.streams[r];
-        s.delivered = s.delivered.max(max);
-        self.core.note(&format!(
-            "r{r} <- {} watch events, revs {min}..={max}",
-            events.len()
-        ));
+    /// Hands replica `r` the events that arrived on its streams (by watch).
+    fn deliver_events(&mut self, r: usize, due: Vec<(u64, Vec<StorageEvent>)>) {
         let now = self.core.clock.now();
-        self.replicas[r].server.handle_watch_events(now, events);
+        for (watch, events) in due {
+            if events.is_empty() {
+                continue;
+            }
+            let max = events.iter().map(|e| e.kv.mod_revision).max().unwrap_or(0);
+            let min = events.iter().map(|e| e.kv.mod_revision).min().unwrap_or(0);
+            self.core.note(&format!(
+                "r{r} <- {} events of watch {watch}, revs {min}..={max}",
+                events.len()
+            ));
+            let watch = WatchId(watch as u32);
+            self.replicas[r].server.handle_watch_events(now, watch, events);
+        }
         self.drain(r);
     }
 
@@ -873,7 +911,7 @@ impl World {
                 // compaction once kept serving watches from its stale cache; the cache is now
                 // marked not ready until the re-list. Leaving `relist-window` out of
                 // `SIM_KNOWN_BUGS` holds that replica's client bytes until it is done.
-                if self.replicas[r].refilling {
+                if !self.replicas[r].refilling.is_empty() {
                     self.core
                         .note(&format!("r{r} re-listing: holds a packet of conn {}", conn.0));
                     self.replicas[r].held.push((conn, packet));
@@ -1004,11 +1042,11 @@ impl World {
                     return;
                 }
                 if let (Some(v), true) = (wrote, result.is_ok()) {
-                    if self.core.store.streams[r].delivered < v {
+                    if !self.core.store.write_delivered(r, v) {
                         let early = self.core.store.flush_until(r, v);
                         self.deliver_events(r, early);
                     }
-                    if self.core.store.streams[r].delivered < v {
+                    if !self.core.store.write_delivered(r, v) {
                         self.core.note(&format!(
                             "r{r}: answer of op {} held until its watch reaches rev {v}",
                             op.0
@@ -1025,19 +1063,39 @@ impl World {
             Ev::WatchStartIn {
                 replica: r,
                 epoch,
+                watch,
+                prefix,
                 from,
+                generation,
             } => {
                 if epoch != self.replicas[r].epoch {
                     return;
                 }
-                match self.core.store.start_watch(r, from, t, &mut self.core.rng) {
+                let key = (r, u64::from(watch.0));
+                if self
+                    .core
+                    .store
+                    .streams
+                    .get(&key)
+                    .is_none_or(|s| s.generation != generation)
+                {
+                    // Replaced by a later start of the same watch.
+                    return;
+                }
+                match self
+                    .core
+                    .store
+                    .start_watch(key, &prefix, from, t, &mut self.core.rng)
+                {
                     Ok(n) => {
-                        self.core
-                            .note(&format!("store: r{r} watch after rev {from}, {n} to catch up"));
+                        self.core.note(&format!(
+                            "store: r{r} watch {} after rev {from}, {n} to catch up",
+                            watch.0
+                        ));
                         self.schedule_wakeups();
                     }
                     Err(compacted) => {
-                        self.core.store.break_watch(r);
+                        self.core.store.break_watch(key);
                         if compacted {
                             self.core.count("watch resume compacted");
                         }
@@ -1047,7 +1105,8 @@ impl World {
                             self.core.rng.between(50, 250)
                         };
                         self.core.note(&format!(
-                            "store: r{r} watch after rev {from} refused ({})",
+                            "store: r{r} watch {} after rev {from} refused ({})",
+                            watch.0,
                             if compacted { "compacted" } else { "unavailable" }
                         ));
                         self.core.schedule(
@@ -1055,6 +1114,7 @@ impl World {
                             Ev::WatchFailed {
                                 replica: r,
                                 epoch,
+                                watch,
                                 compacted,
                             },
                         );
@@ -1063,11 +1123,13 @@ impl World {
             }
             Ev::WatchDue { replica: r } if self.etcd.is_some() => self.etcd_watch_due(r),
             Ev::WatchDue { replica: r } => {
-                let events = self.core.store.due(r, t);
-                self.deliver_events(r, events);
+                let due = self.core.store.due(r, t);
+                self.deliver_events(r, due);
             }
             Ev::Release { replica: r } => {
-                self.replicas[r].refilling = false;
+                if !self.replicas[r].refilling.is_empty() {
+                    return;
+                }
                 let held = std::mem::take(&mut self.replicas[r].held);
                 if !held.is_empty() {
                     self.core
@@ -1080,17 +1142,20 @@ impl World {
             Ev::WatchFailed {
                 replica: r,
                 epoch,
+                watch,
                 compacted,
             } => {
                 if epoch != self.replicas[r].epoch {
                     return;
                 }
                 if compacted && self.known_bugs & known::RELIST_WINDOW == 0 {
-                    self.replicas[r].refilling = true;
+                    self.replicas[r].refilling.insert(watch);
                 }
-                self.core
-                    .note(&format!("r{r} <- watch failed (compacted: {compacted})"));
-                self.replicas[r].server.handle_watch_failed(now, compacted);
+                self.core.note(&format!(
+                    "r{r} <- watch {} failed (compacted: {compacted})",
+                    watch.0
+                ));
+                self.replicas[r].server.handle_watch_failed(now, watch, compacted);
                 self.drain(r);
             }
             Ev::Timer { replica: r } => {
@@ -1162,12 +1227,10 @@ impl World {
                 self.schedule_fault(f);
             }
             Fault::BreakWatch => {
-                let active: Vec<usize> = (0..self.replicas.len())
-                    .filter(|r| self.core.store.streams[*r].state == StreamState::Active)
-                    .collect();
+                let active = self.active_streams();
                 if !active.is_empty() {
-                    let r = active[self.core.rng.index(active.len())];
-                    self.break_stream(r);
+                    let (r, watch) = active[self.core.rng.index(active.len())];
+                    self.break_stream(r, watch);
                     self.core.count("watch stream broken");
                 }
                 self.schedule_fault(f);
@@ -1178,7 +1241,7 @@ impl World {
                     .core
                     .store
                     .streams
-                    .iter()
+                    .values()
                     .any(|s| s.state == StreamState::Broken);
                 let keep = if self.core.rng.chance(if lagging { 0.7 } else { 0.3 }) {
                     0
@@ -1203,10 +1266,8 @@ impl World {
                     if self.etcd.is_some() {
                         self.etcd_leader_lost();
                     }
-                    for r in 0..self.replicas.len() {
-                        if self.core.store.streams[r].state == StreamState::Active {
-                            self.break_stream(r);
-                        }
+                    for (r, watch) in self.active_streams() {
+                        self.break_stream(r, watch);
                     }
                     let d = self.core.rng.between(200, 2_500);
                     self.core.schedule(t + d, Ev::Fault(Fault::Resume));
@@ -1245,15 +1306,14 @@ impl World {
                 self.core.schedule(t + d, Ev::ClientReset { conn });
             }
         }
-        self.core.store.break_watch(r);
-        self.core.store.streams[r].delivered = 0;
+        self.core.store.forget(r);
         let rep = &mut self.replicas[r];
         rep.epoch += 1;
         rep.cfg.seed = rep.cfg.seed.wrapping_add(1_000_003);
         rep.server = Server::new(rep.cfg.clone());
         rep.timer_at = None;
         rep.parked.clear();
-        rep.refilling = false;
+        rep.refilling.clear();
         rep.held.clear();
         rep.etcd_timer_at = None;
         rep.etcd_seen = etcd::Seen::default();
@@ -1273,21 +1333,37 @@ impl World {
         }
     }
 
-    fn break_stream(&mut self, r: usize) {
-        self.core.store.break_watch(r);
+    /// The streams delivering on the direct path: (replica, watch).
+    fn active_streams(&self) -> Vec<(usize, WatchId)> {
+        if self.etcd.is_some() {
+            return Vec::new();
+        }
+        self.core
+            .store
+            .streams
+            .iter()
+            .filter(|(_, s)| s.state == StreamState::Active)
+            .map(|((r, w), _)| (*r, WatchId(*w as u32)))
+            .collect()
+    }
+
+    fn break_stream(&mut self, r: usize, watch: WatchId) {
+        self.core.store.break_watch((r, u64::from(watch.0)));
         // Mostly a quick resume; sometimes the replica stays cut off for a while.
         let d = if self.core.rng.chance(0.3) {
             self.core.rng.between(500, 3_000)
         } else {
             self.core.rng.between(1, 200)
         };
-        self.core.note(&format!("fault: r{r} storage watch broken"));
+        self.core
+            .note(&format!("fault: r{r} storage watch {} broken", watch.0));
         let at = self.core.now_ms() + d;
         self.core.schedule(
             at,
             Ev::WatchFailed {
                 replica: r,
                 epoch: self.replicas[r].epoch,
+                watch,
                 compacted: false,
             },
         );
@@ -1302,10 +1378,7 @@ impl World {
                 .replicas
                 .iter()
                 .all(|r| r.session.as_ref().is_none_or(Session::is_idle))
-            && (0..self.replicas.len()).all(|r| {
-                let s = &self.core.store.streams[r];
-                s.state == StreamState::Active && !self.core.store.has_queued(r) && s.delivered >= rev
-            })
+            && (0..self.replicas.len()).all(|r| self.core.store.caught_up(r, rev) && self.etcd_caught_up(r))
             && self.clients.iter().all(|c| !c.waiting_for_answer())
     }
 
@@ -1490,7 +1563,14 @@ pub fn run(opts: &Options) -> Report {
                     "phase {phase:?} did not end within {} s of virtual time (in flight: {}, replicas caught up: {:?}, store rev {})",
                     PHASE_LIMIT_MS / 1000,
                     w.core.in_flight,
-                    w.core.store.streams.iter().map(|s| (s.state, s.delivered)).collect::<Vec<_>>(),
+                    w.core
+                        .store
+                        .streams
+                        .iter()
+                        .filter(|(_, s)| s.state != StreamState::Active || s.delivered < w.core.store.revision())
+                        .map(|(k, s)| (*k, s.state, s.delivered))
+                        .take(8)
+                        .collect::<Vec<_>>(),
                     w.core.store.revision()
                 ),
             );

@@ -1,15 +1,16 @@
-//! The simulated etcd-shaped store: [`MemStore`] behind injected faults, one watch stream per
-//! replica, and the ground truth every checker compares against.
+//! The simulated etcd-shaped store: [`MemStore`] behind injected faults, watch streams (one
+//! per watch of each replica, each over its own key prefix), and the ground truth every
+//! checker compares against.
 //!
 //! Faults: latency, failed operations ([`StorageError::Unavailable`]), timed-out operations
 //! ([`StorageError::Timeout`]), among them writes that were applied but whose answer was lost,
 //! watch streams that break and must be resumed, compaction, and restarts (a pause during
 //! which every operation fails while committed data is kept).
 //!
-//! Watch events of a write travel on each replica's stream with a lag of their own; the
-//! harness delivers a replica's events before the answer of any write that replica issued,
-//! so the core's contract (events no later than the answer) always holds, while other replicas
-//! may see the write later (watch lag).
+//! Watch events of a write travel on the streams covering its keys, each with a lag of its
+//! own; the harness delivers a replica's events before the answer of any write that replica
+//! issued, so the core's contract (events no later than the answer) always holds, while other
+//! replicas, and other watches, may see the write later (watch lag).
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
@@ -35,7 +36,7 @@ pub struct StoreFaults {
     pub slow: f64,
     /// How slow a slow answer is, in ms.
     pub slow_ms: (u64, u64),
-    /// Largest lag of watch events on a replica's stream, in ms.
+    /// Largest lag of watch events on a stream, in ms.
     pub watch_lag_ms: u64,
     /// Chance that a list of the whole keyspace (what a replica reads to fill its watch
     /// cache) is slow: it is the heaviest request a store serves.
@@ -207,10 +208,10 @@ impl Truth {
     }
 }
 
-/// The state of a replica's storage watch.
+/// The state of a storage watch's stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StreamState {
-    /// Never started.
+    /// Asked for, not started yet.
     Off,
     /// Broken; the replica has been or will be told.
     Broken,
@@ -218,17 +219,24 @@ pub enum StreamState {
     Active,
 }
 
+/// Names one stream: the replica, and its watch (the core's watch id on the direct path, the
+/// session's stream id through the simulated etcd).
+pub type StreamKey = (usize, u64);
+
 /// A batch of events on its way to a replica.
 #[derive(Debug)]
 struct Batch {
     at_ms: u64,
+    /// The lowest revision it carries (or `through`, when it carries none).
     min_rev: i64,
     events: Vec<StorageEvent>,
-    /// A progress notification at this revision instead of events (simulated etcd only).
-    progress: Option<i64>,
+    /// Once it is delivered, every event of the stream up to this revision is.
+    through: i64,
+    /// A progress notification instead of events (simulated etcd only).
+    progress: bool,
 }
 
-/// What a replica's stream carries (the simulated etcd's view).
+/// What a stream carries (the simulated etcd's view).
 #[derive(Debug)]
 pub enum Item {
     /// Events of one or more writes, in revision order.
@@ -237,15 +245,25 @@ pub enum Item {
     Progress(i64),
 }
 
-/// One replica's storage watch.
+/// One storage watch of one replica.
 #[derive(Debug)]
 pub struct Stream {
     /// Whether it delivers.
     pub state: StreamState,
+    /// The watched keys' prefix.
+    pub prefix: Vec<u8>,
     queue: VecDeque<Batch>,
     last_at_ms: u64,
-    /// The revision of the replica's watch cache as far as the simulator has brought it.
+    /// Every event under the prefix up to this revision has reached the replica.
     pub delivered: i64,
+    /// Which asking made it (a later one replaces it).
+    pub generation: u64,
+}
+
+impl Stream {
+    fn covers(&self, key: &[u8]) -> bool {
+        key.starts_with(&self.prefix)
+    }
 }
 
 /// What became of one request.
@@ -271,8 +289,9 @@ pub struct SimStore {
     pub paused: bool,
     /// Fault settings.
     pub faults: StoreFaults,
-    /// One stream per replica.
-    pub streams: Vec<Stream>,
+    /// The streams, by replica and watch.
+    pub streams: BTreeMap<StreamKey, Stream>,
+    generations: u64,
     /// Times at which a replica's stream has a batch due (for the harness to schedule).
     pub wakeups: Vec<(u64, usize)>,
     /// An internal inconsistency of the simulator's store copies.
@@ -282,21 +301,15 @@ pub struct SimStore {
 }
 
 impl SimStore {
-    /// An empty store serving `replicas` replicas.
-    pub fn new(replicas: usize, faults: StoreFaults, known_bugs: u8) -> Self {
+    /// An empty store.
+    pub fn new(faults: StoreFaults, known_bugs: u8) -> Self {
         SimStore {
             real: MemStore::new(),
             truth: Truth::default(),
             paused: false,
             faults,
-            streams: (0..replicas)
-                .map(|_| Stream {
-                    state: StreamState::Off,
-                    queue: VecDeque::new(),
-                    last_at_ms: 0,
-                    delivered: 0,
-                })
-                .collect(),
+            streams: BTreeMap::new(),
+            generations: 0,
             wakeups: Vec::new(),
             broken: None,
             known_bugs,
@@ -391,8 +404,10 @@ impl SimStore {
         let wrote = if events.is_empty() {
             None
         } else {
-            for s in 0..self.streams.len() {
-                self.push_live(s, now_ms, &events, rng);
+            let revision = events[0].kv.mod_revision;
+            let keys: Vec<StreamKey> = self.streams.keys().copied().collect();
+            for k in keys {
+                self.push_live(k, now_ms, revision, &events, rng);
             }
             match self.truth.record(now_ms, req, events) {
                 Ok(rev) => Some(rev),
@@ -409,61 +424,103 @@ impl SimStore {
         (result, wrote)
     }
 
-    fn push_live(&mut self, s: usize, now_ms: u64, events: &[StorageEvent], rng: &mut SimRng) {
-        if self.streams[s].state != StreamState::Active {
+    /// Sends the events of the write at `revision` the stream covers down it; a write it
+    /// does not cover moves it on (once what is queued before has arrived).
+    fn push_live(
+        &mut self,
+        k: StreamKey,
+        now_ms: u64,
+        revision: i64,
+        events: &[StorageEvent],
+        rng: &mut SimRng,
+    ) {
+        let Some(stream) = self.streams.get_mut(&k) else {
+            return;
+        };
+        if stream.state != StreamState::Active {
+            return;
+        }
+        let mine: Vec<StorageEvent> = events
+            .iter()
+            .filter(|e| stream.covers(&e.kv.key))
+            .cloned()
+            .collect();
+        if mine.is_empty() {
+            match stream.queue.back_mut() {
+                Some(b) => b.through = b.through.max(revision),
+                None => stream.delivered = stream.delivered.max(revision),
+            }
             return;
         }
         let lag = rng.below(self.faults.watch_lag_ms + 1);
-        self.enqueue(s, now_ms + lag, events.to_vec());
+        self.enqueue(k, now_ms + lag, mine, revision, false);
     }
 
-    fn enqueue(&mut self, s: usize, at_ms: u64, events: Vec<StorageEvent>) {
-        if events.is_empty() {
+    fn enqueue(&mut self, k: StreamKey, at_ms: u64, events: Vec<StorageEvent>, through: i64, progress: bool) {
+        let Some(stream) = self.streams.get_mut(&k) else {
             return;
-        }
-        let stream = &mut self.streams[s];
+        };
         let at_ms = at_ms.max(stream.last_at_ms);
         stream.last_at_ms = at_ms;
-        let min_rev = events.iter().map(|e| e.kv.mod_revision).min().unwrap_or(0);
+        let min_rev = match (progress, events.iter().map(|e| e.kv.mod_revision).min()) {
+            (true, _) => i64::MAX,
+            (false, Some(m)) => m,
+            (false, None) => through,
+        };
         stream.queue.push_back(Batch {
             at_ms,
             min_rev,
             events,
-            progress: None,
+            through,
+            progress,
         });
-        self.wakeups.push((at_ms, s));
+        self.wakeups.push((at_ms, k.0));
     }
 
-    /// Queues a progress notification on replica `s`'s stream behind every event queued so
-    /// far: it carries the store's revision, all of whose events are ahead of it.
-    pub fn enqueue_progress(&mut self, s: usize, now_ms: u64, rng: &mut SimRng) {
-        if self.streams[s].state != StreamState::Active {
+    /// Queues a progress notification on stream `k` behind every event queued so far: it
+    /// carries the store's revision, all of whose events are ahead of it.
+    pub fn enqueue_progress(&mut self, k: StreamKey, now_ms: u64, rng: &mut SimRng) {
+        if self
+            .streams
+            .get(&k)
+            .is_none_or(|s| s.state != StreamState::Active)
+        {
             return;
         }
         let lag = rng.below(self.faults.watch_lag_ms + 1);
         let revision = self.real.revision();
-        let stream = &mut self.streams[s];
-        let at_ms = (now_ms + lag).max(stream.last_at_ms);
-        stream.last_at_ms = at_ms;
-        stream.queue.push_back(Batch {
-            at_ms,
-            min_rev: i64::MAX,
-            events: Vec::new(),
-            progress: Some(revision),
-        });
-        self.wakeups.push((at_ms, s));
+        self.enqueue(k, now_ms + lag, Vec::new(), revision, true);
     }
 
-    /// What is due on replica `s`'s stream at `now_ms`, in order.
-    pub fn due_items(&mut self, s: usize, now_ms: u64) -> Vec<Item> {
-        let stream = &mut self.streams[s];
+    /// Replica `r`'s streams, in order.
+    pub fn streams_of(&self, r: usize) -> impl Iterator<Item = (&StreamKey, &Stream)> {
+        self.streams.range((r, 0)..=(r, u64::MAX))
+    }
+
+    fn keys_of(&self, r: usize) -> Vec<StreamKey> {
+        self.streams_of(r).map(|(k, _)| *k).collect()
+    }
+
+    /// What is due on replica `r`'s streams at `now_ms`, by stream, in order.
+    pub fn due_items(&mut self, r: usize, now_ms: u64) -> Vec<(u64, Vec<Item>)> {
         let mut out = Vec::new();
-        while stream.queue.front().is_some_and(|b| b.at_ms <= now_ms) {
-            if let Some(b) = stream.queue.pop_front() {
-                match b.progress {
-                    Some(rev) => out.push(Item::Progress(rev)),
-                    None => out.push(Item::Events(b.events)),
+        for k in self.keys_of(r) {
+            let Some(stream) = self.streams.get_mut(&k) else {
+                continue;
+            };
+            let mut items = Vec::new();
+            while stream.queue.front().is_some_and(|b| b.at_ms <= now_ms) {
+                if let Some(b) = stream.queue.pop_front() {
+                    stream.delivered = stream.delivered.max(b.through);
+                    if b.progress {
+                        items.push(Item::Progress(b.through));
+                    } else {
+                        items.push(Item::Events(b.events));
+                    }
                 }
+            }
+            if !items.is_empty() {
+                out.push((k.1, items));
             }
         }
         out
@@ -483,10 +540,38 @@ impl SimStore {
         }
     }
 
-    /// Starts (or restarts) replica `s`'s stream after `from` (exclusive). `Ok` with the
-    /// catch-up scheduled; `Err(true)` when `from` is compacted, `Err(false)` when the store is
-    /// down.
-    pub fn start_watch(&mut self, s: usize, from: i64, now_ms: u64, rng: &mut SimRng) -> Result<usize, bool> {
+    /// Asks for stream `k` over the keys under `prefix` after `from`, replacing the one it
+    /// had: it starts once [`SimStore::start_watch`] runs. Returns the stream's generation.
+    pub fn ask_watch(&mut self, k: StreamKey, prefix: &[u8], from: i64) -> u64 {
+        self.generations += 1;
+        self.streams.insert(
+            k,
+            Stream {
+                state: StreamState::Off,
+                prefix: prefix.to_vec(),
+                queue: VecDeque::new(),
+                last_at_ms: 0,
+                delivered: from,
+                generation: self.generations,
+            },
+        );
+        self.generations
+    }
+
+    /// Starts (or restarts) stream `k` after `from` (exclusive), asking for it first when
+    /// it was not. `Ok` with the number of events to catch up on, scheduled; `Err(true)`
+    /// when `from` is compacted, `Err(false)` when the store is down.
+    pub fn start_watch(
+        &mut self,
+        k: StreamKey,
+        prefix: &[u8],
+        from: i64,
+        now_ms: u64,
+        rng: &mut SimRng,
+    ) -> Result<usize, bool> {
+        if !self.streams.contains_key(&k) {
+            self.ask_watch(k, prefix, from);
+        }
         if self.paused {
             return Err(false);
         }
@@ -509,50 +594,109 @@ impl SimStore {
             Err(StorageError::Compacted { .. }) => return Err(true),
             Err(_) => return Err(false),
         };
+        let revision = self.real.revision();
+        let Some(stream) = self.streams.get_mut(&k) else {
+            return Err(false);
+        };
+        let events: Vec<StorageEvent> = events.into_iter().filter(|e| stream.covers(&e.kv.key)).collect();
         let n = events.len();
-        let stream = &mut self.streams[s];
         stream.state = StreamState::Active;
         stream.queue.clear();
         let lag = rng.below(self.faults.watch_lag_ms + 1);
-        self.enqueue(s, now_ms + lag, events);
+        // Even with nothing to catch up on, the stream is at the store's revision only once
+        // this batch arrives.
+        self.enqueue(k, now_ms + lag, events, revision, false);
         Ok(n)
     }
 
-    /// Breaks replica `s`'s stream: events on their way are lost.
-    pub fn break_watch(&mut self, s: usize) {
-        let stream = &mut self.streams[s];
-        stream.state = StreamState::Broken;
-        stream.queue.clear();
+    /// Breaks stream `k`: events on their way are lost.
+    pub fn break_watch(&mut self, k: StreamKey) {
+        if let Some(stream) = self.streams.get_mut(&k) {
+            stream.state = StreamState::Broken;
+            stream.queue.clear();
+        }
     }
 
-    /// The events due on replica `s`'s stream at `now_ms`.
-    pub fn due(&mut self, s: usize, now_ms: u64) -> Vec<StorageEvent> {
-        let stream = &mut self.streams[s];
+    /// Closes stream `k` for good.
+    pub fn close_watch(&mut self, k: StreamKey) {
+        self.streams.remove(&k);
+    }
+
+    /// Forgets every stream of replica `r` (it restarted).
+    pub fn forget(&mut self, r: usize) {
+        for k in self.keys_of(r) {
+            self.streams.remove(&k);
+        }
+    }
+
+    /// The events due on replica `r`'s streams at `now_ms`, by stream.
+    pub fn due(&mut self, r: usize, now_ms: u64) -> Vec<(u64, Vec<StorageEvent>)> {
+        self.due_items(r, now_ms)
+            .into_iter()
+            .map(|(w, items)| {
+                let events = items
+                    .into_iter()
+                    .flat_map(|i| match i {
+                        Item::Events(e) => e,
+                        Item::Progress(_) => Vec::new(),
+                    })
+                    .collect();
+                (w, events)
+            })
+            .collect()
+    }
+
+    /// Whether stream `k` covers a key the write at `revision` wrote.
+    fn covers_write(&self, k: &StreamKey, revision: i64) -> bool {
+        let (Some(s), Some(c)) = (self.streams.get(k), self.truth.commit(revision)) else {
+            return false;
+        };
+        c.events.iter().any(|e| s.covers(&e.kv.key))
+    }
+
+    /// Every queued event up to revision `rev` (and the rest of its batch) of replica `r`'s
+    /// streams covering the write at `rev`, delivered early because the write's answer must
+    /// not overtake them; by stream.
+    pub fn flush_until(&mut self, r: usize, rev: i64) -> Vec<(u64, Vec<StorageEvent>)> {
         let mut out = Vec::new();
-        while stream.queue.front().is_some_and(|b| b.at_ms <= now_ms) {
-            if let Some(b) = stream.queue.pop_front() {
-                out.extend(b.events);
+        for k in self.keys_of(r) {
+            if !self.covers_write(&k, rev) {
+                continue;
+            }
+            let Some(stream) = self.streams.get_mut(&k) else {
+                continue;
+            };
+            let mut events = Vec::new();
+            while stream.queue.front().is_some_and(|b| b.min_rev <= rev) {
+                if let Some(b) = stream.queue.pop_front() {
+                    stream.delivered = stream.delivered.max(b.through);
+                    events.extend(b.events);
+                }
+            }
+            if !events.is_empty() {
+                out.push((k.1, events));
             }
         }
         out
     }
 
-    /// Every queued event of replica `s` up to revision `rev` (and the rest of its batch),
-    /// delivered early because an answer must not overtake them.
-    pub fn flush_until(&mut self, s: usize, rev: i64) -> Vec<StorageEvent> {
-        let stream = &mut self.streams[s];
-        let mut out = Vec::new();
-        while stream.queue.front().is_some_and(|b| b.min_rev <= rev) {
-            if let Some(b) = stream.queue.pop_front() {
-                out.extend(b.events);
-            }
-        }
-        out
+    /// Whether every stream of replica `r` covering the write at `rev` has delivered it (so
+    /// the write's answer may go).
+    pub fn write_delivered(&self, r: usize, rev: i64) -> bool {
+        self.streams_of(r)
+            .all(|(k, s)| s.delivered >= rev || !self.covers_write(k, rev))
     }
 
-    /// Whether replica `s` has events on their way.
-    pub fn has_queued(&self, s: usize) -> bool {
-        !self.streams[s].queue.is_empty()
+    /// Whether replica `r` has events on their way.
+    pub fn has_queued(&self, r: usize) -> bool {
+        self.streams_of(r).any(|(_, s)| !s.queue.is_empty())
+    }
+
+    /// Whether every stream of replica `r` is active, has delivered everything up to `rev`,
+    /// and has nothing on its way.
+    pub fn caught_up(&self, r: usize, rev: i64) -> bool {
+        self.streams_of(r)
+            .all(|(_, s)| s.state == StreamState::Active && s.queue.is_empty() && s.delivered >= rev)
     }
 
     /// Compacts history before `revision`.

@@ -40,8 +40,12 @@ impl Machine {
     pub(super) fn prepare_new(&mut self, env: &mut Env<'_>, cs: &mut CreateState, mut obj: Value) -> Step {
         let def = self.call.def;
         strategy::prepare_for_create(def, &mut obj, env.now, env.rng);
-        if def.group.is_empty() && def.kind == "Service" {
-            if let Err(e) = allocate_service_addresses(env, &mut obj) {
+        if (def.group, def.kind) == ("certificates.k8s.io", "CertificateSigningRequest") {
+            strategy::record_requester(&mut obj, &self.call.user);
+        }
+        if allocation::allocates(def) {
+            cs.unallocated = Some(obj.clone());
+            if let Err(e) = allocation::allocate(env, &mut obj, &cs.claimed) {
                 return fail(e);
             }
         }
@@ -55,7 +59,7 @@ impl Machine {
             let ns_def = find("", "v1", "namespaces");
             if let Some(ns_def) = ns_def {
                 let ns_key = object_key(env.prefix, ns_def, "", &ns);
-                match env.cache.get(&ns_key) {
+                match env.caches.for_key(&ns_key).get(&ns_key) {
                     Some(nsobj) => {
                         if let Err(e) = namespace_lifecycle::admit_create(&ns, Some(nsobj)) {
                             return fail(e);
@@ -85,15 +89,41 @@ impl Machine {
                 warnings: std::mem::take(&mut cs.warnings),
             }));
         }
+        let mut compare = vec![Compare::CreateRevision(cs.key.clone(), 0)];
+        let mut success = vec![TxnOp::Put {
+            key: cs.key.clone(),
+            value: stored_bytes(&cs.obj),
+            ttl_secs: self.ttl,
+        }];
+        let mut failure = Vec::new();
+        if allocation::allocates(self.call.def) {
+            // Each address is claimed with the Service, or nothing is written.
+            let prefix = self.prefix_of(&cs.key);
+            failure.push(TxnOp::Get { key: cs.key.clone() });
+            for key in allocation::keys(&prefix, &cs.obj) {
+                compare.push(Compare::CreateRevision(key.clone(), 0));
+                success.push(TxnOp::Put {
+                    key: key.clone(),
+                    value: cs.key.clone(),
+                    ttl_secs: None,
+                });
+                failure.push(TxnOp::Get { key });
+            }
+        }
         Step::Storage(StorageRequest::Txn {
-            compare: vec![Compare::CreateRevision(cs.key.clone(), 0)],
-            success: vec![TxnOp::Put {
-                key: cs.key.clone(),
-                value: stored_bytes(&cs.obj),
-                ttl_secs: self.ttl,
-            }],
-            failure: vec![],
+            compare,
+            success,
+            failure,
         })
+    }
+
+    /// The storage prefix `key` was built under (`<prefix>/<storage>/...`).
+    fn prefix_of(&self, key: &[u8]) -> String {
+        let key = String::from_utf8_lossy(key);
+        let marker = format!("/{}/", self.call.def.storage);
+        key.find(&marker)
+            .map(|i| key[..i].to_string())
+            .unwrap_or_default()
     }
 
     pub(super) fn resume_create(
@@ -111,7 +141,7 @@ impl Machine {
             Err(StorageError::Timeout | StorageError::Unavailable(_))
                 if !cs.checking_namespace && crate::sim_bugs::active(crate::sim_bugs::ACK_BEFORE_STORED) =>
             {
-                let object = with_rv(cs.obj, env.cache.revision() + 1);
+                let object = with_rv(cs.obj, env.cache_of(def).revision() + 1);
                 return done(Ok(Reply {
                     code: cs.code,
                     object,
@@ -141,7 +171,31 @@ impl Machine {
                 object: with_rv(cs.obj, revision),
                 warnings: cs.warnings,
             })),
-            StorageResponse::Txn { succeeded: false, .. } => {
+            StorageResponse::Txn {
+                succeeded: false,
+                gets,
+                ..
+            } => {
+                // A Service that lost an address to another: pick again.
+                let taken: Vec<Vec<u8>> = gets.iter().skip(1).flatten().map(|kv| kv.key.clone()).collect();
+                let exists = gets.first().is_some_and(Option::is_some);
+                if let (false, false, Some(original)) = (exists, taken.is_empty(), cs.unallocated.clone()) {
+                    cs.attempts += 1;
+                    if cs.attempts > 8 {
+                        return fail(ApiError::internal(
+                            "failed to allocate service addresses: too many conflicts",
+                        ));
+                    }
+                    cs.claimed.extend(taken);
+                    let mut obj = original;
+                    if let Err(e) = allocation::allocate(env, &mut obj, &cs.claimed) {
+                        return fail(e);
+                    }
+                    cs.obj = obj;
+                    let step = self.write_new(&mut cs);
+                    self.state = State::Create(cs);
+                    return step;
+                }
                 if let Some(gn) = cs.generate_name.clone() {
                     if cs.attempts < 8 {
                         // A generated name collided: pick another, as kube-apiserver retries.
@@ -169,92 +223,4 @@ fn generate(prefix: &str, rng: &mut Rng) -> String {
     // kube-apiserver keeps generated names within 63 characters.
     let base: String = prefix.chars().take(58).collect();
     format!("{base}{}", rng.name_suffix())
-}
-
-fn allocate_service_addresses(env: &mut Env<'_>, obj: &mut Value) -> Result<(), ApiError> {
-    let ty = obj
-        .pointer("/spec/type")
-        .and_then(Value::as_str)
-        .unwrap_or("ClusterIP")
-        .to_string();
-    if ty == "ExternalName" {
-        return Ok(());
-    }
-    let mut used_ips = BTreeSet::new();
-    let mut used_ports = BTreeSet::new();
-    let prefix = format!("{}/services/specs/", env.prefix);
-    let own_key = format!("{prefix}{}/{}", api::namespace(obj), api::name(obj)).into_bytes();
-    for (key, svc) in env.cache.list(prefix.as_bytes()) {
-        // The same Service already stored: its create fails as AlreadyExists, not on its IP.
-        if **key == *own_key {
-            continue;
-        }
-        if let Some(ip) = svc
-            .pointer("/spec/clusterIP")
-            .and_then(Value::as_str)
-            .and_then(strategy::parse_ipv4)
-        {
-            used_ips.insert(ip);
-        }
-        for p in svc
-            .pointer("/spec/ports")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            if let Some(n) = p.get("nodePort").and_then(Value::as_u64) {
-                used_ports.insert(n);
-            }
-        }
-    }
-    let r = env.services;
-    let Some(spec) = obj.get_mut("spec").and_then(Value::as_object_mut) else {
-        return Ok(());
-    };
-    let requested = spec
-        .get("clusterIP")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
-    if requested.is_empty() {
-        let ip = strategy::allocate_cluster_ip(r.cluster_ip_base, r.cluster_ip_prefix, &used_ips, env.rng)
-            .ok_or_else(|| ApiError::internal("failed to allocate a serviceIP: range is full"))?;
-        let s = strategy::ipv4_string(ip);
-        spec.insert("clusterIP".into(), json!(s));
-        spec.insert("clusterIPs".into(), json!([s]));
-    } else if requested != "None" {
-        if let Some(ip) = strategy::parse_ipv4(&requested) {
-            if used_ips.contains(&ip) {
-                let msg = format!(
-                    "Service \"{}\" is invalid: spec.clusterIPs: Invalid value: []string{{\"{requested}\"}}: failed to allocate IP {requested}: provided IP is already allocated",
-                    api::name(obj)
-                );
-                return Err(ApiError::invalid("", "Service", api::name(obj), msg, vec![]));
-            }
-        }
-        if !spec.contains_key("clusterIPs") {
-            spec.insert("clusterIPs".into(), json!([requested]));
-        }
-    } else if !spec.contains_key("clusterIPs") {
-        spec.insert("clusterIPs".into(), json!(["None"]));
-    }
-    if ty == "NodePort" || ty == "LoadBalancer" {
-        let span = u64::from(r.node_port_max.saturating_sub(r.node_port_min)) + 1;
-        if let Some(Value::Array(ports)) = spec.get_mut("ports") {
-            for p in ports.iter_mut() {
-                if p.get("nodePort").and_then(Value::as_u64).is_some() {
-                    continue;
-                }
-                let start = env.rng.below(span);
-                let found = (0..span)
-                    .map(|i| u64::from(r.node_port_min) + (start + i) % span)
-                    .find(|n| !used_ports.contains(n));
-                if let (Some(n), Some(m)) = (found, p.as_object_mut()) {
-                    used_ports.insert(n);
-                    m.insert("nodePort".into(), json!(n));
-                }
-            }
-        }
-    }
-    Ok(())
 }

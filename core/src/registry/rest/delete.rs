@@ -72,11 +72,15 @@ impl Machine {
         };
         let compare = vec![Compare::ModRevision(ds.key.clone(), kv.mod_revision)];
         let failure = vec![TxnOp::Get { key: ds.key.clone() }];
+        let mut success = vec![op];
+        if removed {
+            success.extend(allocation::release(def, env.prefix, &cur));
+        }
         ds.pending = Some((step_obj, removed));
         self.state = State::Delete(ds);
         Step::Storage(StorageRequest::Txn {
             compare,
-            success: vec![op],
+            success,
             failure,
         })
     }
@@ -135,6 +139,10 @@ impl Machine {
                 }
                 DeletePlan::Remove => TxnOp::Delete { key: key.clone() },
             };
+            let mut success = vec![op];
+            if matches!(success[0], TxnOp::Delete { .. }) {
+                success.extend(allocation::release(def, env.prefix, &obj));
+            }
             if self.dry_run {
                 cs.todo.pop();
                 cs.done.push(obj);
@@ -143,7 +151,7 @@ impl Machine {
             self.state = State::DeleteCollection(cs);
             return Step::Storage(StorageRequest::Txn {
                 compare: vec![Compare::ModRevision(key, rev)],
-                success: vec![op],
+                success,
                 failure: vec![],
             });
         }

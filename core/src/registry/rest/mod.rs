@@ -17,8 +17,9 @@ use crate::patch::PatchType;
 use crate::rng::Rng;
 use crate::storage::{prefix_end, Compare, KeyValue, StorageError, StorageRequest, StorageResponse, TxnOp};
 use crate::time::{format_rfc3339, Now};
-use crate::watch::{decode_stored, WatchCache};
+use crate::watch::{decode_stored, WatchCache, WatchCaches};
 
+mod allocation;
 mod create;
 mod delete;
 mod read;
@@ -53,8 +54,11 @@ impl Params {
 /// A resource request after authentication, authorization and routing.
 #[derive(Clone, Debug)]
 pub struct Call {
-    /// The resource.
+    /// The resource whose stored objects the call works on (the storage version).
     pub def: &'static ResourceDef,
+    /// The resource as the client asked for it: `def`, or another version of it whose
+    /// objects are converted on the way in and out.
+    pub served: &'static ResourceDef,
     /// The verb.
     pub verb: String,
     /// Namespace ("" for cluster scope or all namespaces).
@@ -69,6 +73,8 @@ pub struct Call {
     pub content_type: String,
     /// The body.
     pub body: Vec<u8>,
+    /// Who asks (recorded by kinds that keep their requester, such as CSRs).
+    pub user: crate::authn::UserInfo,
 }
 
 /// Service address ranges the server allocates from.
@@ -92,8 +98,8 @@ pub struct Env<'a> {
     pub rng: &'a mut Rng,
     /// Storage key prefix (`/registry`).
     pub prefix: &'a str,
-    /// The watch cache (for admission lookups and allocation).
-    pub cache: &'a WatchCache,
+    /// The watch caches, one per resource type (for reads, admission lookups and allocation).
+    pub caches: &'a WatchCaches,
     /// OpenAPI schemas, for strict field validation.
     pub openapi: Option<&'a OpenApi>,
     /// Address ranges of services.
@@ -102,6 +108,66 @@ pub struct Env<'a> {
     pub read_from_cache: bool,
     /// How long Events live after their last write (`--event-ttl`); 0 keeps them.
     pub event_ttl_secs: u32,
+}
+
+/// Whether objects of `served` change form between storage and the client: another version
+/// than the stored one, or autoscaling/v2 HPAs, whose v1 round-trip annotations v2 clients
+/// never see.
+pub fn converts(served: &ResourceDef) -> bool {
+    served.stored_as.is_some() || (served.group == "autoscaling" && served.kind == "HorizontalPodAutoscaler")
+}
+
+fn convert(kind: &str, from: &str, to: &str, obj: &Value) -> Result<Value, ApiError> {
+    crate::conversion::convert_api_version(kind, from, to, obj).map_err(|e| ApiError::internal(e.to_string()))
+}
+
+/// A stored object (or a list of them) in `served`'s version.
+pub fn to_served(served: &'static ResourceDef, obj: Value) -> Result<Value, ApiError> {
+    if !converts(served) || obj.get("kind").and_then(Value::as_str) == Some("Status") {
+        return Ok(obj);
+    }
+    let stored = served.storage_def().api_version();
+    let to = served.api_version();
+    match obj {
+        Value::Object(mut list) if list.contains_key("items") => {
+            if let Some(Value::Array(items)) = list.get_mut("items") {
+                for item in items.iter_mut() {
+                    let typed = item.get("kind").is_some();
+                    let mut c = convert(served.kind, &stored, &to, item)?;
+                    if let (false, Value::Object(m)) = (typed, &mut c) {
+                        // List items carry no type of their own.
+                        m.shift_remove("kind");
+                        m.shift_remove("apiVersion");
+                    }
+                    *item = c;
+                }
+            }
+            list.insert("apiVersion".into(), json!(to));
+            Ok(Value::Object(list))
+        }
+        obj => convert(served.kind, &stored, &to, &obj),
+    }
+}
+
+/// A client's object of `served`'s version in its stored form.
+pub fn to_stored(served: &'static ResourceDef, obj: &Value) -> Result<Value, ApiError> {
+    if !converts(served) {
+        return Ok(obj.clone());
+    }
+    convert(
+        served.kind,
+        &served.api_version(),
+        &served.storage_def().api_version(),
+        obj,
+    )
+}
+
+impl Env<'_> {
+    /// The watch cache of `def`'s objects.
+    pub fn cache_of(&self, def: &ResourceDef) -> &WatchCache {
+        self.caches
+            .for_key(&crate::registry::collection_prefix(self.prefix, def, ""))
+    }
 }
 
 /// A successful answer.
@@ -122,6 +188,9 @@ pub struct WatchSpec {
     pub prefix: Vec<u8>,
     /// Selectors, resourceVersion, bookmarks, timeout.
     pub opts: ListOptions,
+    /// For a watch list newer than the type's cache: the initial state, read from storage at
+    /// this revision.
+    pub initial: Option<(i64, Vec<Value>)>,
 }
 
 /// What a machine wants next.
@@ -165,12 +234,19 @@ struct ListState {
     /// A consistent read asked storage for its current revision only, to serve the list from
     /// the watch cache once the cache has caught up with it.
     probing: bool,
+    /// A watch list asked for a state newer than its type's cache holds: its initial events
+    /// come from a storage read.
+    watch_list_read: bool,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct CreateState {
     obj: Value,
     key: Vec<u8>,
+    /// A Service as it was before its addresses were picked, to pick again after a conflict.
+    unallocated: Option<Value>,
+    /// Allocation keys storage showed taken by another Service.
+    claimed: BTreeSet<Vec<u8>>,
     warnings: Vec<String>,
     generate_name: Option<String>,
     attempts: u32,
@@ -326,15 +402,11 @@ impl Machine {
                 last_key: None,
                 min_rv: 0,
                 probing: false,
+                watch_list_read: false,
             }),
             "create" => State::Create(CreateState {
-                obj: Value::Null,
-                key: Vec::new(),
-                warnings: Vec::new(),
-                generate_name: None,
-                attempts: 0,
-                checking_namespace: false,
                 code: 201,
+                ..CreateState::default()
             }),
             "update" | "patch" => {
                 let change = if call.verb == "patch" {
@@ -428,9 +500,28 @@ impl Machine {
                     ls.opts.fields = crate::selectors::FieldSelector::from_requirements(reqs);
                 }
                 if self.call.verb == "watch" {
+                    let beyond_cache = match ls.opts.rv {
+                        RvMatch::NotOlderThan(n) => n > env.cache_of(def).revision(),
+                        _ => false,
+                    };
+                    if ls.opts.send_initial_events == Some(true) && beyond_cache {
+                        // The type's cache has not seen that revision (a quiet type whose
+                        // watch reports no progress): read the initial state from storage.
+                        ls.watch_list_read = true;
+                        let key = ls.prefix.clone();
+                        let end = prefix_end(&ls.prefix);
+                        self.state = State::List(ls);
+                        return Step::Storage(StorageRequest::Range {
+                            key,
+                            range_end: end,
+                            revision: 0,
+                            limit: 0,
+                        });
+                    }
                     return Step::Watch(WatchSpec {
                         prefix: ls.prefix,
                         opts: ls.opts,
+                        initial: None,
                     });
                 }
                 let (revision, start) = match (&ls.opts.cont, ls.opts.rv) {

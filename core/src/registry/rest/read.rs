@@ -6,20 +6,22 @@ impl Machine {
     /// Answers a get from the watch cache when its resourceVersion allows: "0" (any state)
     /// or a revision the cache has reached. Consistent reads go to storage.
     pub(super) fn get_from_cache(&self, env: &Env<'_>, key: &[u8]) -> Option<Step> {
-        if !env.read_from_cache || !env.cache.is_ready() {
+        if !env.read_from_cache || !env.cache_of(self.call.def).is_ready() {
             return None;
         }
         let rv = self.call.params.get("resourceVersion").unwrap_or("");
         let fresh_enough = match rv {
             "0" => true,
             "" => false,
-            n => n.parse::<i64>().is_ok_and(|n| n <= env.cache.revision()),
+            n => n
+                .parse::<i64>()
+                .is_ok_and(|n| n <= env.cache_of(self.call.def).revision()),
         };
         if !fresh_enough {
             return None;
         }
         let def = self.call.def;
-        let Some(obj) = env.cache.get(key) else {
+        let Some(obj) = env.cache_of(self.call.def).get(key) else {
             return Some(fail(ApiError::not_found(
                 def.group,
                 def.resource,
@@ -38,12 +40,12 @@ impl Machine {
     /// whole list, `limit` not applied) and for a revision the cache has reached when no
     /// paging is asked for.
     pub(super) fn list_from_cache(&self, env: &Env<'_>, ls: &ListState) -> Option<Step> {
-        if !env.read_from_cache || !env.cache.is_ready() || ls.opts.cont.is_some() {
+        if !env.read_from_cache || !env.cache_of(self.call.def).is_ready() || ls.opts.cont.is_some() {
             return None;
         }
         let served = match ls.opts.rv {
             RvMatch::Any => true,
-            RvMatch::NotOlderThan(n) => ls.opts.limit == 0 && n <= env.cache.revision(),
+            RvMatch::NotOlderThan(n) => ls.opts.limit == 0 && n <= env.cache_of(self.call.def).revision(),
             RvMatch::Latest | RvMatch::Exact(_) => false,
         };
         served.then(|| self.cached_list(env, ls))
@@ -53,7 +55,7 @@ impl Machine {
     /// known (no paging: pages are read from storage at their snapshot).
     pub(super) fn consistent_from_cache(&self, env: &Env<'_>, ls: &ListState) -> bool {
         env.read_from_cache
-            && env.cache.is_ready()
+            && env.cache_of(self.call.def).is_ready()
             && ls.opts.cont.is_none()
             && ls.opts.limit == 0
             && ls.opts.rv == RvMatch::Latest
@@ -63,7 +65,7 @@ impl Machine {
     pub(super) fn cached_list(&self, env: &Env<'_>, ls: &ListState) -> Step {
         let def = self.call.def;
         let items: Vec<Value> = env
-            .cache
+            .cache_of(def)
             .list(&ls.prefix)
             .filter(|(_, o)| ls.opts.matches(def, o))
             .map(|(_, o)| list_item((**o).clone()))
@@ -73,7 +75,7 @@ impl Machine {
             json!({
                 "kind": def.list_kind(),
                 "apiVersion": def.api_version(),
-                "metadata": {"resourceVersion": env.cache.revision().to_string()},
+                "metadata": {"resourceVersion": env.cache_of(self.call.def).revision().to_string()},
                 "items": items,
             }),
         )
@@ -101,10 +103,21 @@ impl Machine {
         result: Result<StorageResponse, StorageError>,
     ) -> Step {
         let def = self.call.def;
+        if ls.watch_list_read {
+            return match result {
+                Ok(StorageResponse::Range { revision, kvs, .. }) => Step::Watch(WatchSpec {
+                    prefix: ls.prefix,
+                    opts: ls.opts,
+                    initial: Some((revision, kvs.iter().filter_map(decode_stored).collect())),
+                }),
+                Ok(_) => fail(ApiError::internal("unexpected storage answer")),
+                Err(e) => fail(storage_error(&e)),
+            };
+        }
         if ls.probing {
             ls.probing = false;
             if let Ok(StorageResponse::Range { revision, .. }) = &result {
-                if env.cache.revision() >= *revision {
+                if env.cache_of(self.call.def).revision() >= *revision {
                     return self.cached_list(env, &ls);
                 }
             }

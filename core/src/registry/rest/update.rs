@@ -94,13 +94,9 @@ impl Machine {
                 if def.create_on_update && self.call.subresource.is_empty() && !us.explicit_rv {
                     // PUT of a missing object creates it, for the kinds that allow it.
                     let mut cs = CreateState {
-                        obj: Value::Null,
-                        key: Vec::new(),
                         warnings: std::mem::take(&mut us.warnings),
-                        generate_name: None,
-                        attempts: 0,
-                        checking_namespace: false,
                         code: 201,
+                        ..CreateState::default()
                     };
                     let step = self.prepare_new(env, &mut cs, obj.clone());
                     self.state = State::Create(cs);
@@ -161,13 +157,17 @@ impl Machine {
                 ttl_secs: self.ttl,
             }
         };
+        let mut success = vec![op];
+        if us.deleting {
+            success.extend(allocation::release(def, env.prefix, &new));
+        }
         us.pending = Some(new);
         let compare = vec![Compare::ModRevision(us.key.clone(), kv.mod_revision)];
         let failure = vec![TxnOp::Get { key: us.key.clone() }];
         self.state = State::Update(us);
         Step::Storage(StorageRequest::Txn {
             compare,
-            success: vec![op],
+            success,
             failure,
         })
     }
@@ -189,20 +189,23 @@ impl Machine {
                 }
             }
             Change::Patch(pt, bytes) => {
+                // The patch speaks the version the client asked for.
+                let served = self.call.served;
                 let (group, kind, base) = if is_scale {
                     ("autoscaling", "Scale", scale::to_scale(cur))
                 } else {
-                    (def.group, def.kind, cur.clone())
+                    (served.group, served.kind, to_served(served, cur.clone())?)
                 };
                 let mut patched = crate::patch::apply(*pt, group, kind, &base, bytes).map_err(patch_error)?;
                 if let (Some(o), false) = (openapi, is_scale) {
                     // As decoding the patched object into its type does.
-                    o.prune(def.definition, &mut patched);
+                    o.prune(served.definition, &mut patched);
                 }
                 if is_scale {
                     return scale::apply_scale(cur, &patched, def.kind);
                 }
-                body::check_type_meta(def, &patched)?;
+                body::check_type_meta(served, &patched)?;
+                let patched = to_stored(served, &patched)?;
                 if api::name(&patched) != api::name(cur) || api::namespace(&patched) != api::namespace(cur) {
                     return Err(ApiError::bad_request(format!(
                         "the name of the object ({}) does not match the name on the URL ({})",

@@ -2,10 +2,10 @@
 //! [`Session`] (the same state machine the etcd storage thread drives), and the harness carries
 //! the session's outputs to the simulated etcd ([`SimEtcd`]) and back, with latency and faults.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
-use gatehouse_core::storage::{StorageError, StorageEvent, StorageResponse};
-use gatehouse_core::Config;
+use gatehouse_core::storage::{StorageError, StorageResponse, WatchId};
 use gatehouse_host::etcd::grpc::CallError;
 use gatehouse_host::etcd::session::{
     self, Answer, Call, ConnId, Output, RpcId, Session, StreamId, WatchResponse, HOLD_LIMIT,
@@ -13,8 +13,8 @@ use gatehouse_host::etcd::session::{
 use gatehouse_host::store::{StoreCmd, StoreReport};
 
 use super::{describe_result, known, Ev, World};
-use crate::sim::etcd::{Endpoint, Watch};
-use crate::sim::store::Item;
+use crate::sim::etcd::{Endpoint, SimEtcd};
+use crate::sim::store::{Item, SimStore};
 
 /// Deadline of a call in the simulation (below the core's request timeout).
 const REQUEST_TIMEOUT_MS: u64 = 3_000;
@@ -39,6 +39,7 @@ pub(crate) enum EtcdEv {
         conn: ConnId,
         stream: StreamId,
         start: i64,
+        prefix: Vec<u8>,
     },
     /// A message of a watch stream that is not an event (compacted) reaches the session.
     WatchOut { stream: StreamId, resp: WatchResponse },
@@ -50,20 +51,55 @@ pub(crate) enum EtcdEv {
     ConnLost { conn: ConnId, why: String },
 }
 
-/// What a replica's session told its core of the storage watch.
+/// What a replica's session told its core of its storage watches.
 #[derive(Debug, Default)]
 pub(crate) struct Seen {
-    /// The core's cache has every event under the prefix up to this revision.
-    through: i64,
-    /// The core has a storage watch running (it asked for one, and it was not compacted).
-    live: bool,
+    /// The watches running (the core asked for them, and they were not compacted).
+    watches: BTreeMap<WatchId, SeenWatch>,
     /// The session released an answer at the hold limit: the next answer is exempt.
     expired: bool,
+    /// Counts the batches of the session's outputs carried out (see [`World::drain`]).
+    pub(super) batch: u64,
 }
 
-/// The prefix a replica with `cfg` watches, as the etcd options make it.
-pub(crate) fn watch_prefix(cfg: &Config) -> Vec<u8> {
-    format!("{}/", cfg.storage_prefix.trim_end_matches('/')).into_bytes()
+/// One running watch, as its core knows it.
+#[derive(Debug)]
+struct SeenWatch {
+    prefix: Vec<u8>,
+    /// The core's cache has every event under the prefix up to this revision.
+    through: i64,
+    /// The batch of outputs during which the session learnt of it: answers of that batch
+    /// were released before, so they owe it nothing.
+    batch: u64,
+}
+
+impl World {
+    /// The first event up to `revision` of watch `w` its core has not been told of.
+    fn missing(&self, w: &SeenWatch, revision: i64) -> Option<i64> {
+        self.core
+            .store
+            .truth
+            .events_under(&w.prefix, w.through)
+            .map(|e| e.kv.mod_revision)
+            .find(|rev| *rev <= revision)
+    }
+
+    /// Whether every watch replica `r`'s core runs has an open stream and every event.
+    pub(super) fn etcd_caught_up(&self, r: usize) -> bool {
+        let Some(etcd) = self.etcd.as_ref() else {
+            return true;
+        };
+        let seen = &self.replicas[r].etcd_seen.watches;
+        etcd.watches_of(r) == seen.len() && seen.values().all(|w| self.missing(w, i64::MAX).is_none())
+    }
+}
+
+/// Replica `r`'s streams on connection `conn` are gone with it.
+fn drop_streams(etcd: &mut SimEtcd, store: &mut SimStore, r: usize, conn: ConnId) {
+    for stream in etcd.watches_on(r, conn) {
+        etcd.watches.remove(&(r, stream));
+        store.close_watch((r, stream.0));
+    }
 }
 
 fn ms(d: Duration) -> u64 {
@@ -87,7 +123,6 @@ impl World {
         };
         let cfg = session::Config {
             endpoints: (0..etcd.endpoints.len()).map(|i| format!("etcd-{i}")).collect(),
-            watch_prefix: watch_prefix(&self.replicas[r].cfg),
             request_timeout: Duration::from_millis(REQUEST_TIMEOUT_MS),
             dial_timeout: Duration::from_millis(DIAL_TIMEOUT_MS),
             compaction_interval: Duration::from_millis(self.compaction_ms),
@@ -100,10 +135,13 @@ impl World {
 
     pub(super) fn session_command(&mut self, r: usize, cmd: StoreCmd) {
         let now = self.now_d();
-        if let StoreCmd::Watch(from) = cmd {
-            let seen = &mut self.replicas[r].etcd_seen;
-            seen.live = true;
-            seen.through = from;
+        if let StoreCmd::Watch { watch, prefix, from } = &cmd {
+            let w = SeenWatch {
+                prefix: prefix.clone(),
+                through: *from,
+                batch: self.replicas[r].etcd_seen.batch,
+            };
+            self.replicas[r].etcd_seen.watches.insert(*watch, w);
         }
         if let Some(s) = self.replicas[r].session.as_mut() {
             s.command(now, cmd);
@@ -190,10 +228,7 @@ impl World {
                 if let Some(c) = etcd.conns.get_mut(&(r, conn)) {
                     c.alive = false;
                 }
-                if etcd.watches[r].is_some_and(|w| w.conn == conn) {
-                    etcd.watches[r] = None;
-                    self.core.store.break_watch(r);
-                }
+                drop_streams(etcd, &mut self.core.store, r, conn);
             }
             Output::Send { rpc, conn, call } => {
                 let lat = self.core.store.latency(&mut self.core.rng);
@@ -204,11 +239,14 @@ impl World {
                 stream,
                 conn,
                 start_revision,
+                key,
                 ..
             } => {
                 self.core.note(&format!(
-                    "r{r} opens watch {} on conn {} from rev {start_revision}",
-                    stream.0, conn.0
+                    "r{r} opens stream {} of {} on conn {} from rev {start_revision}",
+                    stream.0,
+                    String::from_utf8_lossy(&key),
+                    conn.0
                 ));
                 let lat = self.core.store.latency(&mut self.core.rng);
                 self.send_etcd(
@@ -218,6 +256,7 @@ impl World {
                         conn,
                         stream,
                         start: start_revision,
+                        prefix: key,
                     },
                 );
             }
@@ -226,9 +265,8 @@ impl World {
                 self.send_etcd(r, lat, EtcdEv::ProgressIn { stream });
             }
             Output::CloseWatch { stream } => {
-                if etcd.watches[r].is_some_and(|w| w.stream == stream) {
-                    etcd.watches[r] = None;
-                    self.core.store.break_watch(r);
+                if etcd.watches.remove(&(r, stream)).is_some() {
+                    self.core.store.close_watch((r, stream.0));
                 }
             }
             Output::Report(StoreReport::Done(op, result)) => {
@@ -240,27 +278,49 @@ impl World {
                 self.check_order(r, op.0, &result);
                 self.replicas[r].server.handle_storage(now, op, result);
             }
-            Output::Report(StoreReport::Events(events)) => {
+            Output::Report(StoreReport::Events(watch, events)) => {
                 let max = events.iter().map(|e| e.kv.mod_revision).max().unwrap_or(0);
                 let min = events.iter().map(|e| e.kv.mod_revision).min().unwrap_or(0);
-                let s = &mut self.core.store.streams[r];
-                s.delivered = s.delivered.max(max);
-                let seen = &mut self.replicas[r].etcd_seen;
-                seen.through = seen.through.max(max);
+                if let Some(w) = self.replicas[r].etcd_seen.watches.get_mut(&watch) {
+                    w.through = w.through.max(max);
+                }
                 self.core.note(&format!(
-                    "r{r} <- session: {} watch events, revs {min}..={max}",
-                    events.len()
+                    "r{r} <- session: {} events of watch {}, revs {min}..={max}",
+                    events.len(),
+                    watch.0
                 ));
-                self.replicas[r].server.handle_watch_events(now, events);
+                self.replicas[r].server.handle_watch_events(now, watch, events);
             }
-            Output::Report(StoreReport::WatchCompacted) => {
+            Output::Report(StoreReport::WatchCompacted(watch)) => {
                 self.core.count("watch resume compacted");
                 if self.known_bugs & known::RELIST_WINDOW == 0 {
-                    self.replicas[r].refilling = true;
+                    self.replicas[r].refilling.insert(watch);
                 }
-                self.replicas[r].etcd_seen.live = false;
-                self.core.note(&format!("r{r} <- session: watch compacted"));
-                self.replicas[r].server.handle_watch_failed(now, true);
+                self.replicas[r].etcd_seen.watches.remove(&watch);
+                self.core
+                    .note(&format!("r{r} <- session: watch {} compacted", watch.0));
+                self.replicas[r].server.handle_watch_failed(now, watch, true);
+            }
+            Output::Report(StoreReport::Progress(revision)) => {
+                // A claim the core may serve reads on: every watch must have every event.
+                let seen = &self.replicas[r].etcd_seen;
+                let missing = seen
+                    .watches
+                    .iter()
+                    .filter(|(_, w)| w.batch != seen.batch)
+                    .find_map(|(id, w)| self.missing(w, revision).map(|m| (*id, m)));
+                if let Some((id, m)) = missing {
+                    self.core.history.violation(
+                        "etcd-order",
+                        format!(
+                            "r{r}: progress at revision {revision} reported before watch {}'s event at revision {m}",
+                            id.0
+                        ),
+                    );
+                }
+                self.core
+                    .note(&format!("r{r} <- session: progress at rev {revision}"));
+                self.replicas[r].server.handle_watch_progress(now, revision);
             }
             Output::Log(line) => {
                 if line.contains("answering anyway") {
@@ -272,36 +332,46 @@ impl World {
         }
     }
 
-    /// The core's run-loop contract: an answer at revision R comes after every watch event
-    /// under the prefix up to R (checked against the ground truth), unless the watch is down
-    /// for a re-list or the answer waited the whole hold limit.
+    /// The core's run-loop contract: a write's answer at revision R comes after the events up
+    /// to R of the watches covering what it wrote; any other answer at R after every event up
+    /// to R of every watch (checked against the ground truth). A watch down for a re-list, or
+    /// an answer that waited the whole hold limit, is exempt.
     fn check_order(&mut self, r: usize, op: u64, result: &Result<StorageResponse, StorageError>) {
-        let seen = &mut self.replicas[r].etcd_seen;
-        if std::mem::take(&mut seen.expired) || !seen.live {
+        if std::mem::take(&mut self.replicas[r].etcd_seen.expired) {
             return;
         }
-        let revision = match result {
-            Ok(StorageResponse::Range { revision, .. }) | Ok(StorageResponse::Txn { revision, .. }) => {
-                *revision
-            }
+        let (revision, maybe_write) = match result {
+            Ok(StorageResponse::Range { revision, .. }) => (*revision, false),
+            Ok(StorageResponse::Txn {
+                revision, succeeded, ..
+            }) => (*revision, *succeeded),
             _ => return,
         };
-        let Some(etcd) = self.etcd.as_ref() else {
-            return;
+        // A transaction that succeeded may have written at its revision: then only the watches
+        // covering the commit there must be at it (checking fewer is never a false alarm).
+        let written: Option<Vec<Vec<u8>>> = maybe_write
+            .then(|| self.core.store.truth.commit(revision))
+            .flatten()
+            .map(|c| c.events.iter().map(|e| e.kv.key.clone()).collect());
+        let seen = &self.replicas[r].etcd_seen;
+        let covering = |w: &SeenWatch| match &written {
+            Some(keys) => keys.iter().any(|k| k.starts_with(&w.prefix)),
+            None => true,
         };
-        let through = seen.through;
-        let missing = self
-            .core
-            .store
-            .truth
-            .events_under(&etcd.prefix, through)
-            .map(|e| e.kv.mod_revision)
-            .find(|rev| *rev <= revision);
-        if let Some(missing) = missing {
+        let watched_write = written
+            .as_ref()
+            .is_some_and(|_| seen.watches.values().any(covering));
+        let missing = seen
+            .watches
+            .iter()
+            .filter(|(_, w)| w.batch != seen.batch && (!watched_write || covering(w)))
+            .find_map(|(id, w)| self.missing(w, revision).map(|m| (*id, w.through, m)));
+        if let Some((id, through, missing)) = missing {
             self.core.history.violation(
                 "etcd-order",
                 format!(
-                    "r{r}: the answer of op {op} at revision {revision} reached the core before the watch event at revision {missing} (events reported through {through})"
+                    "r{r}: the answer of op {op} at revision {revision} reached the core before watch {}'s event at revision {missing} (events reported through {through})",
+                    id.0
                 ),
             );
         }
@@ -399,7 +469,12 @@ impl World {
                 session.rpc_answered(now, rpc, result);
                 self.drain(r);
             }
-            EtcdEv::WatchIn { conn, stream, start } => {
+            EtcdEv::WatchIn {
+                conn,
+                stream,
+                start,
+                prefix,
+            } => {
                 if !etcd.alive(r, conn) || etcd.hanging(r, conn) {
                     return;
                 }
@@ -409,11 +484,16 @@ impl World {
                     self.send_etcd(r, lat, EtcdEv::StreamBroken { stream, why });
                     return;
                 }
-                match self.core.store.start_watch(r, start - 1, t, &mut self.core.rng) {
+                let key = (r, stream.0);
+                match self
+                    .core
+                    .store
+                    .start_watch(key, &prefix, start - 1, t, &mut self.core.rng)
+                {
                     Ok(n) => {
-                        etcd.watches[r] = Some(Watch { stream, conn });
+                        etcd.watches.insert((r, stream), conn);
                         self.core.note(&format!(
-                            "etcd: r{r} watch {} from rev {start}, {n} to catch up",
+                            "etcd: r{r} stream {} from rev {start}, {n} to catch up",
                             stream.0
                         ));
                         let revision = self.core.store.revision();
@@ -428,10 +508,10 @@ impl World {
                         self.drain(r);
                     }
                     Err(compacted) => {
-                        self.core.store.break_watch(r);
+                        self.core.store.close_watch(key);
                         let lat = self.core.store.latency(&mut self.core.rng);
                         self.core.note(&format!(
-                            "etcd: r{r} watch {} from rev {start} refused ({})",
+                            "etcd: r{r} stream {} from rev {start} refused ({})",
                             stream.0,
                             if compacted { "compacted" } else { "unavailable" }
                         ));
@@ -458,15 +538,18 @@ impl World {
                 self.drain(r);
             }
             EtcdEv::ProgressIn { stream } => {
-                let current = etcd.watches[r].is_some_and(|w| w.stream == stream);
-                if current && !etcd.watches[r].is_some_and(|w| etcd.hanging(r, w.conn)) {
-                    self.core.store.enqueue_progress(r, t, &mut self.core.rng);
-                    self.schedule_wakeups();
+                if let Some(conn) = etcd.watches.get(&(r, stream)).copied() {
+                    if !etcd.hanging(r, conn) {
+                        self.core
+                            .store
+                            .enqueue_progress((r, stream.0), t, &mut self.core.rng);
+                        self.schedule_wakeups();
+                    }
                 }
             }
             EtcdEv::StreamBroken { stream, why } => {
                 self.core
-                    .note(&format!("r{r} <- watch {} broken: {why}", stream.0));
+                    .note(&format!("r{r} <- stream {} broken: {why}", stream.0));
                 session.watch_broken(now, stream, &why);
                 self.drain(r);
             }
@@ -474,10 +557,7 @@ impl World {
                 if let Some(c) = etcd.conns.get_mut(&(r, conn)) {
                     c.alive = false;
                 }
-                if etcd.watches[r].is_some_and(|w| w.conn == conn) {
-                    etcd.watches[r] = None;
-                    self.core.store.break_watch(r);
-                }
+                drop_streams(etcd, &mut self.core.store, r, conn);
                 self.core.note(&format!("r{r} <- conn {} lost: {why}", conn.0));
                 session.connection_lost(now, conn, &why);
                 self.drain(r);
@@ -485,51 +565,42 @@ impl World {
         }
     }
 
-    /// Replica `r`'s stream has something due: events (those under the prefix) or a progress
-    /// notification.
+    /// Replica `r`'s streams have something due: events (those under their prefixes) or
+    /// progress notifications.
     pub(super) fn etcd_watch_due(&mut self, r: usize) {
         let t = self.core.now_ms();
         let now = self.now_d();
-        let items = self.core.store.due_items(r, t);
+        let due = self.core.store.due_items(r, t);
         let Some(etcd) = self.etcd.as_ref() else {
             return;
         };
-        let Some(w) = etcd.watches[r] else {
-            return;
-        };
-        let mut responses = Vec::new();
-        let mut through = 0;
-        for item in items {
-            match item {
-                Item::Events(events) => {
-                    let max = events.iter().map(|e| e.kv.mod_revision).max().unwrap_or(0);
-                    through = through.max(max);
-                    let events: Vec<StorageEvent> = etcd.filter(events);
-                    if !events.is_empty() {
-                        responses.push(WatchResponse {
-                            revision: max,
-                            events,
-                            ..WatchResponse::default()
-                        });
-                    }
-                }
-                Item::Progress(revision) => {
-                    through = through.max(revision);
-                    responses.push(WatchResponse {
+        let mut out = Vec::new();
+        for (stream, items) in due {
+            let stream = StreamId(stream);
+            if !etcd.watches.contains_key(&(r, stream)) {
+                continue;
+            }
+            for item in items {
+                let resp = match item {
+                    Item::Events(events) if events.is_empty() => continue,
+                    Item::Events(events) => WatchResponse {
+                        revision: events.iter().map(|e| e.kv.mod_revision).max().unwrap_or(0),
+                        events,
+                        ..WatchResponse::default()
+                    },
+                    Item::Progress(revision) => WatchResponse {
                         revision,
                         ..WatchResponse::default()
-                    });
-                }
+                    },
+                };
+                out.push((stream, resp));
             }
         }
         if let Some(session) = self.replicas[r].session.as_mut() {
-            for resp in responses {
-                session.watch_response(now, w.stream, resp);
+            for (stream, resp) in out {
+                session.watch_response(now, stream, resp);
             }
         }
-        // Revisions without events under the prefix leave the cache as it is: it is at them.
-        let s = &mut self.core.store.streams[r];
-        s.delivered = s.delivered.max(through);
         self.drain(r);
     }
 
@@ -541,43 +612,29 @@ impl World {
         if let Some(c) = etcd.conns.get_mut(&(r, conn)) {
             c.alive = false;
         }
-        if etcd.watches[r].is_some_and(|w| w.conn == conn) {
-            etcd.watches[r] = None;
-            self.core.store.break_watch(r);
-        }
+        drop_streams(etcd, &mut self.core.store, r, conn);
         let why = why.to_string();
         self.send_etcd(r, delay_ms, EtcdEv::ConnLost { conn, why });
     }
 
-    /// Fault: a random replica's watch stream breaks.
+    /// Fault: a random watch stream (of one resource type of one replica) breaks.
     pub(super) fn etcd_break_watch(&mut self) {
         let Some(etcd) = self.etcd.as_mut() else {
             return;
         };
-        let open: Vec<usize> = (0..etcd.watches.len())
-            .filter(|r| etcd.watches[*r].is_some())
-            .collect();
+        let open: Vec<(usize, StreamId)> = etcd.watches.keys().copied().collect();
         if open.is_empty() {
             return;
         }
-        let r = open[self.core.rng.index(open.len())];
-        let Some(w) = etcd.watches[r].take() else {
-            return;
-        };
-        self.core.store.break_watch(r);
+        let (r, stream) = open[self.core.rng.index(open.len())];
+        etcd.watches.remove(&(r, stream));
+        self.core.store.close_watch((r, stream.0));
         self.core.count("watch stream broken");
         self.core
-            .note(&format!("fault: r{r} etcd watch {} broken", w.stream.0));
+            .note(&format!("fault: r{r} etcd stream {} broken", stream.0));
         let d = self.core.rng.between(1, 50);
         let why = "stream reset".to_string();
-        self.send_etcd(
-            r,
-            d,
-            EtcdEv::StreamBroken {
-                stream: w.stream,
-                why,
-            },
-        );
+        self.send_etcd(r, d, EtcdEv::StreamBroken { stream, why });
     }
 
     /// Fault: etcd loses its leader (the store is paused): watch streams are canceled, and
@@ -586,22 +643,13 @@ impl World {
         let Some(etcd) = self.etcd.as_mut() else {
             return;
         };
-        let watches: Vec<(usize, Watch)> = (0..etcd.watches.len())
-            .filter_map(|r| etcd.watches[r].take().map(|w| (r, w)))
-            .collect();
+        let watches = std::mem::take(&mut etcd.watches);
         let live = etcd.live();
-        for (r, w) in watches {
-            self.core.store.break_watch(r);
+        for (r, stream) in watches.into_keys() {
+            self.core.store.close_watch((r, stream.0));
             let d = self.core.rng.between(1, 30);
             let why = "etcdserver: no leader".to_string();
-            self.send_etcd(
-                r,
-                d,
-                EtcdEv::StreamBroken {
-                    stream: w.stream,
-                    why,
-                },
-            );
+            self.send_etcd(r, d, EtcdEv::StreamBroken { stream, why });
         }
         if self.core.rng.chance(0.5) {
             self.core.note("fault: etcd members restart");
@@ -648,10 +696,7 @@ impl World {
             self.core.count("etcd endpoint hangs");
             // Streams on its connections go quiet; keepalive probes give the connections up.
             for (r, conn) in &live {
-                if etcd.watches[*r].is_some_and(|w| w.conn == *conn) {
-                    etcd.watches[*r] = None;
-                    self.core.store.break_watch(*r);
-                }
+                drop_streams(etcd, &mut self.core.store, *r, *conn);
             }
             for (r, conn) in live {
                 let d = self.core.rng.between(1_000, 4_000);
