@@ -91,3 +91,28 @@ fn an_address_another_replica_claimed_is_refused_or_avoided() {
     let r = h.request(c, "POST", SERVICES, &svc("full", None, None));
     assert_eq!(statuses(&r), vec![500], "{r}");
 }
+
+#[test]
+fn a_node_port_of_zero_is_picked_by_the_server() {
+    let mut h = Harness::new();
+    let c = h.connect_admin(1);
+    for name in ["a", "b"] {
+        // As kubectl's `create service nodeport` sends it.
+        let body = format!(
+            r#"{{"metadata":{{"name":"{name}"}},"spec":{{"type":"NodePort","ports":[{{"port":80,"nodePort":0}}]}}}}"#
+        );
+        let r = h.request(c, "POST", SERVICES, &body);
+        assert_eq!(statuses(&r), vec![201], "{r}");
+        let port = body_port(&r);
+        assert!((30000..=32767).contains(&port), "{r}");
+        assert!(exists(
+            &mut h,
+            &format!("/registry/ranges/servicenodeports/{port}")
+        ));
+    }
+    assert!(!exists(&mut h, "/registry/ranges/servicenodeports/0"));
+}
+
+fn body_port(r: &str) -> u64 {
+    body(r)["spec"]["ports"][0]["nodePort"].as_u64().unwrap_or(0)
+}

@@ -47,7 +47,8 @@ pub(super) fn keys(prefix: &str, svc: &Value) -> Vec<Vec<u8>> {
         .into_iter()
         .flatten()
     {
-        if let Some(n) = p.get("nodePort").and_then(Value::as_u64) {
+        // 0 is "none yet" (what kubectl's generators send).
+        if let Some(n) = p.get("nodePort").and_then(Value::as_u64).filter(|n| *n != 0) {
             out.push(port_key(prefix, n));
         }
     }
@@ -157,7 +158,7 @@ pub(super) fn allocate(
         let span = u64::from(r.node_port_max.saturating_sub(r.node_port_min)) + 1;
         if let Some(Value::Array(ports)) = spec.get_mut("ports") {
             for (i, p) in ports.iter_mut().enumerate() {
-                if let Some(n) = p.get("nodePort").and_then(Value::as_u64) {
+                if let Some(n) = p.get("nodePort").and_then(Value::as_u64).filter(|n| *n != 0) {
                     if claimed.contains(&port_key(env.prefix, n)) {
                         let msg = format!(
                             "Service \"{}\" is invalid: spec.ports[{i}].nodePort: Invalid value: {n}: provided port is already allocated",
