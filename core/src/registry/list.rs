@@ -95,9 +95,10 @@ fn parse_bool(v: &str) -> bool {
 }
 
 impl ListOptions {
-    /// Parses list options from the query, checking field selectors against what `def`
-    /// supports.
-    pub fn parse(def: &ResourceDef, params: &Params) -> Result<ListOptions, ApiError> {
+    /// Parses list options from the query of a list (`watch` false) or a watch, checking
+    /// field selectors against what `def` supports and the options as kube-apiserver's
+    /// ValidateListOptions does.
+    pub fn parse(def: &ResourceDef, params: &Params, watch: bool) -> Result<ListOptions, ApiError> {
         let labels = LabelSelector::parse(params.get("labelSelector").unwrap_or(""))
             .map_err(|e| ApiError::bad_request(e.to_string()))?;
         let fields = FieldSelector::parse(params.get("fieldSelector").unwrap_or(""))
@@ -130,8 +131,13 @@ impl ListOptions {
                 .filter(|n| *n >= 0)
                 .ok_or_else(|| ApiError::bad_request(format!("invalid resource version: {s}")))
         };
+        let send_initial_events = params.get("sendInitialEvents").map(parse_bool);
+        let bookmarks = params.get("allowWatchBookmarks").is_some_and(parse_bool);
+        check_watch_list(watch, rv_match, send_initial_events, bookmarks, cont.is_some())?;
         let rv = match (rv_raw.as_str(), rv_match) {
             ("", "") => RvMatch::Latest,
+            // A watch list from "now": a consistent initial state.
+            ("", "NotOlderThan") if watch => RvMatch::Latest,
             ("", m) => {
                 return Err(invalid_list_options(&format!(
                     "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided (got {m})"
@@ -165,9 +171,9 @@ impl ListOptions {
             cont,
             rv,
             rv_raw,
-            bookmarks: params.get("allowWatchBookmarks").is_some_and(parse_bool),
+            bookmarks,
             timeout_secs,
-            send_initial_events: params.get("sendInitialEvents").map(parse_bool),
+            send_initial_events,
         })
     }
 
@@ -194,6 +200,56 @@ pub fn matches_selectors(
         && fields.matches(|f| crate::selectors::field_value(def.group, def.resource, def.namespaced, obj, f))
 }
 
+/// The rules of `sendInitialEvents` and `resourceVersionMatch` that depend on whether the
+/// request is a watch.
+fn check_watch_list(
+    watch: bool,
+    rv_match: &str,
+    send_initial_events: Option<bool>,
+    bookmarks: bool,
+    has_continue: bool,
+) -> Result<(), ApiError> {
+    let mut errs: Vec<String> = Vec::new();
+    if !watch {
+        if send_initial_events.is_some() {
+            errs.push("sendInitialEvents: Forbidden: sendInitialEvents is forbidden for list".into());
+        }
+    } else {
+        if send_initial_events.is_some() && rv_match != "NotOlderThan" {
+            errs.push(
+                "resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"
+                    .into(),
+            );
+        }
+        if send_initial_events.is_some() && !bookmarks {
+            errs.push(
+                "allowWatchBookmarks: Forbidden: sendInitialEvents requires setting allowWatchBookmarks to true".into(),
+            );
+        }
+        if !rv_match.is_empty() {
+            if send_initial_events.is_none() {
+                errs.push(
+                    "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided"
+                        .into(),
+                );
+            }
+            if rv_match != "NotOlderThan" {
+                errs.push(format!(
+                    "resourceVersionMatch: Unsupported value: \"{rv_match}\": supported values: \"NotOlderThan\""
+                ));
+            }
+            if has_continue {
+                errs.push("resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden when continue is provided".into());
+            }
+        }
+    }
+    match errs.len() {
+        0 => Ok(()),
+        1 => Err(invalid_list_options(&errs[0])),
+        _ => Err(invalid_list_options(&format!("[{}]", errs.join(", ")))),
+    }
+}
+
 fn invalid_list_options(msg: &str) -> ApiError {
     ApiError::invalid(
         "meta.k8s.io",
@@ -207,6 +263,31 @@ fn invalid_list_options(msg: &str) -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn opts(query: &str, watch: bool) -> Result<ListOptions, ApiError> {
+        let def = crate::registry::find("", "v1", "configmaps").expect("configmaps");
+        ListOptions::parse(def, &Params::parse(query), watch)
+    }
+
+    #[test]
+    fn watch_list_options_follow_kube_rules() {
+        // What client-go's watch list sends, from "now" and from a known revision.
+        let ok = "sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan";
+        assert_eq!(opts(ok, true).unwrap().rv, RvMatch::Latest);
+        let at = opts(&format!("{ok}&resourceVersion=12"), true).unwrap();
+        assert_eq!(at.rv, RvMatch::NotOlderThan(12));
+        let msg = |q: &str, watch: bool| opts(q, watch).unwrap_err().message;
+        assert!(msg("sendInitialEvents=true&allowWatchBookmarks=true", true)
+            .contains("sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"));
+        assert!(
+            msg("sendInitialEvents=true&resourceVersionMatch=NotOlderThan", true)
+                .contains("sendInitialEvents requires setting allowWatchBookmarks to true")
+        );
+        assert!(msg("resourceVersion=5&resourceVersionMatch=NotOlderThan", true)
+            .contains("resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided"));
+        assert!(msg("sendInitialEvents=true", false).contains("sendInitialEvents is forbidden for list"));
+        assert_eq!(opts("sendInitialEvents=true", false).unwrap_err().code, 422);
+    }
 
     #[test]
     fn continue_round_trip_and_refusals() {

@@ -506,6 +506,8 @@ impl Client {
             send_initial,
             timeout_s,
         } = ask;
+        // A watch list must allow bookmarks (its initial events end with one).
+        let bookmarks = bookmarks || send_initial;
         let mut params = vec![("watch", "true".to_string())];
         if !rv.is_empty() {
             params.push(("resourceVersion", rv.clone()));

@@ -394,7 +394,7 @@ impl Machine {
         let state = match call.verb.as_str() {
             "get" => State::Get,
             "list" | "watch" => State::List(ListState {
-                opts: ListOptions::parse(def, &call.params)?,
+                opts: ListOptions::parse(def, &call.params, call.verb == "watch")?,
                 prefix: prefix_placeholder,
                 snapshot: 0,
                 items: Vec::new(),
@@ -442,7 +442,7 @@ impl Machine {
                 pending: None,
             }),
             "deletecollection" => State::DeleteCollection(CollectionState {
-                opts: ListOptions::parse(def, &call.params)?,
+                opts: ListOptions::parse(def, &call.params, false)?,
                 delete: parse_delete_options(&call)?,
                 todo: Vec::new(),
                 done: Vec::new(),
