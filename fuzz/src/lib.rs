@@ -388,6 +388,7 @@ fn drive(server: &mut Server, store: &mut MemStore, watches: &mut WatchSet, clos
                 Err(_) => server.handle_watch_failed(now, watch, true),
             },
             Output::Close { .. } => *closed = true,
+            Output::Dial { dial, .. } => server.handle_dial(now, dial, Err("connection refused".into())),
             Output::Write { .. } | Output::Log(_) => {}
         }
     }

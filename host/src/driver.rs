@@ -43,6 +43,8 @@ pub enum Input {
     Closed(ConnId),
     /// A storage report.
     Store(StoreReport),
+    /// A kubelet dial ended.
+    Dialed(u64, Result<(), String>),
     /// Stop serving.
     Shutdown,
 }
@@ -93,11 +95,13 @@ pub async fn run<S, F>(
     F: Future<Output = ()>,
 {
     let clock = Clock::default();
+    // Kubelet dials run on threads of their own and report here.
+    let (dials_tx, dials) = async_channel::unbounded::<(u64, Result<(), String>)>();
     let mut conns: HashMap<ConnId, async_channel::Sender<ConnCmd>> = HashMap::new();
     let mut announced = false;
     server.start(clock.now());
     loop {
-        drain(&mut server, &mut conns, &store, &clock);
+        drain(&mut server, &mut conns, &store, &clock, &dials_tx);
         if !announced && server.is_ready() {
             announced = true;
             let _ = ready.try_send(());
@@ -106,13 +110,23 @@ pub async fn run<S, F>(
             .poll_timeout()
             .map(|t| clock.until(t))
             .unwrap_or(Duration::from_secs(3600));
-        let next = futures_lite::future::or(async { Some(inputs.recv().await) }, async {
-            sleep(wait).await;
-            None
-        })
+        let dialed = async {
+            match dials.recv().await {
+                Ok((dial, result)) => Some(Ok(Input::Dialed(dial, result))),
+                Err(_) => std::future::pending().await,
+            }
+        };
+        let next = futures_lite::future::or(
+            futures_lite::future::or(async { Some(inputs.recv().await) }, dialed),
+            async {
+                sleep(wait).await;
+                None
+            },
+        )
         .await;
         let now = clock.now();
         match next {
+            Some(Ok(Input::Dialed(dial, result))) => server.handle_dial(now, dial, result),
             None => server.handle_timeout(now),
             Some(Err(_)) | Some(Ok(Input::Shutdown)) => break,
             Some(Ok(Input::Connected { conn, peer, tx })) => {
@@ -147,6 +161,7 @@ fn drain(
     conns: &mut HashMap<ConnId, async_channel::Sender<ConnCmd>>,
     store: &mpsc::Sender<StoreCmd>,
     clock: &Clock,
+    dials: &async_channel::Sender<(u64, Result<(), String>)>,
 ) {
     while let Some(out) = server.poll_output() {
         match out {
@@ -180,6 +195,17 @@ fn drain(
                     prefix,
                     from: from_revision,
                 });
+            }
+            Output::Dial { dial, host, port } => {
+                let tx = dials.clone();
+                let spawned = std::thread::Builder::new()
+                    .name("gatehouse-dial".into())
+                    .spawn(move || {
+                        let _ = tx.send_blocking((dial, crate::kubelet::dial(&host, port)));
+                    });
+                if let Err(e) = spawned {
+                    server.handle_dial(clock.now(), dial, Err(format!("dial tcp: {e}")));
+                }
             }
             Output::Log(line) => eprintln!("gatehouse: {line}"),
         }

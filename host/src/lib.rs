@@ -9,6 +9,7 @@ pub mod error;
 pub mod etcd;
 pub mod flags;
 pub mod kubeconfig;
+pub mod kubelet;
 pub mod launch;
 pub mod pki;
 pub mod store;

@@ -2283,3 +2283,74 @@ async fn every_kubectl_create_generator_works() {
         k.ok(&["delete", cluster_scoped[0], cluster_scoped[1]]).await;
     }
 }
+
+/// `kubectl logs` and `kubectl exec` of a pod whose node's kubelet cannot be reached, and of a
+/// pod no node runs: kube-apiserver's answers, word for word.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubelet_subresources_without_a_kubelet() {
+    let server = SERVER.get().await;
+    let dir = TempDir::new("kubelet");
+    let k = server.kubectl(&dir);
+    let ns = unique("kubelet");
+    k.ok(&["create", "namespace", &ns]).await;
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let node = unique("node");
+    let file = dir.write(
+        "node.yaml",
+        format!("apiVersion: v1\nkind: Node\nmetadata:\n  name: {node}\n"),
+    );
+    k.ok(&["create", "-f", &file.to_string_lossy()]).await;
+    let status = format!(
+        r#"{{"status":{{"addresses":[{{"type":"InternalIP","address":"127.0.0.1"}}],"daemonEndpoints":{{"kubeletEndpoint":{{"Port":{port}}}}}}}}}"#
+    );
+    k.ok(&[
+        "patch",
+        "node",
+        &node,
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        &status,
+    ])
+    .await;
+    let bound = format!(r#"{{"spec":{{"nodeName":"{node}"}}}}"#);
+    k.ok(&[
+        "run",
+        "web",
+        "--image=nginx:1.27",
+        "-n",
+        &ns,
+        "--overrides",
+        &bound,
+    ])
+    .await;
+    k.ok(&["run", "pending", "--image=nginx:1.27", "-n", &ns]).await;
+
+    let logs = k.run(&["logs", "web", "-n", &ns]).await;
+    assert!(!logs.success());
+    let want = format!(
+        "Error from server: Get \"https://127.0.0.1:{port}/containerLogs/{ns}/web/web\": dial tcp 127.0.0.1:{port}: connect: connection refused"
+    );
+    assert_eq!(logs.stderr.trim(), want, "{logs}");
+    let exec = k.run(&["exec", "web", "-n", &ns, "--", "ls"]).await;
+    assert!(!exec.success());
+    assert!(
+        exec.stderr.contains(&format!(
+            "error dialing backend: dial tcp 127.0.0.1:{port}: connect: connection refused"
+        )),
+        "{exec}"
+    );
+    let logs = k.run(&["logs", "pending", "-n", &ns]).await;
+    assert!(logs.success() && logs.stdout.is_empty(), "{logs}");
+    let exec = k.run(&["exec", "pending", "-n", &ns, "--", "ls"]).await;
+    assert_eq!(
+        exec.stderr.trim(),
+        "Error from server (BadRequest): pod pending does not have a host assigned",
+        "{exec}"
+    );
+    k.ok(&["delete", "node", &node]).await;
+}

@@ -237,9 +237,14 @@ impl ApiError {
     }
 
     /// 500 with no reason, as kube-apiserver answers an error it has no status for (a storage
-    /// failure): kubectl prints `Error from server: <message>`.
+    /// failure, a kubelet it cannot dial): kubectl prints `Error from server: <message>`.
+    pub fn unknown(message: impl Into<String>) -> Self {
+        Self::new(500, "", message)
+    }
+
+    /// A storage failure ([`ApiError::unknown`]).
     pub fn storage_failure(message: &str) -> Self {
-        Self::new(500, "", message.to_string())
+        Self::unknown(message)
     }
 
     /// 503.

@@ -116,6 +116,17 @@ const FINALIZE: Subresource = Subresource {
     verbs: &["update"],
 };
 
+/// A subresource a kubelet serves through the API server (`create` and `get`).
+const fn kubelet_sub(name: &'static str, kind: &'static str) -> Subresource {
+    Subresource {
+        name,
+        group: "",
+        version: "",
+        kind,
+        verbs: &["create", "get"],
+    }
+}
+
 const fn status(kind: &'static str) -> Subresource {
     Subresource {
         name: "status",
@@ -315,7 +326,19 @@ pub static RESOURCES: &[ResourceDef] = &[
             true,
             &["po"],
             &["all"],
-            &[status("Pod")],
+            &[
+                kubelet_sub("attach", "PodAttachOptions"),
+                kubelet_sub("exec", "PodExecOptions"),
+                Subresource {
+                    name: "log",
+                    group: "",
+                    version: "",
+                    kind: "Pod",
+                    verbs: &["get"],
+                },
+                kubelet_sub("portforward", "PodPortForwardOptions"),
+                status("Pod"),
+            ],
             "pods",
             "io.k8s.api.core.v1.Pod",
         )

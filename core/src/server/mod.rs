@@ -19,6 +19,7 @@
 mod config;
 mod conn;
 mod encode;
+mod kubelet;
 mod namespaces;
 mod nonresource;
 mod openapi_docs;
@@ -80,6 +81,9 @@ pub enum Output {
         prefix: Vec<u8>,
         from_revision: i64,
     },
+    /// Open a TCP connection to `host:port` (a kubelet), then close it, and report whether
+    /// that worked through [`Server::handle_dial`].
+    Dial { dial: u64, host: String, port: u16 },
     /// A line for the server log.
     Log(String),
 }
@@ -105,6 +109,15 @@ enum Origin {
     Bootstrap(&'static str),
     /// The server itself: finalizing a terminating namespace.
     NamespaceCleanup(String),
+}
+
+/// A request waiting for a kubelet dial.
+#[derive(Debug)]
+struct PendingDial {
+    conn: ConnId,
+    keep_alive: bool,
+    url: String,
+    log: bool,
 }
 
 #[derive(Debug)]
@@ -140,6 +153,9 @@ pub struct Server {
     ops: BTreeMap<OpId, ReqId>,
     caches: WatchCaches,
     watchers: Watchers,
+    /// Kubelet dials in flight: the request each answers.
+    dials: BTreeMap<u64, PendingDial>,
+    next_dial: u64,
     out: VecDeque<Output>,
     next_op: u64,
     next_req: u64,
@@ -171,6 +187,8 @@ impl Server {
             reqs: BTreeMap::new(),
             ops: BTreeMap::new(),
             watchers: Watchers::default(),
+            dials: BTreeMap::new(),
+            next_dial: 1,
             out: VecDeque::new(),
             next_op: 1,
             next_req: 1,
@@ -801,6 +819,9 @@ impl Server {
         let Some(def) = registry::find(&info.api_group, &info.api_version, &info.resource) else {
             return self.reply_error(conn, keep_alive, ApiError::path_not_found());
         };
+        if kubelet::is_kubelet_subresource(&info.resource, &info.subresource) {
+            return self.serve_kubelet(conn, keep_alive, &info, &req);
+        }
         if def.namespaced && info.namespace.is_empty() && !matches!(info.verb.as_str(), "list" | "watch") {
             return self.reply_error(conn, keep_alive, ApiError::path_not_found());
         }
@@ -872,6 +893,65 @@ impl Server {
             ),
             Err(e) => self.reply_error(conn, keep_alive, e),
         }
+    }
+
+    /// `pods/log`, `exec`, `attach`, `portforward`: kube-apiserver's checks, then a dial of
+    /// the kubelet.
+    fn serve_kubelet(&mut self, conn: ConnId, keep_alive: bool, info: &RequestInfo, req: &Request) {
+        let allowed = match info.subresource.as_str() {
+            "log" => info.verb == "get",
+            _ => matches!(info.verb.as_str(), "get" | "create"),
+        };
+        if !allowed {
+            return self.reply_error(conn, keep_alive, ApiError::method_not_allowed());
+        }
+        let params = Params::parse(req.query());
+        let plan = kubelet::plan(
+            &self.caches,
+            &self.cfg.storage_prefix,
+            &info.namespace,
+            &info.name,
+            &info.subresource,
+            &params,
+        );
+        match plan {
+            Err(e) => self.reply_error(conn, keep_alive, e),
+            Ok(kubelet::Plan::EmptyLog) => {
+                let head = crate::http::response_head(
+                    200,
+                    &[("Content-Type".to_string(), "text/plain".to_string())],
+                    Some(0),
+                );
+                self.write(conn, head);
+                self.request_done(conn, keep_alive);
+            }
+            Ok(kubelet::Plan::Dial { host, port, url, log }) => {
+                let dial = self.next_dial;
+                self.next_dial += 1;
+                self.dials.insert(
+                    dial,
+                    PendingDial {
+                        conn,
+                        keep_alive,
+                        url,
+                        log,
+                    },
+                );
+                self.out.push_back(Output::Dial { dial, host, port });
+            }
+        }
+    }
+
+    /// The kubelet dial `dial` ended: `Err` carries why it failed, in Go's words (e.g.
+    /// `dial tcp 10.0.0.7:10250: connect: connection refused`).
+    pub fn handle_dial(&mut self, now: Now, dial: u64, result: Result<(), String>) {
+        self.now = now;
+        let Some(p) = self.dials.remove(&dial) else { return };
+        if !self.conns.contains_key(&p.conn) {
+            return;
+        }
+        let e = kubelet::dial_outcome(&p.url, p.log, result);
+        self.reply_error(p.conn, p.keep_alive, e);
     }
 
     /// A create or update body of `served`'s version, in its stored form (JSON).

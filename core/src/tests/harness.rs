@@ -81,6 +81,12 @@ impl Harness {
                             self.server.handle_watch_events(self.now, watch, events);
                         }
                     }
+                    // No kubelet listens anywhere in this world.
+                    Output::Dial { dial, host, port } => self.server.handle_dial(
+                        self.now,
+                        dial,
+                        Err(format!("dial tcp {host}:{port}: connect: connection refused")),
+                    ),
                     Output::Log(_) => {}
                 }
             }

@@ -4,6 +4,7 @@
 mod connections;
 mod deletion;
 mod harness;
+mod kubelet;
 mod reads;
 mod services;
 mod versions;

@@ -866,6 +866,12 @@ impl World {
                     },
                 );
             }
+            // The simulated cluster has no kubelets: every dial is refused.
+            Output::Dial { dial, host, port } => {
+                let why = format!("dial tcp {host}:{port}: connect: connection refused");
+                let at = self.core.clock.now();
+                self.replicas[r].server.handle_dial(at, dial, Err(why));
+            }
             Output::Log(line) => self.core.note(&format!("r{r} log: {line}")),
         }
     }
