@@ -2354,3 +2354,39 @@ async fn kubelet_subresources_without_a_kubelet() {
     );
     k.ok(&["delete", "node", &node]).await;
 }
+
+/// `kubectl drain` cordons a node and evicts its pods through `pods/eviction`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_drain_evicts_the_pods_of_a_node() {
+    let server = SERVER.get().await;
+    let dir = TempDir::new("drain");
+    let k = server.kubectl(&dir);
+    let ns = unique("drain");
+    k.ok(&["create", "namespace", &ns]).await;
+    let node = unique("drain-node");
+    let file = dir.write(
+        "node.yaml",
+        format!("apiVersion: v1\nkind: Node\nmetadata:\n  name: {node}\n"),
+    );
+    k.ok(&["create", "-f", &file.to_string_lossy()]).await;
+    let bound = format!(r#"{{"spec":{{"nodeName":"{node}"}}}}"#);
+    k.ok(&[
+        "run",
+        "web",
+        "--image=nginx:1.27",
+        "-n",
+        &ns,
+        "--overrides",
+        &bound,
+    ])
+    .await;
+    let out = k
+        .ok(&["drain", &node, "--force", "--grace-period=0", "--timeout=60s"])
+        .await;
+    assert!(out.contains(&format!("node/{node} drained")), "{out}");
+    let pods = k.ok(&["get", "pods", "-n", &ns, "-o", "name"]).await;
+    assert!(pods.trim().is_empty(), "{pods}");
+    let cordoned = parse_json(&k.ok(&["get", "node", &node, "-o", "json"]).await);
+    assert_eq!(cordoned["spec"]["unschedulable"], true);
+    k.ok(&["delete", "node", &node]).await;
+}

@@ -247,6 +247,21 @@ impl ApiError {
         Self::unknown(message)
     }
 
+    /// 429 with one cause, as an eviction refused by a disruption budget.
+    pub fn too_many_requests(
+        message: impl Into<String>,
+        cause_reason: &str,
+        cause: impl Into<String>,
+    ) -> Self {
+        let mut e = Self::new(429, "TooManyRequests", message);
+        e.causes.push(Cause {
+            reason: cause_reason.to_string(),
+            message: cause.into(),
+            field: String::new(),
+        });
+        e
+    }
+
     /// 503.
     pub fn unavailable(message: impl Into<String>) -> Self {
         let mut e = Self::new(503, "ServiceUnavailable", message);

@@ -328,6 +328,20 @@ pub static RESOURCES: &[ResourceDef] = &[
             &["all"],
             &[
                 kubelet_sub("attach", "PodAttachOptions"),
+                Subresource {
+                    name: "binding",
+                    group: "",
+                    version: "",
+                    kind: "Binding",
+                    verbs: &["create"],
+                },
+                Subresource {
+                    name: "eviction",
+                    group: "policy",
+                    version: "v1",
+                    kind: "Eviction",
+                    verbs: &["create"],
+                },
                 kubelet_sub("exec", "PodExecOptions"),
                 Subresource {
                     name: "log",

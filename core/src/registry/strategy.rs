@@ -107,6 +107,10 @@ pub fn record_requester(obj: &mut Value, user: &crate::authn::UserInfo) {
 
 /// Carries server-owned fields from `old` into `new` and splits spec from status.
 pub fn prepare_for_update(def: &ResourceDef, subresource: &str, new: &mut Value, old: &Value) {
+    if subresource == "binding" {
+        // Made by the server from the stored pod: nothing to carry over.
+        return;
+    }
     if subresource == "status" {
         // The status endpoint changes status only.
         let status = new.get("status").cloned();

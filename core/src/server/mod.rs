@@ -828,6 +828,10 @@ impl Server {
         if !def.namespaced && !info.namespace.is_empty() && def.kind != "Namespace" {
             return self.reply_error(conn, keep_alive, ApiError::path_not_found());
         }
+        if def.resource == "bindings" && def.group.is_empty() && info.verb == "create" {
+            // The legacy bindings collection: the pod named by the Binding gets bound.
+            return self.serve_binding(conn, keep_alive, negotiated, &info, req, user);
+        }
         if !def.is_stored() {
             let ask = reviews::Ask {
                 def,
@@ -877,6 +881,55 @@ impl Server {
             namespace,
             name: info.name.clone(),
             subresource: info.subresource.clone(),
+            params: Params::parse(req.query()),
+            content_type,
+            body: req.body,
+            user,
+        };
+        match Machine::new(call) {
+            Ok(machine) => self.launch(
+                Origin::Client {
+                    conn,
+                    negotiated,
+                    keep_alive,
+                },
+                machine,
+            ),
+            Err(e) => self.reply_error(conn, keep_alive, e),
+        }
+    }
+
+    /// `POST .../bindings`: `pods/<name>/binding` for the pod the Binding names.
+    fn serve_binding(
+        &mut self,
+        conn: ConnId,
+        keep_alive: bool,
+        negotiated: encode::Negotiated,
+        info: &RequestInfo,
+        req: Request,
+        user: UserInfo,
+    ) {
+        let Some(pods) = registry::find("", "v1", "pods") else {
+            return self.reply_error(conn, keep_alive, ApiError::path_not_found());
+        };
+        let content_type = req.header("content-type").unwrap_or("").to_string();
+        let named = match registry::body::media_type(&content_type).as_str() {
+            "application/vnd.kubernetes.protobuf" => {
+                crate::codec::protobuf::decode(&req.body).ok().map(|d| d.object)
+            }
+            _ => serde_json::from_slice::<serde_json::Value>(&req.body).ok(),
+        };
+        let name = named
+            .as_ref()
+            .map(|b| crate::api::name(b).to_string())
+            .unwrap_or_default();
+        let call = Call {
+            def: pods,
+            served: pods,
+            verb: "create".into(),
+            namespace: info.namespace.clone(),
+            name,
+            subresource: "binding".into(),
             params: Params::parse(req.query()),
             content_type,
             body: req.body,

@@ -1,8 +1,10 @@
 //! Scenario tests of the whole server state machine, driven with a virtual clock and an
 //! in-memory store.
 
+mod binding;
 mod connections;
 mod deletion;
+mod eviction;
 mod harness;
 mod kubelet;
 mod reads;

@@ -22,6 +22,9 @@ impl Machine {
                 ..
             } => {
                 let (obj, removed) = ds.pending.take().unwrap_or((Value::Null, true));
+                if self.eviction {
+                    return done(Ok(eviction_reply()));
+                }
                 return done(Ok(Reply {
                     code: 200,
                     object: delete_reply(def, obj, removed, revision),
@@ -52,8 +55,14 @@ impl Machine {
         if let Err(e) = check_preconditions(def, &ds.opts, &cur, kv.mod_revision) {
             return fail(e);
         }
+        if self.eviction {
+            if let Err(e) = disruption_allowed(env, &cur) {
+                return fail(e);
+            }
+        }
         let plan = plan_delete(def, &ds.opts, &cur, env.now);
         let (step_obj, removed) = match plan {
+            DeletePlan::Unchanged(_) if self.eviction => return done(Ok(eviction_reply())),
             DeletePlan::Unchanged(obj) => return ok(200, obj),
             DeletePlan::Update(obj) => (obj, false),
             DeletePlan::Remove => (cur.clone(), true),
@@ -211,6 +220,77 @@ pub(super) fn parse_delete_options(call: &Call) -> Result<DeleteOptions, ApiErro
         }
     }
     Ok(o)
+}
+
+/// The answer to an eviction that went through.
+fn eviction_reply() -> Reply {
+    Reply {
+        code: 201,
+        object: json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}),
+        warnings: Vec::new(),
+    }
+}
+
+/// kube-apiserver's disruption budget check of an eviction: pods that run nowhere (pending,
+/// finished, terminating) go; otherwise the one budget selecting the pod must allow a
+/// disruption.
+fn disruption_allowed(env: &Env<'_>, pod: &Value) -> Result<(), ApiError> {
+    let phase = pod.pointer("/status/phase").and_then(Value::as_str).unwrap_or("");
+    if matches!(phase, "Pending" | "Succeeded" | "Failed" | "") || api::is_terminating(pod) {
+        return Ok(());
+    }
+    let prefix = format!("{}/poddisruptionbudgets/{}/", env.prefix, api::namespace(pod));
+    let labels = pod.pointer("/metadata/labels").and_then(Value::as_object);
+    let budgets: Vec<&Value> = env
+        .caches
+        .for_key(prefix.as_bytes())
+        .list(prefix.as_bytes())
+        .map(|(_, pdb)| pdb.as_ref())
+        .filter(|pdb| {
+            // A budget with an empty selector selects nothing here.
+            let sel = pdb.pointer("/spec/selector");
+            let empty = sel.and_then(Value::as_object).is_none_or(|m| {
+                m.get("matchLabels")
+                    .and_then(Value::as_object)
+                    .is_none_or(|l| l.is_empty())
+                    && m.get("matchExpressions")
+                        .and_then(Value::as_array)
+                        .is_none_or(|e| e.is_empty())
+            });
+            !empty && crate::validation::selector_matches(sel, labels)
+        })
+        .collect();
+    let pdb = match budgets.as_slice() {
+        [] => return Ok(()),
+        [one] => *one,
+        _ => {
+            return Err(ApiError::internal(
+                "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.",
+            ))
+        }
+    };
+    let refuse = |why: String| {
+        ApiError::too_many_requests(
+            "Cannot evict pod as it would violate the pod's disruption budget.",
+            "DisruptionBudget",
+            why,
+        )
+    };
+    let name = api::name(pdb);
+    let num = |p: &str| pdb.pointer(p).and_then(Value::as_i64).unwrap_or(0);
+    if num("/status/observedGeneration") < num("/metadata/generation") {
+        return Err(refuse(format!(
+            "the disruption budget {name} is still being processed by the server"
+        )));
+    }
+    if num("/status/disruptionsAllowed") <= 0 {
+        return Err(refuse(format!(
+            "The disruption budget {name} needs {} healthy pods and has {} currently",
+            num("/status/desiredHealthy"),
+            num("/status/currentHealthy")
+        )));
+    }
+    Ok(())
 }
 
 fn check_preconditions(def: &ResourceDef, o: &DeleteOptions, cur: &Value, rev: i64) -> Result<(), ApiError> {

@@ -110,6 +110,67 @@ pub struct Env<'a> {
     pub event_ttl_secs: u32,
 }
 
+/// The delete options of a `pods/eviction` create, after checking the Eviction names the pod.
+fn eviction_options(call: &Call) -> Result<DeleteOptions, ApiError> {
+    let eviction: Value = match body::media_type(&call.content_type).as_str() {
+        "application/vnd.kubernetes.protobuf" => crate::codec::protobuf::decode(&call.body)
+            .map(|d| d.object)
+            .map_err(|e| ApiError::bad_request(e.to_string()))?,
+        _ => serde_json::from_slice(&call.body).map_err(|e| {
+            ApiError::bad_request(format!("couldn't get version/kind; json parse error: {e}"))
+        })?,
+    };
+    let name = api::name(&eviction);
+    if name != call.name {
+        return Err(ApiError::bad_request(format!(
+            "name in URL does not match name in Eviction object: {} != {name}",
+            call.name
+        )));
+    }
+    let mut inner = call.clone();
+    inner.content_type = "application/json".into();
+    inner.body = eviction
+        .get("deleteOptions")
+        .map(|o| o.to_string().into_bytes())
+        .unwrap_or_default();
+    parse_delete_options(&inner)
+}
+
+/// The change a `pods/binding` create asks for, after kube-apiserver's Binding checks.
+fn binding_change(call: &Call) -> Result<Change, ApiError> {
+    let binding: Value = match body::media_type(&call.content_type).as_str() {
+        "application/vnd.kubernetes.protobuf" => crate::codec::protobuf::decode(&call.body)
+            .map(|d| d.object)
+            .map_err(|e| ApiError::bad_request(e.to_string()))?,
+        _ => serde_json::from_slice(&call.body).map_err(|e| {
+            ApiError::bad_request(format!("couldn't get version/kind; json parse error: {e}"))
+        })?,
+    };
+    let errs = crate::validation::validate_create("", "Binding", &binding);
+    if !errs.is_empty() {
+        let def = find("", "v1", "bindings").unwrap_or(call.def);
+        strategy::invalid_if_any(def, &binding, errs)?;
+    }
+    let name = api::name(&binding);
+    if !name.is_empty() && name != call.name {
+        return Err(ApiError::bad_request(format!(
+            "name in URL does not match name in Binding object: {} != {name}",
+            call.name
+        )));
+    }
+    let node = binding
+        .pointer("/target/name")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let annotations = binding
+        .pointer("/metadata/annotations")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    Ok(Change::Bind { node, annotations })
+}
+
 /// Whether objects of `served` change form between storage and the client: another version
 /// than the stored one, or autoscaling/v2 HPAs, whose v1 round-trip annotations v2 clients
 /// never see.
@@ -209,6 +270,11 @@ pub enum Step {
 enum Change {
     Replace(Value),
     Patch(PatchType, Vec<u8>),
+    /// Assign the pod to a node (`pods/binding`), with the Binding's annotations.
+    Bind {
+        node: String,
+        annotations: Map<String, Value>,
+    },
 }
 
 #[derive(Debug)]
@@ -299,6 +365,8 @@ pub struct Machine {
     state: State,
     /// How long the objects this request writes live (Events: `--event-ttl`).
     ttl: Option<u32>,
+    /// A `pods/eviction`: a delete guarded by the pod's disruption budget.
+    eviction: bool,
 }
 
 fn done(r: Result<Reply, ApiError>) -> Step {
@@ -391,6 +459,39 @@ impl Machine {
         }
         let dry_run = parse_dry_run(&call.params)?;
         let prefix_placeholder = Vec::new();
+        if call.subresource == "binding" {
+            let change = binding_change(&call)?;
+            return Ok(Machine {
+                call,
+                dry_run,
+                state: State::Update(UpdateState {
+                    change,
+                    key: Vec::new(),
+                    warnings: Vec::new(),
+                    attempts: 0,
+                    pending: None,
+                    explicit_rv: false,
+                    deleting: false,
+                }),
+                ttl: None,
+                eviction: false,
+            });
+        }
+        if call.subresource == "eviction" {
+            let opts = eviction_options(&call)?;
+            return Ok(Machine {
+                call,
+                dry_run,
+                state: State::Delete(DeleteState {
+                    key: Vec::new(),
+                    opts,
+                    attempts: 0,
+                    pending: None,
+                }),
+                ttl: None,
+                eviction: true,
+            });
+        }
         let state = match call.verb.as_str() {
             "get" => State::Get,
             "list" | "watch" => State::List(ListState {
@@ -455,6 +556,7 @@ impl Machine {
             dry_run,
             state,
             ttl: None,
+            eviction: false,
         })
     }
 

@@ -59,6 +59,13 @@ impl Machine {
                         warnings: us.warnings,
                     }));
                 }
+                if self.call.subresource == "binding" {
+                    return done(Ok(Reply {
+                        code: 201,
+                        object: json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}),
+                        warnings: us.warnings,
+                    }));
+                }
                 let obj = with_rv(written, revision);
                 let obj = if self.call.subresource == "scale" {
                     scale::to_scale(&obj)
@@ -128,8 +135,11 @@ impl Machine {
             return fail(ApiError::stale(def.group, def.resource, &self.call.name));
         }
         strategy::prepare_for_update(def, &self.call.subresource, &mut new, &cur);
-        if let Err(e) = strategy::validate_update(def, &new, &cur) {
-            return fail(e);
+        // A binding changes only what the server itself set (nodeName, the condition).
+        if self.call.subresource != "binding" {
+            if let Err(e) = strategy::validate_update(def, &new, &cur) {
+                return fail(e);
+            }
         }
         let unchanged = strategy::same_object(&new, &cur);
         if unchanged || self.dry_run {
@@ -181,6 +191,42 @@ impl Machine {
         let def = self.call.def;
         let is_scale = self.call.subresource == "scale";
         match change {
+            Change::Bind { node, annotations } => {
+                let name = api::name(cur);
+                if api::is_terminating(cur) {
+                    return Err(ApiError::conflict(
+                        "",
+                        "pods",
+                        name,
+                        &format!("pod {name} is being deleted, cannot be assigned to a host"),
+                    ));
+                }
+                let bound = cur
+                    .pointer("/spec/nodeName")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                if !bound.is_empty() {
+                    return Err(ApiError::conflict(
+                        "",
+                        "pods",
+                        name,
+                        &format!("pod {name} is already assigned to node {bound:?}"),
+                    ));
+                }
+                let mut pod = cur.clone();
+                if let Some(spec) = pod.get_mut("spec").and_then(Value::as_object_mut) {
+                    spec.insert("nodeName".into(), json!(node));
+                }
+                let meta = api::meta_mut(&mut pod);
+                if !annotations.is_empty() {
+                    let into = meta.entry("annotations").or_insert_with(|| json!({}));
+                    if let Value::Object(m) = into {
+                        m.extend(annotations.clone());
+                    }
+                }
+                set_pod_scheduled(&mut pod);
+                Ok(pod)
+            }
             Change::Replace(body) => {
                 if is_scale {
                     scale::apply_scale(cur, body, def.kind)
@@ -230,5 +276,25 @@ pub(super) fn patch_error(e: crate::patch::PatchError) -> ApiError {
         413 => ApiError::too_large(e.message()),
         500 => ApiError::internal(e.message()),
         _ => ApiError::bad_request(e.message()),
+    }
+}
+
+/// Sets the pod's PodScheduled condition to True, as binding it does.
+fn set_pod_scheduled(pod: &mut Value) {
+    let Some(obj) = pod.as_object_mut() else { return };
+    let status = obj.entry("status").or_insert_with(|| json!({}));
+    let Some(status) = status.as_object_mut() else {
+        return;
+    };
+    let conditions = status.entry("conditions").or_insert_with(|| json!([]));
+    let Some(list) = conditions.as_array_mut() else {
+        return;
+    };
+    match list
+        .iter_mut()
+        .find(|c| c.get("type") == Some(&json!("PodScheduled")))
+    {
+        Some(c) => c["status"] = json!("True"),
+        None => list.push(json!({"type": "PodScheduled", "status": "True"})),
     }
 }
