@@ -2390,3 +2390,42 @@ async fn kubectl_drain_evicts_the_pods_of_a_node() {
     assert_eq!(cordoned["spec"]["unschedulable"], true);
     k.ok(&["delete", "node", &node]).await;
 }
+
+/// `kubectl certificate approve` (the approval subresource) and `kubectl debug` (ephemeral
+/// containers).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn approval_and_ephemeral_containers_through_kubectl() {
+    let server = SERVER.get().await;
+    let dir = TempDir::new("subresources");
+    let k = server.kubectl(&dir);
+    let name = unique("csr");
+    let text = include_str!("../manifests/kinds/certificatesigningrequest.yaml").replacen(
+        "name: kinds-client-csr",
+        &format!("name: {name}"),
+        1,
+    );
+    let file = dir.write("csr.yaml", text);
+    k.ok(&["create", "-f", &file.to_string_lossy()]).await;
+    k.ok(&["certificate", "approve", &name]).await;
+    let csr = parse_json(&k.ok(&["get", "csr", &name, "-o", "json"]).await);
+    assert_eq!(csr["status"]["conditions"][0]["type"], "Approved", "{csr}");
+    let table = k.ok(&["get", "csr", &name]).await;
+    assert!(table.contains("Approved"), "{table}");
+    k.ok(&["delete", "csr", &name]).await;
+
+    let ns = unique("debug");
+    k.ok(&["create", "namespace", &ns]).await;
+    k.ok(&["run", "web", "--image=nginx:1.27", "-n", &ns]).await;
+    k.ok(&[
+        "debug",
+        "web",
+        "-n",
+        &ns,
+        "--image=busybox:1.36",
+        "--container=dbg",
+    ])
+    .await;
+    let pod = parse_json(&k.ok(&["get", "pod", "web", "-n", &ns, "-o", "json"]).await);
+    assert_eq!(pod["spec"]["ephemeralContainers"][0]["name"], "dbg", "{pod}");
+    assert_eq!(pod["spec"]["ephemeralContainers"][0]["image"], "busybox:1.36");
+}

@@ -342,6 +342,13 @@ pub static RESOURCES: &[ResourceDef] = &[
                     kind: "Eviction",
                     verbs: &["create"],
                 },
+                Subresource {
+                    name: "ephemeralcontainers",
+                    group: "",
+                    version: "",
+                    kind: "Pod",
+                    verbs: STATUS_VERBS,
+                },
                 kubelet_sub("exec", "PodExecOptions"),
                 Subresource {
                     name: "log",
@@ -694,7 +701,16 @@ pub static RESOURCES: &[ResourceDef] = &[
         false,
         &["csr"],
         &[],
-        &[status("CertificateSigningRequest")],
+        &[
+            Subresource {
+                name: "approval",
+                group: "",
+                version: "",
+                kind: "CertificateSigningRequest",
+                verbs: STATUS_VERBS,
+            },
+            status("CertificateSigningRequest"),
+        ],
         "certificatesigningrequests",
         "io.k8s.api.certificates.v1.CertificateSigningRequest",
     ),

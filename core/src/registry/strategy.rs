@@ -129,6 +129,32 @@ pub fn prepare_for_update(def: &ResourceDef, subresource: &str, new: &mut Value,
         api::set_meta(new, "resourceVersion", json!(rv));
         return;
     }
+    // Subresources that change one field of the object and nothing else.
+    let only = match subresource {
+        "ephemeralcontainers" => Some(["spec", "ephemeralContainers"]),
+        "approval" => Some(["status", "conditions"]),
+        _ => None,
+    };
+    if let Some([parent, field]) = only {
+        let value = new.get(parent).and_then(|p| p.get(field)).cloned();
+        let rv = api::meta_str(new, "resourceVersion").to_string();
+        *new = old.clone();
+        if let Value::Object(o) = &mut *new {
+            let p = o.entry(parent).or_insert_with(|| json!({}));
+            if let Value::Object(p) = p {
+                match value {
+                    Some(v) => {
+                        p.insert(field.into(), v);
+                    }
+                    None => {
+                        p.shift_remove(field);
+                    }
+                }
+            }
+        }
+        api::set_meta(new, "resourceVersion", json!(rv));
+        return;
+    }
     if subresource == "finalize" {
         let spec = new.get("spec").cloned();
         let rv = api::meta_str(new, "resourceVersion").to_string();
@@ -191,6 +217,66 @@ pub fn prepare_for_update(def: &ResourceDef, subresource: &str, new: &mut Value,
             .unwrap_or(0);
         api::set_meta(new, "generation", json!(g + 1));
     }
+}
+
+/// kube-apiserver's rules for an `ephemeralcontainers` update: containers already there stay
+/// as they are; new ones need a unique name and an image.
+pub fn validate_ephemeral_containers(def: &ResourceDef, new: &Value, old: &Value) -> Result<(), ApiError> {
+    let list = |v: &Value| -> Vec<Value> {
+        v.pointer("/spec/ephemeralContainers")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let (now, before) = (list(new), list(old));
+    let mut errs = Vec::new();
+    for (i, was) in before.iter().enumerate() {
+        let name = was.get("name").and_then(Value::as_str).unwrap_or("");
+        match now
+            .iter()
+            .find(|c| c.get("name").and_then(Value::as_str) == Some(name))
+        {
+            Some(c) if c == was => {}
+            _ => errs.push(crate::validation::FieldError::forbidden(
+                &format!("spec.ephemeralContainers[{i}]"),
+                "existing ephemeral containers may not be changed",
+            )),
+        }
+    }
+    let taken: Vec<String> = ["containers", "initContainers"]
+        .iter()
+        .flat_map(|f| {
+            old.pointer(&format!("/spec/{f}"))
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter_map(|c| c.get("name").and_then(Value::as_str).map(str::to_string))
+        .collect();
+    let mut seen: Vec<String> = Vec::new();
+    for (i, c) in now.iter().enumerate() {
+        let path = format!("spec.ephemeralContainers[{i}]");
+        let name = c.get("name").and_then(Value::as_str).unwrap_or("");
+        if name.is_empty() {
+            errs.push(crate::validation::FieldError::required(
+                &format!("{path}.name"),
+                "",
+            ));
+        } else if taken.iter().any(|t| t == name) || seen.iter().any(|s| s == name) {
+            errs.push(crate::validation::FieldError::duplicate(
+                &format!("{path}.name"),
+                name,
+            ));
+        }
+        if c.get("image").and_then(Value::as_str).unwrap_or("").is_empty() {
+            errs.push(crate::validation::FieldError::required(
+                &format!("{path}.image"),
+                "",
+            ));
+        }
+        seen.push(name.to_string());
+    }
+    invalid_if_any(def, new, errs)
 }
 
 /// Whether anything outside metadata and status differs.

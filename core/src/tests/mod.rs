@@ -9,5 +9,6 @@ mod harness;
 mod kubelet;
 mod reads;
 mod services;
+mod subresources;
 mod versions;
 mod watches;

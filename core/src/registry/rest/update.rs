@@ -136,10 +136,13 @@ impl Machine {
         }
         strategy::prepare_for_update(def, &self.call.subresource, &mut new, &cur);
         // A binding changes only what the server itself set (nodeName, the condition).
-        if self.call.subresource != "binding" {
-            if let Err(e) = strategy::validate_update(def, &new, &cur) {
-                return fail(e);
-            }
+        let checked = match self.call.subresource.as_str() {
+            "binding" => Ok(()),
+            "ephemeralcontainers" => strategy::validate_ephemeral_containers(def, &new, &cur),
+            _ => strategy::validate_update(def, &new, &cur),
+        };
+        if let Err(e) = checked {
+            return fail(e);
         }
         let unchanged = strategy::same_object(&new, &cur);
         if unchanged || self.dry_run {
