@@ -33,9 +33,9 @@ fn ephemeral_containers_are_added_but_never_changed() {
         .unwrap_or("")
         .contains("existing ephemeral containers may not be changed"));
     let mut clash = stored;
-    clash["spec"]["ephemeralContainers"]
-        .as_array_mut()
-        .map(|l| l.push(serde_json::json!({"name": "app", "image": "busybox:1.36"})));
+    if let Some(l) = clash["spec"]["ephemeralContainers"].as_array_mut() {
+        l.push(serde_json::json!({"name": "app", "image": "busybox:1.36"}));
+    }
     let r = h.request(
         c,
         "PUT",
