@@ -1,7 +1,8 @@
-//! Kubernetes protobuf over real HTTP: a client that prefers `application/vnd.kubernetes.protobuf`
+//! Media types over real HTTP. Kubernetes protobuf: a client that prefers `application/vnd.kubernetes.protobuf`
 //! (as client-go's core clients do) gets objects and lists in the `k8s\0` envelope, decodable
 //! to the same data the JSON answer carries; a client that prefers JSON keeps JSON; a kind or
-//! answer without a protobuf form (a Status error) falls back to JSON.
+//! answer without a protobuf form (a Status error) falls back to JSON. YAML: request bodies in
+//! `application/yaml` are accepted, and answers are YAML when the client prefers it.
 
 use gatehouse_core::codec::protobuf;
 use gatehouse_tests::*;
@@ -114,4 +115,37 @@ async fn objects_and_lists_answer_in_protobuf_when_preferred() {
     )
     .await;
     missing.status(404, "NotFound");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn yaml_bodies_and_answers() {
+    let server = SERVER.get().await;
+    let dir = TempDir::new("yaml");
+    let http = server.http(&dir);
+    let ns = unique("yaml");
+    let r = http
+        .send_json("POST", "/api/v1/namespaces", &json!({"metadata": {"name": ns}}))
+        .await;
+    assert_eq!(r.code, 201, "{r}");
+    let body = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-yaml\n  labels:\n    tier: web\ndata:\n  answer: \"42\"\n";
+    let path = format!("/api/v1/namespaces/{ns}/configmaps");
+    let r = http.send("POST", &path, "application/yaml", body).await;
+    assert_eq!(r.code, 201, "{r}");
+    assert_eq!(r.json()["data"]["answer"], "42");
+    let got = get_as(&http, &format!("{path}/from-yaml"), "Accept: application/yaml").await;
+    assert_eq!(got.code, 200, "{got}");
+    assert_eq!(got.header("content-type").as_deref(), Some("application/yaml"));
+    assert!(
+        got.body.starts_with("apiVersion: v1\ndata:\n"),
+        "keys sorted as kube writes them: {got}"
+    );
+    assert!(
+        got.body.contains("  answer: '42'\n") || got.body.contains("  answer: \"42\"\n"),
+        "{got}"
+    );
+    // Malformed YAML is a 400, and nothing is stored.
+    let r = http
+        .send("POST", &path, "application/yaml", "metadata: [unclosed")
+        .await;
+    assert_eq!(r.code, 400, "{r}");
 }

@@ -77,6 +77,20 @@ pub fn decode_object(
             };
             (object, problems)
         }
+        "application/yaml" => {
+            // Decoded to JSON first, as kube-apiserver's YAML serializer does; field
+            // validation then looks at that JSON.
+            let object: Value = serde_yaml::from_slice(body).map_err(|e| {
+                ApiError::bad_request(format!("couldn't get version/kind; yaml parse error: {e}"))
+            })?;
+            let problems = match (validation, openapi) {
+                (FieldValidation::Ignore, _) | (_, None) => Vec::new(),
+                (_, Some(o)) => {
+                    o.strict_problems(def.definition, &serde_json::to_vec(&object).unwrap_or_default())
+                }
+            };
+            (object, problems)
+        }
         "application/vnd.kubernetes.protobuf" => {
             let d = crate::codec::protobuf::decode(body).map_err(|e| ApiError::bad_request(e.to_string()))?;
             (d.object, Vec::new())

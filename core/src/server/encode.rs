@@ -22,6 +22,8 @@ pub struct Negotiated {
     pub openapi_proto: bool,
     /// Kubernetes protobuf was preferred over JSON for objects and lists.
     pub protobuf: bool,
+    /// YAML was preferred over JSON.
+    pub yaml: bool,
 }
 
 /// Parses an Accept header into what we will answer with.
@@ -58,6 +60,9 @@ pub fn negotiate(accept: &str) -> Negotiated {
         if mt == PROTOBUF && !n.table && get("stream").is_none() && get("as").is_none() {
             // Chosen only when it comes before any JSON range: the client prefers it.
             n.protobuf = !seen_json;
+        }
+        if mt == "application/yaml" && !n.table {
+            n.yaml = !seen_json && !n.protobuf;
         }
         if mt == "application/json" || mt == "*/*" || mt == "application/*" {
             seen_json = true;
@@ -142,6 +147,13 @@ pub fn reply(n: &Negotiated, reply: Reply, now: Now) -> Vec<u8> {
             return json_response(reply.code, &ct, &table, &reply.warnings);
         }
     }
+    if n.yaml {
+        // Keys in sorted order, as kube-apiserver's JSON-to-YAML conversion writes them.
+        if let Ok(text) = serde_yaml::to_string(&sorted_keys(&reply.object)) {
+            let headers = json_headers("application/yaml", &reply.warnings);
+            return raw_response(reply.code, headers, text.as_bytes());
+        }
+    }
     if n.protobuf && kind != "Status" {
         // Kinds without a protobuf form fall back to JSON, which client-go also accepts.
         if let Ok(bytes) = crate::codec::protobuf::encode(&reply.object) {
@@ -150,6 +162,24 @@ pub fn reply(n: &Negotiated, reply: Reply, now: Now) -> Vec<u8> {
         }
     }
     json_response(reply.code, "application/json", &reply.object, &reply.warnings)
+}
+
+/// `v` with every object's keys in sorted order.
+fn sorted_keys(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let mut entries: Vec<(&String, &Value)> = m.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k.clone(), sorted_keys(v)))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.iter().map(sorted_keys).collect()),
+        other => other.clone(),
+    }
 }
 
 /// Kubernetes' protobuf media type.
