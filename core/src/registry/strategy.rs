@@ -210,6 +210,9 @@ pub fn prepare_for_update(def: &ResourceDef, subresource: &str, new: &mut Value,
             }
         }
     }
+    if (def.group, def.kind) == ("", "Service") {
+        drop_type_dependent_fields(new, old);
+    }
     if def.tracks_generation && spec_changed(new, old) {
         let g = old
             .pointer("/metadata/generation")
@@ -277,6 +280,44 @@ pub fn validate_ephemeral_containers(def: &ResourceDef, new: &Value, old: &Value
         seen.push(name.to_string());
     }
     invalid_if_any(def, new, errs)
+}
+
+/// A Service leaving NodePort/LoadBalancer loses the fields only those types have, where the
+/// client left them as they were (kube-apiserver's dropTypeDependentFields).
+fn drop_type_dependent_fields(new: &mut Value, old: &Value) {
+    let external = |v: &Value| {
+        matches!(
+            v.pointer("/spec/type").and_then(Value::as_str),
+            Some("NodePort" | "LoadBalancer")
+        )
+    };
+    if !external(old) || external(new) {
+        return;
+    }
+    let old_spec = old.get("spec").cloned().unwrap_or_default();
+    let Some(spec) = new.get_mut("spec").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for field in ["externalTrafficPolicy", "healthCheckNodePort"] {
+        if spec.get(field) == old_spec.get(field) {
+            spec.shift_remove(field);
+        }
+    }
+    let old_ports = old_spec
+        .get("ports")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    if let Some(Value::Array(ports)) = spec.get_mut("ports") {
+        for (i, p) in ports.iter_mut().enumerate() {
+            let was = old_ports.get(i).and_then(|o| o.get("nodePort")).cloned();
+            if let Some(m) = p.as_object_mut() {
+                if m.get("nodePort").is_some() && m.get("nodePort").cloned() == was {
+                    m.shift_remove("nodePort");
+                }
+            }
+        }
+    }
 }
 
 /// Whether anything outside metadata and status differs.

@@ -116,3 +116,31 @@ fn a_node_port_of_zero_is_picked_by_the_server() {
 fn body_port(r: &str) -> u64 {
     body(r)["spec"]["ports"][0]["nodePort"].as_u64().unwrap_or(0)
 }
+
+#[test]
+fn a_service_that_becomes_a_node_port_gets_one_and_gives_it_back() {
+    let mut h = Harness::new();
+    let c = h.connect_admin(1);
+    let r = h.request(c, "POST", SERVICES, &svc("web", None, None));
+    assert_eq!(statuses(&r), vec![201], "{r}");
+    let mut s = body(&r);
+    s["spec"]["type"] = "NodePort".into();
+    let r = h.request(c, "PUT", &format!("{SERVICES}/web"), &s.to_string());
+    assert_eq!(statuses(&r), vec![200], "{r}");
+    let port = body_port(&r);
+    assert!((30000..=32767).contains(&port), "{r}");
+    assert!(exists(
+        &mut h,
+        &format!("/registry/ranges/servicenodeports/{port}")
+    ));
+    // Back to ClusterIP (the node port and traffic policy left as they were are dropped,
+    // as kube-apiserver drops them): the port is released.
+    let mut s = body(&r);
+    s["spec"]["type"] = "ClusterIP".into();
+    let r = h.request(c, "PUT", &format!("{SERVICES}/web"), &s.to_string());
+    assert_eq!(statuses(&r), vec![200], "{r}");
+    assert!(!exists(
+        &mut h,
+        &format!("/registry/ranges/servicenodeports/{port}")
+    ));
+}

@@ -135,6 +135,17 @@ impl Machine {
             return fail(ApiError::stale(def.group, def.resource, &self.call.name));
         }
         strategy::prepare_for_update(def, &self.call.subresource, &mut new, &cur);
+        let has_ip = new
+            .pointer("/spec/clusterIP")
+            .and_then(Value::as_str)
+            .is_some_and(|ip| !ip.is_empty());
+        if allocation::allocates(def) && self.call.subresource.is_empty() && has_ip {
+            // A Service that became a NodePort (or gained ports) needs node ports; its
+            // cluster IP cannot change (validation refuses an unset one).
+            if let Err(e) = allocation::allocate(env, &mut new, &Default::default()) {
+                return fail(e);
+            }
+        }
         // A binding changes only what the server itself set (nodeName, the condition).
         let checked = match self.call.subresource.as_str() {
             "binding" => Ok(()),
@@ -171,11 +182,26 @@ impl Machine {
             }
         };
         let mut success = vec![op];
+        let mut compare = vec![Compare::ModRevision(us.key.clone(), kv.mod_revision)];
         if us.deleting {
             success.extend(allocation::release(def, env.prefix, &new));
+        } else if allocation::allocates(def) {
+            // Addresses the update adds are claimed (if free), those it drops released.
+            let before = allocation::keys(env.prefix, &cur);
+            let after = allocation::keys(env.prefix, &new);
+            for key in after.iter().filter(|k| !before.contains(k)) {
+                compare.push(Compare::CreateRevision(key.clone(), 0));
+                success.push(TxnOp::Put {
+                    key: key.clone(),
+                    value: us.key.clone(),
+                    ttl_secs: None,
+                });
+            }
+            for key in before.into_iter().filter(|k| !after.contains(k)) {
+                success.push(TxnOp::Delete { key });
+            }
         }
         us.pending = Some(new);
-        let compare = vec![Compare::ModRevision(us.key.clone(), kv.mod_revision)];
         let failure = vec![TxnOp::Get { key: us.key.clone() }];
         self.state = State::Update(us);
         Step::Storage(StorageRequest::Txn {
