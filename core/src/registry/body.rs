@@ -124,6 +124,17 @@ pub fn decode_object(
     Ok(Decoded { object, warnings })
 }
 
+/// Decodes a JSON or protobuf body of a kind the URL does not fix (a Binding, an Eviction).
+pub fn decode_untyped(content_type: &str, body: &[u8]) -> Result<Value, ApiError> {
+    match media_type(content_type).as_str() {
+        "application/vnd.kubernetes.protobuf" => crate::codec::protobuf::decode(body)
+            .map(|d| d.object)
+            .map_err(|e| ApiError::bad_request(e.to_string())),
+        _ => serde_json::from_slice(body)
+            .map_err(|e| ApiError::bad_request(format!("couldn't get version/kind; json parse error: {e}"))),
+    }
+}
+
 /// Refuses a body whose apiVersion or kind names another type than the URL's.
 pub fn check_type_meta(def: &ResourceDef, obj: &Value) -> Result<(), ApiError> {
     let expected = def.api_version();

@@ -337,9 +337,8 @@ impl Server {
             return;
         }
         let prefix = self.cfg.storage_prefix.clone();
-        if let (Some(cache), Some(cache_prefix)) = (self.caches.get(watch), self.caches.prefix(watch)) {
-            self.watchers
-                .fan_out(&decoded, &mut self.out, cache, cache_prefix, now);
+        if let Some(cache_prefix) = self.caches.prefix(watch) {
+            self.watchers.fan_out(&decoded, &mut self.out, cache_prefix, now);
         }
         self.namespaces.observe(&prefix, &decoded, now.mono_ms);
         self.drive_namespaces();
@@ -358,10 +357,6 @@ impl Server {
                 continue;
             }
             cache.progress(revision);
-            // A watch list waiting for its type to reach a revision may start now.
-            if let (Some(cache), Some(p)) = (self.caches.get(id), self.caches.prefix(id)) {
-                self.watchers.fan_out(&[], &mut self.out, cache, p, now);
-            }
         }
     }
 
@@ -913,12 +908,7 @@ impl Server {
             return self.reply_error(conn, keep_alive, ApiError::path_not_found());
         };
         let content_type = req.header("content-type").unwrap_or("").to_string();
-        let named = match registry::body::media_type(&content_type).as_str() {
-            "application/vnd.kubernetes.protobuf" => {
-                crate::codec::protobuf::decode(&req.body).ok().map(|d| d.object)
-            }
-            _ => serde_json::from_slice::<serde_json::Value>(&req.body).ok(),
-        };
+        let named = registry::body::decode_untyped(&content_type, &req.body).ok();
         let name = named
             .as_ref()
             .map(|b| crate::api::name(b).to_string())

@@ -35,8 +35,6 @@ struct Watcher {
     table: bool,
     columns_sent: bool,
     keep_alive: bool,
-    /// A watch list waiting for the cache to reach this revision before its initial events.
-    initial_after: Option<i64>,
 }
 
 /// Every open client watch.
@@ -192,7 +190,6 @@ impl Watchers {
             table: negotiated.table,
             columns_sent: false,
             keep_alive,
-            initial_after: None,
         };
         let mut bytes = watch_head(table_version.as_deref());
         let initial = send_initial_events.unwrap_or(matches!(rv, RvMatch::Latest | RvMatch::Any));
@@ -219,10 +216,8 @@ impl Watchers {
                 w.cursor = cache.revision().max(revision);
             }
             bytes.extend(w.bookmark(w.cursor, true));
-        } else if initial && watch_list && start_rv.is_some_and(|n| n > cache.revision()) {
-            // The initial state must be at least as new as asked: wait for the cache.
-            w.initial_after = start_rv;
         } else if initial {
+            // A watch list newer than the cache came with `read` (see the list machine).
             bytes.extend(w.snapshot(cache, watch_list, now));
         } else if let Some(n) = start_rv {
             match cache.since(n) {
@@ -256,7 +251,6 @@ impl Watchers {
         &mut self,
         events: &[CacheEvent],
         out: &mut std::collections::VecDeque<Output>,
-        cache: &WatchCache,
         cache_prefix: &[u8],
         now: Now,
     ) {
@@ -265,15 +259,6 @@ impl Watchers {
             .values_mut()
             .filter(|w| w.prefix.starts_with(cache_prefix))
         {
-            if let Some(n) = w.initial_after {
-                if cache.revision() >= n {
-                    // The snapshot includes this batch; its events are not sent again.
-                    w.initial_after = None;
-                    let bytes = w.snapshot(cache, true, now);
-                    out.push_back(Output::Write { conn: w.conn, bytes });
-                }
-                continue;
-            }
             let mut bytes = Vec::new();
             for ev in events {
                 if ev.revision <= w.cursor {
@@ -311,7 +296,7 @@ impl Watchers {
         let mut ended = Vec::new();
         self.by_id.retain(|_, w| {
             let cache = caches.for_key(&w.prefix);
-            if cache.is_ready() && w.initial_after.is_none() {
+            if cache.is_ready() {
                 // Bookmarks carry how far the watcher's type has got, changes or not.
                 w.cursor = w.cursor.max(cache.revision());
             }
@@ -325,7 +310,7 @@ impl Watchers {
                 ended.push((w.conn, w.keep_alive));
                 return false;
             }
-            if w.bookmarks && w.initial_after.is_none() && now.mono_ms >= w.next_bookmark_ms {
+            if w.bookmarks && now.mono_ms >= w.next_bookmark_ms {
                 out.push_back(Output::Write {
                     conn: w.conn,
                     bytes: w.bookmark(w.cursor, false),

@@ -112,14 +112,7 @@ pub struct Env<'a> {
 
 /// The delete options of a `pods/eviction` create, after checking the Eviction names the pod.
 fn eviction_options(call: &Call) -> Result<DeleteOptions, ApiError> {
-    let eviction: Value = match body::media_type(&call.content_type).as_str() {
-        "application/vnd.kubernetes.protobuf" => crate::codec::protobuf::decode(&call.body)
-            .map(|d| d.object)
-            .map_err(|e| ApiError::bad_request(e.to_string()))?,
-        _ => serde_json::from_slice(&call.body).map_err(|e| {
-            ApiError::bad_request(format!("couldn't get version/kind; json parse error: {e}"))
-        })?,
-    };
+    let eviction = body::decode_untyped(&call.content_type, &call.body)?;
     let name = api::name(&eviction);
     if name != call.name {
         return Err(ApiError::bad_request(format!(
@@ -138,14 +131,7 @@ fn eviction_options(call: &Call) -> Result<DeleteOptions, ApiError> {
 
 /// The change a `pods/binding` create asks for, after kube-apiserver's Binding checks.
 fn binding_change(call: &Call) -> Result<Change, ApiError> {
-    let binding: Value = match body::media_type(&call.content_type).as_str() {
-        "application/vnd.kubernetes.protobuf" => crate::codec::protobuf::decode(&call.body)
-            .map(|d| d.object)
-            .map_err(|e| ApiError::bad_request(e.to_string()))?,
-        _ => serde_json::from_slice(&call.body).map_err(|e| {
-            ApiError::bad_request(format!("couldn't get version/kind; json parse error: {e}"))
-        })?,
-    };
+    let binding = body::decode_untyped(&call.content_type, &call.body)?;
     let errs = crate::validation::validate_create("", "Binding", &binding);
     if !errs.is_empty() {
         let def = find("", "v1", "bindings").unwrap_or(call.def);
