@@ -49,8 +49,9 @@ fn evictions_respect_the_disruption_budget() {
     assert_eq!(b["details"]["causes"][0]["reason"], "DisruptionBudget");
     assert_eq!(
         b["details"]["causes"][0]["message"],
-        "the disruption budget web is still being processed by the server"
+        "The disruption budget web is still being processed by the server."
     );
+    assert_eq!(b["details"]["retryAfterSeconds"], 10);
     // Once the budget's status allows one disruption, the eviction goes through.
     let mut budget = body(&h.request(c, "GET", &format!("{PDBS}/web"), ""));
     budget["status"] = serde_json::json!({"observedGeneration": 1, "disruptionsAllowed": 1,
@@ -62,6 +63,52 @@ fn evictions_respect_the_disruption_budget() {
     assert_eq!(
         statuses(&h.request(c, "GET", &format!("{PODS}/running"), "")),
         vec![404]
+    );
+    // The eviction took the allowed disruption from the budget and listed the pod.
+    let budget = body(&h.request(c, "GET", &format!("{PDBS}/web"), ""));
+    assert_eq!(budget["status"]["disruptionsAllowed"], 0, "{budget}");
+    assert!(
+        budget["status"]["disruptedPods"]["running"].is_string(),
+        "{budget}"
+    );
+    let cond = &budget["status"]["conditions"][0];
+    assert_eq!(
+        (&cond["type"], &cond["status"], &cond["reason"]),
+        (
+            &"DisruptionAllowed".into(),
+            &"False".into(),
+            &"InsufficientPods".into()
+        )
+    );
+    // So the next running pod under it stays.
+    assert_eq!(statuses(&h.request(c, "POST", PODS, &pod("second"))), vec![201]);
+    let mut second = body(&h.request(c, "GET", &format!("{PODS}/second"), ""));
+    second["status"]["phase"] = "Running".into();
+    let r = h.request(c, "PUT", &format!("{PODS}/second/status"), &second.to_string());
+    assert_eq!(statuses(&r), vec![200], "{r}");
+    let r = h.request(c, "POST", &format!("{PODS}/second/eviction"), &evict("second"));
+    assert_eq!(statuses(&r), vec![429], "{r}");
+    assert_eq!(
+        body(&r)["details"]["causes"][0]["message"],
+        "The disruption budget web needs 0 healthy pods and has 1 currently"
+    );
+    // A dry run checks the budget but charges nothing.
+    let mut budget = body(&h.request(c, "GET", &format!("{PDBS}/web"), ""));
+    budget["status"]["disruptionsAllowed"] = 1.into();
+    let r = h.request(c, "PUT", &format!("{PDBS}/web/status"), &budget.to_string());
+    assert_eq!(statuses(&r), vec![200], "{r}");
+    let r = h.request(
+        c,
+        "POST",
+        &format!("{PODS}/second/eviction?dryRun=All"),
+        &evict("second"),
+    );
+    assert_eq!(statuses(&r), vec![201], "{r}");
+    let budget = body(&h.request(c, "GET", &format!("{PDBS}/web"), ""));
+    assert_eq!(budget["status"]["disruptionsAllowed"], 1, "{budget}");
+    assert_eq!(
+        statuses(&h.request(c, "GET", &format!("{PODS}/second"), "")),
+        vec![200]
     );
     // The Eviction must name the pod of the URL.
     let r = h.request(c, "POST", &format!("{PODS}/x/eviction"), &evict("y"));

@@ -40,7 +40,10 @@ impl Machine {
                 if ds.attempts >= MAX_ATTEMPTS {
                     return fail(ApiError::stale(def.group, def.resource, &self.call.name));
                 }
-                gets.into_iter().next().flatten()
+                let mut gets = gets.into_iter();
+                let pod = gets.next().flatten();
+                ds.fresh_budget = gets.next().flatten();
+                pod
             }
             StorageResponse::Compacted { .. } => {
                 return fail(ApiError::internal("unexpected storage answer"))
@@ -55,11 +58,14 @@ impl Machine {
         if let Err(e) = check_preconditions(def, &ds.opts, &cur, kv.mod_revision) {
             return fail(e);
         }
-        if self.eviction {
-            if let Err(e) = disruption_allowed(env, &cur) {
-                return fail(e);
+        let charge = if self.eviction {
+            match charge_budget(env, &cur, ds.fresh_budget.as_ref()) {
+                Ok(c) => c,
+                Err(e) => return fail(e),
             }
-        }
+        } else {
+            None
+        };
         let plan = plan_delete(def, &ds.opts, &cur, env.now);
         let (step_obj, removed) = match plan {
             DeletePlan::Unchanged(_) if self.eviction => return done(Ok(eviction_reply())),
@@ -67,6 +73,9 @@ impl Machine {
             DeletePlan::Update(obj) => (obj, false),
             DeletePlan::Remove => (cur.clone(), true),
         };
+        if self.dry_run && self.eviction {
+            return done(Ok(eviction_reply()));
+        }
         if self.dry_run {
             return ok(200, delete_reply(def, step_obj, removed, kv.mod_revision));
         }
@@ -79,11 +88,21 @@ impl Machine {
                 ttl_secs: self.ttl,
             }
         };
-        let compare = vec![Compare::ModRevision(ds.key.clone(), kv.mod_revision)];
-        let failure = vec![TxnOp::Get { key: ds.key.clone() }];
+        let mut compare = vec![Compare::ModRevision(ds.key.clone(), kv.mod_revision)];
+        let mut failure = vec![TxnOp::Get { key: ds.key.clone() }];
         let mut success = vec![op];
         if removed {
             success.extend(allocation::release(def, env.prefix, &cur));
+        }
+        if let Some(c) = charge {
+            // The budget and the pod change together or not at all.
+            compare.push(Compare::ModRevision(c.key.clone(), c.revision));
+            failure.push(TxnOp::Get { key: c.key.clone() });
+            success.push(TxnOp::Put {
+                value: stored_bytes(&c.budget),
+                key: c.key,
+                ttl_secs: None,
+            });
         }
         ds.pending = Some((step_obj, removed));
         self.state = State::Delete(ds);
@@ -231,66 +250,154 @@ fn eviction_reply() -> Reply {
     }
 }
 
+/// The disruption budget an eviction charges: its storage key, the budget as written back
+/// (disruptionsAllowed one lower, the pod listed as disrupted) and the revision it was read at.
+#[derive(Debug)]
+pub(super) struct Charge {
+    key: Vec<u8>,
+    budget: Value,
+    revision: i64,
+}
+
 /// kube-apiserver's disruption budget check of an eviction: pods that run nowhere (pending,
 /// finished, terminating) go; otherwise the one budget selecting the pod must allow a
-/// disruption.
-fn disruption_allowed(env: &Env<'_>, pod: &Value) -> Result<(), ApiError> {
+/// disruption, and the eviction takes one away from it. `fresh` is a budget re-read after a
+/// conflicting write, which replaces the cached copy of the same key.
+fn charge_budget(env: &Env<'_>, pod: &Value, fresh: Option<&KeyValue>) -> Result<Option<Charge>, ApiError> {
     let phase = pod.pointer("/status/phase").and_then(Value::as_str).unwrap_or("");
     if matches!(phase, "Pending" | "Succeeded" | "Failed" | "") || api::is_terminating(pod) {
-        return Ok(());
+        return Ok(None);
     }
     let prefix = format!("{}/poddisruptionbudgets/{}/", env.prefix, api::namespace(pod));
     let labels = pod.pointer("/metadata/labels").and_then(Value::as_object);
-    let budgets: Vec<&Value> = env
+    let selects = |pdb: &Value| {
+        // A budget with an empty selector selects nothing here.
+        let sel = pdb.pointer("/spec/selector");
+        let empty = sel.and_then(Value::as_object).is_none_or(|m| {
+            m.get("matchLabels")
+                .and_then(Value::as_object)
+                .is_none_or(|l| l.is_empty())
+                && m.get("matchExpressions")
+                    .and_then(Value::as_array)
+                    .is_none_or(|e| e.is_empty())
+        });
+        !empty && crate::validation::selector_matches(sel, labels)
+    };
+    let fresh = fresh.and_then(|kv| Some((kv.key.clone(), decode_stored(kv)?, kv.mod_revision)));
+    let mut budgets: Vec<(Vec<u8>, Value, i64)> = env
         .caches
         .for_key(prefix.as_bytes())
         .list(prefix.as_bytes())
-        .map(|(_, pdb)| pdb.as_ref())
-        .filter(|pdb| {
-            // A budget with an empty selector selects nothing here.
-            let sel = pdb.pointer("/spec/selector");
-            let empty = sel.and_then(Value::as_object).is_none_or(|m| {
-                m.get("matchLabels")
-                    .and_then(Value::as_object)
-                    .is_none_or(|l| l.is_empty())
-                    && m.get("matchExpressions")
-                        .and_then(Value::as_array)
-                        .is_none_or(|e| e.is_empty())
-            });
-            !empty && crate::validation::selector_matches(sel, labels)
+        .map(|(key, pdb)| match &fresh {
+            Some((k, v, rev)) if **key == k[..] => (k.clone(), v.clone(), *rev),
+            _ => {
+                let rev = api::meta_str(pdb, "resourceVersion").parse().unwrap_or(0);
+                (key.to_vec(), (**pdb).clone(), rev)
+            }
         })
+        .filter(|(_, pdb, _)| selects(pdb))
         .collect();
-    let pdb = match budgets.as_slice() {
-        [] => return Ok(()),
-        [one] => *one,
+    let (key, mut pdb, revision) = match budgets.len() {
+        0 => return Ok(None),
+        1 => budgets.remove(0),
         _ => {
             return Err(ApiError::internal(
                 "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.",
             ))
         }
     };
-    let refuse = |why: String| {
-        ApiError::too_many_requests(
+    let name = api::name(&pdb).to_string();
+    let refuse = |why: String, retry_after: u32| {
+        let mut e = ApiError::too_many_requests(
             "Cannot evict pod as it would violate the pod's disruption budget.",
             "DisruptionBudget",
             why,
-        )
+        );
+        e.retry_after = (retry_after > 0).then_some(retry_after);
+        e
     };
-    let name = api::name(pdb);
     let num = |p: &str| pdb.pointer(p).and_then(Value::as_i64).unwrap_or(0);
     if num("/status/observedGeneration") < num("/metadata/generation") {
-        return Err(refuse(format!(
-            "the disruption budget {name} is still being processed by the server"
-        )));
+        return Err(refuse(
+            format!("The disruption budget {name} is still being processed by the server."),
+            10,
+        ));
     }
-    if num("/status/disruptionsAllowed") <= 0 {
-        return Err(refuse(format!(
-            "The disruption budget {name} needs {} healthy pods and has {} currently",
-            num("/status/desiredHealthy"),
-            num("/status/currentHealthy")
-        )));
+    let allowed = num("/status/disruptionsAllowed");
+    if allowed < 0 {
+        return Err(ApiError::forbidden(
+            "policy",
+            "poddisruptionbudget",
+            &name,
+            "pdb disruptions allowed is negative",
+        ));
     }
-    Ok(())
+    let disrupted = pdb
+        .pointer("/status/disruptedPods")
+        .and_then(Value::as_object)
+        .map_or(0, |m| m.len());
+    if disrupted > MAX_DISRUPTED_PODS {
+        return Err(ApiError::forbidden(
+            "policy",
+            "poddisruptionbudget",
+            &name,
+            "DisruptedPods map too big - too many evictions not confirmed by PDB controller",
+        ));
+    }
+    if allowed == 0 {
+        return Err(refuse(
+            format!(
+                "The disruption budget {name} needs {} healthy pods and has {} currently",
+                num("/status/desiredHealthy"),
+                num("/status/currentHealthy")
+            ),
+            0,
+        ));
+    }
+    // The disruption controller learns from disruptedPods not to count the pod as
+    // available before it sees the deletion.
+    let now = crate::time::format_rfc3339(env.now.wall_secs());
+    if let Some(status) = pdb.get_mut("status").and_then(Value::as_object_mut) {
+        status.insert("disruptionsAllowed".into(), json!(allowed - 1));
+        let pods = status.entry("disruptedPods").or_insert_with(|| json!({}));
+        if let Some(pods) = pods.as_object_mut() {
+            pods.insert(api::name(pod).to_string(), json!(now));
+        }
+        if allowed == 1 {
+            set_disruption_condition(status, &now);
+        }
+    }
+    Ok(Some(Charge {
+        key,
+        budget: pdb,
+        revision,
+    }))
+}
+
+/// Budgets refuse evictions once this many are unconfirmed by the disruption controller.
+const MAX_DISRUPTED_PODS: usize = 2000;
+
+/// Sets the budget's DisruptionAllowed condition to False (InsufficientPods), as the
+/// eviction that takes its last allowed disruption does.
+fn set_disruption_condition(status: &mut serde_json::Map<String, Value>, now: &str) {
+    let observed = status.get("observedGeneration").cloned().unwrap_or(json!(0));
+    let conditions = status.entry("conditions").or_insert_with(|| json!([]));
+    let Some(list) = conditions.as_array_mut() else {
+        return;
+    };
+    let wanted = json!({"type": "DisruptionAllowed", "status": "False", "observedGeneration": observed,
+        "lastTransitionTime": now, "reason": "InsufficientPods", "message": ""});
+    match list
+        .iter_mut()
+        .find(|c| c.get("type") == Some(&json!("DisruptionAllowed")))
+    {
+        Some(c) if c.get("status") == Some(&json!("False")) => {
+            c["reason"] = json!("InsufficientPods");
+            c["observedGeneration"] = wanted["observedGeneration"].clone();
+        }
+        Some(c) => *c = wanted,
+        None => list.push(wanted),
+    }
 }
 
 fn check_preconditions(def: &ResourceDef, o: &DeleteOptions, cur: &Value, rev: i64) -> Result<(), ApiError> {

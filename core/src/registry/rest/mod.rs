@@ -323,6 +323,8 @@ struct DeleteState {
     opts: DeleteOptions,
     attempts: u32,
     pending: Option<(Value, bool)>,
+    /// An eviction's disruption budget as read after a conflicting write.
+    fresh_budget: Option<KeyValue>,
 }
 
 #[derive(Debug)]
@@ -473,6 +475,7 @@ impl Machine {
                     opts,
                     attempts: 0,
                     pending: None,
+                    fresh_budget: None,
                 }),
                 ttl: None,
                 eviction: true,
@@ -527,6 +530,7 @@ impl Machine {
                 opts: parse_delete_options(&call)?,
                 attempts: 0,
                 pending: None,
+                fresh_budget: None,
             }),
             "deletecollection" => State::DeleteCollection(CollectionState {
                 opts: ListOptions::parse(def, &call.params, false)?,
