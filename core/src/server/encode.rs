@@ -57,7 +57,9 @@ pub fn negotiate(accept: &str) -> Negotiated {
                 _ => {}
             }
         }
-        if mt == PROTOBUF && !n.table && get("stream").is_none() && get("as").is_none() {
+        // `stream=watch` names the framing of a watch; the objects are the same protobuf.
+        let stream_ok = matches!(get("stream"), None | Some("watch"));
+        if mt == PROTOBUF && !n.table && stream_ok && get("as").is_none() {
             // Chosen only when it comes before any JSON range: the client prefers it.
             n.protobuf = !seen_json;
         }

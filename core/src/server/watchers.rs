@@ -35,6 +35,8 @@ struct Watcher {
     table: bool,
     columns_sent: bool,
     keep_alive: bool,
+    /// Events go out as length-prefixed protobuf frames instead of JSON lines.
+    protobuf: bool,
 }
 
 /// Every open client watch.
@@ -58,9 +60,7 @@ impl Watcher {
             // In the version the client watches (the cache holds the stored form).
             crate::registry::rest::to_served(self.def, obj.clone()).unwrap_or_else(|_| obj.clone())
         };
-        let mut line = serde_json::to_vec(&json!({"type": ty, "object": object})).unwrap_or_default();
-        line.push(b'\n');
-        chunk(&line)
+        frame(self.protobuf, ty, &object)
     }
 
     /// ADDED events for every matching object the cache holds, then (for a watch list) the
@@ -86,9 +86,7 @@ impl Watcher {
             meta["annotations"] = json!({"k8s.io/initial-events-end": "true"});
         }
         let obj = json!({"kind": self.def.kind, "apiVersion": self.def.api_version(), "metadata": meta});
-        let mut line = serde_json::to_vec(&json!({"type": "BOOKMARK", "object": obj})).unwrap_or_default();
-        line.push(b'\n');
-        chunk(&line)
+        frame(self.protobuf, "BOOKMARK", &obj)
     }
 
     /// The events this watcher sees for one change, after its selectors.
@@ -110,9 +108,22 @@ impl Watcher {
     }
 }
 
-fn watch_head(table: Option<&str>) -> Vec<u8> {
+/// One watch event as a chunk of the response: a JSON line, or a protobuf frame.
+fn frame(protobuf: bool, ty: &str, object: &Value) -> Vec<u8> {
+    if protobuf {
+        if let Ok(bytes) = crate::codec::protobuf::encode_watch_event(ty, object) {
+            return chunk(&bytes);
+        }
+    }
+    let mut line = serde_json::to_vec(&json!({"type": ty, "object": object})).unwrap_or_default();
+    line.push(b'\n');
+    chunk(&line)
+}
+
+fn watch_head(table: Option<&str>, protobuf: bool) -> Vec<u8> {
     let ct = match table {
         Some(v) => format!("application/json;as=Table;v={v};g=meta.k8s.io"),
+        None if protobuf => "application/vnd.kubernetes.protobuf;stream=watch".to_string(),
         None => "application/json".to_string(),
     };
     response_head(
@@ -125,10 +136,8 @@ fn watch_head(table: Option<&str>) -> Vec<u8> {
     )
 }
 
-fn error_event(e: &ApiError) -> Vec<u8> {
-    let mut line = serde_json::to_vec(&json!({"type": "ERROR", "object": e.to_status()})).unwrap_or_default();
-    line.push(b'\n');
-    chunk(&line)
+fn error_event(e: &ApiError, protobuf: bool) -> Vec<u8> {
+    frame(protobuf, "ERROR", &e.to_status())
 }
 
 impl Watchers {
@@ -190,8 +199,12 @@ impl Watchers {
             table: negotiated.table,
             columns_sent: false,
             keep_alive,
+            // Kinds without a protobuf form (and Tables) stream JSON, as kube-apiserver does.
+            protobuf: negotiated.protobuf
+                && !negotiated.table
+                && crate::codec::protobuf::supports(&def.api_version(), def.kind),
         };
-        let mut bytes = watch_head(table_version.as_deref());
+        let mut bytes = watch_head(table_version.as_deref(), w.protobuf);
         let initial = send_initial_events.unwrap_or(matches!(rv, RvMatch::Latest | RvMatch::Any));
         let start_rv = match rv {
             RvMatch::NotOlderThan(n) | RvMatch::Exact(n) => Some(n),
@@ -223,7 +236,7 @@ impl Watchers {
             match cache.since(n) {
                 Err(too_old) => {
                     let e = ApiError::expired(format!("too old resource version: {n} ({})", too_old.oldest));
-                    bytes.extend(error_event(&e));
+                    bytes.extend(error_event(&e, w.protobuf));
                     bytes.extend_from_slice(LAST_CHUNK);
                     out.push_back(Output::Write { conn, bytes });
                     return false;
@@ -332,7 +345,7 @@ impl Watchers {
         let gone: BTreeMap<u64, Watcher> = gone;
         for w in gone.into_values() {
             let e = ApiError::expired(format!("too old resource version: {} ({})", w.cursor, rev + 1));
-            let mut bytes = error_event(&e);
+            let mut bytes = error_event(&e, w.protobuf);
             bytes.extend_from_slice(LAST_CHUNK);
             out.push_back(Output::Write { conn: w.conn, bytes });
             out.push_back(Output::Close { conn: w.conn });

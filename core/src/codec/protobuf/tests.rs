@@ -917,3 +917,32 @@ fn lists_round_trip_as_list_meta_and_items() {
     let odd = serde_json::json!({"kind": "NopeList", "apiVersion": "v1", "items": []});
     assert!(super::encode(&odd).is_err());
 }
+
+#[test]
+fn watch_events_are_length_prefixed_watch_event_messages() {
+    let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}, "data": {"k": "v"}});
+    let frame = encode_watch_event("ADDED", &cm).unwrap();
+    // WatchEvent{type: 1, object: RawExtension{raw: 1}} with the object's whole body as raw.
+    let event = cat(&[st(1, "ADDED"), ld(2, &ld(1, &encode(&cm).unwrap()))]);
+    let mut expected = (event.len() as u32).to_be_bytes().to_vec();
+    expected.extend_from_slice(&event);
+    assert_eq!(frame, expected);
+
+    let status = json!({"apiVersion": "v1", "kind": "Status", "metadata": {}, "status": "Failure",
+        "message": "too old resource version: 1 (5)", "reason": "Expired", "code": 410});
+    let mut stream = frame.clone();
+    stream.extend(encode_watch_event("ERROR", &status).unwrap());
+    let (ev, rest) = decode_watch_event(&stream).unwrap().unwrap();
+    assert_eq!(
+        (ev.event_type.as_str(), &ev.object.object["data"]["k"]),
+        ("ADDED", &json!("v"))
+    );
+    let (ev, rest) = decode_watch_event(rest).unwrap().unwrap();
+    assert_eq!(ev.event_type, "ERROR");
+    assert_eq!(ev.object.object["code"], 410);
+    assert_eq!(ev.object.object["reason"], "Expired");
+    assert!(rest.is_empty());
+    // A partial frame waits for more bytes.
+    assert!(decode_watch_event(&frame[..frame.len() - 1]).unwrap().is_none());
+    assert!(decode_watch_event(&frame[..3]).unwrap().is_none());
+}

@@ -1,6 +1,6 @@
 //! `k8s.io/apimachinery/pkg/apis/meta/v1` messages.
 
-use super::super::descriptor::{b, i64f, map, msg, msgs, opt, s, ss, time, Message, Ty};
+use super::super::descriptor::{b, i32f, i64f, map, msg, msgs, opt, s, ss, time, Message, Ty};
 
 pub(crate) static OBJECT_META: Message = Message {
     name: "ObjectMeta",
@@ -94,6 +94,37 @@ pub(crate) static DELETE_OPTIONS: Message = Message {
         ss(5, "dryRun"),
         b(6, "ignoreStoreReadErrorWithClusterBreakingPotential"),
     ],
+};
+
+/// `metav1.Status`: errors, and the object of a watch's ERROR event.
+pub(crate) static STATUS: Message = Message {
+    name: "Status",
+    fields: &[
+        msg(1, "metadata", &LIST_META),
+        s(2, "status"),
+        s(3, "message"),
+        s(4, "reason"),
+        msg(5, "details", &STATUS_DETAILS),
+        i32f(6, "code"),
+    ],
+};
+
+pub(crate) static STATUS_DETAILS: Message = Message {
+    name: "StatusDetails",
+    fields: &[
+        s(1, "name"),
+        s(2, "group"),
+        s(3, "kind"),
+        msgs(4, "causes", &STATUS_CAUSE),
+        i32f(5, "retryAfterSeconds"),
+        s(6, "uid"),
+    ],
+};
+
+/// `metav1.StatusCause`; its Go field `Type` is `reason` in JSON.
+pub(crate) static STATUS_CAUSE: Message = Message {
+    name: "StatusCause",
+    fields: &[s(1, "reason"), s(2, "message"), s(3, "field")],
 };
 
 pub(crate) static PRECONDITIONS: Message = Message {

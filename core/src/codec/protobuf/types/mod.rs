@@ -57,6 +57,7 @@ const GROUP_VERSIONS: &[&str] = &[
 pub(crate) fn root_message(api_version: &str, kind: &str) -> Option<&'static Message> {
     let m: &'static Message = match (api_version, kind) {
         (gv, "DeleteOptions") if GROUP_VERSIONS.contains(&gv) => &meta::DELETE_OPTIONS,
+        ("v1", "Status") => &meta::STATUS,
         ("v1", "Namespace") => &core::NAMESPACE,
         ("v1", "ConfigMap") => &core::CONFIG_MAP,
         ("v1", "Secret") => &core::SECRET,
