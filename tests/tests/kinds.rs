@@ -2355,6 +2355,164 @@ async fn kubelet_subresources_without_a_kubelet() {
     k.ok(&["delete", "node", &node]).await;
 }
 
+/// The machine's own routable address (proxy backends may not be loopback addresses) and a
+/// port of it nothing listens on.
+fn routable_closed_port() -> (std::net::IpAddr, u16) {
+    let probe = std::net::UdpSocket::bind("0.0.0.0:0").expect("a UDP socket");
+    // Connecting a UDP socket sends nothing; it picks the outgoing interface's address.
+    probe.connect("192.0.2.1:9").expect("a route out");
+    let ip = probe.local_addr().expect("its address").ip();
+    assert!(
+        !ip.is_loopback() && !ip.is_unspecified(),
+        "a routable address: {ip}"
+    );
+    let port = std::net::TcpListener::bind((ip, 0))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    (ip, port)
+}
+
+/// `pods/proxy`, `services/proxy` and `nodes/proxy` when the backend cannot be reached, or
+/// is not there: kube-apiserver's answers through `kubectl get --raw`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn proxy_subresources_without_a_backend() {
+    let server = SERVER.get().await;
+    let dir = TempDir::new("proxy");
+    let k = server.kubectl(&dir);
+    let ns = unique("proxy");
+    k.ok(&["create", "namespace", &ns]).await;
+    let (ip, port) = routable_closed_port();
+    let raw_error = |out: Output| {
+        assert!(!out.success(), "{out}");
+        out.stderr.trim().to_string()
+    };
+
+    // A pod: no address yet, then an address nothing answers on.
+    k.ok(&["run", "web", "--image=nginx:1.27", "--port=8080", "-n", &ns])
+        .await;
+    let pod_proxy = format!("/api/v1/namespaces/{ns}/pods/web:{port}/proxy/");
+    assert_eq!(
+        raw_error(k.run(&["get", "--raw", &pod_proxy]).await),
+        "Error from server (BadRequest): address not allowed"
+    );
+    let status = format!(r#"{{"status":{{"podIP":"{ip}","podIPs":[{{"ip":"{ip}"}}]}}}}"#);
+    k.ok(&[
+        "patch",
+        "pod",
+        "web",
+        "-n",
+        &ns,
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        &status,
+    ])
+    .await;
+    let refused = format!("error trying to reach service: dial tcp {ip}:{port}: connect: connection refused");
+    let err = raw_error(k.run(&["get", "--raw", &pod_proxy]).await);
+    assert!(
+        err.contains("(ServiceUnavailable)") && err.contains(&refused),
+        "{err}"
+    );
+    let err = raw_error(
+        k.run(&[
+            "get",
+            "--raw",
+            &format!("/api/v1/namespaces/{ns}/pods/none/proxy/"),
+        ])
+        .await,
+    );
+    assert_eq!(err, "Error from server (NotFound): pods \"none\" not found");
+
+    // A service: without endpoints, then with the pod as its endpoint.
+    k.ok(&[
+        "create",
+        "service",
+        "clusterip",
+        "web",
+        &format!("--tcp=80:{port}"),
+        "-n",
+        &ns,
+    ])
+    .await;
+    let svc_proxy = format!("/api/v1/namespaces/{ns}/services/web:80/proxy/");
+    assert_eq!(
+        raw_error(k.run(&["get", "--raw", &svc_proxy]).await),
+        "Error from server (NotFound): endpoints \"web\" not found"
+    );
+    let endpoints = dir.write(
+        "endpoints.json",
+        json!({"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "web", "namespace": ns},
+            "subsets": [{"addresses": [{"ip": ip.to_string(),
+                "targetRef": {"kind": "Pod", "namespace": ns, "name": "web"}}],
+                "ports": [{"name": format!("80-{port}"), "port": port}]}]})
+        .to_string(),
+    );
+    k.ok(&["create", "-f", &endpoints.to_string_lossy()]).await;
+    let err = raw_error(k.run(&["get", "--raw", &svc_proxy]).await);
+    assert!(
+        err.contains("(ServiceUnavailable)") && err.contains(&refused),
+        "{err}"
+    );
+    let err = raw_error(
+        k.run(&[
+            "get",
+            "--raw",
+            &format!("/api/v1/namespaces/{ns}/services/web:81/proxy/"),
+        ])
+        .await,
+    );
+    assert!(
+        err.contains("no service port 81 found for service \"web\""),
+        "{err}"
+    );
+
+    // A node: a loopback address is refused, a routable one dialed.
+    let node = unique("node");
+    let file = dir.write(
+        "node.yaml",
+        format!("apiVersion: v1\nkind: Node\nmetadata:\n  name: {node}\n"),
+    );
+    k.ok(&["create", "-f", &file.to_string_lossy()]).await;
+    let node_status = |address: String| {
+        format!(
+            r#"{{"status":{{"addresses":[{{"type":"InternalIP","address":"{address}"}}],"daemonEndpoints":{{"kubeletEndpoint":{{"Port":{port}}}}}}}}}"#
+        )
+    };
+    let node_proxy = format!("/api/v1/nodes/{node}/proxy/metrics");
+    k.ok(&[
+        "patch",
+        "node",
+        &node,
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        &node_status("127.0.0.1".into()),
+    ])
+    .await;
+    assert_eq!(
+        raw_error(k.run(&["get", "--raw", &node_proxy]).await),
+        "Error from server (BadRequest): address not allowed"
+    );
+    k.ok(&[
+        "patch",
+        "node",
+        &node,
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        &node_status(ip.to_string()),
+    ])
+    .await;
+    let err = raw_error(k.run(&["get", "--raw", &node_proxy]).await);
+    assert!(
+        err.contains("(ServiceUnavailable)") && err.contains(&refused),
+        "{err}"
+    );
+    k.ok(&["delete", "node", &node]).await;
+}
+
 /// `kubectl drain` cordons a node and evicts its pods through `pods/eviction`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kubectl_drain_evicts_the_pods_of_a_node() {

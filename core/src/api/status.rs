@@ -269,6 +269,11 @@ impl ApiError {
         e
     }
 
+    /// 503 without a retry hint, as Kubernetes' `NewServiceUnavailable` gives it.
+    pub fn service_unavailable(message: impl Into<String>) -> Self {
+        Self::new(503, "ServiceUnavailable", message)
+    }
+
     /// The `Status` object.
     pub fn to_status(&self) -> Value {
         let mut details = Map::new();

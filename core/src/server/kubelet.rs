@@ -175,7 +175,7 @@ fn addresses(node: &Value) -> impl Iterator<Item = (&str, &str)> {
         })
 }
 
-fn preferred_address(node: &Value) -> Option<String> {
+pub(super) fn preferred_address(node: &Value) -> Option<String> {
     PREFERRED_ADDRESS_TYPES.iter().find_map(|t| {
         addresses(node)
             .find(|(ty, addr)| ty == t && !addr.is_empty())
@@ -184,7 +184,7 @@ fn preferred_address(node: &Value) -> Option<String> {
 }
 
 /// Go's `%v` of the node's addresses, as kube-apiserver's message prints them.
-fn known_addresses(node: &Value) -> String {
+pub(super) fn known_addresses(node: &Value) -> String {
     let items: Vec<String> = addresses(node).map(|(t, a)| format!("{{{t} {a}}}")).collect();
     format!("[{}]", items.join(" "))
 }

@@ -23,6 +23,7 @@ mod kubelet;
 mod namespaces;
 mod nonresource;
 mod openapi_docs;
+mod proxy;
 mod reviews;
 mod watchers;
 
@@ -81,7 +82,7 @@ pub enum Output {
         prefix: Vec<u8>,
         from_revision: i64,
     },
-    /// Open a TCP connection to `host:port` (a kubelet), then close it, and report whether
+    /// Open a TCP connection to `host:port` (a kubelet or a proxy backend), then close it, and report whether
     /// that worked through [`Server::handle_dial`].
     Dial { dial: u64, host: String, port: u16 },
     /// A line for the server log.
@@ -116,8 +117,16 @@ enum Origin {
 struct PendingDial {
     conn: ConnId,
     keep_alive: bool,
-    url: String,
-    log: bool,
+    purpose: DialPurpose,
+}
+
+/// What a dial is for, which decides how its outcome is answered.
+#[derive(Debug)]
+enum DialPurpose {
+    /// A kubelet subresource; `url` is where the request would go.
+    Kubelet { url: String, log: bool },
+    /// A proxy subresource's backend.
+    Proxy,
 }
 
 #[derive(Debug)]
@@ -817,6 +826,9 @@ impl Server {
         if kubelet::is_kubelet_subresource(&info.resource, &info.subresource) {
             return self.serve_kubelet(conn, keep_alive, &info, &req);
         }
+        if proxy::is_proxy_subresource(&info.resource, &info.subresource) && info.api_group.is_empty() {
+            return self.serve_proxy(conn, keep_alive, &info);
+        }
         if def.namespaced && info.namespace.is_empty() && !matches!(info.verb.as_str(), "list" | "watch") {
             return self.reply_error(conn, keep_alive, ApiError::path_not_found());
         }
@@ -976,8 +988,34 @@ impl Server {
                     PendingDial {
                         conn,
                         keep_alive,
-                        url,
-                        log,
+                        purpose: DialPurpose::Kubelet { url, log },
+                    },
+                );
+                self.out.push_back(Output::Dial { dial, host, port });
+            }
+        }
+    }
+
+    /// A proxy subresource: locate the backend, then dial it.
+    fn serve_proxy(&mut self, conn: ConnId, keep_alive: bool, info: &RequestInfo) {
+        let target = proxy::locate(
+            &self.caches,
+            &self.cfg.storage_prefix,
+            &info.resource,
+            &info.namespace,
+            &info.name,
+        );
+        match target {
+            Err(e) => self.reply_error(conn, keep_alive, e),
+            Ok(proxy::Target { host, port }) => {
+                let dial = self.next_dial;
+                self.next_dial += 1;
+                self.dials.insert(
+                    dial,
+                    PendingDial {
+                        conn,
+                        keep_alive,
+                        purpose: DialPurpose::Proxy,
                     },
                 );
                 self.out.push_back(Output::Dial { dial, host, port });
@@ -993,7 +1031,10 @@ impl Server {
         if !self.conns.contains_key(&p.conn) {
             return;
         }
-        let e = kubelet::dial_outcome(&p.url, p.log, result);
+        let e = match &p.purpose {
+            DialPurpose::Kubelet { url, log } => kubelet::dial_outcome(url, *log, result),
+            DialPurpose::Proxy => proxy::dial_outcome(result),
+        };
         self.reply_error(p.conn, p.keep_alive, e);
     }
 
