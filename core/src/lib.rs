@@ -14,6 +14,7 @@
 
 pub mod admission;
 pub mod api;
+pub mod apply;
 pub mod authn;
 pub mod authz;
 pub mod codec;

@@ -192,6 +192,12 @@ pub fn v3_ref(name: &str) -> Value {
     Value::Object(m)
 }
 
+impl crate::apply::Schemas for Definitions {
+    fn definition(&self, name: &str) -> Option<&Value> {
+        self.get(name)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
