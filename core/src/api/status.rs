@@ -274,6 +274,14 @@ impl ApiError {
         Self::new(503, "ServiceUnavailable", message)
     }
 
+    /// 409 for a server-side apply whose fields other managers own: the message and one
+    /// `FieldManagerConflict` cause per field, without details naming the object.
+    pub fn apply_conflict(message: impl Into<String>, causes: Vec<Cause>) -> Self {
+        let mut e = Self::new(409, "Conflict", message);
+        e.causes = causes;
+        e
+    }
+
     /// The `Status` object.
     pub fn to_status(&self) -> Value {
         let mut details = Map::new();

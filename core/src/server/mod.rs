@@ -120,6 +120,9 @@ struct PendingDial {
     purpose: DialPurpose,
 }
 
+/// The User-Agent of the server's own writes (its field manager is `kube-apiserver`).
+const APISERVER_AGENT: &str = "kube-apiserver/v1.32.0 (linux/amd64) kubernetes/gatehouse";
+
 /// What a dial is for, which decides how its outcome is answered.
 #[derive(Debug)]
 enum DialPurpose {
@@ -603,6 +606,7 @@ impl Server {
                 content_type: "application/json".into(),
                 body: body.to_string().into_bytes(),
                 user: crate::authn::UserInfo::apiserver(),
+                user_agent: APISERVER_AGENT.into(),
             };
             let Ok(machine) = Machine::new(call) else { continue };
             self.startup.pending_bootstrap += 1;
@@ -890,6 +894,7 @@ impl Server {
             subresource: info.subresource.clone(),
             params: Params::parse(req.query()),
             content_type,
+            user_agent: req.header("user-agent").unwrap_or("").to_string(),
             body: req.body,
             user,
         };
@@ -934,6 +939,7 @@ impl Server {
             subresource: "binding".into(),
             params: Params::parse(req.query()),
             content_type,
+            user_agent: req.header("user-agent").unwrap_or("").to_string(),
             body: req.body,
             user,
         };

@@ -18,6 +18,9 @@ use crate::watch::{CacheEvent, EventType, WatchCaches};
 /// their own finalizers.
 const RETRY_MS: u64 = 1000;
 
+/// The User-Agent of the namespace controller's writes, as kube-controller-manager's.
+const CONTROLLER_AGENT: &str = "kube-controller-manager/v1.32.0 (linux/amd64) kubernetes/gatehouse";
+
 #[derive(Debug)]
 struct Pending {
     in_flight: usize,
@@ -142,6 +145,7 @@ impl NamespaceController {
                         content_type: "application/json".into(),
                         body: body.to_string().into_bytes(),
                         user: crate::authn::UserInfo::apiserver(),
+                        user_agent: CONTROLLER_AGENT.into(),
                     },
                 ));
             } else {
@@ -159,6 +163,7 @@ impl NamespaceController {
                             content_type: String::new(),
                             body: Vec::new(),
                             user: crate::authn::UserInfo::apiserver(),
+                            user_agent: CONTROLLER_AGENT.into(),
                         },
                     ));
                 }

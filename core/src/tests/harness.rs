@@ -159,6 +159,26 @@ impl Harness {
         self.take(conn)
     }
 
+    /// Sends one request with the given headers (Content-Type among them) and returns the
+    /// whole response written for it.
+    pub fn request_with(
+        &mut self,
+        conn: ConnId,
+        method: &str,
+        target: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> String {
+        let mut head = format!("{method} {target} HTTP/1.1\r\n");
+        for (k, v) in headers {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+        head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+        self.send(conn, head.as_bytes());
+        self.send(conn, body.as_bytes());
+        self.take(conn)
+    }
+
     pub fn send(&mut self, conn: ConnId, bytes: &[u8]) {
         self.server.handle_bytes(self.now, conn, bytes);
         self.run();

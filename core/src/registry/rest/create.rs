@@ -52,6 +52,9 @@ impl Machine {
         if let Err(e) = strategy::validate_create(def, &obj) {
             return fail(e);
         }
+        if !cs.applied {
+            self.track_fields(env, None, &mut obj);
+        }
         cs.key = object_key(env.prefix, def, api::namespace(&obj), api::name(&obj));
         cs.obj = obj;
         if def.namespaced {

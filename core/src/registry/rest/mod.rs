@@ -22,6 +22,7 @@ use crate::watch::{decode_stored, WatchCache, WatchCaches};
 mod allocation;
 mod create;
 mod delete;
+mod managed;
 mod read;
 mod update;
 
@@ -75,6 +76,8 @@ pub struct Call {
     pub body: Vec<u8>,
     /// Who asks (recorded by kinds that keep their requester, such as CSRs).
     pub user: crate::authn::UserInfo,
+    /// The client's User-Agent, which names the field manager of writes that do not.
+    pub user_agent: String,
 }
 
 /// Service address ranges the server allocates from.
@@ -256,6 +259,8 @@ pub enum Step {
 enum Change {
     Replace(Value),
     Patch(PatchType, Vec<u8>),
+    /// Server-side apply of the request body.
+    Apply,
     /// Assign the pod to a node (`pods/binding`), with the Binding's annotations.
     Bind {
         node: String,
@@ -304,6 +309,8 @@ struct CreateState {
     attempts: u32,
     checking_namespace: bool,
     code: u16,
+    /// Made by a server-side apply, whose managedFields are already set.
+    applied: bool,
 }
 
 #[derive(Debug)]
@@ -494,13 +501,20 @@ impl Machine {
                 probing: false,
                 watch_list_read: false,
             }),
-            "create" => State::Create(CreateState {
-                code: 201,
-                ..CreateState::default()
-            }),
+            "create" => {
+                managed::check_write_options(&call, false)?;
+                State::Create(CreateState {
+                    code: 201,
+                    ..CreateState::default()
+                })
+            }
             "update" | "patch" => {
-                let change = if call.verb == "patch" {
-                    let ct = body::media_type(&call.content_type);
+                let ct = body::media_type(&call.content_type);
+                let apply = call.verb == "patch" && ct == managed::APPLY_PATCH;
+                managed::check_write_options(&call, apply)?;
+                let change = if apply {
+                    Change::Apply
+                } else if call.verb == "patch" {
                     let Some(pt) = PatchType::from_content_type(&ct) else {
                         return Err(ApiError::unsupported_media_type(
                             &call.content_type,
@@ -508,6 +522,7 @@ impl Machine {
                                 "application/json-patch+json",
                                 "application/merge-patch+json",
                                 "application/strategic-merge-patch+json",
+                                managed::APPLY_PATCH,
                             ],
                         ));
                     };

@@ -110,18 +110,39 @@ impl Machine {
                     return step;
                 }
             }
+            if let (Change::Apply, "") = (&us.change, self.call.subresource.as_str()) {
+                // An apply of a missing object creates it.
+                let mut obj = match self.apply_config(env, None) {
+                    Ok(o) => o,
+                    Err(e) => return fail(e),
+                };
+                if !api::meta_str(&obj, "resourceVersion").is_empty() {
+                    // Its resourceVersion precondition cannot hold.
+                    return fail(ApiError::not_found(def.group, def.resource, &self.call.name));
+                }
+                api::meta_mut(&mut obj).shift_remove("resourceVersion");
+                let mut cs = CreateState {
+                    warnings: std::mem::take(&mut us.warnings),
+                    code: 201,
+                    applied: true,
+                    ..CreateState::default()
+                };
+                let step = self.prepare_new(env, &mut cs, obj);
+                self.state = State::Create(cs);
+                return step;
+            }
             return fail(ApiError::not_found(def.group, def.resource, &self.call.name));
         };
         let Some(cur) = decode_stored(&kv) else {
             return fail(ApiError::internal("stored object cannot be decoded"));
         };
-        let mut new = match self.apply_change(&us.change, &cur, env.openapi) {
+        let mut new = match self.apply_change(&us.change, &cur, env) {
             Ok(v) => v,
             Err(e) => return fail(e),
         };
         let new_rv = api::meta_str(&new, "resourceVersion").to_string();
         let cur_rv = kv.mod_revision.to_string();
-        if let Change::Patch(..) = us.change {
+        if let Change::Patch(..) | Change::Apply = us.change {
             us.explicit_rv = !new_rv.is_empty() && new_rv != cur_rv;
         }
         // Planted defect (b), simulator only: a stale resourceVersion passes the check.
@@ -135,6 +156,9 @@ impl Machine {
             return fail(ApiError::stale(def.group, def.resource, &self.call.name));
         }
         strategy::prepare_for_update(def, &self.call.subresource, &mut new, &cur);
+        if !matches!(us.change, Change::Apply) {
+            self.track_fields(env, Some(&cur), &mut new);
+        }
         let has_ip = new
             .pointer("/spec/clusterIP")
             .and_then(Value::as_str)
@@ -215,8 +239,9 @@ impl Machine {
         &self,
         change: &Change,
         cur: &Value,
-        openapi: Option<&OpenApi>,
+        env: &Env<'_>,
     ) -> Result<Value, ApiError> {
+        let openapi = env.openapi;
         let def = self.call.def;
         let is_scale = self.call.subresource == "scale";
         match change {
@@ -256,6 +281,7 @@ impl Machine {
                 set_pod_scheduled(&mut pod);
                 Ok(pod)
             }
+            Change::Apply => self.apply_config(env, Some(cur)),
             Change::Replace(body) => {
                 if is_scale {
                     scale::apply_scale(cur, body, def.kind)
