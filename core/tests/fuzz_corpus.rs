@@ -121,6 +121,7 @@ macro_rules! replay_tests {
 }
 
 replay_tests!(
+    apply,
     http_request,
     request_info,
     label_selector,

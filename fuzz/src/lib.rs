@@ -43,6 +43,7 @@ pub const TARGETS: &[(&str, Harness)] = &[
     ("x509", x509),
     ("object_validation", object_validation),
     ("server", server),
+    ("apply", apply),
 ];
 
 // ---- http_request ----
@@ -280,6 +281,56 @@ pub fn patch(data: &[u8]) {
         // A kind without merge metadata takes the ObjectMeta-only path.
         let _ = patch::apply(pt, "example.com", "Widget", &original, data);
     }
+}
+
+// ---- apply ----
+
+/// The schemas of the `apply` target, parsed once.
+fn schemas() -> &'static gatehouse_core::openapi::OpenApi {
+    static API: std::sync::OnceLock<gatehouse_core::openapi::OpenApi> = std::sync::OnceLock::new();
+    API.get_or_init(gatehouse_core::openapi::OpenApi::load)
+}
+
+/// Input: a server-side apply configuration (JSON), applied by two managers to
+/// [`deployment`], and the same bytes as the new object of an update. An apply that went
+/// through gives an object, and the same manager applying the same configuration again
+/// neither conflicts nor changes the object.
+pub fn apply(data: &[u8]) {
+    use gatehouse_core::apply::{self, ApplyError, Operation};
+    let Ok(config) = serde_json::from_slice::<Value>(data) else {
+        return;
+    };
+    let defs = schemas().definitions();
+    let def = "io.k8s.api.apps.v1.Deployment";
+    let op = |manager| Operation {
+        manager,
+        api_version: "apps/v1",
+        subresource: "",
+        time: "2026-01-05T10:00:00Z",
+    };
+    let reset: &[&[&str]] = &[&["status"]];
+    let mut live = deployment();
+    // A first owner, so that the fuzzed configuration may conflict with it.
+    if apply::update(defs, def, None, &mut live, &op("creator"), reset).is_err() {
+        return;
+    }
+    for force in [false, true] {
+        match apply::apply(defs, def, Some(&live), &config, &op("fuzz"), force, reset) {
+            Ok(merged) => {
+                assert!(merged.is_object(), "apply gave a non-object: {merged}");
+                match apply::apply(defs, def, Some(&merged), &config, &op("fuzz"), false, reset) {
+                    Ok(again) => assert_eq!(again, merged, "re-applying changed the object"),
+                    Err(ApplyError::Conflicts(c)) => panic!("re-applying conflicts: {c}"),
+                    Err(e) => panic!("re-applying failed: {e}"),
+                }
+            }
+            Err(ApplyError::Conflicts(c)) => assert!(!force, "a forced apply conflicts: {c}"),
+            Err(_) => {}
+        }
+    }
+    let mut new = config;
+    let _ = apply::update(defs, def, Some(&live), &mut new, &op("fuzz"), reset);
+    let _ = apply::decode_fields_v1(&new);
 }
 
 // ---- protobuf ----
