@@ -407,8 +407,9 @@ pub fn apply(
     Ok(out)
 }
 
-/// Removes what the applier applied last time but no longer does, unless another
-/// applier (or the new configuration) still claims it.
+/// Removes what the applier applied last time but no longer does, unless a manager still
+/// owns it: another applier, an Update entry (as kube-apiserver adds back every manager's
+/// fields), or the new configuration.
 fn prune(
     schemas: &dyn Schemas,
     ty: TypeRef<'_>,
@@ -417,10 +418,7 @@ fn prune(
     last: &Set,
 ) -> Result<Value, String> {
     let pruned = remove::remove_items(schemas, ty, merged, last)?;
-    let claimed = managed
-        .values()
-        .filter(|e| e.apply)
-        .fold(Set::new(), |acc, e| acc.union(&e.fields));
+    let claimed = managed.values().fold(Set::new(), |acc, e| acc.union(&e.fields));
     let merged_set = fieldset::to_field_set(schemas, ty, merged, false)?;
     let pruned_set = fieldset::to_field_set(schemas, ty, &pruned, false)?;
     let restore = merged_set.difference(&pruned_set.union(&claimed));

@@ -275,3 +275,34 @@ fn apply_merges_lists_by_their_keys() {
     // The status is not the main resource's to own.
     assert!(apply.2.get("f:status").is_none());
 }
+
+#[test]
+fn fields_an_update_manager_also_owns_survive_the_appliers_removal() {
+    let mut h = harness();
+    let c = h.connect_admin(1);
+    let item = format!("{CMS}/shared");
+    let config =
+        |keys: &str| format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shared\ndata:\n{keys}");
+    let r = h.request_with(
+        c,
+        "POST",
+        &format!("{CMS}?fieldManager=creator"),
+        &[("Content-Type", "application/json")],
+        r#"{"metadata":{"name":"shared"},"data":{"a":"1","b":"2"}}"#,
+    );
+    assert_eq!(statuses(&r), vec![201], "{r}");
+    // Same values: the applier shares a and b with the creator, without conflicts.
+    let both = config("  a: \"1\"\n  b: \"2\"\n");
+    let r = h.request_with(c, "PATCH", &format!("{item}?fieldManager=alice"), &[APPLY], &both);
+    assert_eq!(statuses(&r), vec![200], "{r}");
+    // Dropping b from the configuration leaves it to the creator, who still owns it.
+    let r = h.request_with(
+        c,
+        "PATCH",
+        &format!("{item}?fieldManager=alice"),
+        &[APPLY],
+        &config("  a: \"1\"\n"),
+    );
+    assert_eq!(statuses(&r), vec![200], "{r}");
+    assert_eq!(body(&r)["data"], json!({"a": "1", "b": "2"}));
+}
