@@ -4,11 +4,10 @@
 //! errors, and has the runtime dial it; a failed dial answers as kube-apiserver's proxy
 //! transport does. Relaying to a backend that answers is not built yet, and says so.
 
-use std::net::IpAddr;
-
 use serde_json::Value;
 
 use crate::api::ApiError;
+use crate::validation::net::parse_ip;
 use crate::watch::WatchCaches;
 
 /// The kubelet port when a Node does not publish one.
@@ -98,8 +97,7 @@ fn pod_target(pod: &Value, id: &Id<'_>) -> Result<Target, ApiError> {
         .and_then(Value::as_str)
         .or_else(|| pod.pointer("/status/podIPs/0/ip").and_then(Value::as_str))
         .unwrap_or("");
-    let ip: IpAddr = ip.parse().map_err(|_| not_allowed())?;
-    if !is_global_unicast(&ip) {
+    if !parse_ip(ip).is_some_and(|i| i.is_global_unicast()) {
         return Err(not_allowed());
     }
     let port = match id.port {
@@ -208,8 +206,9 @@ fn node_target(node: &Value, id: &Id<'_>) -> Result<Target, ApiError> {
             super::kubelet::known_addresses(node)
         ))
     })?;
-    if let Ok(ip) = host.parse::<IpAddr>() {
-        if ip.is_loopback() || is_link_local(&ip) || ip.is_unspecified() {
+    if let Some(ip) = parse_ip(&host) {
+        // kube-apiserver's IsProxyableIP (host names are resolved by the runtime's dial).
+        if ip.is_loopback() || ip.is_link_local_unicast() || ip.is_link_local_multicast() {
             return Err(not_allowed());
         }
     }
@@ -234,20 +233,6 @@ fn numeric_port(p: &str) -> Result<u16, ApiError> {
 
 fn not_allowed() -> ApiError {
     ApiError::bad_request("address not allowed")
-}
-
-fn is_link_local(ip: &IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => v4.is_link_local(),
-        IpAddr::V6(v6) => (v6.segments()[0] & 0xffc0) == 0xfe80,
-    }
-}
-
-/// Go's `IP.IsGlobalUnicast`: private ranges count, loopback, link-local, multicast,
-/// unspecified and the broadcast address do not.
-fn is_global_unicast(ip: &IpAddr) -> bool {
-    let broadcast = matches!(ip, IpAddr::V4(v4) if v4.is_broadcast());
-    !(ip.is_loopback() || ip.is_multicast() || ip.is_unspecified() || broadcast || is_link_local(ip))
 }
 
 /// kube-apiserver's proxy transport's answer when the backend cannot be dialed.

@@ -19,7 +19,7 @@ mod field_error;
 mod groups;
 mod metadata;
 mod names;
-mod net;
+pub(crate) mod net;
 mod pod;
 mod policy;
 mod quantity;

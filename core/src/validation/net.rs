@@ -54,6 +54,25 @@ impl Ip {
         }
     }
 
+    /// 224.0.0.0/4 or ff00::/8.
+    pub fn is_multicast(&self) -> bool {
+        match self.as_v4() {
+            Some(o) => (224..240).contains(&o[0]),
+            None => matches!(self, Ip::V6(a) if a.is_multicast()),
+        }
+    }
+
+    /// Go's `IP.IsGlobalUnicast`: private ranges count; loopback, link-local, multicast,
+    /// unspecified and the IPv4 broadcast address do not.
+    pub fn is_global_unicast(&self) -> bool {
+        let broadcast = self.as_v4() == Some([255, 255, 255, 255]);
+        !(self.is_loopback()
+            || self.is_multicast()
+            || self.is_unspecified()
+            || self.is_link_local_unicast()
+            || broadcast)
+    }
+
     /// 224.0.0.0/24 or ff02::/16.
     pub fn is_link_local_multicast(&self) -> bool {
         match self.as_v4() {
