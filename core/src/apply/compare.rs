@@ -112,6 +112,11 @@ fn walk(
                     .filter(|k| !old_map.is_some_and(|o| o.contains_key(*k))),
             );
             for key in keys {
+                if is_managed_fields(path, key) {
+                    // Never tracked, and large: not worth a walk (nor a copy of the object
+                    // without it).
+                    continue;
+                }
                 let pe = PathElement::Field(key.clone());
                 path.push(pe);
                 let o = old_map.and_then(|m| m.get(key));
@@ -166,6 +171,11 @@ fn walk(
         (Some(_), None) => Mark::Removed,
         _ => Mark::None,
     })
+}
+
+/// Whether `key` under `path` is `metadata.managedFields`.
+fn is_managed_fields(path: &[PathElement], key: &str) -> bool {
+    key == "managedFields" && matches!(path, [PathElement::Field(m)] if m == "metadata")
 }
 
 fn record(out: &mut Comparison, path: &[PathElement], mark: Mark) {

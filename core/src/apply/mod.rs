@@ -202,21 +202,20 @@ fn update_inner(
             _ => managed::decode(live_fields).unwrap_or_default(),
         }
     };
-    let stripped_new = without_managed_fields(new);
     if managed.is_empty() && old.is_some() {
         set_managed_fields(new, &managed);
         return Ok(());
     }
-    let old_obj = old
-        .map(without_managed_fields)
-        .unwrap_or_else(|| Value::Object(Map::new()));
+    // The comparison skips managedFields, so neither object is copied without them.
+    let empty = Value::Object(Map::new());
+    let old_obj = old.unwrap_or(&empty);
     let ty = TypeRef::definition(schemas, definition);
     let ignored = set_of_fields(reset);
     record_update(
         schemas,
         ty,
-        &old_obj,
-        &stripped_new,
+        old_obj,
+        new,
         &mut managed,
         op.manager(),
         op,
