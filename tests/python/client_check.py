@@ -85,6 +85,10 @@ class Checks:
         merge_client = client.ApiClient()
         merge_client.set_default_header("Content-Type", "application/merge-patch+json")
         self.core_merge = client.CoreV1Api(merge_client)
+        # The same way to a server-side apply (the client sends the body as JSON).
+        apply_client = client.ApiClient()
+        apply_client.set_default_header("Content-Type", "application/apply-patch+yaml")
+        self.core_apply = client.CoreV1Api(apply_client)
         self.apps_merge = client.AppsV1Api(merge_client)
         suffix = f"{os.getpid()}-{int(time.time() * 1000) % 100000}"
         self.ns = f"pyclient-{suffix}"
@@ -602,6 +606,40 @@ class Checks:
 
     # -- cleanup -------------------------------------------------------------------------------
 
+    def server_side_apply(self):
+        ns = self.ns
+        body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "applied"},
+                "data": {"a": "1", "b": "2"}}
+        created = self.core_apply.patch_namespaced_config_map(
+            "applied", ns, body, field_manager="pyclient",
+            _request_timeout=REQUEST_TIMEOUT,
+        )
+        expect_eq(created.data, {"a": "1", "b": "2"}, "data after the first apply")
+        entries = [(m.manager, m.operation) for m in created.metadata.managed_fields or []]
+        expect_eq(entries, [("pyclient", "Apply")], "managedFields after the first apply")
+        # Another manager changes a; applying another value for a conflicts.
+        self.core_merge.patch_namespaced_config_map(
+            "applied", ns, {"data": {"a": "changed"}}, field_manager="other",
+            _request_timeout=REQUEST_TIMEOUT,
+        )
+        body["data"] = {"a": "10"}
+        expect_api_error(
+            lambda: self.core_apply.patch_namespaced_config_map(
+                "applied", ns, body, field_manager="pyclient",
+                _request_timeout=REQUEST_TIMEOUT,
+            ),
+            409,
+            "Conflict",
+            'Apply failed with 1 conflict: conflict with "other" using v1: .data.a',
+            "an apply over another manager's field",
+        )
+        forced = self.core_apply.patch_namespaced_config_map(
+            "applied", ns, body, field_manager="pyclient", force=True,
+            _request_timeout=REQUEST_TIMEOUT,
+        )
+        expect_eq(forced.data, {"a": "10"}, "data after the forced apply (b was dropped)")
+        return "apply, conflict (409), force"
+
     def delete_namespace(self):
         self.core.delete_namespace(self.ns, _request_timeout=REQUEST_TIMEOUT)
         read = None
@@ -633,6 +671,7 @@ def main(argv):
     checks.run("job", checks.job)
     checks.run("clusterrole", checks.cluster_role)
     checks.run("ingress", checks.ingress)
+    checks.run("server-side apply", checks.server_side_apply)
     checks.run("watch configmaps", checks.watch_configmaps)
     checks.run("delete namespace", checks.delete_namespace)
     if checks.failures:

@@ -90,7 +90,8 @@ pub struct ListOptions {
     pub send_initial_events: Option<bool>,
 }
 
-fn parse_bool(v: &str) -> bool {
+/// A boolean query parameter as Go's `strconv.ParseBool` reads it (true values only).
+pub(crate) fn parse_bool(v: &str) -> bool {
     matches!(v, "true" | "1" | "True" | "TRUE" | "t" | "T")
 }
 

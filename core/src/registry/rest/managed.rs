@@ -165,7 +165,7 @@ impl Machine {
             subresource: &self.call.subresource,
             time: &time,
         };
-        let force = self.call.params.get("force") == Some("true");
+        let force = self.call.params.get("force").is_some_and(parse_bool);
         let reset = reset_paths(self.call.def, &self.call.subresource);
         let merged = apply::apply(
             openapi.definitions(),

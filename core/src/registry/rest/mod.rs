@@ -30,7 +30,7 @@ use delete::parse_delete_options;
 use read::get_revision;
 
 use super::body::{self, FieldValidation};
-use super::list::{Continue, ListOptions, RvMatch};
+use super::list::{parse_bool, Continue, ListOptions, RvMatch};
 use super::{collection_prefix, find, object_key, scale, strategy, ResourceDef};
 
 /// Attempts of a write before a conflict without an explicit resourceVersion is given up.
