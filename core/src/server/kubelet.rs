@@ -193,7 +193,7 @@ pub(super) fn known_addresses(node: &Value) -> String {
 fn log_query(params: &Params) -> String {
     let mut pairs = Vec::new();
     for flag in ["follow", "previous", "timestamps"] {
-        if params.get(flag) == Some("true") {
+        if params.get(flag).is_some_and(crate::registry::list::parse_bool) {
             pairs.push(format!("{flag}=true"));
         }
     }
