@@ -36,7 +36,7 @@ pub mod time;
 pub mod validation;
 pub mod watch;
 
-pub use server::{Config, ConnId, OpId, Output, Peer, Server};
+pub use server::{Config, ConnId, OpId, Output, Peer, RelayEvent, RelayTls, Server};
 
 #[cfg(test)]
 mod tests;

@@ -440,6 +440,12 @@ fn drive(server: &mut Server, store: &mut MemStore, watches: &mut WatchSet, clos
             },
             Output::Close { .. } => *closed = true,
             Output::Dial { dial, .. } => server.handle_dial(now, dial, Err("connection refused".into())),
+            Output::Relay { relay, .. } => server.handle_relay(
+                now,
+                relay,
+                gatehouse_core::RelayEvent::End(Err("connection refused".into())),
+            ),
+            Output::EndRelay { .. } => {}
             Output::Write { .. } | Output::Log(_) => {}
         }
     }

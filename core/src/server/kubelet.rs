@@ -2,7 +2,8 @@
 //! server only locates the kubelet and relays. Gatehouse makes kube-apiserver's checks (the
 //! pod, its container, its node and the node's address), then has the runtime dial the
 //! kubelet; when the dial fails it answers as kube-apiserver does when a node cannot be
-//! reached. Relaying to a kubelet that answers is not built yet, and says so.
+//! reached. Logs are relayed from a kubelet that answers; exec, attach and port-forward
+//! (protocol upgrades) are not relayed yet, and say so.
 
 use serde_json::Value;
 
@@ -32,11 +33,12 @@ pub(super) fn is_kubelet_subresource(resource: &str, subresource: &str) -> bool 
 pub(super) enum Plan {
     /// Answer now: an empty log (the pod has no node yet).
     EmptyLog,
-    /// Dial the kubelet at `host:port`; `url` is where the request would go.
+    /// Dial the kubelet at `host:port`; `url` is where the request goes (`path` on it).
     Dial {
         host: String,
         port: u16,
         url: String,
+        path: String,
         log: bool,
     },
 }
@@ -103,11 +105,21 @@ pub(super) fn plan(
         other => format!("/{other}/{namespace}/{pod_name}/{container}"),
     };
     Ok(Plan::Dial {
+        url: format!("https://{host_port}{path}"),
         host,
         port,
-        url: format!("https://{host_port}{path}"),
+        path,
         log: subresource == "log",
     })
+}
+
+/// The request for a container's log, as the runtime sends it to the kubelet.
+pub(super) fn log_request(host: &str, port: u16, path: &str) -> Vec<u8> {
+    format!(
+        "GET {path} HTTP/1.1\r\nHost: {}\r\nUser-Agent: kube-apiserver\r\nConnection: close\r\n\r\n",
+        super::proxy::host_header(host, port)
+    )
+    .into_bytes()
 }
 
 /// The answer once the dial failed (`reason` in Go's words, e.g. `dial tcp 10.0.0.1:10250:

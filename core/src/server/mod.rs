@@ -82,9 +82,21 @@ pub enum Output {
         prefix: Vec<u8>,
         from_revision: i64,
     },
-    /// Open a TCP connection to `host:port` (a kubelet or a proxy backend), then close it, and report whether
+    /// Open a TCP connection to `host:port` (a kubelet), then close it, and report whether
     /// that worked through [`Server::handle_dial`].
     Dial { dial: u64, host: String, port: u16 },
+    /// Open a connection to `host:port` (a kubelet, or a proxy backend) with `tls`, send
+    /// `request` (one HTTP/1.1 request asking to close the connection after it), and report
+    /// what comes back, then the end, through [`Server::handle_relay`].
+    Relay {
+        relay: u64,
+        host: String,
+        port: u16,
+        tls: RelayTls,
+        request: Vec<u8>,
+    },
+    /// Stop relay `relay`: its client has gone.
+    EndRelay { relay: u64 },
     /// A line for the server log.
     Log(String),
 }
@@ -132,6 +144,38 @@ enum DialPurpose {
     Proxy,
 }
 
+/// TLS toward a relay's backend.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RelayTls {
+    /// Plain TCP (`http` backends).
+    Plain,
+    /// TLS without verifying the backend, as kube-apiserver's proxy transport reaches
+    /// `https` pods and services.
+    Insecure,
+    /// TLS to a kubelet: the `--kubelet-client-certificate`/`-key` credentials, and the
+    /// kubelet's certificate checked against `--kubelet-certificate-authority` when set.
+    Kubelet,
+}
+
+/// What a relay reports.
+#[derive(Debug)]
+pub enum RelayEvent {
+    /// Bytes of the backend's response, passed to the client as they are.
+    Data(Vec<u8>),
+    /// The backend connection ended: `Err` says why in Go's words (a failed dial, a reset).
+    End(Result<(), String>),
+}
+
+/// A relay in flight.
+#[derive(Debug)]
+struct PendingRelay {
+    conn: ConnId,
+    keep_alive: bool,
+    purpose: DialPurpose,
+    /// Whether response bytes have reached the client.
+    started: bool,
+}
+
 #[derive(Debug)]
 struct InFlight {
     origin: Origin,
@@ -167,6 +211,7 @@ pub struct Server {
     watchers: Watchers,
     /// Kubelet dials in flight: the request each answers.
     dials: BTreeMap<u64, PendingDial>,
+    relays: BTreeMap<u64, PendingRelay>,
     next_dial: u64,
     out: VecDeque<Output>,
     next_op: u64,
@@ -200,6 +245,7 @@ impl Server {
             ops: BTreeMap::new(),
             watchers: Watchers::default(),
             dials: BTreeMap::new(),
+            relays: BTreeMap::new(),
             next_dial: 1,
             out: VecDeque::new(),
             next_op: 1,
@@ -287,6 +333,16 @@ impl Server {
         self.now = now;
         self.conns.remove(&conn);
         self.watchers.remove_conn(conn);
+        let relays: Vec<u64> = self
+            .relays
+            .iter()
+            .filter(|(_, r)| r.conn == conn)
+            .map(|(id, _)| *id)
+            .collect();
+        for relay in relays {
+            self.relays.remove(&relay);
+            self.out.push_back(Output::EndRelay { relay });
+        }
         let gone: Vec<ReqId> = self
             .reqs
             .iter()
@@ -831,7 +887,7 @@ impl Server {
             return self.serve_kubelet(conn, keep_alive, &info, &req);
         }
         if proxy::is_proxy_subresource(&info.resource, &info.subresource) && info.api_group.is_empty() {
-            return self.serve_proxy(conn, keep_alive, &info);
+            return self.serve_proxy(conn, keep_alive, &info, &req);
         }
         if def.namespaced && info.namespace.is_empty() && !matches!(info.verb.as_str(), "list" | "watch") {
             return self.reply_error(conn, keep_alive, ApiError::path_not_found());
@@ -986,7 +1042,27 @@ impl Server {
                 self.write(conn, head);
                 self.request_done(conn, keep_alive);
             }
-            Ok(kubelet::Plan::Dial { host, port, url, log }) => {
+            Ok(kubelet::Plan::Dial {
+                host,
+                port,
+                url,
+                path,
+                log: true,
+            }) => {
+                // Logs are a plain GET: the kubelet's answer is relayed as it comes.
+                let request = kubelet::log_request(&host, port, &path);
+                let purpose = DialPurpose::Kubelet { url, log: true };
+                self.start_relay(
+                    conn,
+                    keep_alive,
+                    purpose,
+                    (host, port, RelayTls::Kubelet),
+                    request,
+                );
+            }
+            Ok(kubelet::Plan::Dial {
+                host, port, url, log, ..
+            }) => {
                 let dial = self.next_dial;
                 self.next_dial += 1;
                 self.dials.insert(
@@ -1002,8 +1078,8 @@ impl Server {
         }
     }
 
-    /// A proxy subresource: locate the backend, then dial it.
-    fn serve_proxy(&mut self, conn: ConnId, keep_alive: bool, info: &RequestInfo) {
+    /// A proxy subresource: locate the backend, then relay the request there.
+    fn serve_proxy(&mut self, conn: ConnId, keep_alive: bool, info: &RequestInfo, req: &Request) {
         let target = proxy::locate(
             &self.caches,
             &self.cfg.storage_prefix,
@@ -1011,20 +1087,89 @@ impl Server {
             &info.namespace,
             &info.name,
         );
-        match target {
-            Err(e) => self.reply_error(conn, keep_alive, e),
-            Ok(proxy::Target { host, port }) => {
-                let dial = self.next_dial;
-                self.next_dial += 1;
-                self.dials.insert(
-                    dial,
-                    PendingDial {
-                        conn,
-                        keep_alive,
-                        purpose: DialPurpose::Proxy,
-                    },
-                );
-                self.out.push_back(Output::Dial { dial, host, port });
+        let target = match target {
+            Ok(t) => t,
+            Err(e) => return self.reply_error(conn, keep_alive, e),
+        };
+        // The backend's path is what follows `/<resource>/<id>/proxy` in the request's.
+        let marker = format!("/{}/{}/proxy", info.resource, info.name);
+        let path = req
+            .path()
+            .find(&marker)
+            .map(|i| &req.path()[i + marker.len()..])
+            .unwrap_or("");
+        let request =
+            proxy::relayed_request(&target, &req.method, path, req.query(), &req.headers, &req.body);
+        let proxy::Target { host, port, tls } = target;
+        self.start_relay(conn, keep_alive, DialPurpose::Proxy, (host, port, tls), request);
+    }
+
+    fn start_relay(
+        &mut self,
+        conn: ConnId,
+        keep_alive: bool,
+        purpose: DialPurpose,
+        (host, port, tls): (String, u16, RelayTls),
+        request: Vec<u8>,
+    ) {
+        let relay = self.next_dial;
+        self.next_dial += 1;
+        self.relays.insert(
+            relay,
+            PendingRelay {
+                conn,
+                keep_alive,
+                purpose,
+                started: false,
+            },
+        );
+        self.out.push_back(Output::Relay {
+            relay,
+            host,
+            port,
+            tls,
+            request,
+        });
+    }
+
+    /// What relay `relay` brought back. Response bytes go to the client as they are; the
+    /// connection closes when the backend's does (the backend was asked to close after its
+    /// answer, which may be framed by that close). A relay that fails before any byte is
+    /// answered as kube-apiserver answers an unreachable kubelet or backend.
+    pub fn handle_relay(&mut self, now: Now, relay: u64, event: RelayEvent) {
+        self.now = now;
+        let Some(p) = self.relays.get_mut(&relay) else {
+            return;
+        };
+        let conn = p.conn;
+        if !self.conns.contains_key(&conn) {
+            self.relays.remove(&relay);
+            return;
+        }
+        match event {
+            RelayEvent::Data(bytes) => {
+                p.started = true;
+                self.write(conn, bytes);
+            }
+            RelayEvent::End(result) => {
+                let Some(p) = self.relays.remove(&relay) else {
+                    return;
+                };
+                if p.started {
+                    return self.request_done(conn, false);
+                }
+                let e = match (&p.purpose, result) {
+                    (DialPurpose::Kubelet { url, log }, Err(reason)) => {
+                        kubelet::dial_outcome(url, *log, Err(reason))
+                    }
+                    (DialPurpose::Kubelet { url, .. }, Ok(())) => {
+                        ApiError::unknown(format!("Get \"{url}\": EOF"))
+                    }
+                    (DialPurpose::Proxy, Err(reason)) => proxy::relay_failed(Some(&reason)),
+                    (DialPurpose::Proxy, Ok(())) => proxy::relay_failed(None),
+                };
+                // Nothing reached the client: it gets an answer and keeps its connection.
+                self.reply_error(conn, p.keep_alive, e);
             }
         }
     }
@@ -1039,7 +1184,7 @@ impl Server {
         }
         let e = match &p.purpose {
             DialPurpose::Kubelet { url, log } => kubelet::dial_outcome(url, *log, result),
-            DialPurpose::Proxy => proxy::dial_outcome(result),
+            DialPurpose::Proxy => proxy::relay_failed(result.err().as_deref()),
         };
         self.reply_error(p.conn, p.keep_alive, e);
     }

@@ -1,11 +1,13 @@
 //! The proxy subresources (`pods/proxy`, `services/proxy`, `nodes/proxy`): kube-apiserver
 //! locates the backend (a pod's IP, one of a service's endpoints, a node's kubelet) and
 //! relays the request there. Gatehouse locates the backend as kube-apiserver does, with its
-//! errors, and has the runtime dial it; a failed dial answers as kube-apiserver's proxy
-//! transport does. Relaying to a backend that answers is not built yet, and says so.
+//! errors, and has the runtime relay the request there; a backend that cannot be reached is
+//! answered as kube-apiserver's proxy transport answers. Protocol upgrades through a proxy
+//! are not relayed yet.
 
 use serde_json::Value;
 
+use super::RelayTls;
 use crate::api::ApiError;
 use crate::validation::net::parse_ip;
 use crate::watch::WatchCaches;
@@ -18,11 +20,80 @@ pub(super) fn is_proxy_subresource(resource: &str, subresource: &str) -> bool {
     subresource == "proxy" && matches!(resource, "pods" | "services" | "nodes")
 }
 
-/// Where a proxied request would go.
+/// Where a proxied request goes.
 #[derive(Debug, PartialEq, Eq)]
 pub(super) struct Target {
     pub host: String,
     pub port: u16,
+    /// TLS toward the backend: none for `http`, unverified for `https` (as kube-apiserver's
+    /// proxy transport), the kubelet client credentials for a node's kubelet.
+    pub tls: RelayTls,
+}
+
+/// TLS for a pod's or service's scheme.
+fn scheme_tls(scheme: &str) -> RelayTls {
+    if scheme == "https" {
+        RelayTls::Insecure
+    } else {
+        RelayTls::Plain
+    }
+}
+
+/// The `Host` header for `host:port` (IPv6 addresses in brackets).
+pub(super) fn host_header(host: &str, port: u16) -> String {
+    if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
+}
+
+/// Headers that belong to one hop and are not passed on.
+const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "host",
+    "content-length",
+    "authorization",
+];
+
+/// The request relayed to the backend: the client's method, the path after `/proxy`, its
+/// query and end-to-end headers, and its body; one request per connection.
+pub(super) fn relayed_request(
+    target: &Target,
+    method: &str,
+    path: &str,
+    query: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> Vec<u8> {
+    let path = if path.is_empty() { "/" } else { path };
+    let mut head = format!("{method} {path}");
+    if !query.is_empty() {
+        head.push('?');
+        head.push_str(query);
+    }
+    head.push_str(" HTTP/1.1\r\n");
+    head.push_str(&format!("Host: {}\r\n", host_header(&target.host, target.port)));
+    for (name, value) in headers {
+        if !HOP_BY_HOP.contains(&name.to_ascii_lowercase().as_str()) {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+    }
+    if !body.is_empty() || !matches!(method, "GET" | "HEAD" | "OPTIONS" | "DELETE") {
+        head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    head.push_str("Connection: close\r\n\r\n");
+    let mut out = head.into_bytes();
+    out.extend_from_slice(body);
+    out
 }
 
 /// An object id of a proxy URL, `name`, `name:port` or `scheme:name:port`, split as
@@ -107,6 +178,7 @@ fn pod_target(pod: &Value, id: &Id<'_>) -> Result<Target, ApiError> {
     Ok(Target {
         host: ip.to_string(),
         port: port.unwrap_or(if id.scheme == "https" { 443 } else { 80 }),
+        tls: scheme_tls(id.scheme),
     })
 }
 
@@ -170,6 +242,7 @@ fn service_target(
                 return Ok(Target {
                     host: ip.to_string(),
                     port,
+                    tls: scheme_tls(parsed.scheme),
                 });
             }
         }
@@ -222,7 +295,13 @@ fn node_target(node: &Value, id: &Id<'_>) -> Result<Target, ApiError> {
         "" => kubelet_port,
         p => numeric_port(p)?,
     };
-    Ok(Target { host, port })
+    // The kubelet's own port is reached with the kubelet client credentials.
+    let tls = if port == kubelet_port {
+        RelayTls::Kubelet
+    } else {
+        scheme_tls(id.scheme)
+    };
+    Ok(Target { host, port, tls })
 }
 
 fn numeric_port(p: &str) -> Result<u16, ApiError> {
@@ -240,14 +319,10 @@ fn unreachable_backend(reason: &str) -> ApiError {
     ApiError::service_unavailable(format!("error trying to reach service: {reason}"))
 }
 
-/// The answer once the dial ended: `reason` in Go's words when it failed.
-pub(super) fn dial_outcome(result: Result<(), String>) -> ApiError {
-    match result {
-        Err(reason) => unreachable_backend(&reason),
-        Ok(()) => {
-            ApiError::unavailable("the backend answered, but Gatehouse does not relay proxy requests yet")
-        }
-    }
+/// The answer to a relay that ended before the backend said anything: `reason` in Go's
+/// words (a failed dial), or a backend that closed without answering.
+pub(super) fn relay_failed(reason: Option<&str>) -> ApiError {
+    unreachable_backend(reason.unwrap_or("EOF"))
 }
 
 #[cfg(test)]
@@ -283,7 +358,8 @@ mod tests {
             pod_target(&pod("10.1.2.3"), &id).unwrap(),
             Target {
                 host: "10.1.2.3".into(),
-                port: 8080
+                port: 8080,
+                tls: RelayTls::Plain,
             }
         );
         for bad in [
@@ -384,9 +460,37 @@ mod tests {
             node_target(&local, &split_id("n1").unwrap()).unwrap_err().message,
             "address not allowed"
         );
+        assert_eq!(t.tls, RelayTls::Kubelet);
         assert_eq!(
-            dial_outcome(Err("dial tcp 10.0.0.7:10250: connect: connection refused".into())).message,
+            node_target(&node, &split_id("https:n1:9100").unwrap())
+                .unwrap()
+                .tls,
+            RelayTls::Insecure
+        );
+        assert_eq!(
+            relay_failed(Some("dial tcp 10.0.0.7:10250: connect: connection refused")).message,
             "error trying to reach service: dial tcp 10.0.0.7:10250: connect: connection refused"
         );
+    }
+
+    #[test]
+    fn relayed_requests_keep_end_to_end_headers_only() {
+        let t = Target {
+            host: "10.0.0.9".into(),
+            port: 8080,
+            tls: RelayTls::Plain,
+        };
+        let headers = vec![
+            ("Accept".to_string(), "text/plain".to_string()),
+            ("Connection".to_string(), "keep-alive".to_string()),
+            ("Authorization".to_string(), "Bearer x".to_string()),
+        ];
+        let req = relayed_request(&t, "POST", "/api/x", "a=1", &headers, b"hi");
+        assert_eq!(
+            String::from_utf8(req).unwrap(),
+            "POST /api/x?a=1 HTTP/1.1\r\nHost: 10.0.0.9:8080\r\nAccept: text/plain\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi"
+        );
+        let req = relayed_request(&t, "GET", "", "", &[], b"");
+        assert!(String::from_utf8(req).unwrap().starts_with("GET / HTTP/1.1\r\n"));
     }
 }

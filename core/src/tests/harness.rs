@@ -18,6 +18,14 @@ pub struct Harness {
     pub written: BTreeMap<ConnId, Vec<u8>>,
     pub closed: BTreeSet<ConnId>,
     pub watches: WatchSet,
+    /// What relayed backends answer (whole, then they close); unset, nothing listens.
+    pub backend_answer: Option<Vec<u8>>,
+    /// While set, relays are left waiting for their backend.
+    pub hold_relays: bool,
+    /// Every relay asked for: host, port, TLS and the request sent.
+    pub relayed: Vec<(String, u16, crate::RelayTls, Vec<u8>)>,
+    /// Relays the server called off.
+    pub ended_relays: Vec<u64>,
 }
 
 impl Harness {
@@ -38,6 +46,10 @@ impl Harness {
             server: Server::new(cfg),
             storage_ops: 0,
             store_down: false,
+            backend_answer: None,
+            hold_relays: false,
+            relayed: Vec::new(),
+            ended_relays: Vec::new(),
             admin_chain: vec![admin],
             store: MemStore::new(),
             now: Now {
@@ -87,6 +99,32 @@ impl Harness {
                         dial,
                         Err(format!("dial tcp {host}:{port}: connect: connection refused")),
                     ),
+                    Output::Relay {
+                        relay,
+                        host,
+                        port,
+                        tls,
+                        request,
+                    } => {
+                        self.relayed.push((host.clone(), port, tls, request));
+                        if self.hold_relays {
+                            continue;
+                        }
+                        match self.backend_answer.clone() {
+                            Some(answer) => {
+                                let data = crate::RelayEvent::Data(answer);
+                                self.server.handle_relay(self.now, relay, data);
+                                self.server
+                                    .handle_relay(self.now, relay, crate::RelayEvent::End(Ok(())));
+                            }
+                            None => {
+                                let why = format!("dial tcp {host}:{port}: connect: connection refused");
+                                self.server
+                                    .handle_relay(self.now, relay, crate::RelayEvent::End(Err(why)));
+                            }
+                        }
+                    }
+                    Output::EndRelay { relay } => self.ended_relays.push(relay),
                     Output::Log(_) => {}
                 }
             }

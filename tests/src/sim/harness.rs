@@ -872,6 +872,15 @@ impl World {
                 let at = self.core.clock.now();
                 self.replicas[r].server.handle_dial(at, dial, Err(why));
             }
+            Output::Relay {
+                relay, host, port, ..
+            } => {
+                let why = format!("dial tcp {host}:{port}: connect: connection refused");
+                let at = self.core.clock.now();
+                let event = gatehouse_core::RelayEvent::End(Err(why));
+                self.replicas[r].server.handle_relay(at, relay, event);
+            }
+            Output::EndRelay { .. } => {}
             Output::Log(line) => self.core.note(&format!("r{r} log: {line}")),
         }
     }
