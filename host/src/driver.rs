@@ -6,11 +6,13 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use gatehouse_core::{ConnId, Now, Output, Peer, Server};
+use gatehouse_core::{ConnId, Now, Output, Peer, RelayEvent, Server};
 
+use crate::relay::RelayConfig;
 use crate::store::{StoreCmd, StoreReport};
 
 /// Most writes queued for one connection; a client that does not read is disconnected
@@ -45,6 +47,8 @@ pub enum Input {
     Store(StoreReport),
     /// A kubelet dial ended.
     Dialed(u64, Result<(), String>),
+    /// A relay brought back bytes, or ended.
+    Relayed(u64, RelayEvent),
     /// Stop serving.
     Shutdown,
 }
@@ -89,19 +93,25 @@ pub async fn run<S, F>(
     inputs: async_channel::Receiver<Input>,
     store: mpsc::Sender<StoreCmd>,
     ready: async_channel::Sender<()>,
+    relays: RelayConfig,
     sleep: S,
 ) where
     S: Fn(Duration) -> F,
     F: Future<Output = ()>,
 {
     let clock = Clock::default();
-    // Kubelet dials run on threads of their own and report here.
-    let (dials_tx, dials) = async_channel::unbounded::<(u64, Result<(), String>)>();
+    // Dials and relays run on threads of their own and report here.
+    let (side_tx, side) = async_channel::unbounded::<Input>();
+    let mut outside = Outside {
+        relays,
+        side: side_tx,
+        cancels: HashMap::new(),
+    };
     let mut conns: HashMap<ConnId, async_channel::Sender<ConnCmd>> = HashMap::new();
     let mut announced = false;
     server.start(clock.now());
     loop {
-        drain(&mut server, &mut conns, &store, &clock, &dials_tx);
+        drain(&mut server, &mut conns, &store, &clock, &mut outside);
         if !announced && server.is_ready() {
             announced = true;
             let _ = ready.try_send(());
@@ -111,8 +121,8 @@ pub async fn run<S, F>(
             .map(|t| clock.until(t))
             .unwrap_or(Duration::from_secs(3600));
         let dialed = async {
-            match dials.recv().await {
-                Ok((dial, result)) => Some(Ok(Input::Dialed(dial, result))),
+            match side.recv().await {
+                Ok(input) => Some(Ok(input)),
                 Err(_) => std::future::pending().await,
             }
         };
@@ -127,6 +137,12 @@ pub async fn run<S, F>(
         let now = clock.now();
         match next {
             Some(Ok(Input::Dialed(dial, result))) => server.handle_dial(now, dial, result),
+            Some(Ok(Input::Relayed(relay, event))) => {
+                if matches!(event, RelayEvent::End(_)) {
+                    outside.cancels.remove(&relay);
+                }
+                server.handle_relay(now, relay, event)
+            }
             None => server.handle_timeout(now),
             Some(Err(_)) | Some(Ok(Input::Shutdown)) => break,
             Some(Ok(Input::Connected { conn, peer, tx })) => {
@@ -156,12 +172,20 @@ pub async fn run<S, F>(
     let _ = store.send(StoreCmd::Stop);
 }
 
+/// What the driver runs outside itself: dials and relays on threads of their own.
+struct Outside {
+    relays: RelayConfig,
+    side: async_channel::Sender<Input>,
+    /// Raised to stop a relay whose client has gone.
+    cancels: HashMap<u64, Arc<AtomicBool>>,
+}
+
 fn drain(
     server: &mut Server,
     conns: &mut HashMap<ConnId, async_channel::Sender<ConnCmd>>,
     store: &mpsc::Sender<StoreCmd>,
     clock: &Clock,
-    dials: &async_channel::Sender<(u64, Result<(), String>)>,
+    outside: &mut Outside,
 ) {
     while let Some(out) = server.poll_output() {
         match out {
@@ -197,14 +221,44 @@ fn drain(
                 });
             }
             Output::Dial { dial, host, port } => {
-                let tx = dials.clone();
+                let tx = outside.side.clone();
                 let spawned = std::thread::Builder::new()
                     .name("gatehouse-dial".into())
                     .spawn(move || {
-                        let _ = tx.send_blocking((dial, crate::kubelet::dial(&host, port)));
+                        let _ = tx.send_blocking(Input::Dialed(dial, crate::kubelet::dial(&host, port)));
                     });
                 if let Err(e) = spawned {
                     server.handle_dial(clock.now(), dial, Err(format!("dial tcp: {e}")));
+                }
+            }
+            Output::Relay {
+                relay,
+                host,
+                port,
+                tls,
+                request,
+            } => {
+                let tx = outside.side.clone();
+                let config = outside.relays.clone();
+                let cancel = Arc::new(AtomicBool::new(false));
+                outside.cancels.insert(relay, cancel.clone());
+                let spawned = std::thread::Builder::new()
+                    .name("gatehouse-relay".into())
+                    .spawn(move || {
+                        crate::relay::run(&config, &host, port, tls, &request, &cancel, |event| {
+                            tx.send_blocking(Input::Relayed(relay, event)).is_ok()
+                                && !cancel.load(Ordering::Relaxed)
+                        });
+                    });
+                if let Err(e) = spawned {
+                    outside.cancels.remove(&relay);
+                    let event = RelayEvent::End(Err(format!("dial tcp: {e}")));
+                    server.handle_relay(clock.now(), relay, event);
+                }
+            }
+            Output::EndRelay { relay } => {
+                if let Some(cancel) = outside.cancels.remove(&relay) {
+                    cancel.store(true, Ordering::Relaxed);
                 }
             }
             Output::Log(line) => eprintln!("gatehouse: {line}"),

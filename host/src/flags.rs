@@ -108,6 +108,19 @@ pub struct Flags {
     #[arg(long, value_delimiter = ',')]
     pub watch_cache_sizes: Vec<String>,
 
+    /// Path to a client cert file for TLS to kubelets.
+    #[arg(long)]
+    pub kubelet_client_certificate: Option<PathBuf>,
+
+    /// Path to a client key file for TLS to kubelets.
+    #[arg(long)]
+    pub kubelet_client_key: Option<PathBuf>,
+
+    /// Path to a cert file for the certificate authority of kubelets' serving certificates;
+    /// when unset, kubelets' serving certificates are not verified.
+    #[arg(long)]
+    pub kubelet_certificate_authority: Option<PathBuf>,
+
     /// Seed for the server's random choices (UIDs, generated names); 0 draws one at start.
     #[arg(long, default_value_t = 0, hide = true)]
     pub seed: u64,

@@ -1,5 +1,5 @@
-//! Dials a kubelet for the core's kubelet-backed pod subresources, and words a failure as
-//! Go's dialer does, since kube-apiserver's answer quotes it.
+//! Dials kubelets and proxy backends for the core, and words a failure as Go's dialer does,
+//! since kube-apiserver's answer quotes it.
 
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
@@ -9,6 +9,12 @@ const DIAL_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Opens and closes a TCP connection to `host:port`; `Err` says why it failed.
 pub fn dial(host: &str, port: u16) -> Result<(), String> {
+    connect(host, port).map(drop)
+}
+
+/// A TCP connection to `host:port` (each address of a name in turn); `Err` says why none
+/// could be made, in Go's words.
+pub fn connect(host: &str, port: u16) -> Result<TcpStream, String> {
     let addrs: Vec<_> = match (host, port).to_socket_addrs() {
         Ok(a) => a.collect(),
         Err(_) => return Err(format!("dial tcp: lookup {host}: no such host")),
@@ -16,7 +22,7 @@ pub fn dial(host: &str, port: u16) -> Result<(), String> {
     let mut last = format!("dial tcp: lookup {host}: no such host");
     for addr in addrs {
         match TcpStream::connect_timeout(&addr, DIAL_TIMEOUT) {
-            Ok(_) => return Ok(()),
+            Ok(stream) => return Ok(stream),
             Err(e) => {
                 let why = match e.kind() {
                     std::io::ErrorKind::ConnectionRefused => "connect: connection refused".to_string(),

@@ -14,6 +14,7 @@ use crate::error::HostError;
 use crate::etcd::EtcdOptions;
 use crate::flags::{parse_cidr, parse_duration_ms, parse_port_range, Flags};
 use crate::pki::{self, Pki};
+use crate::relay::RelayConfig;
 use crate::store::{self, Durable, StoreCmd, StoreReport};
 use crate::tls;
 
@@ -29,6 +30,8 @@ pub struct Prepared {
     pub pki: Option<Pki>,
     /// The data directory.
     pub data_dir: PathBuf,
+    /// TLS toward kubelets and proxy backends.
+    pub relays: RelayConfig,
     store: Option<Backend>,
 }
 
@@ -160,12 +163,24 @@ pub fn prepare(flags: &Flags) -> Result<Prepared, HostError> {
             ))
         }
     };
+    let kubelet_client = match (&flags.kubelet_client_certificate, &flags.kubelet_client_key) {
+        (Some(cert), Some(key)) => Some((cert.as_path(), key.as_path())),
+        (None, None) => None,
+        _ => {
+            return Err(invalid(
+                "--kubelet-client-certificate",
+                "--kubelet-client-certificate and --kubelet-client-key go together",
+            ))
+        }
+    };
+    let relays = RelayConfig::new(kubelet_client, flags.kubelet_certificate_authority.as_deref())?;
     Ok(Prepared {
         config,
         tls,
         bind,
         pki,
         data_dir,
+        relays,
         store: Some(store),
     })
 }
@@ -238,6 +253,8 @@ pub struct Assembled {
     pub pki: Option<Pki>,
     /// The data directory.
     pub data_dir: PathBuf,
+    /// TLS toward kubelets and proxy backends, for [`crate::driver::run`].
+    pub relays: RelayConfig,
 }
 
 impl Prepared {
@@ -270,6 +287,7 @@ impl Prepared {
             kubeconfig,
             pki: self.pki,
             data_dir: self.data_dir,
+            relays: self.relays,
         })
     }
 }

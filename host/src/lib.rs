@@ -12,6 +12,7 @@ pub mod kubeconfig;
 pub mod kubelet;
 pub mod launch;
 pub mod pki;
+pub mod relay;
 pub mod store;
 pub mod tls;
 

@@ -186,6 +186,20 @@ pub fn issue_client_cert(
     issue_with(&signer, cn, groups, not_before, not_after)
 }
 
+/// Issues a serving certificate signed by `ca` for `names` (IP addresses or DNS names), as
+/// a kubelet or a webhook server presents one.
+pub fn issue_serving_cert_for(ca: &CertKeyPem, names: &[&str]) -> Result<CertKeyPem, HostError> {
+    let signer = Signer::from_pem(ca).map_err(|reason| HostError::pem("CA certificate and key", reason))?;
+    let sans: Vec<San> = names
+        .iter()
+        .map(|n| match n.parse::<IpAddr>() {
+            Ok(ip) => San::Ip(ip),
+            Err(_) => San::Dns(n.to_ascii_lowercase()),
+        })
+        .collect();
+    issue_serving_cert(&signer, &sans, SystemTime::now())
+}
+
 /// A subject alternative name wanted on the serving certificate.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum San {

@@ -52,7 +52,14 @@ pub async fn start(ex: Arc<Executor<'static>>, flags: Flags) -> Result<Running, 
         .map_err(|e| HostError::io(prepared.bind.to_string(), e))?;
     let addr = listener.local_addr().map_err(|e| HostError::io("listener", e))?;
     let a = prepared.assemble(addr)?;
-    let done = ex.spawn(driver::run(a.server, a.inputs_rx, a.store, a.ready_tx, sleep));
+    let done = ex.spawn(driver::run(
+        a.server,
+        a.inputs_rx,
+        a.store,
+        a.ready_tx,
+        a.relays,
+        sleep,
+    ));
     let _ = a.ready_rx.recv().await;
     ex.spawn(accept_loop(
         ex.clone(),

@@ -60,6 +60,7 @@ pub async fn start(flags: Flags) -> Result<Running, HostError> {
         a.inputs_rx,
         a.store,
         a.ready_tx,
+        a.relays,
         tokio::time::sleep,
     ));
     let _ = a.ready_rx.recv().await;

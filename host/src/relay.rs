@@ -1,0 +1,232 @@
+//! Relays one request for the core to a kubelet or a proxy backend: connect (with TLS as the
+//! core asks), send the request, and report the answer's bytes as they arrive and then its
+//! end, on a thread of its own.
+
+use std::io::{ErrorKind, Read, Write};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use gatehouse_core::{RelayEvent, RelayTls};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{
+    ClientConfig, ClientConnection, DigitallySignedStruct, RootCertStore, SignatureScheme, StreamOwned,
+};
+
+use crate::error::HostError;
+use crate::tls::{certs_from_pem, key_from_pem, provider};
+
+/// How often a relay waiting for its backend checks whether its client is still there.
+const CANCEL_POLL: Duration = Duration::from_millis(500);
+
+/// TLS toward kubelets and `https` proxy backends.
+#[derive(Clone, Debug)]
+pub struct RelayConfig {
+    kubelet: Arc<ClientConfig>,
+    insecure: Arc<ClientConfig>,
+}
+
+impl RelayConfig {
+    /// The kubelet client of `--kubelet-client-certificate`/`--kubelet-client-key` (none when
+    /// unset), checking kubelets against `--kubelet-certificate-authority` when set and, as
+    /// kube-apiserver, not checking them otherwise.
+    pub fn new(
+        client_cert: Option<(&Path, &Path)>,
+        kubelet_ca: Option<&Path>,
+    ) -> Result<RelayConfig, HostError> {
+        let read = |p: &Path| std::fs::read(p).map_err(|e| HostError::io(p, e));
+        let builder = ClientConfig::builder_with_provider(provider())
+            .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?;
+        let builder = match kubelet_ca {
+            Some(ca) => {
+                let mut roots = RootCertStore::empty();
+                for cert in certs_from_pem(&read(ca)?, "kubelet certificate authority")? {
+                    roots.add(cert)?;
+                }
+                builder.with_root_certificates(roots)
+            }
+            None => builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(NoVerification)),
+        };
+        let kubelet = match client_cert {
+            Some((cert, key)) => builder.with_client_auth_cert(
+                certs_from_pem(&read(cert)?, "kubelet client certificate")?,
+                key_from_pem(&read(key)?, "kubelet client key")?,
+            )?,
+            None => builder.with_no_client_auth(),
+        };
+        let insecure = ClientConfig::builder_with_provider(provider())
+            .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(NoVerification))
+            .with_no_client_auth();
+        Ok(RelayConfig {
+            kubelet: Arc::new(kubelet),
+            insecure: Arc::new(insecure),
+        })
+    }
+
+    fn client(&self, tls: RelayTls) -> Option<Arc<ClientConfig>> {
+        match tls {
+            RelayTls::Plain => None,
+            RelayTls::Insecure => Some(self.insecure.clone()),
+            RelayTls::Kubelet => Some(self.kubelet.clone()),
+        }
+    }
+}
+
+/// Runs one relay to its end. `report` hands each event to the driver and says whether the
+/// relay is still wanted; `cancel` is raised when its client has gone.
+pub fn run(
+    config: &RelayConfig,
+    host: &str,
+    port: u16,
+    tls: RelayTls,
+    request: &[u8],
+    cancel: &AtomicBool,
+    report: impl Fn(RelayEvent) -> bool,
+) {
+    let end = relay(config, host, port, tls, request, cancel, &report);
+    report(RelayEvent::End(end));
+}
+
+fn relay(
+    config: &RelayConfig,
+    host: &str,
+    port: u16,
+    tls: RelayTls,
+    request: &[u8],
+    cancel: &AtomicBool,
+    report: &impl Fn(RelayEvent) -> bool,
+) -> Result<(), String> {
+    let tcp = crate::kubelet::connect(host, port)?;
+    let peer = tcp
+        .peer_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_else(|_| format!("{host}:{port}"));
+    let _ = tcp.set_read_timeout(Some(CANCEL_POLL));
+    let mut stream: Box<dyn ReadWrite> = match config.client(tls) {
+        None => Box::new(tcp),
+        Some(client) => {
+            let name = ServerName::try_from(host.to_string())
+                .map_err(|e| format!("tls: invalid server name {host:?}: {e}"))?;
+            let conn = ClientConnection::new(client, name).map_err(|e| format!("tls: {e}"))?;
+            Box::new(StreamOwned::new(conn, tcp))
+        }
+    };
+    stream
+        .write_all(request)
+        .and_then(|()| stream.flush())
+        .map_err(|e| io_error("write", &peer, &e))?;
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        if cancel.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        match stream.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => {
+                if !report(RelayEvent::Data(buf[..n].to_vec())) {
+                    return Ok(());
+                }
+            }
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => continue,
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            // A TLS backend that closes without close_notify has still said all it had.
+            Err(e) if e.kind() == ErrorKind::UnexpectedEof => return Ok(()),
+            Err(e) => return Err(io_error("read", &peer, &e)),
+        }
+    }
+}
+
+/// An I/O failure in Go's words (`read tcp 10.0.0.7:10250: connection reset by peer`, or
+/// the TLS failure Go's client reports).
+fn io_error(op: &str, peer: &str, e: &std::io::Error) -> String {
+    if let Some(tls) = e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    {
+        return tls_error(tls);
+    }
+    match e.kind() {
+        ErrorKind::ConnectionReset => format!("{op} tcp {peer}: connection reset by peer"),
+        ErrorKind::BrokenPipe => format!("{op} tcp {peer}: broken pipe"),
+        _ => format!("{op} tcp {peer}: {e}"),
+    }
+}
+
+/// A TLS failure as Go's TLS client words it.
+fn tls_error(e: &rustls::Error) -> String {
+    use rustls::CertificateError as C;
+    let verify = |why: &str| format!("tls: failed to verify certificate: x509: {why}");
+    match e {
+        rustls::Error::InvalidCertificate(C::UnknownIssuer) => {
+            verify("certificate signed by unknown authority")
+        }
+        rustls::Error::InvalidCertificate(C::Expired | C::NotValidYet) => {
+            verify("certificate has expired or is not yet valid")
+        }
+        rustls::Error::InvalidCertificate(C::NotValidForName) => {
+            verify("certificate is not valid for the requested name")
+        }
+        rustls::Error::AlertReceived(alert) => format!("remote error: tls: {alert:?}"),
+        other => format!("tls: {other}"),
+    }
+}
+
+trait ReadWrite: Read + Write + Send {}
+impl<T: Read + Write + Send> ReadWrite for T {}
+
+/// Accepts any server certificate: kube-apiserver does not check a kubelet's serving
+/// certificate without `--kubelet-certificate-authority`, nor those of `https` proxy
+/// backends. The handshake signatures are still checked.
+#[derive(Debug)]
+struct NoVerification;
+
+impl ServerCertVerifier for NoVerification {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &provider().signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &provider().signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        provider().signature_verification_algorithms.supported_schemes()
+    }
+}
