@@ -175,6 +175,8 @@ pub struct Options {
     pub anonymous_auth: bool,
     /// `--data-dir`; `None` gives the server a temporary folder of its own.
     pub data_dir: Option<PathBuf>,
+    /// More flags, e.g. `--kubelet-client-certificate=...`.
+    pub extra_args: Vec<String>,
 }
 
 impl Options {
@@ -185,6 +187,7 @@ impl Options {
             storage: Storage::Embedded,
             anonymous_auth: true,
             data_dir: None,
+            extra_args: Vec::new(),
         }
     }
 
@@ -205,6 +208,12 @@ impl Options {
     /// Sets `--anonymous-auth`.
     pub fn anonymous_auth(mut self, enabled: bool) -> Options {
         self.anonymous_auth = enabled;
+        self
+    }
+
+    /// Adds a flag.
+    pub fn arg(mut self, flag: impl Into<String>) -> Options {
+        self.extra_args.push(flag.into());
         self
     }
 
@@ -275,6 +284,7 @@ impl Server {
         if !options.anonymous_auth {
             args.push("--anonymous-auth=false".to_string());
         }
+        args.extend(options.extra_args.iter().cloned());
         let flags = Flags::try_parse_from(&args).unwrap_or_else(|e| panic!("flags {args:?}: {e}"));
         let (ready_tx, ready_rx) = smol::channel::bounded::<Result<Started, String>>(1);
         let (stop_tx, stop_rx) = smol::channel::bounded::<()>(1);
