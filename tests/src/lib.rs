@@ -1128,6 +1128,55 @@ spec:
     )
 }
 
+/// The machine's own routable address (proxy backends may not be loopback addresses).
+pub fn routable_ip() -> std::net::IpAddr {
+    let probe = std::net::UdpSocket::bind("0.0.0.0:0").expect("a UDP socket");
+    // Connecting a UDP socket sends nothing; it picks the outgoing interface's address.
+    probe.connect("192.0.2.1:9").expect("a route out");
+    let ip = probe.local_addr().expect("its address").ip();
+    assert!(
+        !ip.is_loopback() && !ip.is_unspecified(),
+        "a routable address: {ip}"
+    );
+    ip
+}
+
+/// Creates Node `name` whose kubelet is at `address:kubelet_port`, and pod `pod` on it in
+/// `ns` (an nginx container named after the pod).
+pub async fn node_with_pod(
+    k: &Kubectl,
+    dir: &TempDir,
+    name: &str,
+    address: &str,
+    kubelet_port: u16,
+    ns: &str,
+    pod: &str,
+) {
+    let file = dir.write(
+        &format!("{name}.yaml"),
+        format!("apiVersion: v1\nkind: Node\nmetadata:\n  name: {name}\n"),
+    );
+    k.ok(&["create", "-f", &file.to_string_lossy()]).await;
+    let status = format!(
+        r#"{{"status":{{"addresses":[{{"type":"InternalIP","address":"{address}"}}],"daemonEndpoints":{{"kubeletEndpoint":{{"Port":{kubelet_port}}}}}}}}}"#
+    );
+    k.ok(&[
+        "patch",
+        "node",
+        name,
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        &status,
+    ])
+    .await;
+    if !pod.is_empty() {
+        let bound = format!(r#"{{"spec":{{"nodeName":"{name}"}}}}"#);
+        k.ok(&["run", pod, "--image=nginx:1.27", "-n", ns, "--overrides", &bound])
+            .await;
+    }
+}
+
 /// A manifest with one ConfigMap.
 pub fn configmap_manifest(ns: &str, name: &str, data: &[(&str, &str)]) -> String {
     let mut out =

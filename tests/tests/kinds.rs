@@ -2299,35 +2299,7 @@ async fn kubelet_subresources_without_a_kubelet() {
         .map(|a| a.port())
         .expect("a free port");
     let node = unique("node");
-    let file = dir.write(
-        "node.yaml",
-        format!("apiVersion: v1\nkind: Node\nmetadata:\n  name: {node}\n"),
-    );
-    k.ok(&["create", "-f", &file.to_string_lossy()]).await;
-    let status = format!(
-        r#"{{"status":{{"addresses":[{{"type":"InternalIP","address":"127.0.0.1"}}],"daemonEndpoints":{{"kubeletEndpoint":{{"Port":{port}}}}}}}}}"#
-    );
-    k.ok(&[
-        "patch",
-        "node",
-        &node,
-        "--subresource=status",
-        "--type=merge",
-        "-p",
-        &status,
-    ])
-    .await;
-    let bound = format!(r#"{{"spec":{{"nodeName":"{node}"}}}}"#);
-    k.ok(&[
-        "run",
-        "web",
-        "--image=nginx:1.27",
-        "-n",
-        &ns,
-        "--overrides",
-        &bound,
-    ])
-    .await;
+    node_with_pod(&k, &dir, &node, "127.0.0.1", port, &ns, "web").await;
     k.ok(&["run", "pending", "--image=nginx:1.27", "-n", &ns]).await;
 
     let logs = k.run(&["logs", "web", "-n", &ns]).await;
@@ -2358,14 +2330,7 @@ async fn kubelet_subresources_without_a_kubelet() {
 /// The machine's own routable address (proxy backends may not be loopback addresses) and a
 /// port of it nothing listens on.
 fn routable_closed_port() -> (std::net::IpAddr, u16) {
-    let probe = std::net::UdpSocket::bind("0.0.0.0:0").expect("a UDP socket");
-    // Connecting a UDP socket sends nothing; it picks the outgoing interface's address.
-    probe.connect("192.0.2.1:9").expect("a route out");
-    let ip = probe.local_addr().expect("its address").ip();
-    assert!(
-        !ip.is_loopback() && !ip.is_unspecified(),
-        "a routable address: {ip}"
-    );
+    let ip = routable_ip();
     let port = std::net::TcpListener::bind((ip, 0))
         .and_then(|l| l.local_addr())
         .map(|a| a.port())

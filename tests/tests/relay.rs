@@ -3,7 +3,7 @@
 //! proxy subresources pass a request to a pod's HTTP server and its answer back.
 
 use std::io::{Read, Write};
-use std::net::{IpAddr, TcpListener};
+use std::net::TcpListener;
 use std::sync::mpsc;
 use std::time::{Duration, SystemTime};
 
@@ -98,13 +98,6 @@ fn fake_backend(listener: TcpListener, body: &'static str) -> mpsc::Receiver<See
     rx
 }
 
-fn routable_ip() -> IpAddr {
-    let probe = std::net::UdpSocket::bind("0.0.0.0:0").expect("a UDP socket");
-    // Connecting a UDP socket sends nothing; it picks the outgoing interface's address.
-    probe.connect("192.0.2.1:9").expect("a route out");
-    probe.local_addr().expect("its address").ip()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logs_and_proxies_are_relayed_to_backends_that_answer() {
     let dir = TempDir::new("relay");
@@ -145,35 +138,7 @@ async fn logs_and_proxies_are_relayed_to_backends_that_answer() {
         "line one\nline two\n",
     );
     let node = unique("node");
-    let file = dir.write(
-        "node.yaml",
-        format!("apiVersion: v1\nkind: Node\nmetadata:\n  name: {node}\n"),
-    );
-    k.ok(&["create", "-f", &file.to_string_lossy()]).await;
-    let status = format!(
-        r#"{{"status":{{"addresses":[{{"type":"InternalIP","address":"127.0.0.1"}}],"daemonEndpoints":{{"kubeletEndpoint":{{"Port":{kubelet_port}}}}}}}}}"#
-    );
-    k.ok(&[
-        "patch",
-        "node",
-        &node,
-        "--subresource=status",
-        "--type=merge",
-        "-p",
-        &status,
-    ])
-    .await;
-    let bound = format!(r#"{{"spec":{{"nodeName":"{node}"}}}}"#);
-    k.ok(&[
-        "run",
-        "web",
-        "--image=nginx:1.27",
-        "-n",
-        &ns,
-        "--overrides",
-        &bound,
-    ])
-    .await;
+    node_with_pod(&k, &dir, &node, "127.0.0.1", kubelet_port, &ns, "web").await;
 
     let logs = k.ok(&["logs", "web", "-n", &ns, "--tail=2"]).await;
     assert_eq!(logs, "line one\nline two\n");
@@ -256,24 +221,7 @@ async fn logs_and_proxies_are_relayed_to_backends_that_answer() {
         "kubelet_running_pods 1\n",
     );
     let node = unique("node");
-    let file = dir.write(
-        "node2.yaml",
-        format!("apiVersion: v1\nkind: Node\nmetadata:\n  name: {node}\n"),
-    );
-    k.ok(&["create", "-f", &file.to_string_lossy()]).await;
-    let status = format!(
-        r#"{{"status":{{"addresses":[{{"type":"InternalIP","address":"{ip}"}}],"daemonEndpoints":{{"kubeletEndpoint":{{"Port":{kubelet_port}}}}}}}}}"#
-    );
-    k.ok(&[
-        "patch",
-        "node",
-        &node,
-        "--subresource=status",
-        "--type=merge",
-        "-p",
-        &status,
-    ])
-    .await;
+    node_with_pod(&k, &dir, &node, &ip.to_string(), kubelet_port, &ns, "").await;
     let out = k
         .ok(&["get", "--raw", &format!("/api/v1/nodes/{node}/proxy/metrics")])
         .await;
@@ -316,35 +264,7 @@ async fn kubelets_are_checked_against_the_kubelet_authority() {
             pki::issue_serving_cert_for(authority, &["127.0.0.1"]).expect("a kubelet serving certificate");
         let seen = fake_kubelet(kubelet, serving, other.cert_pem.clone(), "the log\n");
         let node = unique(name);
-        let file = dir.write(
-            &format!("{name}.yaml"),
-            format!("apiVersion: v1\nkind: Node\nmetadata:\n  name: {node}\n"),
-        );
-        k.ok(&["create", "-f", &file.to_string_lossy()]).await;
-        let status = format!(
-            r#"{{"status":{{"addresses":[{{"type":"InternalIP","address":"127.0.0.1"}}],"daemonEndpoints":{{"kubeletEndpoint":{{"Port":{port}}}}}}}}}"#
-        );
-        k.ok(&[
-            "patch",
-            "node",
-            &node,
-            "--subresource=status",
-            "--type=merge",
-            "-p",
-            &status,
-        ])
-        .await;
-        let bound = format!(r#"{{"spec":{{"nodeName":"{node}"}}}}"#);
-        k.ok(&[
-            "run",
-            name,
-            "--image=nginx:1.27",
-            "-n",
-            &ns,
-            "--overrides",
-            &bound,
-        ])
-        .await;
+        node_with_pod(&k, &dir, &node, "127.0.0.1", port, &ns, name).await;
         answers.push((name, port, k.run(&["logs", name, "-n", &ns]).await, seen));
     }
     let (_, _, good, _) = &answers[0];
