@@ -92,6 +92,17 @@ fn evictions_respect_the_disruption_budget() {
         body(&r)["details"]["causes"][0]["message"],
         "The disruption budget web needs 0 healthy pods and has 1 currently"
     );
+    // A budget whose disruptionsAllowed is negative refuses outright.
+    let mut budget = body(&h.request(c, "GET", &format!("{PDBS}/web"), ""));
+    budget["status"]["disruptionsAllowed"] = (-1).into();
+    let r = h.request(c, "PUT", &format!("{PDBS}/web/status"), &budget.to_string());
+    assert_eq!(statuses(&r), vec![200], "{r}");
+    let r = h.request(c, "POST", &format!("{PODS}/second/eviction"), &evict("second"));
+    assert_eq!(statuses(&r), vec![403], "{r}");
+    assert_eq!(
+        body(&r)["message"],
+        "poddisruptionbudget.policy \"web\" is forbidden: pdb disruptions allowed is negative"
+    );
     // A dry run checks the budget but charges nothing.
     let mut budget = body(&h.request(c, "GET", &format!("{PDBS}/web"), ""));
     budget["status"]["disruptionsAllowed"] = 1.into();
