@@ -66,6 +66,12 @@ pub trait Schemas {
     fn definition(&self, name: &str) -> Option<&Value>;
 }
 
+impl<T: Schemas + ?Sized> Schemas for &T {
+    fn definition(&self, name: &str) -> Option<&Value> {
+        (**self).definition(name)
+    }
+}
+
 /// Who writes, and when.
 #[derive(Clone, Copy, Debug)]
 pub struct Operation<'a> {

@@ -91,11 +91,7 @@ pub(super) fn plan(
         .filter(|p| *p > 0 && *p <= u64::from(u16::MAX))
         .unwrap_or(DEFAULT_KUBELET_PORT);
     let port = u16::try_from(port).unwrap_or(10250);
-    let host_port = if host.contains(':') {
-        format!("[{host}]:{port}")
-    } else {
-        format!("{host}:{port}")
-    };
+    let host_port = super::proxy::host_header(&host, port);
     let path = match subresource {
         "log" => format!(
             "/containerLogs/{namespace}/{pod_name}/{container}{}",

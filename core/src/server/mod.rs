@@ -124,22 +124,23 @@ enum Origin {
     NamespaceCleanup(String),
 }
 
-/// A request waiting for a kubelet dial.
+/// A request waiting for a kubelet dial (exec, attach, port-forward).
 #[derive(Debug)]
 struct PendingDial {
     conn: ConnId,
     keep_alive: bool,
-    purpose: DialPurpose,
+    /// Where the request would go.
+    url: String,
 }
 
 /// The User-Agent of the server's own writes (its field manager is `kube-apiserver`).
 const APISERVER_AGENT: &str = "kube-apiserver/v1.32.0 (linux/amd64) kubernetes/gatehouse";
 
-/// What a dial is for, which decides how its outcome is answered.
+/// What a relay is for, which decides how its failure is answered.
 #[derive(Debug)]
-enum DialPurpose {
-    /// A kubelet subresource; `url` is where the request would go.
-    Kubelet { url: String, log: bool },
+enum RelayFor {
+    /// A container's log; `url` is where the request goes.
+    Log { url: String },
     /// A proxy subresource's backend.
     Proxy,
 }
@@ -171,7 +172,7 @@ pub enum RelayEvent {
 struct PendingRelay {
     conn: ConnId,
     keep_alive: bool,
-    purpose: DialPurpose,
+    purpose: RelayFor,
     /// Whether response bytes have reached the client.
     started: bool,
 }
@@ -1051,7 +1052,7 @@ impl Server {
             }) => {
                 // Logs are a plain GET: the kubelet's answer is relayed as it comes.
                 let request = kubelet::log_request(&host, port, &path);
-                let purpose = DialPurpose::Kubelet { url, log: true };
+                let purpose = RelayFor::Log { url };
                 self.start_relay(
                     conn,
                     keep_alive,
@@ -1060,9 +1061,7 @@ impl Server {
                     request,
                 );
             }
-            Ok(kubelet::Plan::Dial {
-                host, port, url, log, ..
-            }) => {
+            Ok(kubelet::Plan::Dial { host, port, url, .. }) => {
                 let dial = self.next_dial;
                 self.next_dial += 1;
                 self.dials.insert(
@@ -1070,7 +1069,7 @@ impl Server {
                     PendingDial {
                         conn,
                         keep_alive,
-                        purpose: DialPurpose::Kubelet { url, log },
+                        url,
                     },
                 );
                 self.out.push_back(Output::Dial { dial, host, port });
@@ -1101,14 +1100,14 @@ impl Server {
         let request =
             proxy::relayed_request(&target, &req.method, path, req.query(), &req.headers, &req.body);
         let proxy::Target { host, port, tls } = target;
-        self.start_relay(conn, keep_alive, DialPurpose::Proxy, (host, port, tls), request);
+        self.start_relay(conn, keep_alive, RelayFor::Proxy, (host, port, tls), request);
     }
 
     fn start_relay(
         &mut self,
         conn: ConnId,
         keep_alive: bool,
-        purpose: DialPurpose,
+        purpose: RelayFor,
         (host, port, tls): (String, u16, RelayTls),
         request: Vec<u8>,
     ) {
@@ -1159,14 +1158,10 @@ impl Server {
                     return self.request_done(conn, false);
                 }
                 let e = match (&p.purpose, result) {
-                    (DialPurpose::Kubelet { url, log }, Err(reason)) => {
-                        kubelet::dial_outcome(url, *log, Err(reason))
-                    }
-                    (DialPurpose::Kubelet { url, .. }, Ok(())) => {
-                        ApiError::unknown(format!("Get \"{url}\": EOF"))
-                    }
-                    (DialPurpose::Proxy, Err(reason)) => proxy::relay_failed(Some(&reason)),
-                    (DialPurpose::Proxy, Ok(())) => proxy::relay_failed(None),
+                    (RelayFor::Log { url }, Err(reason)) => kubelet::dial_outcome(url, true, Err(reason)),
+                    (RelayFor::Log { url }, Ok(())) => ApiError::unknown(format!("Get \"{url}\": EOF")),
+                    (RelayFor::Proxy, Err(reason)) => proxy::relay_failed(Some(&reason)),
+                    (RelayFor::Proxy, Ok(())) => proxy::relay_failed(None),
                 };
                 // Nothing reached the client: it gets an answer and keeps its connection.
                 self.reply_error(conn, p.keep_alive, e);
@@ -1182,10 +1177,7 @@ impl Server {
         if !self.conns.contains_key(&p.conn) {
             return;
         }
-        let e = match &p.purpose {
-            DialPurpose::Kubelet { url, log } => kubelet::dial_outcome(url, *log, result),
-            DialPurpose::Proxy => proxy::relay_failed(result.err().as_deref()),
-        };
+        let e = kubelet::dial_outcome(&p.url, false, result);
         self.reply_error(p.conn, p.keep_alive, e);
     }
 
