@@ -124,7 +124,9 @@ pub(super) fn dial_outcome(plan_url: &str, log: bool, result: Result<(), String>
     match result {
         Err(reason) if log => ApiError::unknown(format!("Get \"{plan_url}\": {reason}")),
         Err(reason) => ApiError::unknown(format!("error dialing backend: {reason}")),
-        Ok(()) => ApiError::unavailable("the kubelet answered, but Gatehouse does not relay to kubelets yet"),
+        Ok(()) => ApiError::unavailable(
+            "the kubelet answered, but Gatehouse does not relay exec, attach or port-forward yet",
+        ),
     }
 }
 
