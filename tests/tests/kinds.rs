@@ -2514,6 +2514,63 @@ async fn kubectl_drain_evicts_the_pods_of_a_node() {
     k.ok(&["delete", "node", &node]).await;
 }
 
+/// `kubectl drain` evicts a running pod under a disruption budget that allows one
+/// disruption, and the eviction takes that disruption from the budget.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_drain_charges_the_disruption_budget() {
+    let server = SERVER.get().await;
+    let dir = TempDir::new("drain-pdb");
+    let k = server.kubectl(&dir);
+    let ns = unique("drain-pdb");
+    k.ok(&["create", "namespace", &ns]).await;
+    let node = unique("drain-pdb-node");
+    node_with_pod(&k, &dir, &node, "127.0.0.1", 10250, &ns, "web").await;
+    k.ok(&["label", "pod", "web", "-n", &ns, "app=web"]).await;
+    k.ok(&[
+        "patch",
+        "pod",
+        "web",
+        "-n",
+        &ns,
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        r#"{"status":{"phase":"Running"}}"#,
+    ])
+    .await;
+    k.ok(&[
+        "create",
+        "pdb",
+        "web",
+        "-n",
+        &ns,
+        "--selector=app=web",
+        "--min-available=0",
+    ])
+    .await;
+    let budget = r#"{"status":{"observedGeneration":1,"disruptionsAllowed":1,"currentHealthy":1,"desiredHealthy":0,"expectedPods":1}}"#;
+    k.ok(&[
+        "patch",
+        "pdb",
+        "web",
+        "-n",
+        &ns,
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        budget,
+    ])
+    .await;
+    let out = k
+        .ok(&["drain", &node, "--force", "--grace-period=0", "--timeout=60s"])
+        .await;
+    assert!(out.contains(&format!("node/{node} drained")), "{out}");
+    let pdb = parse_json(&k.ok(&["get", "pdb", "web", "-n", &ns, "-o", "json"]).await);
+    assert_eq!(pdb["status"]["disruptionsAllowed"], 0, "{pdb}");
+    assert!(pdb["status"]["disruptedPods"]["web"].is_string(), "{pdb}");
+    k.ok(&["delete", "node", &node]).await;
+}
+
 /// `kubectl certificate approve` (the approval subresource) and `kubectl debug` (ephemeral
 /// containers).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
