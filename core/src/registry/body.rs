@@ -124,14 +124,18 @@ pub fn decode_object(
     Ok(Decoded { object, warnings })
 }
 
-/// Decodes a JSON or protobuf body of a kind the URL does not fix (a Binding, an Eviction).
+/// Decodes a JSON, YAML or protobuf body of a kind the URL does not fix (a Binding, an
+/// Eviction, DeleteOptions).
 pub fn decode_untyped(content_type: &str, body: &[u8]) -> Result<Value, ApiError> {
     match media_type(content_type).as_str() {
         "application/vnd.kubernetes.protobuf" => crate::codec::protobuf::decode(body)
             .map(|d| d.object)
             .map_err(|e| ApiError::bad_request(e.to_string())),
-        _ => serde_json::from_slice(body)
+        "application/yaml" => serde_yaml::from_slice(body)
+            .map_err(|e| ApiError::bad_request(format!("couldn't get version/kind; yaml parse error: {e}"))),
+        "application/json" | "" | "*/*" => serde_json::from_slice(body)
             .map_err(|e| ApiError::bad_request(format!("couldn't get version/kind; json parse error: {e}"))),
+        _ => Err(ApiError::unsupported_media_type(content_type, OBJECT_MEDIA_TYPES)),
     }
 }
 

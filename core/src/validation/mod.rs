@@ -29,7 +29,7 @@ mod value;
 mod volume;
 
 pub use defaults::{default_object, generate_job_selector};
-pub use field_error::{aggregate_message, qualified_kind, ErrorType, FieldError};
+pub use field_error::{aggregate_message, go_quote, qualified_kind, ErrorType, FieldError};
 pub use metadata::{selector_matches, validate_label_selector};
 pub use names::{
     config_map_key_errors, dns1035_label_errors, dns1123_label_errors, dns1123_subdomain_errors,

@@ -190,57 +190,6 @@ impl Machine {
     }
 }
 
-pub(super) fn parse_delete_options(call: &Call) -> Result<DeleteOptions, ApiError> {
-    let mut o = DeleteOptions::default();
-    if !call.body.is_empty() && call.body.iter().any(|b| !b.is_ascii_whitespace()) {
-        let v: Value = if body::media_type(&call.content_type) == "application/vnd.kubernetes.protobuf" {
-            crate::codec::protobuf::decode(&call.body)
-                .map_err(|e| ApiError::bad_request(e.to_string()))?
-                .object
-        } else {
-            serde_json::from_slice(&call.body).map_err(|e| {
-                ApiError::bad_request(format!("couldn't get version/kind; json parse error: {e}"))
-            })?
-        };
-        o.precondition_uid = v
-            .pointer("/preconditions/uid")
-            .and_then(Value::as_str)
-            .map(String::from);
-        o.precondition_rv = v
-            .pointer("/preconditions/resourceVersion")
-            .and_then(Value::as_str)
-            .map(String::from);
-        o.propagation = v
-            .get("propagationPolicy")
-            .and_then(Value::as_str)
-            .map(String::from);
-        o.grace_period = v.get("gracePeriodSeconds").and_then(Value::as_i64);
-        if o.propagation.is_none() {
-            if let Some(orphan) = v.get("orphanDependents").and_then(Value::as_bool) {
-                o.propagation = Some(if orphan { "Orphan" } else { "Background" }.into());
-            }
-        }
-    }
-    if let Some(p) = call.params.get("propagationPolicy") {
-        o.propagation = Some(p.to_string());
-    }
-    if let Some(g) = call.params.get("gracePeriodSeconds") {
-        o.grace_period = Some(
-            g.parse()
-                .map_err(|_| ApiError::bad_request(format!("invalid gracePeriodSeconds: {g}")))?,
-        );
-    }
-    if let Some(p) = &o.propagation {
-        if !matches!(p.as_str(), "Orphan" | "Background" | "Foreground") {
-            let msg = format!(
-                "DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: Unsupported value: \"{p}\": supported values: \"Foreground\", \"Background\", \"Orphan\""
-            );
-            return Err(ApiError::invalid("meta.k8s.io", "DeleteOptions", "", msg, vec![]));
-        }
-    }
-    Ok(o)
-}
-
 /// The answer to an eviction that went through.
 fn eviction_reply() -> Reply {
     Reply {

@@ -22,11 +22,12 @@ use crate::watch::{decode_stored, WatchCache, WatchCaches};
 mod allocation;
 mod create;
 mod delete;
+mod delete_options;
 mod managed;
 mod read;
 mod update;
 
-use delete::parse_delete_options;
+use delete_options::DeleteOptions;
 use read::get_revision;
 
 use super::body::{self, FieldValidation};
@@ -114,7 +115,9 @@ pub struct Env<'a> {
 }
 
 /// The delete options of a `pods/eviction` create, after checking the Eviction names the pod.
-fn eviction_options(call: &Call) -> Result<DeleteOptions, ApiError> {
+/// The query's dry run and the Eviction's meet as in kube's propagateDryRun: either one
+/// alone counts, and both must agree.
+fn eviction_options(call: &Call, query_dry_run: bool) -> Result<DeleteOptions, ApiError> {
     let eviction = body::decode_untyped(&call.content_type, &call.body)?;
     let name = api::name(&eviction);
     if name != call.name {
@@ -123,13 +126,15 @@ fn eviction_options(call: &Call) -> Result<DeleteOptions, ApiError> {
             call.name
         )));
     }
-    let mut inner = call.clone();
-    inner.content_type = "application/json".into();
-    inner.body = eviction
-        .get("deleteOptions")
-        .map(|o| o.to_string().into_bytes())
-        .unwrap_or_default();
-    parse_delete_options(&inner)
+    let Some(mut opts) = DeleteOptions::from_value(eviction.get("deleteOptions"))? else {
+        return Ok(DeleteOptions {
+            dry_run: query_dry_run,
+            ..DeleteOptions::default()
+        });
+    };
+    // Both lists hold only "All" once validated, so they disagree only when one is empty.
+    opts.dry_run |= query_dry_run;
+    Ok(opts)
 }
 
 /// The change a `pods/binding` create asks for, after kube-apiserver's Binding checks.
@@ -343,15 +348,6 @@ struct CollectionState {
     listed: bool,
 }
 
-/// DeleteOptions from the body and query.
-#[derive(Clone, Debug, Default)]
-struct DeleteOptions {
-    precondition_uid: Option<String>,
-    precondition_rv: Option<String>,
-    propagation: Option<String>,
-    grace_period: Option<i64>,
-}
-
 /// One request's machine.
 #[derive(Debug)]
 pub struct Machine {
@@ -414,14 +410,27 @@ fn first_kv(resp: StorageResponse) -> Option<KeyValue> {
     }
 }
 
-fn parse_dry_run(params: &Params) -> Result<bool, ApiError> {
-    match params.get("dryRun") {
-        None | Some("") => Ok(false),
-        Some("All") => Ok(true),
-        Some(other) => Err(ApiError::bad_request(format!(
-            "dryRun: Unsupported value: \"{other}\": supported values: \"All\""
-        ))),
+/// The dry run of a create, update or patch (and of an eviction, a create): the query's
+/// `dryRun`, checked as kube's Validate{Create,Update,Patch}Options check it.
+fn parse_dry_run(call: &Call) -> Result<bool, ApiError> {
+    let values: Vec<String> = call
+        .params
+        .0
+        .iter()
+        .filter(|(k, _)| k == "dryRun")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let mut errs = Vec::new();
+    let dry_run = delete_options::dry_run_all(&values, &mut errs);
+    if errs.is_empty() {
+        return Ok(dry_run);
     }
+    let kind = match call.verb.as_str() {
+        "update" => "UpdateOptions",
+        "patch" => "PatchOptions",
+        _ => "CreateOptions",
+    };
+    Err(delete_options::options_invalid(kind, &errs))
 }
 
 impl Machine {
@@ -452,7 +461,13 @@ impl Machine {
         {
             return Err(ApiError::method_not_allowed());
         }
-        let dry_run = parse_dry_run(&call.params)?;
+        // Writes read the query's dryRun; deletes read theirs with their other options (body
+        // or query) below; reads have none.
+        let dry_run = if matches!(call.verb.as_str(), "create" | "update" | "patch") {
+            parse_dry_run(&call)?
+        } else {
+            false
+        };
         let prefix_placeholder = Vec::new();
         if call.subresource == "binding" {
             let change = binding_change(&call)?;
@@ -473,10 +488,10 @@ impl Machine {
             });
         }
         if call.subresource == "eviction" {
-            let opts = eviction_options(&call)?;
+            let opts = eviction_options(&call, dry_run)?;
             return Ok(Machine {
                 call,
-                dry_run,
+                dry_run: opts.dry_run,
                 state: State::Delete(DeleteState {
                     key: Vec::new(),
                     opts,
@@ -542,19 +557,24 @@ impl Machine {
             }
             "delete" => State::Delete(DeleteState {
                 key: Vec::new(),
-                opts: parse_delete_options(&call)?,
+                opts: DeleteOptions::parse(&call)?,
                 attempts: 0,
                 pending: None,
                 fresh_budget: None,
             }),
             "deletecollection" => State::DeleteCollection(CollectionState {
                 opts: ListOptions::parse(def, &call.params, false)?,
-                delete: parse_delete_options(&call)?,
+                delete: DeleteOptions::parse(&call)?,
                 todo: Vec::new(),
                 done: Vec::new(),
                 listed: false,
             }),
             _ => return Err(ApiError::method_not_allowed()),
+        };
+        let dry_run = match &state {
+            State::Delete(ds) => ds.opts.dry_run,
+            State::DeleteCollection(cs) => cs.delete.dry_run,
+            _ => dry_run,
         };
         Ok(Machine {
             call,
