@@ -14,6 +14,8 @@ pub struct Negotiated {
     pub table: bool,
     /// The Table version asked for (`v1` or `v1beta1`).
     pub table_version: String,
+    /// `as=PartialObjectMetadata` or `as=PartialObjectMetadataList`: metadata only.
+    pub partial: Option<Partial>,
     /// `includeObject` of the Table (read from the query by the caller; default Metadata).
     pub pretty: bool,
     /// Aggregated discovery version asked for (`v2` or `v2beta1`).
@@ -24,13 +26,47 @@ pub struct Negotiated {
     pub protobuf: bool,
     /// YAML was preferred over JSON.
     pub yaml: bool,
+    /// Some media range of the header can be served for a resource (or there is no header);
+    /// otherwise resource requests answer 406.
+    pub acceptable: bool,
 }
 
-/// Parses an Accept header into what we will answer with.
+/// A metadata-only answer: `meta.k8s.io` PartialObjectMetadata or PartialObjectMetadataList.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Partial {
+    /// `as=PartialObjectMetadataList` (list and watch) rather than `as=PartialObjectMetadata`.
+    pub list: bool,
+    /// `v1` or `v1beta1`.
+    pub version: String,
+}
+
+/// The media types resource answers come in, as kube-apiserver lists them in a 406.
+const SERVED_MEDIA_TYPES: &str = "application/json, application/yaml, application/vnd.kubernetes.protobuf";
+
+/// The 406 for an Accept header none of whose ranges a resource can be answered in.
+pub fn not_acceptable() -> ApiError {
+    ApiError::not_acceptable(format!(
+        "only the following media types are accepted: {SERVED_MEDIA_TYPES}"
+    ))
+}
+
+/// The output format of one media range.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Json,
+    Yaml,
+    Protobuf,
+}
+
+/// Parses an Accept header into what we will answer with. For resources the first range that
+/// can be served wins, as in kube's negotiation: its media type, and its `as`/`g`/`v`
+/// transformation (Table in JSON or YAML; PartialObjectMetadata(List) in any of them); a
+/// range asking for anything else is passed over.
 pub fn negotiate(accept: &str) -> Negotiated {
-    let mut n = Negotiated::default();
-    let mut seen_json = false;
-    // Media ranges are in preference order; take the first we can serve of each family.
+    let mut n = Negotiated {
+        acceptable: accept.trim().is_empty(),
+        ..Negotiated::default()
+    };
     for range in accept.split(',') {
         let mut parts = range.split(';').map(str::trim);
         let mt = parts.next().unwrap_or("").to_ascii_lowercase();
@@ -42,36 +78,53 @@ pub fn negotiate(accept: &str) -> Negotiated {
             .collect();
         let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
         if mt == "application/json" {
-            match (get("as"), get("g"), get("v")) {
-                (Some("Table"), Some("meta.k8s.io"), Some(v))
-                    if !n.table && (v == "v1" || v == "v1beta1") =>
-                {
-                    n.table = true;
-                    n.table_version = v.to_string();
-                }
-                (Some("APIGroupDiscoveryList"), Some("apidiscovery.k8s.io"), Some(v))
-                    if n.discovery.is_none() && (v == "v2" || v == "v2beta1") =>
-                {
+            if let (Some("APIGroupDiscoveryList"), Some("apidiscovery.k8s.io"), Some(v)) =
+                (get("as"), get("g"), get("v"))
+            {
+                if n.discovery.is_none() && (v == "v2" || v == "v2beta1") {
                     n.discovery = Some(v.to_string());
                 }
-                _ => {}
             }
-        }
-        // `stream=watch` names the framing of a watch; the objects are the same protobuf.
-        let stream_ok = matches!(get("stream"), None | Some("watch"));
-        if mt == PROTOBUF && !n.table && stream_ok && get("as").is_none() {
-            // Chosen only when it comes before any JSON range: the client prefers it.
-            n.protobuf = !seen_json;
-        }
-        if mt == "application/yaml" && !n.table {
-            n.yaml = !seen_json && !n.protobuf;
-        }
-        if mt == "application/json" || mt == "*/*" || mt == "application/*" {
-            seen_json = true;
         }
         if mt.starts_with("application/com.github.proto-openapi.spec.v2") {
             n.openapi_proto = true;
         }
+        if n.acceptable {
+            continue;
+        }
+        let format = match mt.as_str() {
+            "application/json" | "*/*" | "application/*" => Format::Json,
+            "application/yaml" => Format::Yaml,
+            PROTOBUF => Format::Protobuf,
+            _ => continue,
+        };
+        // `stream=watch` names the framing of a watch, which YAML has none of.
+        if get("stream").is_some_and(|s| !s.is_empty() && (s != "watch" || format == Format::Yaml)) {
+            continue;
+        }
+        match (get("as"), get("g"), get("v")) {
+            (None, None, None) => {}
+            (Some("Table"), Some("meta.k8s.io"), Some(v @ ("v1" | "v1beta1")))
+                if format != Format::Protobuf =>
+            {
+                n.table = true;
+                n.table_version = v.to_string();
+            }
+            (
+                Some(kind @ ("PartialObjectMetadata" | "PartialObjectMetadataList")),
+                Some("meta.k8s.io"),
+                Some(v @ ("v1" | "v1beta1")),
+            ) => {
+                n.partial = Some(Partial {
+                    list: kind.ends_with("List"),
+                    version: v.to_string(),
+                });
+            }
+            _ => continue,
+        }
+        n.acceptable = true;
+        n.protobuf = format == Format::Protobuf;
+        n.yaml = format == Format::Yaml;
     }
     n
 }
@@ -137,33 +190,85 @@ pub fn error_closing(e: &ApiError) -> Vec<u8> {
 
 /// Encodes a successful reply as the client negotiated.
 pub fn reply(n: &Negotiated, reply: Reply, now: Now) -> Vec<u8> {
-    let kind = reply
-        .object
-        .get("kind")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
-    if n.table && kind != "Status" {
-        if let Some(table) = to_table(&reply.object, now, true) {
-            let ct = format!("application/json;as=Table;v={};g=meta.k8s.io", n.table_version);
-            return json_response(reply.code, &ct, &table, &reply.warnings);
+    let is_status = reply.object.get("kind").and_then(Value::as_str) == Some("Status");
+    let mut object = reply.object;
+    if n.table && !is_status {
+        if let Some(table) = to_table(&object, now, true) {
+            if !n.yaml {
+                let ct = format!("application/json;as=Table;v={};g=meta.k8s.io", n.table_version);
+                return json_response(reply.code, &ct, &table, &reply.warnings);
+            }
+            object = table;
         }
+    }
+    if let (Some(p), false) = (&n.partial, is_status) {
+        object = match as_partial(p, &object) {
+            Ok(o) => o,
+            Err(e) => return error(&e),
+        };
     }
     if n.yaml {
         // Keys in sorted order, as kube-apiserver's JSON-to-YAML conversion writes them.
-        if let Ok(text) = serde_yaml::to_string(&sorted_keys(&reply.object)) {
+        if let Ok(text) = serde_yaml::to_string(&sorted_keys(&object)) {
             let headers = json_headers("application/yaml", &reply.warnings);
             return raw_response(reply.code, headers, text.as_bytes());
         }
     }
-    if n.protobuf && kind != "Status" {
+    if n.protobuf && !is_status {
         // Kinds without a protobuf form fall back to JSON, which client-go also accepts.
-        if let Ok(bytes) = crate::codec::protobuf::encode(&reply.object) {
+        if let Ok(bytes) = crate::codec::protobuf::encode(&object) {
             let headers = json_headers(PROTOBUF, &reply.warnings);
             return raw_response(reply.code, headers, &bytes);
         }
     }
-    json_response(reply.code, "application/json", &reply.object, &reply.warnings)
+    json_response(reply.code, "application/json", &object, &reply.warnings)
+}
+
+/// An object or list as the metadata-only form asked for, as kube's asPartialObjectMetadata
+/// and asPartialObjectMetadataList make it; asking for the one form of the other is a 406.
+pub fn as_partial(p: &Partial, obj: &Value) -> Result<Value, ApiError> {
+    let api_version = format!("meta.k8s.io/{}", p.version);
+    let (group, kind) = group_kind(obj);
+    let items = obj
+        .get("items")
+        .and_then(Value::as_array)
+        .filter(|_| kind.ends_with("List"));
+    let go_type = || {
+        // The internal Go type kube names in the message: `*core.ConfigMap`, `*apps.DeploymentList`.
+        let package = match group.split('.').next().unwrap_or("") {
+            "" | "events" => "core",
+            g => g,
+        };
+        format!("*{package}.{kind}")
+    };
+    match (items, p.list) {
+        (Some(_), false) => Err(ApiError::not_acceptable(format!(
+            "you requested PartialObjectMetadata, but the requested object is a list ({})",
+            go_type()
+        ))),
+        (None, true) => Err(ApiError::not_acceptable(format!(
+            "you requested PartialObjectMetadataList, but the requested object is not a list ({})",
+            go_type()
+        ))),
+        (None, false) => Ok(partial_metadata(&api_version, obj)),
+        (Some(items), true) => {
+            let mut meta = Map::new();
+            if let Some(m) = obj.get("metadata").and_then(Value::as_object) {
+                for k in ["resourceVersion", "continue", "remainingItemCount"] {
+                    if let Some(v) = m.get(k) {
+                        meta.insert(k.into(), v.clone());
+                    }
+                }
+            }
+            let items: Vec<Value> = items.iter().map(|i| partial_metadata(&api_version, i)).collect();
+            Ok(json!({
+                "kind": "PartialObjectMetadataList",
+                "apiVersion": api_version,
+                "metadata": meta,
+                "items": items,
+            }))
+        }
+    }
 }
 
 /// `v` with every object's keys in sorted order.
@@ -218,7 +323,7 @@ pub fn to_table(obj: &Value, now: Now, with_columns: bool) -> Option<Value> {
         .map(|item| {
             json!({
                 "cells": crate::printers::row_cells(&group, &item_kind, item, now.wall_secs()),
-                "object": partial_metadata(item),
+                "object": partial_metadata("meta.k8s.io/v1", item),
             })
         })
         .collect();
@@ -248,10 +353,11 @@ pub fn to_table(obj: &Value, now: Now, with_columns: bool) -> Option<Value> {
     Some(Value::Object(table))
 }
 
-fn partial_metadata(obj: &Value) -> Value {
+/// An object's metadata alone, as a PartialObjectMetadata of `api_version`.
+pub fn partial_metadata(api_version: &str, obj: &Value) -> Value {
     json!({
         "kind": "PartialObjectMetadata",
-        "apiVersion": "meta.k8s.io/v1",
+        "apiVersion": api_version,
         "metadata": obj.get("metadata").cloned().unwrap_or_else(|| json!({})),
     })
 }

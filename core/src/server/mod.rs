@@ -896,6 +896,9 @@ impl Server {
         if !def.namespaced && !info.namespace.is_empty() && def.kind != "Namespace" {
             return self.reply_error(conn, keep_alive, ApiError::path_not_found());
         }
+        if !negotiated.acceptable {
+            return self.reply_error(conn, keep_alive, encode::not_acceptable());
+        }
         if def.resource == "bindings" && def.group.is_empty() && info.verb == "create" {
             // The legacy bindings collection: the pod named by the Binding gets bound.
             return self.serve_binding(conn, keep_alive, negotiated, &info, req, user);

@@ -14,7 +14,7 @@ use crate::selectors::{FieldSelector, LabelSelector};
 use crate::time::Now;
 use crate::watch::{CacheEvent, EventType, WatchCache, WatchCaches};
 
-use super::encode::{to_table, Negotiated};
+use super::encode::{partial_metadata, to_table, Negotiated};
 use super::{ConnId, Output};
 
 /// How often a watch that allows bookmarks gets one.
@@ -34,6 +34,8 @@ struct Watcher {
     next_bookmark_ms: u64,
     table: bool,
     columns_sent: bool,
+    /// Objects go out as PartialObjectMetadata of this apiVersion (`meta.k8s.io/v1`).
+    partial: Option<String>,
     keep_alive: bool,
     /// Events go out as length-prefixed protobuf frames instead of JSON lines.
     protobuf: bool,
@@ -56,6 +58,8 @@ impl Watcher {
             let t = to_table(obj, now, !self.columns_sent).unwrap_or_else(|| obj.clone());
             self.columns_sent = true;
             t
+        } else if let Some(api_version) = &self.partial {
+            partial_metadata(api_version, obj)
         } else {
             // In the version the client watches (the cache holds the stored form).
             crate::registry::rest::to_served(self.def, obj.clone()).unwrap_or_else(|_| obj.clone())
@@ -85,7 +89,12 @@ impl Watcher {
         if initial_events_end {
             meta["annotations"] = json!({"k8s.io/initial-events-end": "true"});
         }
-        let obj = json!({"kind": self.def.kind, "apiVersion": self.def.api_version(), "metadata": meta});
+        let obj = match &self.partial {
+            Some(api_version) => {
+                json!({"kind": "PartialObjectMetadata", "apiVersion": api_version, "metadata": meta})
+            }
+            None => json!({"kind": self.def.kind, "apiVersion": self.def.api_version(), "metadata": meta}),
+        };
         frame(self.protobuf, "BOOKMARK", &obj)
     }
 
@@ -198,11 +207,17 @@ impl Watchers {
             next_bookmark_ms: now.mono_ms + BOOKMARK_INTERVAL_MS,
             table: negotiated.table,
             columns_sent: false,
+            // A watch sends single objects, whichever of the two metadata forms was asked for.
+            partial: negotiated
+                .partial
+                .as_ref()
+                .map(|p| format!("meta.k8s.io/{}", p.version)),
             keep_alive,
             // Kinds without a protobuf form (and Tables) stream JSON, as kube-apiserver does.
             protobuf: negotiated.protobuf
                 && !negotiated.table
-                && crate::codec::protobuf::supports(&def.api_version(), def.kind),
+                && (negotiated.partial.is_some()
+                    || crate::codec::protobuf::supports(&def.api_version(), def.kind)),
         };
         let mut bytes = watch_head(table_version.as_deref(), w.protobuf);
         let initial = send_initial_events.unwrap_or(matches!(rv, RvMatch::Latest | RvMatch::Any));

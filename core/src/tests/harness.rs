@@ -240,7 +240,12 @@ impl Harness {
 
     /// Everything written to `conn` so far, as text, and clears it.
     pub fn take(&mut self, conn: ConnId) -> String {
-        String::from_utf8_lossy(&self.written.remove(&conn).unwrap_or_default()).into_owned()
+        String::from_utf8_lossy(&self.take_bytes(conn)).into_owned()
+    }
+
+    /// Everything written to `conn` so far, and clears it.
+    pub fn take_bytes(&mut self, conn: ConnId) -> Vec<u8> {
+        self.written.remove(&conn).unwrap_or_default()
     }
 }
 

@@ -4,10 +4,12 @@
 mod apply;
 mod binding;
 mod connections;
+mod delete_options;
 mod deletion;
 mod eviction;
 mod harness;
 mod kubelet;
+mod metadata_only;
 mod reads;
 mod services;
 mod subresources;

@@ -131,3 +131,27 @@ pub(crate) static PRECONDITIONS: Message = Message {
     name: "Preconditions",
     fields: &[s(1, "uid"), s(2, "resourceVersion")],
 };
+
+/// `metav1.PartialObjectMetadata`: an object's metadata alone (both meta.k8s.io versions).
+pub(crate) static PARTIAL_OBJECT_METADATA: Message = Message {
+    name: "PartialObjectMetadata",
+    fields: &[msg(1, "metadata", &OBJECT_META)],
+};
+
+/// `metav1.PartialObjectMetadataList`.
+pub(crate) static PARTIAL_OBJECT_METADATA_LIST: Message = Message {
+    name: "PartialObjectMetadataList",
+    fields: &[
+        msg(1, "metadata", &LIST_META),
+        msgs(2, "items", &PARTIAL_OBJECT_METADATA),
+    ],
+};
+
+/// `metav1beta1.PartialObjectMetadataList`, whose field numbers are the other way round.
+pub(crate) static PARTIAL_OBJECT_METADATA_LIST_V1BETA1: Message = Message {
+    name: "PartialObjectMetadataList",
+    fields: &[
+        msgs(1, "items", &PARTIAL_OBJECT_METADATA),
+        msg(2, "metadata", &LIST_META),
+    ],
+};

@@ -58,6 +58,9 @@ pub(crate) fn root_message(api_version: &str, kind: &str) -> Option<&'static Mes
     let m: &'static Message = match (api_version, kind) {
         (gv, "DeleteOptions") if GROUP_VERSIONS.contains(&gv) => &meta::DELETE_OPTIONS,
         ("v1", "Status") => &meta::STATUS,
+        ("meta.k8s.io/v1" | "meta.k8s.io/v1beta1", "PartialObjectMetadata") => &meta::PARTIAL_OBJECT_METADATA,
+        ("meta.k8s.io/v1", "PartialObjectMetadataList") => &meta::PARTIAL_OBJECT_METADATA_LIST,
+        ("meta.k8s.io/v1beta1", "PartialObjectMetadataList") => &meta::PARTIAL_OBJECT_METADATA_LIST_V1BETA1,
         ("v1", "Namespace") => &core::NAMESPACE,
         ("v1", "ConfigMap") => &core::CONFIG_MAP,
         ("v1", "Secret") => &core::SECRET,
