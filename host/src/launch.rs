@@ -100,6 +100,15 @@ pub fn prepare(flags: &Flags) -> Result<Prepared, HostError> {
             }
         };
     let tls = tls::server_config(&serving_cert, &serving_key, client_ca.as_deref())?;
+    // What pods verify the API server with (kube-root-ca.crt): the CA that signed the serving
+    // certificate Gatehouse made, or else the client CA, which clusters set up as kubeadm
+    // does share with the serving certificate.
+    let root_ca_pem = match &pki {
+        Some(p) => Some(p.ca.cert_pem.clone()),
+        None => client_ca
+            .as_deref()
+            .map(|pem| String::from_utf8_lossy(pem).into_owned()),
+    };
     let client_ca_der = match &client_ca {
         Some(pem) => Some(
             tls::certs_from_pem(pem, "client CA")?
@@ -143,6 +152,7 @@ pub fn prepare(flags: &Flags) -> Result<Prepared, HostError> {
         watch_cache_sizes: crate::flags::watch_cache_sizes(&flags.watch_cache_sizes)
             .map_err(|e| invalid("--watch-cache-sizes", e))?,
         advertise_address: advertise,
+        root_ca_pem,
         ..Config::default()
     };
     config.services.cluster_ip_base = ip_base;

@@ -42,6 +42,9 @@ pub struct Config {
     pub serve_openapi: bool,
     /// The address clients use, for discovery's serverAddressByClientCIDRs.
     pub advertise_address: String,
+    /// The CA bundle (PEM) published in every namespace as `kube-root-ca.crt`: the CA pods
+    /// verify the API server with. `None` publishes nothing.
+    pub root_ca_pem: Option<String>,
 }
 
 impl Default for Config {
@@ -69,6 +72,7 @@ impl Default for Config {
             event_ttl_secs: 3600,
             serve_openapi: true,
             advertise_address: "127.0.0.1".into(),
+            root_ca_pem: None,
         }
     }
 }

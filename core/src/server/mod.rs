@@ -25,6 +25,7 @@ mod nonresource;
 mod openapi_docs;
 mod proxy;
 mod reviews;
+mod root_ca;
 mod watchers;
 
 use std::collections::{BTreeMap, VecDeque};
@@ -48,6 +49,7 @@ use crate::watch::WatchCaches;
 use conn::Conn;
 use encode::Negotiated;
 use namespaces::NamespaceController;
+use root_ca::RootCaPublisher;
 use watchers::Watchers;
 
 /// How long to wait before listing storage again after a failed cache fill.
@@ -119,9 +121,11 @@ enum Origin {
         keep_alive: bool,
     },
     /// The server itself: a start-up object.
-    Bootstrap(&'static str),
+    Bootstrap(String),
     /// The server itself: finalizing a terminating namespace.
     NamespaceCleanup(String),
+    /// A write of a namespace's `kube-root-ca.crt`.
+    RootCa(String),
 }
 
 /// A request waiting for a kubelet dial (exec, attach, port-forward).
@@ -220,6 +224,7 @@ pub struct Server {
     startup: Startup,
     storage_healthy: bool,
     namespaces: NamespaceController,
+    root_ca: RootCaPublisher,
     /// The storage health probe in flight, and when the next one is due: /readyz and the
     /// `etcd` check must notice an outage (and its end) even when no client is writing.
     health_op: Option<OpId>,
@@ -230,6 +235,7 @@ impl Server {
     /// A server with `cfg`. Call [`Server::start`] before any other input.
     pub fn new(cfg: Config) -> Self {
         let openapi = cfg.serve_openapi.then(openapi_docs::Documents::load);
+        let root_ca = RootCaPublisher::new(cfg.root_ca_pem.clone());
         Server {
             rng: Rng::new(cfg.seed),
             caches: WatchCaches::new(
@@ -254,6 +260,7 @@ impl Server {
             startup: Startup::default(),
             storage_healthy: true,
             namespaces: NamespaceController::default(),
+            root_ca,
             health_op: None,
             next_health_ms: 0,
         }
@@ -410,6 +417,7 @@ impl Server {
             self.watchers.fan_out(&decoded, &mut self.out, cache_prefix, now);
         }
         self.namespaces.observe(&prefix, &decoded, now.mono_ms);
+        self.root_ca.observe(&prefix, &decoded, now.mono_ms);
         self.drive_namespaces();
     }
 
@@ -532,6 +540,15 @@ impl Server {
                 Err(_) => self.namespaces.done(&ns),
             }
         }
+        let calls = self
+            .root_ca
+            .due_calls(&self.cfg.storage_prefix, &self.caches, self.now.mono_ms);
+        for (ns, call) in calls {
+            match Machine::new(call) {
+                Ok(m) => self.launch(Origin::RootCa(ns), m),
+                Err(_) => self.root_ca.done(&ns, true, self.now.mono_ms),
+            }
+        }
     }
 
     /// The next output to execute.
@@ -544,6 +561,7 @@ impl Server {
         let reqs = self.reqs.values().map(|r| r.deadline_ms).min();
         let watches = self.watchers.next_deadline();
         let namespaces = self.namespaces.next_deadline();
+        let root_ca = self.root_ca.next_deadline();
         let conns = self
             .conns
             .values()
@@ -551,7 +569,7 @@ impl Server {
             .min();
         let probe = (self.startup.bootstrapped && self.health_op.is_none()).then_some(self.next_health_ms);
         let refill = self.startup.retry_fill.iter().map(|(t, _)| *t).min();
-        [reqs, watches, conns, namespaces, probe, refill]
+        [reqs, watches, conns, namespaces, root_ca, probe, refill]
             .into_iter()
             .flatten()
             .min()
@@ -613,6 +631,8 @@ impl Server {
                 }
                 self.namespaces
                     .resync(&self.cfg.storage_prefix, &self.caches, self.now.mono_ms);
+                self.root_ca
+                    .resync(&self.cfg.storage_prefix, &self.caches, self.now.mono_ms);
                 if !self.startup.bootstrapped && watch.is_none() {
                     self.bootstrap();
                 }
@@ -641,6 +661,8 @@ impl Server {
     fn next_bootstrap_stage(&mut self) {
         let Some(stage) = self.startup.stages.pop_front() else {
             self.startup.bootstrapped = true;
+            // What start-up noticed meanwhile (terminating namespaces, missing CA bundles).
+            self.drive_namespaces();
             return;
         };
         for (resource, body) in stage {
@@ -652,6 +674,12 @@ impl Server {
                 .and_then(|v| v.as_str())
                 .unwrap_or("")
                 .to_string();
+            // What the log names: `namespaces/default`, `services/default/kubernetes`.
+            let what = [resource, namespace.as_str(), crate::api::name(&body)]
+                .into_iter()
+                .filter(|p| !p.is_empty())
+                .collect::<Vec<_>>()
+                .join("/");
             let call = Call {
                 def,
                 served: def,
@@ -667,7 +695,7 @@ impl Server {
             };
             let Ok(machine) = Machine::new(call) else { continue };
             self.startup.pending_bootstrap += 1;
-            self.launch(Origin::Bootstrap(resource), machine);
+            self.launch(Origin::Bootstrap(what), machine);
         }
         if self.startup.pending_bootstrap == 0 {
             self.next_bootstrap_stage();
@@ -749,7 +777,7 @@ impl Server {
                         self.request_done(conn, keep_alive);
                     }
                 }
-                Origin::Bootstrap(_) | Origin::NamespaceCleanup(_) => {}
+                Origin::Bootstrap(_) | Origin::NamespaceCleanup(_) | Origin::RootCa(_) => {}
             },
         }
     }
@@ -777,9 +805,24 @@ impl Server {
                 }
                 self.namespaces.done(&ns);
             }
+            Origin::RootCa(ns) => {
+                // AlreadyExists and Conflict: another writer came first; a namespace that is
+                // gone or terminating takes no ConfigMap. Both are looked at again later.
+                let backoff = match &result {
+                    Ok(_) => false,
+                    Err(e) if matches!(e.code, 404 | 409) => true,
+                    Err(e) if e.code == 403 && e.message.contains("being terminated") => true,
+                    Err(e) => {
+                        let what = format!("publishing {ns}/{}: {}", root_ca::NAME, e.message);
+                        self.out.push_back(Output::Log(what));
+                        true
+                    }
+                };
+                self.root_ca.done(&ns, backoff, self.now.mono_ms);
+            }
             Origin::Bootstrap(what) => {
                 match result {
-                    Ok(_) => self.out.push_back(Output::Log(format!("created default {what}"))),
+                    Ok(_) => self.out.push_back(Output::Log(format!("created {what}"))),
                     Err(e) if e.code == 409 => {}
                     Err(e) => self
                         .out

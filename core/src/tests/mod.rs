@@ -11,6 +11,7 @@ mod harness;
 mod kubelet;
 mod metadata_only;
 mod reads;
+mod root_ca;
 mod services;
 mod subresources;
 mod versions;
