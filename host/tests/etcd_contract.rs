@@ -19,7 +19,9 @@
 //!   endpoint answers, speak TLS with client certificates, and coordinate compaction between
 //!   two replicas through `compact_rev_key`.
 //!
-//! `etcd`, `etcdctl` and `kubectl` must be on PATH; a missing one fails the tests.
+//! `kubectl` must be on PATH. `etcd` and `etcdctl` come from Debian's `etcd-server` and
+//! `etcd-client`, which the tests install when they are missing and run as root with apt; a tool
+//! that is missing otherwise fails the tests.
 
 use std::fs;
 use std::io::Read;
@@ -33,6 +35,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 mod contract;
+// Finds etcd and etcdctl, installing them when missing (shared with gatehouse-tests, which this
+// crate cannot depend on).
+#[path = "../../tests/src/packages.rs"]
+mod packages;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -86,17 +92,6 @@ fn free_port() -> u16 {
         .expect("binding an ephemeral port")
 }
 
-fn require(tool: &str) {
-    let found = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
-        .unwrap_or(false);
-    assert!(
-        found,
-        "`{tool}` is not on PATH: the etcd contract tests need etcd, etcdctl and kubectl \
-         (Debian: apt-get install -y etcd-server etcd-client)"
-    );
-}
-
 /// TLS material for an etcd that requires client certificates.
 struct TlsFiles {
     ca: PathBuf,
@@ -121,8 +116,8 @@ impl Etcd {
     }
 
     fn start_with(tls: bool) -> Etcd {
-        require("etcd");
-        require("etcdctl");
+        packages::require("etcd", "etcd-server");
+        packages::require("etcdctl", "etcd-client");
         let dir = TempDir::new("etcd");
         let files = tls.then(|| {
             let pki =
@@ -1223,7 +1218,10 @@ impl Drop for Gatehouse {
 
 /// Runs kubectl with `kubeconfig`, bounded by a minute.
 fn kubectl(kubeconfig: &Path, args: &[&str]) -> (bool, String, String) {
-    require("kubectl");
+    assert!(
+        packages::on_path("kubectl"),
+        "kubectl is not on PATH: the etcd tests run it"
+    );
     let mut child = Command::new("kubectl")
         .arg(format!("--kubeconfig={}", kubeconfig.display()))
         .arg("--request-timeout=30s")

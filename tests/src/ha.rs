@@ -28,7 +28,8 @@ use gatehouse_host::kubeconfig::{Credential, Kubeconfig};
 use gatehouse_host::pki::Pki;
 use serde_json::Value;
 
-use crate::{kubectl_bin, run_command, Kubectl, Response, COMMAND_TIMEOUT};
+use crate::packages::require;
+use crate::{curl_command, kubectl_bin, run_command, Kubectl, Response, COMMAND_TIMEOUT};
 
 /// How long a process may take to become healthy (etcd, a replica, HAProxy).
 pub const START_TIMEOUT: Duration = Duration::from_secs(30);
@@ -40,17 +41,6 @@ pub fn free_port() -> u16 {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("binding an ephemeral port")
-}
-
-/// Panics with the Debian package to install when `tool` is not on PATH.
-pub fn require(tool: &str, package: &str) {
-    let found = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
-        .unwrap_or(false);
-    assert!(
-        found,
-        "`{tool}` is not on PATH: the high-availability tests need it (apt-get install -y {package})"
-    );
 }
 
 fn unique_token(prefix: &str) -> String {
@@ -680,7 +670,7 @@ impl Replica {
 
     /// Whether `GET /readyz` answers `ok` now.
     pub fn probe_ready(&self) -> bool {
-        let mut cmd = Command::new("curl");
+        let mut cmd = curl_command();
         cmd.args(["-sS", "--max-time", "5", "--cacert"])
             .arg(&self.ca_file)
             .arg(format!("{}/readyz", self.url()));
@@ -825,7 +815,7 @@ impl Balancer {
 
     /// The backend servers' statistics (empty when the page does not answer).
     pub fn stats(&self) -> Vec<ServerStat> {
-        let mut cmd = Command::new("curl");
+        let mut cmd = curl_command();
         cmd.args(["-sS", "--max-time", "5"])
             .arg(format!("http://127.0.0.1:{}/stats;csv", self.stats_port));
         let (ok, out, _) = run_bounded(cmd, Duration::from_secs(10));
@@ -899,7 +889,7 @@ pub struct Client {
 
 impl Client {
     fn command(&self, method: &str, path: &str, max_secs: u64) -> Command {
-        let mut cmd = Command::new("curl");
+        let mut cmd = curl_command();
         cmd.args(["-sS", "--http1.1", "-N", "-X", method])
             .arg("--cacert")
             .arg(&self.cacert)

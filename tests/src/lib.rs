@@ -919,7 +919,7 @@ impl Http {
         let body_file = self.dir.join(format!("{n}.body"));
         let method = if req.method.is_empty() { "GET" } else { req.method };
         let max_secs = req.max_secs.unwrap_or(COMMAND_TIMEOUT.as_secs());
-        let mut cmd = Command::new("curl");
+        let mut cmd = curl_command();
         cmd.args(["-sS", "--http1.1", "-N", "-X", method])
             .arg("--cacert")
             .arg(&self.cacert)
@@ -1392,3 +1392,12 @@ pub fn query_escape(value: &str) -> String {
 
 /// High-availability and fault helpers: etcd members, replica processes, HAProxy.
 pub mod ha;
+
+/// Debian tools the tests run, installed when missing and the tests run as root with apt.
+pub mod packages;
+
+/// A `curl` command, with curl installed first when it is missing.
+pub fn curl_command() -> Command {
+    packages::require("curl", "curl");
+    Command::new("curl")
+}
