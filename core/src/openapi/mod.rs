@@ -15,6 +15,7 @@
 //! by the generator in `core/openapi-gen/` (see its documentation for how to regenerate
 //! and how to add kinds).
 
+mod always_written;
 mod paths;
 mod schema;
 mod strict;
@@ -28,6 +29,9 @@ pub use schema::Definitions;
 
 /// The schema data file (definitions keyed by Kubernetes definition name).
 static SCHEMAS: &[u8] = include_bytes!("schemas.json");
+
+/// The fields Go's encoding/json writes at their zero value (see [`always_written`]).
+static ALWAYS_WRITTEN: &[u8] = include_bytes!("always_written.json");
 
 /// The served resources of one group-version, as discovery lists them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,6 +64,7 @@ pub struct ResourceEntry {
 #[derive(Debug, Clone)]
 pub struct OpenApi {
     defs: Definitions,
+    always: always_written::AlwaysWritten,
 }
 
 impl OpenApi {
@@ -68,6 +73,7 @@ impl OpenApi {
     pub fn load() -> OpenApi {
         OpenApi {
             defs: Definitions::parse(SCHEMAS),
+            always: always_written::AlwaysWritten::parse(ALWAYS_WRITTEN),
         }
     }
 
@@ -117,6 +123,19 @@ impl OpenApi {
     /// Drops the fields of `obj` that `definition`'s schema does not know.
     pub fn prune(&self, definition: &str, obj: &mut Value) {
         strict::prune(&self.defs, definition, obj)
+    }
+
+    /// The schema data parsed once for the whole process, for the work every write does
+    /// (completing objects) whether or not the documents are served.
+    pub fn shared() -> &'static OpenApi {
+        static SHARED: std::sync::OnceLock<OpenApi> = std::sync::OnceLock::new();
+        SHARED.get_or_init(OpenApi::load)
+    }
+
+    /// Adds the fields kube-apiserver writes even at their zero value (`"replicas": 0`,
+    /// `"resources": {}`) that `obj`, an object of `definition`, lacks.
+    pub fn complete(&self, definition: &str, obj: &mut Value) {
+        self.always.complete(&self.defs, definition, obj)
     }
 
     /// A hash of the v2 document, for its `ETag`.

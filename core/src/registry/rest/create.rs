@@ -52,6 +52,7 @@ impl Machine {
         if let Err(e) = strategy::validate_create(def, &obj) {
             return fail(e);
         }
+        complete(def, &mut obj);
         if !cs.applied {
             self.track_fields(env, None, &mut obj);
         }

@@ -202,6 +202,19 @@ pub fn to_served(served: &'static ResourceDef, obj: Value) -> Result<Value, ApiE
         }
         obj => convert(served.kind, &stored, &to, &obj),
     }
+    .map(|mut converted| {
+        // Fields the served version always writes that the stored one lacks.
+        complete_served(served, &mut converted);
+        converted
+    })
+}
+
+/// Completes a converted object or each item of a converted list.
+fn complete_served(served: &ResourceDef, obj: &mut Value) {
+    match obj.get_mut("items") {
+        Some(Value::Array(items)) => items.iter_mut().for_each(|it| complete(served, it)),
+        _ => complete(served, obj),
+    }
 }
 
 /// A client's object of `served`'s version in its stored form.
@@ -388,6 +401,12 @@ fn storage_error(e: &StorageError) -> ApiError {
         // kube-apiserver passes storage failures through as a 500 with the storage's words.
         StorageError::Unavailable(m) => ApiError::storage_failure(m),
     }
+}
+
+/// Adds the fields kube-apiserver writes even at their zero value, as the typed object it
+/// decodes into would have them.
+fn complete(def: &ResourceDef, obj: &mut Value) {
+    OpenApi::shared().complete(def.definition, obj);
 }
 
 fn stored_bytes(obj: &Value) -> Vec<u8> {

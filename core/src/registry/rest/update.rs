@@ -156,6 +156,7 @@ impl Machine {
             return fail(ApiError::stale(def.group, def.resource, &self.call.name));
         }
         strategy::prepare_for_update(def, &self.call.subresource, &mut new, &cur);
+        complete(def, &mut new);
         if !matches!(us.change, Change::Apply) {
             self.track_fields(env, Some(&cur), &mut new);
         }
