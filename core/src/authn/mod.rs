@@ -3,7 +3,13 @@
 
 pub mod x509;
 
+use std::collections::BTreeMap;
+
 use serde_json::{json, Value};
+
+/// The user extra naming the credential a request was authenticated with (kube 1.32 sets it
+/// for client certificates and service-account tokens).
+pub const CREDENTIAL_ID: &str = "authentication.kubernetes.io/credential-id";
 
 /// The authenticated user, as kube's `user.Info`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -14,6 +20,8 @@ pub struct UserInfo {
     pub uid: String,
     /// Groups, including the `system:authenticated` / `system:unauthenticated` virtual groups.
     pub groups: Vec<String>,
+    /// Extra attributes (`authentication.kubernetes.io/credential-id`, ...).
+    pub extra: BTreeMap<String, Vec<String>>,
 }
 
 impl UserInfo {
@@ -21,8 +29,8 @@ impl UserInfo {
     pub fn anonymous() -> Self {
         UserInfo {
             name: "system:anonymous".into(),
-            uid: String::new(),
             groups: vec!["system:unauthenticated".into()],
+            ..UserInfo::default()
         }
     }
 
@@ -31,8 +39,8 @@ impl UserInfo {
     pub fn apiserver() -> Self {
         UserInfo {
             name: "system:apiserver".into(),
-            uid: String::new(),
             groups: vec!["system:masters".into(), "system:authenticated".into()],
+            ..UserInfo::default()
         }
     }
 
@@ -46,6 +54,9 @@ impl UserInfo {
         let mut v = json!({"username": self.name, "groups": self.groups});
         if !self.uid.is_empty() {
             v["uid"] = json!(self.uid);
+        }
+        if !self.extra.is_empty() {
+            v["extra"] = json!(self.extra);
         }
         v
     }
@@ -104,7 +115,7 @@ pub fn user_from_cert(common_name: &str, organizations: &[String]) -> UserInfo {
     groups.push("system:authenticated".into());
     UserInfo {
         name: common_name.to_string(),
-        uid: String::new(),
         groups,
+        ..UserInfo::default()
     }
 }

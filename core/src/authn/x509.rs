@@ -130,6 +130,14 @@ pub fn verify_client_chain<C: AsRef<[u8]>, A: AsRef<[u8]>>(
     identity_of(leaf.as_ref())
 }
 
+/// The credential id kube 1.32 records for a client certificate: `X509SHA256=` and the
+/// hex SHA-256 of its DER.
+pub fn credential_id(leaf_der: &[u8]) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, leaf_der);
+    let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    format!("X509SHA256={hex}")
+}
+
 /// Reads user and groups from a certificate whose chain was already verified.
 fn identity_of(leaf_der: &[u8]) -> Result<Option<ClientIdentity>, ClientCertError> {
     let (_, cert) = X509Certificate::from_der(leaf_der).map_err(|_| ClientCertError::Malformed)?;

@@ -364,18 +364,21 @@ pub static RESOURCES: &[ResourceDef] = &[
             "io.k8s.api.core.v1.Pod",
         )
     },
-    def(
-        "",
-        "podtemplates",
-        "podtemplate",
-        "PodTemplate",
-        true,
-        &[],
-        &[],
-        &[],
-        "podtemplates",
-        "io.k8s.api.core.v1.PodTemplate",
-    ),
+    ResourceDef {
+        tracks_generation: true,
+        ..def(
+            "",
+            "podtemplates",
+            "podtemplate",
+            "PodTemplate",
+            true,
+            &[],
+            &[],
+            &[],
+            "podtemplates",
+            "io.k8s.api.core.v1.PodTemplate",
+        )
+    },
     ResourceDef {
         tracks_generation: true,
         ..def(
@@ -631,8 +634,8 @@ pub static RESOURCES: &[ResourceDef] = &[
             "io.k8s.api.authorization.v1.SubjectAccessReview",
         )
     },
+    // kube's HPA strategy sets no generation.
     ResourceDef {
-        tracks_generation: true,
         version: "v2",
         ..def(
             "autoscaling",
@@ -648,7 +651,6 @@ pub static RESOURCES: &[ResourceDef] = &[
         )
     },
     ResourceDef {
-        tracks_generation: true,
         stored_as: Some(("autoscaling", "v2", "horizontalpodautoscalers")),
         ..def(
             "autoscaling",
@@ -714,18 +716,21 @@ pub static RESOURCES: &[ResourceDef] = &[
         "certificatesigningrequests",
         "io.k8s.api.certificates.v1.CertificateSigningRequest",
     ),
-    def(
-        "networking.k8s.io",
-        "ingressclasses",
-        "ingressclass",
-        "IngressClass",
-        false,
-        &[],
-        &[],
-        &[],
-        "ingressclasses",
-        "io.k8s.api.networking.v1.IngressClass",
-    ),
+    ResourceDef {
+        tracks_generation: true,
+        ..def(
+            "networking.k8s.io",
+            "ingressclasses",
+            "ingressclass",
+            "IngressClass",
+            false,
+            &[],
+            &[],
+            &[],
+            "ingressclasses",
+            "io.k8s.api.networking.v1.IngressClass",
+        )
+    },
     ResourceDef {
         tracks_generation: true,
         ..def(
@@ -891,18 +896,21 @@ pub static RESOURCES: &[ResourceDef] = &[
         "volumeattachments",
         "io.k8s.api.storage.v1.VolumeAttachment",
     ),
-    def(
-        "admissionregistration.k8s.io",
-        "mutatingwebhookconfigurations",
-        "mutatingwebhookconfiguration",
-        "MutatingWebhookConfiguration",
-        false,
-        &[],
-        &["api-extensions"],
-        &[],
-        "mutatingwebhookconfigurations",
-        "io.k8s.api.admissionregistration.v1.MutatingWebhookConfiguration",
-    ),
+    ResourceDef {
+        tracks_generation: true,
+        ..def(
+            "admissionregistration.k8s.io",
+            "mutatingwebhookconfigurations",
+            "mutatingwebhookconfiguration",
+            "MutatingWebhookConfiguration",
+            false,
+            &[],
+            &["api-extensions"],
+            &[],
+            "mutatingwebhookconfigurations",
+            "io.k8s.api.admissionregistration.v1.MutatingWebhookConfiguration",
+        )
+    },
     ResourceDef {
         tracks_generation: true,
         ..def(
@@ -933,18 +941,21 @@ pub static RESOURCES: &[ResourceDef] = &[
             "io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyBinding",
         )
     },
-    def(
-        "admissionregistration.k8s.io",
-        "validatingwebhookconfigurations",
-        "validatingwebhookconfiguration",
-        "ValidatingWebhookConfiguration",
-        false,
-        &[],
-        &["api-extensions"],
-        &[],
-        "validatingwebhookconfigurations",
-        "io.k8s.api.admissionregistration.v1.ValidatingWebhookConfiguration",
-    ),
+    ResourceDef {
+        tracks_generation: true,
+        ..def(
+            "admissionregistration.k8s.io",
+            "validatingwebhookconfigurations",
+            "validatingwebhookconfiguration",
+            "ValidatingWebhookConfiguration",
+            false,
+            &[],
+            &["api-extensions"],
+            &[],
+            "validatingwebhookconfigurations",
+            "io.k8s.api.admissionregistration.v1.ValidatingWebhookConfiguration",
+        )
+    },
     ResourceDef {
         tracks_generation: true,
         returns_deleted_object: true,
@@ -961,18 +972,21 @@ pub static RESOURCES: &[ResourceDef] = &[
             "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition",
         )
     },
-    def(
-        "scheduling.k8s.io",
-        "priorityclasses",
-        "priorityclass",
-        "PriorityClass",
-        false,
-        &["pc"],
-        &[],
-        &[],
-        "priorityclasses",
-        "io.k8s.api.scheduling.v1.PriorityClass",
-    ),
+    ResourceDef {
+        tracks_generation: true,
+        ..def(
+            "scheduling.k8s.io",
+            "priorityclasses",
+            "priorityclass",
+            "PriorityClass",
+            false,
+            &["pc"],
+            &[],
+            &[],
+            "priorityclasses",
+            "io.k8s.api.scheduling.v1.PriorityClass",
+        )
+    },
     ResourceDef {
         create_on_update: true,
         ..def(
@@ -1000,18 +1014,21 @@ pub static RESOURCES: &[ResourceDef] = &[
         "runtimeclasses",
         "io.k8s.api.node.v1.RuntimeClass",
     ),
-    def(
-        "discovery.k8s.io",
-        "endpointslices",
-        "endpointslice",
-        "EndpointSlice",
-        true,
-        &[],
-        &[],
-        &[],
-        "endpointslices",
-        "io.k8s.api.discovery.v1.EndpointSlice",
-    ),
+    ResourceDef {
+        tracks_generation: true,
+        ..def(
+            "discovery.k8s.io",
+            "endpointslices",
+            "endpointslice",
+            "EndpointSlice",
+            true,
+            &[],
+            &[],
+            &[],
+            "endpointslices",
+            "io.k8s.api.discovery.v1.EndpointSlice",
+        )
+    },
     ResourceDef {
         tracks_generation: true,
         create_on_update: true,

@@ -30,6 +30,10 @@ pub fn prepare_for_create(def: &ResourceDef, obj: &mut Value, now: Now, rng: &mu
         m.shift_remove("generation");
     }
     crate::validation::default_object(def.group, def.kind, obj);
+    if (def.group, def.kind) == ("apps", "DaemonSet") {
+        let given = template_generation(obj);
+        set_template_generation(obj, given.max(1));
+    }
     let Value::Object(o) = obj else { return };
     match (def.group, def.kind) {
         ("", "Namespace") => {
@@ -85,6 +89,26 @@ pub fn prepare_for_create(def: &ResourceDef, obj: &mut Value, now: Now, rng: &mu
     }
 }
 
+/// A DaemonSet's template generation, which apps/v1 keeps in this annotation.
+const TEMPLATE_GENERATION: &str = "deprecated.daemonset.template.generation";
+
+fn template_generation(ds: &Value) -> i64 {
+    ds.pointer("/metadata/annotations")
+        .and_then(|a| a.get(TEMPLATE_GENERATION))
+        .and_then(Value::as_str)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+fn set_template_generation(ds: &mut Value, generation: i64) {
+    let meta = api::meta_mut(ds);
+    let annotations = meta.entry("annotations").or_insert_with(|| json!({}));
+    if !annotations.is_object() {
+        *annotations = json!({});
+    }
+    annotations[TEMPLATE_GENERATION] = json!(generation.to_string());
+}
+
 /// Records who asks for a CertificateSigningRequest in its spec, whatever the body said, as
 /// kube-apiserver does: signers and approvers rely on it.
 pub fn record_requester(obj: &mut Value, user: &crate::authn::UserInfo) {
@@ -102,7 +126,11 @@ pub fn record_requester(obj: &mut Value, user: &crate::authn::UserInfo) {
     } else {
         spec.insert("groups".into(), json!(user.groups));
     }
-    spec.shift_remove("extra");
+    if user.extra.is_empty() {
+        spec.shift_remove("extra");
+    } else {
+        spec.insert("extra".into(), json!(user.extra));
+    }
 }
 
 /// Carries server-owned fields from `old` into `new` and splits spec from status.
@@ -212,6 +240,11 @@ pub fn prepare_for_update(def: &ResourceDef, subresource: &str, new: &mut Value,
     }
     if (def.group, def.kind) == ("", "Service") {
         drop_type_dependent_fields(new, old);
+    }
+    if (def.group, def.kind) == ("apps", "DaemonSet") {
+        // Clients cannot set it; a changed pod template moves it on.
+        let changed = new.pointer("/spec/template") != old.pointer("/spec/template");
+        set_template_generation(new, template_generation(old) + i64::from(changed));
     }
     if def.tracks_generation && spec_changed(new, old) {
         let g = old

@@ -598,7 +598,14 @@ impl Server {
             return PeerCert::None;
         };
         match crate::authn::x509::verify_client_chain(&peer.cert_chain, cas, self.now.wall_secs()) {
-            Ok(Some(id)) => PeerCert::Valid(authn::user_from_cert(&id.user, &id.groups)),
+            Ok(Some(id)) => {
+                let mut user = authn::user_from_cert(&id.user, &id.groups);
+                if let Some(leaf) = peer.cert_chain.first() {
+                    let id = crate::authn::x509::credential_id(leaf);
+                    user.extra.insert(authn::CREDENTIAL_ID.into(), vec![id]);
+                }
+                PeerCert::Valid(user)
+            }
             Ok(None) => PeerCert::None,
             Err(e) => PeerCert::Invalid(e.to_string()),
         }

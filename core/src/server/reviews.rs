@@ -146,10 +146,23 @@ fn subject(spec: &Value) -> UserInfo {
         .and_then(Value::as_array)
         .map(|g| g.iter().filter_map(Value::as_str).map(str::to_string).collect())
         .unwrap_or_default();
+    let extra = spec
+        .get("extra")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| {
+                    let values = v.as_array().into_iter().flatten().filter_map(Value::as_str);
+                    (k.clone(), values.map(str::to_string).collect())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     UserInfo {
         name: s("user"),
         uid: s("uid"),
         groups,
+        extra,
     }
 }
 

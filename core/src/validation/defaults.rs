@@ -586,6 +586,11 @@ fn default_stateful_set(obj: &mut Value) {
         default_field(spec, "replicas", json!(1));
         default_field(spec, "revisionHistoryLimit", json!(10));
         for pvc in each_mut(spec, "volumeClaimTemplates") {
+            // The apps/v1 conversion types each claim template (kube issue 87583).
+            if let Some(m) = pvc.as_object_mut() {
+                m.insert("apiVersion".into(), json!("v1"));
+                m.insert("kind".into(), json!("PersistentVolumeClaim"));
+            }
             if let Some(s) = ensure_obj(pvc, "spec") {
                 default_field(s, "volumeMode", json!("Filesystem"));
             }
@@ -638,6 +643,7 @@ fn default_job_spec(spec: &mut Value) {
         "TerminatingOrFailed"
     };
     default_field(spec, "podReplacementPolicy", json!(replacement));
+    default_field(spec, "manualSelector", json!(false));
     if let Some(t) = ensure_obj(spec, "template") {
         default_pod_template(t);
     }
@@ -647,6 +653,15 @@ fn default_job(obj: &mut Value) {
     if let Some(spec) = ensure_obj(obj, "spec") {
         default_job_spec(spec);
     }
+    // Job labels default to the template's: once as the request is decoded, and once more
+    // as kube reads the stored Job back, when the template has the generated labels too.
+    job_labels_from_template(obj);
+    generate_job_selector(obj);
+    job_labels_from_template(obj);
+}
+
+/// A Job without labels takes its pod template's (kube's SetDefaults_Job).
+fn job_labels_from_template(obj: &mut Value) {
     let template_labels = get_path(obj, &["spec", "template", "metadata", "labels"])
         .and_then(Value::as_object)
         .filter(|l| !l.is_empty())
@@ -659,7 +674,6 @@ fn default_job(obj: &mut Value) {
             m.insert("labels".to_string(), Value::Object(labels));
         }
     }
-    generate_job_selector(obj);
 }
 
 /// Generate a Job's selector and pod template labels from its uid, as the
