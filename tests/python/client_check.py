@@ -17,13 +17,18 @@ import time
 import traceback
 
 import kubernetes
-from kubernetes import client, config, watch
+from kubernetes import client, config, dynamic, watch
 from kubernetes.client.rest import ApiException
 
 # Bound on every request so that a stuck request fails the run instead of hanging it.
 REQUEST_TIMEOUT = 30
 # How long the watch may stay open at most (server side, then client side).
 WATCH_SECONDS = 20
+# The ConfigMap of the cluster's CA that every namespace holds.
+ROOT_CA = "kube-root-ca.crt"
+# The Accept headers of kube-apiserver's metadata-only answers.
+ACCEPT_METADATA = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1"
+ACCEPT_METADATA_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
 
 
 class CheckFailed(Exception):
@@ -93,6 +98,7 @@ class Checks:
         suffix = f"{os.getpid()}-{int(time.time() * 1000) % 100000}"
         self.ns = f"pyclient-{suffix}"
         self.role_name = f"pyclient-reader-{suffix}"
+        self.node_name = f"pyclient-node-{suffix}"
         self.failures = []
 
     def run(self, name, fn):
@@ -240,7 +246,9 @@ class Checks:
             listed = self.core.list_namespaced_config_map(
                 ns, label_selector=selector, _request_timeout=REQUEST_TIMEOUT
             )
-            names = sorted(c.metadata.name for c in listed.items)
+            # kube-root-ca.crt, published into every namespace, has no labels: negative
+            # selectors (app!=pyclient, !patched) match it as they do in kube.
+            names = sorted(c.metadata.name for c in listed.items if c.metadata.name != ROOT_CA)
             expect_eq(names, wanted, f"names listed with label_selector={selector!r}")
             expect(listed.metadata.resource_version, f"list {selector!r} has no resourceVersion")
 
@@ -324,6 +332,44 @@ class Checks:
         expect_eq(current.data, {"v": "1"}, "data after the rejected replace")
         self.core.delete_namespaced_config_map("contended", ns, _request_timeout=REQUEST_TIMEOUT)
         return f"ApiException {e.status} {e.reason}"
+
+    def configmap_dry_run_delete(self):
+        ns = self.ns
+        created = self.core.create_namespaced_config_map(
+            ns,
+            client.V1ConfigMap(metadata=client.V1ObjectMeta(name="kept"), data={"k": "v"}),
+            _request_timeout=REQUEST_TIMEOUT,
+        )
+        # The dry run travels in the DeleteOptions body, as kubectl delete --dry-run=server sends
+        # it, not as a query parameter.
+        answer = self.core.delete_namespaced_config_map(
+            "kept",
+            ns,
+            body=client.V1DeleteOptions(dry_run=["All"]),
+            _request_timeout=REQUEST_TIMEOUT,
+        )
+        expect(answer is not None, "the dry-run delete answered nothing")
+        read = self.core.read_namespaced_config_map("kept", ns, _request_timeout=REQUEST_TIMEOUT)
+        expect_eq(read.metadata.uid, created.metadata.uid, "uid after the dry-run delete")
+        expect_eq(
+            read.metadata.resource_version,
+            created.metadata.resource_version,
+            "resourceVersion after the dry-run delete",
+        )
+        expect_eq(read.data, {"k": "v"}, "data after the dry-run delete")
+        self.core.delete_namespaced_config_map(
+            "kept", ns, body=client.V1DeleteOptions(), _request_timeout=REQUEST_TIMEOUT
+        )
+        expect_api_error(
+            lambda: self.core.read_namespaced_config_map(
+                "kept", ns, _request_timeout=REQUEST_TIMEOUT
+            ),
+            404,
+            "NotFound",
+            'configmaps "kept" not found',
+            "read after the real delete",
+        )
+        return "DeleteOptions dryRun=[All] kept the ConfigMap; the real delete removed it"
 
     # -- Secrets -------------------------------------------------------------------------------
 
@@ -461,6 +507,70 @@ class Checks:
         expect_eq([j.metadata.name for j in jobs.items], ["once"], "listed Jobs")
         return "defaults backoffLimit=6, completions=1, generated selector"
 
+    def daemon_set(self):
+        ns = self.ns
+        labels = {"app": "agent"}
+        body = client.V1DaemonSet(
+            metadata=client.V1ObjectMeta(name="agent"),
+            spec=client.V1DaemonSetSpec(
+                selector=client.V1LabelSelector(match_labels=labels),
+                template=client.V1PodTemplateSpec(
+                    metadata=client.V1ObjectMeta(labels=labels),
+                    spec=client.V1PodSpec(
+                        containers=[client.V1Container(name="agent", image="busybox:1.36")]
+                    ),
+                ),
+            ),
+        )
+        # The client's model refuses a DaemonSetStatus without its four required counters: the
+        # create and the read fail to deserialize unless the server writes them at 0.
+        created = self.apps.create_namespaced_daemon_set(ns, body, _request_timeout=REQUEST_TIMEOUT)
+        read = self.apps.read_namespaced_daemon_set("agent", ns, _request_timeout=REQUEST_TIMEOUT)
+        for what, ds in [("created", created), ("read", read)]:
+            expect(ds.status is not None, f"the {what} DaemonSet has no status")
+            for field in [
+                "current_number_scheduled",
+                "desired_number_scheduled",
+                "number_misscheduled",
+                "number_ready",
+            ]:
+                expect_eq(getattr(ds.status, field), 0, f"status.{field} of the {what} DaemonSet")
+        expect_eq(read.metadata.uid, created.metadata.uid, "uid of the read DaemonSet")
+        expect_eq(read.spec.update_strategy.type, "RollingUpdate", "defaulted updateStrategy")
+        self.apps.delete_namespaced_daemon_set("agent", ns, _request_timeout=REQUEST_TIMEOUT)
+        return "status counters 0 on create and read"
+
+    def replication_controller(self):
+        ns = self.ns
+        labels = {"app": "legacy"}
+        created = self.core.create_namespaced_replication_controller(
+            ns,
+            client.V1ReplicationController(
+                metadata=client.V1ObjectMeta(name="legacy"),
+                spec=client.V1ReplicationControllerSpec(
+                    selector=labels,
+                    template=client.V1PodTemplateSpec(
+                        metadata=client.V1ObjectMeta(labels=labels),
+                        spec=client.V1PodSpec(
+                            containers=[client.V1Container(name="main", image="busybox:1.36")]
+                        ),
+                    ),
+                ),
+            ),
+            _request_timeout=REQUEST_TIMEOUT,
+        )
+        read = self.core.read_namespaced_replication_controller(
+            "legacy", ns, _request_timeout=REQUEST_TIMEOUT
+        )
+        for what, rc in [("created", created), ("read", read)]:
+            expect(rc.status is not None, f"the {what} ReplicationController has no status")
+            expect_eq(rc.status.replicas, 0, f"status.replicas of the {what} ReplicationController")
+        expect_eq(read.spec.replicas, 1, "defaulted spec.replicas")
+        self.core.delete_namespaced_replication_controller(
+            "legacy", ns, _request_timeout=REQUEST_TIMEOUT
+        )
+        return "status.replicas 0 on create and read"
+
     # -- RBAC and networking -------------------------------------------------------------------
 
     def cluster_role(self):
@@ -535,6 +645,93 @@ class Checks:
         expect_eq(path.backend.service.name, "web", "Ingress backend service")
         expect_eq(path.backend.service.port.number, 80, "Ingress backend port")
         return "host web.example.com -> web:80"
+
+    # -- metadata-only answers -----------------------------------------------------------------
+
+    def raw_get(self, path, accept):
+        """GET `path` with `accept` through the client's own ApiClient; the decoded JSON body."""
+        data, status, headers = self.core.api_client.call_api(
+            path,
+            "GET",
+            header_params={"Accept": accept},
+            auth_settings=["BearerToken"],
+            response_type="object",
+            _preload_content=True,
+            _request_timeout=REQUEST_TIMEOUT,
+        )
+        expect_eq(status, 200, f"HTTP status of GET {path}")
+        content_type = headers.get("Content-Type") or headers.get("content-type") or ""
+        expect(
+            content_type.startswith("application/json"),
+            f"Content-Type {content_type!r} of GET {path}",
+        )
+        expect(isinstance(data, dict), f"GET {path} answered {data!r}, not an object")
+        return data
+
+    def expect_partial_node(self, obj, what):
+        expect_eq(obj.get("kind"), "PartialObjectMetadata", f"{what}: kind")
+        expect_eq(obj.get("apiVersion"), "meta.k8s.io/v1", f"{what}: apiVersion")
+        for field in ["spec", "status"]:
+            expect(field not in obj, f"{what}: has {field}: {obj!r}")
+        meta = obj.get("metadata") or {}
+        expect(meta.get("name"), f"{what}: no metadata.name")
+        expect(meta.get("uid"), f"{what}: no metadata.uid")
+        expect(meta.get("resourceVersion"), f"{what}: no metadata.resourceVersion")
+        return meta
+
+    def metadata_only_nodes(self):
+        name = self.node_name
+        created = self.core.create_node(
+            client.V1Node(metadata=client.V1ObjectMeta(name=name, labels={"owner": "pyclient"})),
+            _request_timeout=REQUEST_TIMEOUT,
+        )
+        try:
+            listed = self.raw_get("/api/v1/nodes", ACCEPT_METADATA_LIST)
+            expect_eq(listed.get("kind"), "PartialObjectMetadataList", "kind of the list")
+            expect_eq(listed.get("apiVersion"), "meta.k8s.io/v1", "apiVersion of the list")
+            expect((listed.get("metadata") or {}).get("resourceVersion"), "list resourceVersion")
+            items = listed.get("items") or []
+            names = []
+            for i, item in enumerate(items):
+                names.append(self.expect_partial_node(item, f"list item {i}")["name"])
+            expect(name in names, f"{name} not among the listed nodes {names}")
+            mine = [it for it in items if it["metadata"]["name"] == name][0]
+            expect_eq(
+                (mine["metadata"].get("labels") or {}).get("owner"), "pyclient", "listed labels"
+            )
+            expect_eq(mine["metadata"]["uid"], created.metadata.uid, "listed uid")
+
+            got = self.raw_get(f"/api/v1/nodes/{name}", ACCEPT_METADATA)
+            meta = self.expect_partial_node(got, "metadata-only get")
+            expect_eq(meta["name"], name, "name of the metadata-only get")
+            expect_eq(meta["uid"], created.metadata.uid, "uid of the metadata-only get")
+            expect_eq(
+                meta["resourceVersion"],
+                created.metadata.resource_version,
+                "resourceVersion of the metadata-only get",
+            )
+
+            # The same list through the dynamic client (discovery, then the resource's path).
+            nodes = dynamic.DynamicClient(self.core.api_client).resources.get(
+                api_version="v1", kind="Node"
+            )
+            answer = nodes.get(
+                header_params={"Accept": ACCEPT_METADATA_LIST},
+                label_selector="owner=pyclient",
+                _request_timeout=REQUEST_TIMEOUT,
+            )
+            expect_eq(answer.kind, "PartialObjectMetadataList", "kind through the dynamic client")
+            dyn = [item.to_dict() for item in answer.items]
+            for i, item in enumerate(dyn):
+                self.expect_partial_node(item, f"dynamic list item {i}")
+            expect_eq(
+                [item["metadata"]["name"] for item in dyn],
+                [name],
+                "names listed through the dynamic client",
+            )
+        finally:
+            self.core.delete_node(name, _request_timeout=REQUEST_TIMEOUT)
+        return f"list of {len(items)} PartialObjectMetadata, get, dynamic client"
 
     # -- watch ---------------------------------------------------------------------------------
 
@@ -666,11 +863,15 @@ def main(argv):
     checks.run("configmap create/read/patch/list/delete", checks.configmap_crud)
     checks.run("404 NotFound", checks.not_found)
     checks.run("409 Conflict on a stale replace", checks.conflict)
+    checks.run("configmap dry-run delete", checks.configmap_dry_run_delete)
     checks.run("secret", checks.secret)
     checks.run("deployment", checks.deployment)
     checks.run("job", checks.job)
+    checks.run("daemonset", checks.daemon_set)
+    checks.run("replicationcontroller", checks.replication_controller)
     checks.run("clusterrole", checks.cluster_role)
     checks.run("ingress", checks.ingress)
+    checks.run("metadata-only nodes", checks.metadata_only_nodes)
     checks.run("server-side apply", checks.server_side_apply)
     checks.run("watch configmaps", checks.watch_configmaps)
     checks.run("delete namespace", checks.delete_namespace)

@@ -1,6 +1,8 @@
 //! The official Python `kubernetes` client against Gatehouse on both runtimes: the typed APIs of
-//! core, apps, batch, RBAC and networking, the three patch types, label selectors, a watch, and
-//! the 404 and 409 errors (tests/python/client_check.py, one line per check).
+//! core, apps, batch, RBAC and networking, the three patch types, label selectors, a watch, the
+//! status counters the client's models require (DaemonSet, ReplicationController), metadata-only
+//! answers (PartialObjectMetadata), a dry-run delete, and the 404 and 409 errors
+//! (tests/python/client_check.py, one line per check).
 //!
 //! The client lives in a virtualenv at `$GATEHOUSE_PYENV` (default `/var/tmp/gatehouse-pyenv`)
 //! that `tests/python/setup.sh` prepares from PyPI; the tests run it first (it returns at once
@@ -84,11 +86,15 @@ async fn run_client_check(options: Options) {
         "configmap create/read/patch/list/delete",
         "404 NotFound",
         "409 Conflict on a stale replace",
+        "configmap dry-run delete",
         "secret",
         "deployment",
         "job",
+        "daemonset",
+        "replicationcontroller",
         "clusterrole",
         "ingress",
+        "metadata-only nodes",
         "watch configmaps",
     ] {
         assert!(
