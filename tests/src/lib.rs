@@ -779,9 +779,19 @@ pub fn table_rows(out: &str) -> Vec<Vec<String>> {
 pub fn watch_events(out: &str) -> Vec<(String, String)> {
     table_rows(out)
         .into_iter()
-        .filter(|row| row.len() >= 2 && row[0] != "EVENT")
+        .filter(|row| row.len() >= 2 && row[0] != "EVENT" && row[1] != ROOT_CA_CONFIGMAP)
         .map(|row| (row[0].clone(), row[1].clone()))
         .collect()
+}
+
+/// The ConfigMap Gatehouse, as a kube cluster, keeps in every namespace; tests that count a
+/// namespace's ConfigMaps or watch them leave it out ([`watch_events`] does).
+pub const ROOT_CA_CONFIGMAP: &str = "kube-root-ca.crt";
+
+/// Whether a listed object, or a watch event's object, is anything but [`ROOT_CA_CONFIGMAP`].
+pub fn not_root_ca(item: &Value) -> bool {
+    let name = |v: &Value| v["metadata"]["name"] == ROOT_CA_CONFIGMAP;
+    !name(item) && !name(&item["object"])
 }
 
 // ---------------------------------------------------------------------------------------------

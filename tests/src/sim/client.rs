@@ -700,11 +700,17 @@ impl Client {
                 let rv = if self.rng.chance(0.3) { known } else { None };
                 let mut op = blank_op(OpKind::Delete, res, ns, &name);
                 op.expect_rv = rv;
-                let body = match rv {
-                    Some(rv) => json!({"kind": "DeleteOptions", "apiVersion": "v1", "preconditions": {"resourceVersion": rv.to_string()}})
-                        .to_string()
-                        .into_bytes(),
-                    None => Vec::new(),
+                // With a body, kube reads every option from it and none from the query, so
+                // the dry run goes in the body as kubectl sends it.
+                let (body, dry_q) = match rv {
+                    Some(rv) => {
+                        let mut opts = json!({"kind": "DeleteOptions", "apiVersion": "v1", "preconditions": {"resourceVersion": rv.to_string()}});
+                        if dry {
+                            opts["dryRun"] = json!(["All"]);
+                        }
+                        (opts.to_string().into_bytes(), String::new())
+                    }
+                    None => (Vec::new(), dry_q),
                 };
                 Req {
                     method: "DELETE",
