@@ -1,8 +1,16 @@
 //! Deterministic simulation of Gatehouse: several replicas over one faulty store, many
 //! clients, one seed per run (see `gatehouse_tests::sim`).
 //!
-//! * `SIM_SEEDS=N` runs seeds 1..=N (default [`DEFAULT_SEEDS`]) on two threads, stopping at the
-//!   first failure (`SIM_KEEP_GOING=1` runs them all and lists every failure);
+//! * `seeds` runs the fixed seeds 1..=N (`SIM_SEEDS=N`, default [`DEFAULT_SEEDS`]) and then
+//!   [`NEW_SEEDS`] seeds no run has tried before, from a base drawn per run from the clock (or
+//!   `SIM_BASE`), printed so that any failure replays with one command; on two threads,
+//!   stopping at the first failure (`SIM_KEEP_GOING=1` runs them all and lists every failure);
+//! * `campaign` (ignored by default) explores seeds on every core until `SIM_CAMPAIGN=N` seeds
+//!   have passed or one fails, printing throughput as it goes and the replay command of the
+//!   first violation:
+//!   `SIM_CAMPAIGN=1000000 cargo test --release -p gatehouse-tests --test simulation -- --ignored campaign --nocapture`
+//!   (`SIM_ETCD=1` explores the etcd path; `SIM_BASE` picks where to start);
+//! * `regression_*` replay seeds that once found a bug, by name;
 //! * `SIM_SEED=S` runs only seed S; `replay` runs it alone and prints its report
 //!   (`SIM_TRACE=<file>` writes the whole trace there):
 //!   `SIM_SEED=1234 cargo test -p gatehouse-tests --test simulation -- replay --nocapture`;
@@ -30,8 +38,13 @@ use gatehouse_tests::sim::{self, Options, Report};
 const DEFAULT_SEEDS: u64 = 500;
 /// Seeds the default run checks through the simulated etcd.
 const DEFAULT_ETCD_SEEDS: u64 = 150;
+/// New seeds each run explores beyond the fixed ones (per path: core, etcd).
+const NEW_SEEDS: u64 = 200;
+const NEW_ETCD_SEEDS: u64 = 50;
 /// Worker threads of the seed batch (the CI machine has two cores).
 const WORKERS: usize = 2;
+/// Seeds a campaign runs between two throughput lines.
+const CAMPAIGN_REPORT_EVERY: u64 = 10_000;
 
 /// Tests of this file run one at a time: the planted defect is process-wide.
 fn serial() -> MutexGuard<'static, ()> {
@@ -96,15 +109,34 @@ fn crashed(seed: u64, msg: String) -> Report {
     }
 }
 
+/// Where this run's new seeds start: `SIM_BASE`, else drawn from the clock. Far above the
+/// fixed seeds, and different on every run.
+fn new_seed_base() -> u64 {
+    env_u64("SIM_BASE").unwrap_or_else(|| {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0);
+        // Mixed so that runs a moment apart land far apart; kept below 2^48 to stay readable.
+        (nanos.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 16) | 1_000_000
+    })
+}
+
 /// Runs seeds `first..=last` on [`WORKERS`] threads; stops at the first failure unless
 /// `SIM_KEEP_GOING=1`.
 fn batch(first: u64, last: u64, make: fn(u64) -> Options) -> Vec<Report> {
+    batch_on(WORKERS, first, last, make)
+}
+
+/// Runs seeds `first..=last` on `workers` threads; stops at the first failure unless
+/// `SIM_KEEP_GOING=1`.
+fn batch_on(workers: usize, first: u64, last: u64, make: fn(u64) -> Options) -> Vec<Report> {
     let next = AtomicU64::new(first);
     let failed = AtomicBool::new(false);
     let keep_going = env_u64("SIM_KEEP_GOING") == Some(1);
     let reports = Mutex::new(Vec::new());
     std::thread::scope(|s| {
-        for _ in 0..WORKERS {
+        for _ in 0..workers {
             s.spawn(|| loop {
                 if failed.load(Ordering::SeqCst) && !keep_going {
                     return;
@@ -137,16 +169,19 @@ fn batch(first: u64, last: u64, make: fn(u64) -> Options) -> Vec<Report> {
     v
 }
 
-/// The CI batch: many seeds, each a full run with every checker.
+/// The CI batch: the fixed seeds, then seeds no run has tried, each a full run with every
+/// checker.
 #[test]
 fn seeds() {
     let _g = serial();
     plant(0);
-    let (first, last) = match env_u64("SIM_SEED") {
-        Some(s) => (s, s),
-        None => (1, env_u64("SIM_SEEDS").unwrap_or(DEFAULT_SEEDS)),
-    };
-    run_batch(first, last, options);
+    match env_u64("SIM_SEED") {
+        Some(s) => run_batch(s, s, options),
+        None => {
+            run_batch(1, env_u64("SIM_SEEDS").unwrap_or(DEFAULT_SEEDS), options);
+            explore(NEW_SEEDS, options, "");
+        }
+    }
 }
 
 /// The CI batch through the etcd backend's session and the simulated etcd cluster.
@@ -154,11 +189,91 @@ fn seeds() {
 fn etcd_seeds() {
     let _g = serial();
     plant(0);
-    let (first, last) = match env_u64("SIM_SEED") {
-        Some(s) => (s, s),
-        None => (1, env_u64("SIM_ETCD_SEEDS").unwrap_or(DEFAULT_ETCD_SEEDS)),
-    };
-    run_batch(first, last, etcd_options);
+    match env_u64("SIM_SEED") {
+        Some(s) => run_batch(s, s, etcd_options),
+        None => {
+            run_batch(
+                1,
+                env_u64("SIM_ETCD_SEEDS").unwrap_or(DEFAULT_ETCD_SEEDS),
+                etcd_options,
+            );
+            explore(NEW_ETCD_SEEDS, etcd_options, "SIM_ETCD=1 ");
+        }
+    }
+}
+
+/// Runs `count` seeds from this run's new base, saying first which they are.
+fn explore(count: u64, make: fn(u64) -> Options, env: &str) {
+    let base = new_seed_base();
+    println!(
+        "exploring new seeds {}..={} (this run's SIM_BASE={base}); a failing one replays with \
+         {env}SIM_SEED=<seed> cargo test -p gatehouse-tests --test simulation -- replay --nocapture",
+        base + 1,
+        base + count
+    );
+    run_batch(base + 1, base + count, make);
+}
+
+/// Seeds that once found a bug, kept by name.
+mod regression {
+    use super::*;
+
+    fn replay(seed: u64, make: fn(u64) -> Options) {
+        let _g = serial();
+        plant(0);
+        let report = sim::run(&make(seed));
+        assert!(report.passed(), "{report}");
+    }
+
+    /// A watch list whose initial state came from storage while the cache moved on sent the
+    /// cache's later events before its initial-events-end bookmark (7 initial events for a
+    /// collection of 6): the initial events now end at the read's revision.
+    #[test]
+    fn regression_watch_list_read_behind_the_cache() {
+        replay(3884, options);
+    }
+
+    /// The same through the etcd backend (11 initial events for a collection of 6).
+    #[test]
+    fn regression_watch_list_read_behind_the_cache_etcd() {
+        replay(1085, etcd_options);
+    }
+}
+
+/// Explores seeds on every core until `SIM_CAMPAIGN` seeds have passed (default one million)
+/// or one fails; `SIM_ETCD=1` takes the etcd path. Prints seeds per second every
+/// [`CAMPAIGN_REPORT_EVERY`] seeds and, on a violation, its replay command.
+#[test]
+#[ignore = "a long campaign: run it on purpose, in release"]
+fn campaign() {
+    let _g = serial();
+    plant(0);
+    let total = env_u64("SIM_CAMPAIGN").unwrap_or(1_000_000);
+    let etcd = env_u64("SIM_ETCD") == Some(1);
+    let make: fn(u64) -> Options = if etcd { etcd_options } else { options };
+    let workers = std::thread::available_parallelism().map_or(WORKERS, |n| n.get());
+    let base = new_seed_base();
+    println!(
+        "campaign: {total} seeds from {} on {workers} threads{} (SIM_BASE={base})",
+        base + 1,
+        if etcd { " through etcd" } else { "" }
+    );
+    let start = Instant::now();
+    let mut done = 0;
+    while done < total {
+        let n = CAMPAIGN_REPORT_EVERY.min(total - done);
+        let reports = batch_on(workers, base + done + 1, base + done + n, make);
+        done += n;
+        let secs = start.elapsed().as_secs_f64();
+        println!(
+            "campaign: {done} seeds in {secs:.0} s, {:.1} seeds/s (about {:.0} a day)",
+            done as f64 / secs,
+            done as f64 / secs * 86_400.0
+        );
+        if let Some(r) = reports.iter().find(|r| !r.passed()) {
+            panic!("campaign stopped at a violation after about {done} seeds:\n{r}");
+        }
+    }
 }
 
 /// Runs seeds `first..=last`, prints what they did, and fails with the first failure.

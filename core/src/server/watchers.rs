@@ -227,23 +227,39 @@ impl Watchers {
         };
         let watch_list = send_initial_events == Some(true);
         if let Some((revision, objects)) = read {
-            // The initial state as storage had it at `revision`, then what the cache has
-            // applied since (it may be ahead of that read, or behind it).
+            // The initial state as storage had it at `revision`, ended by the bookmark that
+            // names that revision: the initial events are exactly the collection at the
+            // bookmark's resourceVersion. What the cache applied since (it may be ahead of the
+            // read) follows as ordinary events, each newer than the bookmark.
             for o in &objects {
                 if w.matches(o) {
                     bytes.extend(w.event("ADDED", o, now));
                 }
             }
             w.cursor = revision;
-            if let Ok(events) = cache.since(revision) {
-                let events: Vec<CacheEvent> =
-                    events.filter(|e| e.key.starts_with(&w.prefix)).cloned().collect();
-                for ev in &events {
-                    bytes.extend(w.translate(ev, now));
+            bytes.extend(w.bookmark(revision, true));
+            match cache.since(revision) {
+                Ok(events) => {
+                    let events: Vec<CacheEvent> =
+                        events.filter(|e| e.key.starts_with(&w.prefix)).cloned().collect();
+                    for ev in &events {
+                        bytes.extend(w.translate(ev, now));
+                    }
+                    w.cursor = cache.revision().max(revision);
                 }
-                w.cursor = cache.revision().max(revision);
+                Err(too_old) => {
+                    // The cache moved past the read by more than its window: the changes in
+                    // between are gone, and the client must list again.
+                    let e = ApiError::expired(format!(
+                        "too old resource version: {revision} ({})",
+                        too_old.oldest
+                    ));
+                    bytes.extend(error_event(&e, w.protobuf));
+                    bytes.extend_from_slice(LAST_CHUNK);
+                    out.push_back(Output::Write { conn, bytes });
+                    return false;
+                }
             }
-            bytes.extend(w.bookmark(w.cursor, true));
         } else if initial {
             // A watch list newer than the cache came with `read` (see the list machine).
             bytes.extend(w.snapshot(cache, watch_list, now));

@@ -1067,6 +1067,55 @@ fn explain(events: &[&WEvent], marks: &[Mark], want: &[Want], complete: bool, s:
     Ok(())
 }
 
+/// What is wrong with a watch list's initial events, if anything: they must be the collection
+/// at the initial-events-end bookmark's revision, object for object (an ADDED event of each
+/// object as it was then, in key order, and nothing else), and every event after that
+/// bookmark must be newer than its revision.
+fn initial_events_problem(events: &[&WEvent], end: &Mark, collection: &[Want]) -> Option<String> {
+    let s = end.rv;
+    let initial = &events[..end.at.min(events.len())];
+    let summary = || {
+        format!(
+            "{} initial events before the initial-events-end bookmark, the collection had {} objects at rv {s}",
+            initial.len(),
+            collection.len()
+        )
+    };
+    for (i, e) in initial.iter().enumerate() {
+        match collection.get(i) {
+            None => {
+                return Some(format!(
+                    "{}; initial event #{i} ({}) is beyond the collection",
+                    summary(),
+                    show(Some(e))
+                ))
+            }
+            Some(w) if e.ty != "ADDED" || !matches(e, w) => {
+                return Some(format!(
+                    "{}; initial event #{i} is {} where the collection has {}",
+                    summary(),
+                    show(Some(e)),
+                    show_want(Some(w))
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+    if let Some(w) = collection.get(initial.len()) {
+        return Some(format!(
+            "{}; the initial events lack {}",
+            summary(),
+            show_want(Some(w))
+        ));
+    }
+    events[initial.len()..].iter().find(|e| e.rev <= s).map(|e| {
+        format!(
+            "{} comes after the initial-events-end bookmark at rv {s} but is not newer than it",
+            show(Some(e))
+        )
+    })
+}
+
 /// The collection under a watch's prefix at revision `s`, as ADDED events in key order.
 fn initial_at(proj: &[Want], s: i64) -> Vec<Want> {
     let mut state: BTreeMap<Vec<u8>, Want> = BTreeMap::new();
@@ -1169,15 +1218,11 @@ fn check_watches(c: &mut Ctx<'_>, complete: bool) {
                         }
                     }
                     let mut want = initial_at(&proj, s);
-                    if end.at != want.len() {
+                    if let Some(problem) = initial_events_problem(&events, end, &want) {
                         keep(Miss {
                             k: end.at.min(want.len()),
                             s,
-                            problem: format!(
-                                "{} initial events before the initial-events-end bookmark, the collection had {} objects at rv {s}",
-                                end.at,
-                                want.len()
-                            ),
+                            problem,
                         });
                     } else {
                         let start = proj.partition_point(|p| p.rev <= s);
