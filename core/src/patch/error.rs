@@ -101,7 +101,7 @@ impl fmt::Display for PatchError {
 impl std::error::Error for PatchError {}
 
 /// The word Go's encoding/json uses for a JSON value's type in unmarshal errors.
-pub(super) fn json_kind(v: &serde_json::Value) -> &'static str {
+pub(crate) fn json_kind(v: &serde_json::Value) -> &'static str {
     use serde_json::Value;
     match v {
         Value::Null => "null",

@@ -16,6 +16,7 @@ mod strategic;
 
 use serde_json::Value;
 
+pub(crate) use error::json_kind;
 pub use error::PatchError;
 pub use merge_keys::{patch_strategy, FieldPatchStrategy};
 pub use merge_patch::create_merge_patch;

@@ -84,6 +84,29 @@ impl Watcher {
         bytes
     }
 
+    /// The cache's events after `revision` under this watcher's prefix, bringing its cursor
+    /// up; the 410 a client must re-list after when the cache's window no longer reaches back
+    /// that far.
+    fn catch_up(&mut self, cache: &WatchCache, revision: i64, now: Now) -> Result<Vec<u8>, ApiError> {
+        let events: Vec<CacheEvent> = cache
+            .since(revision)
+            .map_err(|too_old| {
+                ApiError::expired(format!(
+                    "too old resource version: {revision} ({})",
+                    too_old.oldest
+                ))
+            })?
+            .filter(|e| e.key.starts_with(&self.prefix))
+            .cloned()
+            .collect();
+        let mut bytes = Vec::new();
+        for ev in &events {
+            bytes.extend(self.translate(ev, now));
+        }
+        self.cursor = cache.revision().max(revision);
+        Ok(bytes)
+    }
+
     fn bookmark(&self, rv: i64, initial_events_end: bool) -> Vec<u8> {
         let mut meta = json!({"resourceVersion": rv.to_string(), "creationTimestamp": null});
         if initial_events_end {
@@ -226,7 +249,7 @@ impl Watchers {
             _ => None,
         };
         let watch_list = send_initial_events == Some(true);
-        if let Some((revision, objects)) = read {
+        let caught_up = if let Some((revision, objects)) = read {
             // The initial state as storage had it at `revision`, ended by the bookmark that
             // names that revision: the initial events are exactly the collection at the
             // bookmark's resourceVersion. What the cache applied since (it may be ahead of the
@@ -238,49 +261,23 @@ impl Watchers {
             }
             w.cursor = revision;
             bytes.extend(w.bookmark(revision, true));
-            match cache.since(revision) {
-                Ok(events) => {
-                    let events: Vec<CacheEvent> =
-                        events.filter(|e| e.key.starts_with(&w.prefix)).cloned().collect();
-                    for ev in &events {
-                        bytes.extend(w.translate(ev, now));
-                    }
-                    w.cursor = cache.revision().max(revision);
-                }
-                Err(too_old) => {
-                    // The cache moved past the read by more than its window: the changes in
-                    // between are gone, and the client must list again.
-                    let e = ApiError::expired(format!(
-                        "too old resource version: {revision} ({})",
-                        too_old.oldest
-                    ));
-                    bytes.extend(error_event(&e, w.protobuf));
-                    bytes.extend_from_slice(LAST_CHUNK);
-                    out.push_back(Output::Write { conn, bytes });
-                    return false;
-                }
-            }
+            Some(w.catch_up(cache, revision, now))
         } else if initial {
-            // A watch list newer than the cache came with `read` (see the list machine).
+            // The collection as the cache has it (and, for a watch list, its bookmark).
             bytes.extend(w.snapshot(cache, watch_list, now));
-        } else if let Some(n) = start_rv {
-            match cache.since(n) {
-                Err(too_old) => {
-                    let e = ApiError::expired(format!("too old resource version: {n} ({})", too_old.oldest));
-                    bytes.extend(error_event(&e, w.protobuf));
-                    bytes.extend_from_slice(LAST_CHUNK);
-                    out.push_back(Output::Write { conn, bytes });
-                    return false;
-                }
-                Ok(events) => {
-                    let events: Vec<CacheEvent> =
-                        events.filter(|e| e.key.starts_with(&w.prefix)).cloned().collect();
-                    for ev in &events {
-                        bytes.extend(w.translate(ev, now));
-                    }
-                    w.cursor = cache.revision().max(n);
-                }
+            None
+        } else {
+            start_rv.map(|n| w.catch_up(cache, n, now))
+        };
+        match caught_up {
+            Some(Ok(events)) => bytes.extend(events),
+            Some(Err(e)) => {
+                bytes.extend(error_event(&e, w.protobuf));
+                bytes.extend_from_slice(LAST_CHUNK);
+                out.push_back(Output::Write { conn, bytes });
+                return false;
             }
+            None => {}
         }
         out.push_back(Output::Write { conn, bytes });
         let id = self.next;

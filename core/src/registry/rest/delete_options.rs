@@ -219,14 +219,7 @@ fn go_q(s: &str) -> String {
 
 /// A body field of the wrong JSON type, worded as Go's JSON decoder words it.
 fn type_error(field: &str, got: &Value, go_type: &str) -> ApiError {
-    let what = match got {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    };
+    let what = crate::patch::json_kind(got);
     let place = if field.is_empty() {
         format!("Go value of type {go_type}")
     } else {
