@@ -388,7 +388,7 @@ impl Server {
                 rng: &mut self.rng,
                 prefix: &self.cfg.storage_prefix,
                 caches: &self.caches,
-                openapi: self.openapi.as_ref().map(|d| &d.api),
+                openapi: self.openapi.as_ref().map(|d| d.api),
                 services: self.cfg.services,
                 read_from_cache: self.cfg.watch_cache,
                 event_ttl_secs: self.cfg.event_ttl_secs,
@@ -717,7 +717,7 @@ impl Server {
                 rng: &mut self.rng,
                 prefix: &self.cfg.storage_prefix,
                 caches: &self.caches,
-                openapi: self.openapi.as_ref().map(|d| &d.api),
+                openapi: self.openapi.as_ref().map(|d| d.api),
                 services: self.cfg.services,
                 read_from_cache: self.cfg.watch_cache,
                 event_ttl_secs: self.cfg.event_ttl_secs,
@@ -1245,7 +1245,7 @@ impl Server {
             req.header("content-type").unwrap_or(""),
             &req.body,
             registry::body::FieldValidation::Ignore,
-            self.openapi.as_ref().map(|d| &d.api),
+            self.openapi.as_ref().map(|d| d.api),
         )?;
         let stored = registry::rest::to_stored(served, &decoded.object)?;
         Ok(serde_json::to_vec(&stored).unwrap_or_default())

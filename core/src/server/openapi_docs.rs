@@ -12,8 +12,8 @@ use super::nonresource::openapi_gvs;
 
 /// The schemas and the responses made from them.
 pub(super) struct Documents {
-    /// The schemas (also used for strict field validation).
-    pub api: OpenApi,
+    /// The schemas (also used for strict field validation), parsed once for the process.
+    pub api: &'static OpenApi,
     v3_root: OnceCell<Vec<u8>>,
     v3: OnceCell<BTreeMap<(String, String), Vec<u8>>>,
     v2_proto: OnceCell<Vec<u8>>,
@@ -24,7 +24,7 @@ impl Documents {
     /// Loads the embedded schemas.
     pub fn load() -> Self {
         Documents {
-            api: OpenApi::load(),
+            api: OpenApi::shared(),
             v3_root: OnceCell::new(),
             v3: OnceCell::new(),
             v2_proto: OnceCell::new(),
