@@ -36,7 +36,9 @@ pub mod time;
 pub mod validation;
 pub mod watch;
 
-pub use server::{Config, ConnId, OpId, Output, Peer, RelayEvent, RelayTls, Server};
+pub use server::{
+    Completion, Config, ConnId, Effect, EffectId, NetError, Output, Peer, RelayEvent, RelayTls, Server,
+};
 
 #[cfg(test)]
 mod tests;

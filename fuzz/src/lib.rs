@@ -16,9 +16,11 @@ use gatehouse_core::patch::{self, PatchType};
 use gatehouse_core::registry::list::Continue;
 use gatehouse_core::request::info;
 use gatehouse_core::selectors::{FieldSelector, LabelSelector};
-use gatehouse_core::storage::{MemStore, WatchSet};
+use gatehouse_core::storage::{MemStore, StorageEvent, WatchId, WatchSet};
 use gatehouse_core::validation;
-use gatehouse_core::{Config, ConnId, Now, Output, Peer, Server};
+use gatehouse_core::{
+    Completion, Config, ConnId, Effect, EffectId, NetError, Now, Output, Peer, RelayEvent, Server,
+};
 use serde_json::Value;
 
 /// The client CA of the `x509` and `server` targets (DER, ECDSA P-256, valid 2026-2126).
@@ -410,43 +412,71 @@ pub fn object_validation(data: &[u8]) {
 
 // ---- server ----
 
-/// Runs every output of `server` until it has none, answering storage from `store`.
+/// What the fuzzed world hands the server once its outputs are drained.
+enum Input {
+    Done(EffectId, Completion),
+    Events(WatchId, Vec<StorageEvent>),
+    WatchFailed(WatchId),
+}
+
+/// Runs every output of `server` until it has none, answering storage from `store`; what
+/// comes of an output is handed in after the drain, as a runtime must.
 fn drive(server: &mut Server, store: &mut MemStore, watches: &mut WatchSet, closed: &mut bool, now: Now) {
-    while let Some(out) = server.poll_output() {
-        match out {
-            Output::Storage { op, request } => {
-                let result = store.execute(&request);
-                store.take_wal();
-                let events = store.take_events();
-                // Events of a write reach the server no later than the write's answer.
-                for (watch, evs) in watches.split(&events) {
-                    server.handle_watch_events(now, watch, evs);
-                }
-                server.handle_storage(now, op, result);
-            }
-            Output::StartWatch {
-                watch,
-                prefix,
-                from_revision,
-            } => match store.events_after(from_revision) {
-                Ok(events) => {
-                    let events = WatchSet::under(&prefix, &events);
-                    watches.start(watch, prefix);
-                    if !events.is_empty() {
-                        server.handle_watch_events(now, watch, events);
+    let mut later: Vec<Input> = Vec::new();
+    loop {
+        while let Some(out) = server.poll_output() {
+            match out {
+                Output::Effect {
+                    id,
+                    effect: Effect::Storage(request),
+                } => {
+                    let result = store.execute(&request);
+                    store.take_wal();
+                    let events = store.take_events();
+                    // Events of a write reach the server no later than the write's answer.
+                    for (watch, evs) in watches.split(&events) {
+                        later.push(Input::Events(watch, evs));
                     }
+                    later.push(Input::Done(id, Completion::Storage(result)));
                 }
-                Err(_) => server.handle_watch_failed(now, watch, true),
-            },
-            Output::Close { .. } => *closed = true,
-            Output::Dial { dial, .. } => server.handle_dial(now, dial, Err("connection refused".into())),
-            Output::Relay { relay, .. } => server.handle_relay(
-                now,
-                relay,
-                gatehouse_core::RelayEvent::End(Err("connection refused".into())),
-            ),
-            Output::EndRelay { .. } => {}
-            Output::Write { .. } | Output::Log(_) => {}
+                Output::StartWatch {
+                    watch,
+                    prefix,
+                    from_revision,
+                } => match store.events_after(from_revision) {
+                    Ok(events) => {
+                        let events = WatchSet::under(&prefix, &events);
+                        watches.start(watch, prefix);
+                        if !events.is_empty() {
+                            later.push(Input::Events(watch, events));
+                        }
+                    }
+                    Err(_) => later.push(Input::WatchFailed(watch)),
+                },
+                Output::Close { .. } => *closed = true,
+                // Nothing listens outside: every dial and relay is refused.
+                Output::Effect { id, effect } => {
+                    let refused = NetError::Refused {
+                        addr: "10.0.0.1:10250".into(),
+                    };
+                    let completion = match effect {
+                        Effect::Relay { .. } => Completion::Relay(RelayEvent::End(Err(refused))),
+                        _ => Completion::Dial(Err(refused)),
+                    };
+                    later.push(Input::Done(id, completion));
+                }
+                Output::Cancel { .. } | Output::Write { .. } | Output::Log(_) => {}
+            }
+        }
+        if later.is_empty() {
+            return;
+        }
+        for input in std::mem::take(&mut later) {
+            match input {
+                Input::Done(id, completion) => server.handle_effect(now, id, completion),
+                Input::Events(watch, events) => server.handle_watch_events(now, watch, events),
+                Input::WatchFailed(watch) => server.handle_watch_failed(now, watch, true),
+            }
         }
     }
 }

@@ -4,13 +4,13 @@
 //! drain every output, arm the timer the core asks for. Runtimes hand in a sleep function and
 //! feed [`Input`]s from their connection tasks; the storage thread feeds its reports.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use gatehouse_core::{ConnId, Now, Output, Peer, RelayEvent, Server};
+use gatehouse_core::{Completion, ConnId, Effect, EffectId, NetError, Now, Output, Peer, RelayEvent, Server};
 
 use crate::relay::RelayConfig;
 use crate::store::{StoreCmd, StoreReport};
@@ -45,10 +45,8 @@ pub enum Input {
     Closed(ConnId),
     /// A storage report.
     Store(StoreReport),
-    /// A kubelet dial ended.
-    Dialed(u64, Result<(), String>),
-    /// A relay brought back bytes, or ended.
-    Relayed(u64, RelayEvent),
+    /// What came of an effect run outside the storage thread (a dial, a relay).
+    Effect(EffectId, Completion),
     /// Stop serving.
     Shutdown,
 }
@@ -108,40 +106,46 @@ pub async fn run<S, F>(
         cancels: HashMap::new(),
     };
     let mut conns: HashMap<ConnId, async_channel::Sender<ConnCmd>> = HashMap::new();
+    // Inputs that arose while draining outputs, applied after the drain.
+    let mut later: VecDeque<Input> = VecDeque::new();
     let mut announced = false;
     server.start(clock.now());
     loop {
-        drain(&mut server, &mut conns, &store, &clock, &mut outside);
+        drain(&mut server, &mut conns, &store, &mut outside, &mut later);
         if !announced && server.is_ready() {
             announced = true;
             let _ = ready.try_send(());
         }
-        let wait = server
-            .poll_timeout()
-            .map(|t| clock.until(t))
-            .unwrap_or(Duration::from_secs(3600));
-        let dialed = async {
-            match side.recv().await {
-                Ok(input) => Some(Ok(input)),
-                Err(_) => std::future::pending().await,
+        let next = match later.pop_front() {
+            Some(input) => Some(Ok(input)),
+            None => {
+                let wait = server
+                    .poll_timeout()
+                    .map(|t| clock.until(t))
+                    .unwrap_or(Duration::from_secs(3600));
+                let reported = async {
+                    match side.recv().await {
+                        Ok(input) => Some(Ok(input)),
+                        Err(_) => std::future::pending().await,
+                    }
+                };
+                futures_lite::future::or(
+                    futures_lite::future::or(async { Some(inputs.recv().await) }, reported),
+                    async {
+                        sleep(wait).await;
+                        None
+                    },
+                )
+                .await
             }
         };
-        let next = futures_lite::future::or(
-            futures_lite::future::or(async { Some(inputs.recv().await) }, dialed),
-            async {
-                sleep(wait).await;
-                None
-            },
-        )
-        .await;
         let now = clock.now();
         match next {
-            Some(Ok(Input::Dialed(dial, result))) => server.handle_dial(now, dial, result),
-            Some(Ok(Input::Relayed(relay, event))) => {
-                if matches!(event, RelayEvent::End(_)) {
-                    outside.cancels.remove(&relay);
+            Some(Ok(Input::Effect(id, completion))) => {
+                if completion.is_final() {
+                    outside.cancels.remove(&id);
                 }
-                server.handle_relay(now, relay, event)
+                server.handle_effect(now, id, completion)
             }
             None => server.handle_timeout(now),
             Some(Err(_)) | Some(Ok(Input::Shutdown)) => break,
@@ -154,7 +158,9 @@ pub async fn run<S, F>(
                 conns.remove(&conn);
                 server.handle_closed(now, conn);
             }
-            Some(Ok(Input::Store(StoreReport::Done(op, result)))) => server.handle_storage(now, op, result),
+            Some(Ok(Input::Store(StoreReport::Done(op, result)))) => {
+                server.handle_effect(now, op, Completion::Storage(result))
+            }
             Some(Ok(Input::Store(StoreReport::Events(watch, events)))) => {
                 server.handle_watch_events(now, watch, events)
             }
@@ -177,15 +183,17 @@ struct Outside {
     relays: RelayConfig,
     side: async_channel::Sender<Input>,
     /// Raised to stop a relay whose client has gone.
-    cancels: HashMap<u64, Arc<AtomicBool>>,
+    cancels: HashMap<EffectId, Arc<AtomicBool>>,
 }
 
+/// Executes every output the server has. What fails here (a connection that stopped
+/// reading, an effect that could not start) is queued in `later` as an input.
 fn drain(
     server: &mut Server,
     conns: &mut HashMap<ConnId, async_channel::Sender<ConnCmd>>,
     store: &mpsc::Sender<StoreCmd>,
-    clock: &Clock,
     outside: &mut Outside,
+    later: &mut VecDeque<Input>,
 ) {
     while let Some(out) = server.poll_output() {
         match out {
@@ -196,7 +204,7 @@ fn drain(
                     if let Some(tx) = conns.remove(&conn) {
                         tx.close();
                     }
-                    server.handle_closed(clock.now(), conn);
+                    later.push_back(Input::Closed(conn));
                 }
             }
             Output::Close { conn } => {
@@ -206,8 +214,14 @@ fn drain(
                     }
                 }
             }
-            Output::Storage { op, request } => {
-                let _ = store.send(StoreCmd::Run(op, request));
+            Output::Effect {
+                id,
+                effect: Effect::Storage(request),
+            } => {
+                if store.send(StoreCmd::Run(id, request)).is_err() {
+                    let gone = gatehouse_core::storage::StorageError::Unavailable("storage stopped".into());
+                    later.push_back(Input::Effect(id, Completion::Storage(Err(gone))));
+                }
             }
             Output::StartWatch {
                 watch,
@@ -220,48 +234,64 @@ fn drain(
                     from: from_revision,
                 });
             }
-            Output::Dial { dial, host, port } => {
+            Output::Effect {
+                id,
+                effect: Effect::Dial { host, port },
+            } => {
                 let tx = outside.side.clone();
                 let spawned = std::thread::Builder::new()
                     .name("gatehouse-dial".into())
                     .spawn(move || {
-                        let _ = tx.send_blocking(Input::Dialed(dial, crate::kubelet::dial(&host, port)));
+                        let outcome = crate::kubelet::dial(&host, port);
+                        let _ = tx.send_blocking(Input::Effect(id, Completion::Dial(outcome)));
                     });
                 if let Err(e) = spawned {
-                    server.handle_dial(clock.now(), dial, Err(format!("dial tcp: {e}")));
+                    later.push_back(Input::Effect(id, Completion::Dial(Err(not_started(e)))));
                 }
             }
-            Output::Relay {
-                relay,
-                host,
-                port,
-                tls,
-                request,
+            Output::Effect {
+                id,
+                effect:
+                    Effect::Relay {
+                        host,
+                        port,
+                        tls,
+                        request,
+                    },
             } => {
                 let tx = outside.side.clone();
                 let config = outside.relays.clone();
                 let cancel = Arc::new(AtomicBool::new(false));
-                outside.cancels.insert(relay, cancel.clone());
+                outside.cancels.insert(id, cancel.clone());
                 let spawned = std::thread::Builder::new()
                     .name("gatehouse-relay".into())
                     .spawn(move || {
                         crate::relay::run(&config, &host, port, tls, &request, &cancel, |event| {
-                            tx.send_blocking(Input::Relayed(relay, event)).is_ok()
+                            tx.send_blocking(Input::Effect(id, Completion::Relay(event)))
+                                .is_ok()
                                 && !cancel.load(Ordering::Relaxed)
                         });
                     });
                 if let Err(e) = spawned {
-                    outside.cancels.remove(&relay);
-                    let event = RelayEvent::End(Err(format!("dial tcp: {e}")));
-                    server.handle_relay(clock.now(), relay, event);
+                    outside.cancels.remove(&id);
+                    let end = RelayEvent::End(Err(not_started(e)));
+                    later.push_back(Input::Effect(id, Completion::Relay(end)));
                 }
             }
-            Output::EndRelay { relay } => {
-                if let Some(cancel) = outside.cancels.remove(&relay) {
+            Output::Cancel { id } => {
+                if let Some(cancel) = outside.cancels.get(&id) {
                     cancel.store(true, Ordering::Relaxed);
                 }
             }
             Output::Log(line) => eprintln!("gatehouse: {line}"),
         }
+    }
+}
+
+/// A dial or relay whose thread could not start.
+fn not_started(e: std::io::Error) -> NetError {
+    NetError::Connect {
+        addr: "(not started)".into(),
+        why: e.to_string(),
     }
 }

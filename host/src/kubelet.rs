@@ -1,35 +1,42 @@
-//! Dials kubelets and proxy backends for the core, and words a failure as Go's dialer does,
-//! since kube-apiserver's answer quotes it.
+//! Dials kubelets and proxy backends for the core; a failure is reported as the core's
+//! typed [`NetError`], which words it as Go's dialer does.
 
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
+
+use gatehouse_core::NetError;
 
 /// How long a dial may take, as kube-apiserver's kubelet client allows.
 const DIAL_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Opens and closes a TCP connection to `host:port`; `Err` says why it failed.
-pub fn dial(host: &str, port: u16) -> Result<(), String> {
+pub fn dial(host: &str, port: u16) -> Result<(), NetError> {
     connect(host, port).map(drop)
 }
 
 /// A TCP connection to `host:port` (each address of a name in turn); `Err` says why none
-/// could be made, in Go's words.
-pub fn connect(host: &str, port: u16) -> Result<TcpStream, String> {
-    let addrs: Vec<_> = match (host, port).to_socket_addrs() {
-        Ok(a) => a.collect(),
-        Err(_) => return Err(format!("dial tcp: lookup {host}: no such host")),
+/// could be made (the last address's failure).
+pub fn connect(host: &str, port: u16) -> Result<TcpStream, NetError> {
+    let no_such_host = || NetError::NoSuchHost {
+        host: host.to_string(),
     };
-    let mut last = format!("dial tcp: lookup {host}: no such host");
+    let Ok(addrs) = (host, port).to_socket_addrs() else {
+        return Err(no_such_host());
+    };
+    let mut last = no_such_host();
     for addr in addrs {
         match TcpStream::connect_timeout(&addr, DIAL_TIMEOUT) {
             Ok(stream) => return Ok(stream),
             Err(e) => {
-                let why = match e.kind() {
-                    std::io::ErrorKind::ConnectionRefused => "connect: connection refused".to_string(),
-                    std::io::ErrorKind::TimedOut => "i/o timeout".to_string(),
-                    _ => format!("connect: {e}"),
+                let addr = addr.to_string();
+                last = match e.kind() {
+                    std::io::ErrorKind::ConnectionRefused => NetError::Refused { addr },
+                    std::io::ErrorKind::TimedOut => NetError::TimedOut { addr },
+                    _ => NetError::Connect {
+                        addr,
+                        why: e.to_string(),
+                    },
                 };
-                last = format!("dial tcp {addr}: {why}");
             }
         }
     }
@@ -46,8 +53,9 @@ mod tests {
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
             .expect("a free port");
+        let refused = dial("127.0.0.1", port).map_err(|e| e.to_string());
         assert_eq!(
-            dial("127.0.0.1", port),
+            refused,
             Err(format!("dial tcp 127.0.0.1:{port}: connect: connection refused"))
         );
         let open = std::net::TcpListener::bind("127.0.0.1:0").expect("a listener");

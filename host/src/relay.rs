@@ -8,7 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use gatehouse_core::{RelayEvent, RelayTls};
+use gatehouse_core::server::{IoFailure, TlsFailure};
+use gatehouse_core::{NetError, RelayEvent, RelayTls};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{
@@ -101,7 +102,7 @@ fn relay(
     request: &[u8],
     cancel: &AtomicBool,
     report: &impl Fn(RelayEvent) -> bool,
-) -> Result<(), String> {
+) -> Result<(), NetError> {
     let tcp = crate::kubelet::connect(host, port)?;
     let peer = tcp
         .peer_addr()
@@ -112,8 +113,8 @@ fn relay(
         None => Box::new(tcp),
         Some(client) => {
             let name = ServerName::try_from(host.to_string())
-                .map_err(|e| format!("tls: invalid server name {host:?}: {e}"))?;
-            let conn = ClientConnection::new(client, name).map_err(|e| format!("tls: {e}"))?;
+                .map_err(|e| NetError::Tls(TlsFailure::InvalidName(format!("{host:?}: {e}"))))?;
+            let conn = ClientConnection::new(client, name).map_err(|e| NetError::Tls(tls_failure(&e)))?;
             Box::new(StreamOwned::new(conn, tcp))
         }
     };
@@ -142,38 +143,35 @@ fn relay(
     }
 }
 
-/// An I/O failure in Go's words (`read tcp 10.0.0.7:10250: connection reset by peer`, or
-/// the TLS failure Go's client reports).
-fn io_error(op: &str, peer: &str, e: &std::io::Error) -> String {
+/// An I/O failure of an established connection (or the TLS failure inside it).
+fn io_error(op: &'static str, peer: &str, e: &std::io::Error) -> NetError {
     if let Some(tls) = e
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<rustls::Error>())
     {
-        return tls_error(tls);
+        return NetError::Tls(tls_failure(tls));
     }
-    match e.kind() {
-        ErrorKind::ConnectionReset => format!("{op} tcp {peer}: connection reset by peer"),
-        ErrorKind::BrokenPipe => format!("{op} tcp {peer}: broken pipe"),
-        _ => format!("{op} tcp {peer}: {e}"),
+    let kind = match e.kind() {
+        ErrorKind::ConnectionReset => IoFailure::Reset,
+        ErrorKind::BrokenPipe => IoFailure::BrokenPipe,
+        _ => IoFailure::Other(e.to_string()),
+    };
+    NetError::Io {
+        op,
+        peer: peer.to_string(),
+        kind,
     }
 }
 
-/// A TLS failure as Go's TLS client words it.
-fn tls_error(e: &rustls::Error) -> String {
+/// What a TLS failure was, as Go's TLS client tells them apart.
+fn tls_failure(e: &rustls::Error) -> TlsFailure {
     use rustls::CertificateError as C;
-    let verify = |why: &str| format!("tls: failed to verify certificate: x509: {why}");
     match e {
-        rustls::Error::InvalidCertificate(C::UnknownIssuer) => {
-            verify("certificate signed by unknown authority")
-        }
-        rustls::Error::InvalidCertificate(C::Expired | C::NotValidYet) => {
-            verify("certificate has expired or is not yet valid")
-        }
-        rustls::Error::InvalidCertificate(C::NotValidForName) => {
-            verify("certificate is not valid for the requested name")
-        }
-        rustls::Error::AlertReceived(alert) => format!("remote error: tls: {alert:?}"),
-        other => format!("tls: {other}"),
+        rustls::Error::InvalidCertificate(C::UnknownIssuer) => TlsFailure::UnknownAuthority,
+        rustls::Error::InvalidCertificate(C::Expired | C::NotValidYet) => TlsFailure::Expired,
+        rustls::Error::InvalidCertificate(C::NotValidForName) => TlsFailure::NameMismatch,
+        rustls::Error::AlertReceived(alert) => TlsFailure::Alert(format!("{alert:?}")),
+        other => TlsFailure::Other(other.to_string()),
     }
 }
 

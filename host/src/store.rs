@@ -16,14 +16,14 @@ use gatehouse_core::storage::{
     KeyValue, MemStore, StorageError, StorageEvent, StorageRequest, StorageResponse, WalRecord, WatchId,
     WatchSet,
 };
-use gatehouse_core::OpId;
+use gatehouse_core::EffectId;
 
 use crate::error::HostError;
 
 /// What the storage thread is asked.
 pub enum StoreCmd {
     /// Run a request; answer with its id.
-    Run(OpId, StorageRequest),
+    Run(EffectId, StorageRequest),
     /// Start (or restart) watch `watch`: stream the events of keys under `prefix` after
     /// `from` (exclusive).
     Watch {
@@ -38,7 +38,7 @@ pub enum StoreCmd {
 /// What the storage thread reports.
 pub enum StoreReport {
     /// Answer to a request.
-    Done(OpId, Result<StorageResponse, StorageError>),
+    Done(EffectId, Result<StorageResponse, StorageError>),
     /// Events of one watch (of writes, or its catch-up), in revision order. A write's events
     /// are reported before its answer.
     Events(WatchId, Vec<StorageEvent>),

@@ -49,7 +49,7 @@ use gatehouse_core::storage::{
     prefix_end, Compare, MemStore, StorageError, StorageEvent, StorageRequest, StorageResponse, TxnOp,
     WatchId,
 };
-use gatehouse_core::OpId;
+use gatehouse_core::EffectId;
 use gatehouse_host::etcd::{self, EtcdOptions};
 use gatehouse_host::flags::Flags;
 use gatehouse_host::store::{StoreCmd, StoreReport};
@@ -296,7 +296,7 @@ impl Thread {
         }
     }
 
-    fn take(&mut self, r: StoreReport) -> Option<(OpId, Result<StorageResponse, StorageError>)> {
+    fn take(&mut self, r: StoreReport) -> Option<(EffectId, Result<StorageResponse, StorageError>)> {
         match r {
             StoreReport::Done(op, res) => Some((op, res)),
             StoreReport::Events(w, evs) => {
@@ -317,7 +317,7 @@ impl Thread {
 
     /// Runs one request and returns its answer; events reported meanwhile are kept.
     fn run(&mut self, req: StorageRequest) -> Result<StorageResponse, StorageError> {
-        let op = OpId(self.next_op);
+        let op = EffectId(self.next_op);
         self.next_op += 1;
         self.tx
             .send(StoreCmd::Run(op, req))

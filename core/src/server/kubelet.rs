@@ -120,7 +120,7 @@ pub(super) fn log_request(host: &str, port: u16, path: &str) -> Vec<u8> {
 
 /// The answer once the dial failed (`reason` in Go's words, e.g. `dial tcp 10.0.0.1:10250:
 /// connect: connection refused`), or succeeded.
-pub(super) fn dial_outcome(plan_url: &str, log: bool, result: Result<(), String>) -> ApiError {
+pub(super) fn dial_outcome(plan_url: &str, log: bool, result: Result<(), super::NetError>) -> ApiError {
     match result {
         Err(reason) if log => ApiError::unknown(format!("Get \"{plan_url}\": {reason}")),
         Err(reason) => ApiError::unknown(format!("error dialing backend: {reason}")),
@@ -267,7 +267,9 @@ mod tests {
             dial_outcome(
                 "https://10.0.0.7:10250/x",
                 false,
-                Err("dial tcp 10.0.0.7:10250: connect: connection refused".into())
+                Err(crate::server::NetError::Refused {
+                    addr: "10.0.0.7:10250".into()
+                })
             )
             .message,
             "error dialing backend: dial tcp 10.0.0.7:10250: connect: connection refused"

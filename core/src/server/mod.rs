@@ -4,20 +4,30 @@
 //!
 //! The runtime owns sockets, TLS, timers and storage, and drives the server like this:
 //!
-//! 1. apply exactly one input: [`Server::handle_connect`], [`Server::handle_bytes`],
-//!    [`Server::handle_closed`], [`Server::handle_storage`], [`Server::handle_watch_events`]
-//!    or [`Server::handle_timeout`], each with the current [`Now`];
+//! 1. apply exactly one input, with the current [`Now`]:
+//!    - [`Server::start`], once, first;
+//!    - [`Server::handle_connect`]: a connection finished its TLS handshake;
+//!    - [`Server::handle_bytes`]: bytes arrived on a connection;
+//!    - [`Server::handle_closed`]: a connection is gone (also when a write to it failed);
+//!    - [`Server::handle_effect`]: what came of an [`Output::Effect`] (a storage answer, a
+//!      dial's outcome, a relay's bytes or end);
+//!    - [`Server::handle_watch_events`], [`Server::handle_watch_progress`],
+//!      [`Server::handle_watch_failed`]: news of the storage watches of
+//!      [`Output::StartWatch`];
+//!    - [`Server::handle_timeout`]: the time [`Server::poll_timeout`] asked for has come;
 //! 2. drain [`Server::poll_output`] until it returns `None`, executing each [`Output`] in
-//!    order (writes to one connection must be written in the order they were polled);
+//!    order (writes to one connection must be written in the order they were polled). What
+//!    goes wrong while draining (a write that fails, an effect that cannot start) becomes
+//!    an input of its own, applied after the drain, never in the middle of it;
 //! 3. arm a timer for [`Server::poll_timeout`] and wait for the next input.
 //!
-//! Storage answers must come back through [`Server::handle_storage`] with the [`OpId`] of
-//! the request; watch events of a write must be handed in (through
-//! [`Server::handle_watch_events`]) no later than that write's answer, so that the watch
-//! cache is never behind an acknowledged write.
+//! Every effect ends with one final completion (see [`effect`](self::effect)). Watch events
+//! of a write must be handed in no later than that write's answer, so that the watch cache
+//! is never behind an acknowledged write.
 
 mod config;
 mod conn;
+pub mod effect;
 mod encode;
 mod kubelet;
 mod namespaces;
@@ -32,6 +42,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 pub use config::Config;
 pub use conn::ConnId;
+pub use effect::{Completion, Effect, EffectId, IoFailure, NetError, RelayEvent, RelayTls, TlsFailure};
 
 use crate::api::ApiError;
 use crate::authn::{self, Authn, PeerCert, UserInfo};
@@ -58,10 +69,6 @@ const FILL_RETRY_MS: u64 = 1_000;
 /// How often storage health is probed.
 const HEALTH_PROBE_MS: u64 = 5_000;
 
-/// Identifies one storage request the runtime runs for the server.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct OpId(pub u64);
-
 /// Identifies one request in flight.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ReqId(pub u64);
@@ -73,8 +80,12 @@ pub enum Output {
     Write { conn: ConnId, bytes: Vec<u8> },
     /// Close a connection once everything written before is flushed.
     Close { conn: ConnId },
-    /// Run a storage request and hand the answer back with this id.
-    Storage { op: OpId, request: StorageRequest },
+    /// Run an effect and hand what comes of it back through [`Server::handle_effect`]
+    /// with this id (see [`effect`](self::effect) for the contract).
+    Effect { id: EffectId, effect: Effect },
+    /// Nobody waits for effect `id` any more (its client has gone): end it soon. Its final
+    /// completion is still handed back.
+    Cancel { id: EffectId },
     /// Start (or restart) storage watch `watch` over the keys under `prefix` from
     /// `from_revision` (exclusive), delivering its events through
     /// [`Server::handle_watch_events`]. There is one watch per resource type; a new
@@ -84,21 +95,6 @@ pub enum Output {
         prefix: Vec<u8>,
         from_revision: i64,
     },
-    /// Open a TCP connection to `host:port` (a kubelet), then close it, and report whether
-    /// that worked through [`Server::handle_dial`].
-    Dial { dial: u64, host: String, port: u16 },
-    /// Open a connection to `host:port` (a kubelet, or a proxy backend) with `tls`, send
-    /// `request` (one HTTP/1.1 request asking to close the connection after it), and report
-    /// what comes back, then the end, through [`Server::handle_relay`].
-    Relay {
-        relay: u64,
-        host: String,
-        port: u16,
-        tls: RelayTls,
-        request: Vec<u8>,
-    },
-    /// Stop relay `relay`: its client has gone.
-    EndRelay { relay: u64 },
     /// A line for the server log.
     Log(String),
 }
@@ -128,15 +124,6 @@ enum Origin {
     RootCa(String),
 }
 
-/// A request waiting for a kubelet dial (exec, attach, port-forward).
-#[derive(Debug)]
-struct PendingDial {
-    conn: ConnId,
-    keep_alive: bool,
-    /// Where the request would go.
-    url: String,
-}
-
 /// The User-Agent of the server's own writes (its field manager is `kube-apiserver`).
 const APISERVER_AGENT: &str = "kube-apiserver/v1.32.0 (linux/amd64) kubernetes/gatehouse";
 
@@ -149,51 +136,47 @@ enum RelayFor {
     Proxy,
 }
 
-/// TLS toward a relay's backend.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RelayTls {
-    /// Plain TCP (`http` backends).
-    Plain,
-    /// TLS without verifying the backend, as kube-apiserver's proxy transport reaches
-    /// `https` pods and services.
-    Insecure,
-    /// TLS to a kubelet: the `--kubelet-client-certificate`/`-key` credentials, and the
-    /// kubelet's certificate checked against `--kubelet-certificate-authority` when set.
-    Kubelet,
-}
-
-/// What a relay reports.
+/// Where a request in flight stands.
 #[derive(Debug)]
-pub enum RelayEvent {
-    /// Bytes of the backend's response, passed to the client as they are.
-    Data(Vec<u8>),
-    /// The backend connection ended: `Err` says why in Go's words (a failed dial, a reset).
-    End(Result<(), String>),
-}
-
-/// A relay in flight.
-#[derive(Debug)]
-struct PendingRelay {
-    conn: ConnId,
-    keep_alive: bool,
-    purpose: RelayFor,
-    /// Whether response bytes have reached the client.
-    started: bool,
+enum Stage {
+    /// In the registry: reading, deciding and writing storage.
+    Registry(Box<Machine>),
+    /// Waiting for a kubelet dial (exec, attach, port-forward); `url` is where the request
+    /// would go.
+    Dial { url: String },
+    /// Relaying a backend's answer.
+    Relay {
+        purpose: RelayFor,
+        /// Whether response bytes have reached the client.
+        started: bool,
+    },
 }
 
 #[derive(Debug)]
 struct InFlight {
     origin: Origin,
-    machine: Machine,
-    deadline_ms: u64,
+    stage: Stage,
+    /// When the request times out; `None` for long-running requests (relays).
+    deadline_ms: Option<u64>,
+}
+
+/// Who waits for an effect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Waiter {
+    /// A request in flight.
+    Request(ReqId),
+    /// The list filling every cache (`None`) or one type's.
+    Fill(Option<WatchId>),
+    /// The storage health probe.
+    HealthProbe,
+    /// A request that has ended (its client left, or it timed out); the final completion
+    /// is dropped when it comes.
+    Abandoned,
 }
 
 /// Progress of start-up.
 #[derive(Debug, Default)]
 struct Startup {
-    /// Lists filling caches: all of them at start-up (`None`), or one type's after its watch
-    /// was compacted away.
-    fill_ops: BTreeMap<OpId, Option<WatchId>>,
     pending_bootstrap: usize,
     /// Start-up objects not yet created, in stages: a stage starts once the previous one is
     /// stored (namespaces before the objects that live in them).
@@ -211,15 +194,12 @@ pub struct Server {
     openapi: Option<openapi_docs::Documents>,
     conns: BTreeMap<ConnId, Conn>,
     reqs: BTreeMap<ReqId, InFlight>,
-    ops: BTreeMap<OpId, ReqId>,
+    /// Effects in flight, and who waits for each.
+    effects: BTreeMap<EffectId, Waiter>,
+    next_effect: u64,
     caches: WatchCaches,
     watchers: Watchers,
-    /// Kubelet dials in flight: the request each answers.
-    dials: BTreeMap<u64, PendingDial>,
-    relays: BTreeMap<u64, PendingRelay>,
-    next_dial: u64,
     out: VecDeque<Output>,
-    next_op: u64,
     next_req: u64,
     startup: Startup,
     storage_healthy: bool,
@@ -227,7 +207,7 @@ pub struct Server {
     root_ca: RootCaPublisher,
     /// The storage health probe in flight, and when the next one is due: /readyz and the
     /// `etcd` check must notice an outage (and its end) even when no client is writing.
-    health_op: Option<OpId>,
+    health_op: Option<EffectId>,
     next_health_ms: u64,
 }
 
@@ -249,13 +229,10 @@ impl Server {
             openapi,
             conns: BTreeMap::new(),
             reqs: BTreeMap::new(),
-            ops: BTreeMap::new(),
+            effects: BTreeMap::new(),
+            next_effect: 1,
             watchers: Watchers::default(),
-            dials: BTreeMap::new(),
-            relays: BTreeMap::new(),
-            next_dial: 1,
             out: VecDeque::new(),
-            next_op: 1,
             next_req: 1,
             startup: Startup::default(),
             storage_healthy: true,
@@ -279,18 +256,14 @@ impl Server {
             Some(p) => p.to_vec(),
             None => format!("{}/", self.cfg.storage_prefix).into_bytes(),
         };
-        let op = self.op_id();
-        self.startup.fill_ops.insert(op, watch);
         let end = prefix_end(&prefix);
-        self.out.push_back(Output::Storage {
-            op,
-            request: StorageRequest::Range {
-                key: prefix,
-                range_end: end,
-                revision: 0,
-                limit: 0,
-            },
-        });
+        let range = StorageRequest::Range {
+            key: prefix,
+            range_end: end,
+            revision: 0,
+            limit: 0,
+        };
+        self.effect(Waiter::Fill(watch), Effect::Storage(range));
     }
 
     /// Whether start-up (cache filled, system objects present) has finished.
@@ -341,16 +314,6 @@ impl Server {
         self.now = now;
         self.conns.remove(&conn);
         self.watchers.remove_conn(conn);
-        let relays: Vec<u64> = self
-            .relays
-            .iter()
-            .filter(|(_, r)| r.conn == conn)
-            .map(|(id, _)| *id)
-            .collect();
-        for relay in relays {
-            self.relays.remove(&relay);
-            self.out.push_back(Output::EndRelay { relay });
-        }
         let gone: Vec<ReqId> = self
             .reqs
             .iter()
@@ -358,44 +321,120 @@ impl Server {
             .map(|(id, _)| *id)
             .collect();
         for id in gone {
-            self.reqs.remove(&id);
+            self.abandon(id);
         }
     }
 
-    /// The answer to a storage request.
-    pub fn handle_storage(&mut self, now: Now, op: OpId, result: Result<StorageResponse, StorageError>) {
+    /// What came of effect `id` (see [`effect`](self::effect) for the contract).
+    pub fn handle_effect(&mut self, now: Now, id: EffectId, completion: Completion) {
         self.now = now;
-        self.storage_healthy = !matches!(
-            result,
-            Err(StorageError::Unavailable(_)) | Err(StorageError::Timeout)
-        );
-        if self.health_op == Some(op) {
-            self.health_op = None;
-            self.storage_healthy = result.is_ok();
+        let waiter = if completion.is_final() {
+            self.effects.remove(&id)
+        } else {
+            self.effects.get(&id).copied()
+        };
+        let Some(waiter) = waiter else {
+            debug_assert!(
+                false,
+                "completion for unknown or finished effect {id:?}: {completion:?}"
+            );
             return;
+        };
+        if let Completion::Storage(result) = &completion {
+            self.storage_healthy = !matches!(
+                result,
+                Err(StorageError::Unavailable(_)) | Err(StorageError::Timeout)
+            );
         }
-        if let Some(watch) = self.startup.fill_ops.remove(&op) {
-            self.finish_cache_fill(watch, result);
-            return;
+        match (waiter, completion) {
+            (Waiter::Abandoned, _) => {}
+            (Waiter::HealthProbe, Completion::Storage(result)) => {
+                self.health_op = None;
+                self.storage_healthy = result.is_ok();
+            }
+            (Waiter::Fill(watch), Completion::Storage(result)) => self.finish_cache_fill(watch, result),
+            (Waiter::Request(req), completion) => self.resume(req, id, completion),
+            (waiter, completion) => {
+                debug_assert!(false, "{completion:?} does not answer {waiter:?}");
+            }
         }
-        let Some(req) = self.ops.remove(&op) else { return };
+    }
+
+    /// Hands request `req` what came of its effect `id`.
+    fn resume(&mut self, req: ReqId, id: EffectId, completion: Completion) {
         let Some(mut inflight) = self.reqs.remove(&req) else {
+            debug_assert!(
+                false,
+                "effect {id:?} completed for request {req:?}, which is not in flight"
+            );
             return;
         };
-        let step = {
-            let mut env = Env {
-                now,
-                rng: &mut self.rng,
-                prefix: &self.cfg.storage_prefix,
-                caches: &self.caches,
-                openapi: self.openapi.as_ref().map(|d| d.api),
-                services: self.cfg.services,
-                read_from_cache: self.cfg.watch_cache,
-                event_ttl_secs: self.cfg.event_ttl_secs,
-            };
-            inflight.machine.resume(&mut env, result)
-        };
-        self.advance(req, inflight, step);
+        match (&mut inflight.stage, completion) {
+            (Stage::Registry(machine), Completion::Storage(result)) => {
+                let step = {
+                    let mut env = Env {
+                        now: self.now,
+                        rng: &mut self.rng,
+                        prefix: &self.cfg.storage_prefix,
+                        caches: &self.caches,
+                        openapi: self.openapi.as_ref().map(|d| d.api),
+                        services: self.cfg.services,
+                        read_from_cache: self.cfg.watch_cache,
+                        event_ttl_secs: self.cfg.event_ttl_secs,
+                    };
+                    machine.resume(&mut env, result)
+                };
+                self.advance(req, inflight, step);
+            }
+            (Stage::Dial { url }, Completion::Dial(result)) => {
+                let e = kubelet::dial_outcome(url, false, result);
+                self.finish(req, inflight.origin, Err(e));
+            }
+            (Stage::Relay { started, .. }, Completion::Relay(RelayEvent::Data(bytes))) => {
+                *started = true;
+                if let Origin::Client { conn, .. } = inflight.origin {
+                    self.write(conn, bytes);
+                }
+                self.reqs.insert(req, inflight);
+            }
+            (Stage::Relay { purpose, started }, Completion::Relay(RelayEvent::End(result))) => {
+                let Origin::Client { conn, keep_alive, .. } = inflight.origin else {
+                    return;
+                };
+                if *started {
+                    // The backend was asked to close after its answer, which may be framed
+                    // by that close: the client's connection ends with it.
+                    return self.request_done(conn, false);
+                }
+                let e = match (purpose, result) {
+                    (RelayFor::Log { url }, Err(reason)) => kubelet::dial_outcome(url, true, Err(reason)),
+                    (RelayFor::Log { url }, Ok(())) => ApiError::unknown(format!("Get \"{url}\": EOF")),
+                    (RelayFor::Proxy, Err(reason)) => proxy::relay_failed(Some(&reason.to_string())),
+                    (RelayFor::Proxy, Ok(())) => proxy::relay_failed(None),
+                };
+                // Nothing reached the client: it gets an answer and keeps its connection.
+                self.reply_error(conn, keep_alive, e);
+            }
+            (stage, completion) => {
+                debug_assert!(false, "{completion:?} does not answer a request at {stage:?}");
+                self.reqs.insert(req, inflight);
+            }
+        }
+    }
+
+    /// Request `id` has ended without its answer (its client left, or it timed out): what it
+    /// waited on is dropped when it comes, and relays are asked to stop.
+    fn abandon(&mut self, id: ReqId) -> Option<InFlight> {
+        let inflight = self.reqs.remove(&id)?;
+        for (effect, waiter) in self.effects.iter_mut() {
+            if *waiter == Waiter::Request(id) {
+                *waiter = Waiter::Abandoned;
+                if matches!(inflight.stage, Stage::Relay { .. }) {
+                    self.out.push_back(Output::Cancel { id: *effect });
+                }
+            }
+        }
+        Some(inflight)
     }
 
     /// Events of one type's storage watch, in revision order.
@@ -477,12 +516,11 @@ impl Server {
         let expired: Vec<ReqId> = self
             .reqs
             .iter()
-            .filter(|(_, r)| r.deadline_ms <= now.mono_ms)
+            .filter(|(_, r)| r.deadline_ms.is_some_and(|d| d <= now.mono_ms))
             .map(|(id, _)| *id)
             .collect();
         for id in expired {
-            if let Some(r) = self.reqs.remove(&id) {
-                self.ops.retain(|_, v| *v != id);
+            if let Some(r) = self.abandon(id) {
                 self.finish(id, r.origin, Err(ApiError::timeout()));
             }
         }
@@ -511,19 +549,15 @@ impl Server {
             return;
         }
         self.next_health_ms = self.now.mono_ms + HEALTH_PROBE_MS;
-        let op = self.op_id();
-        self.health_op = Some(op);
         let key = format!("{}/", self.cfg.storage_prefix).into_bytes();
         let range_end = prefix_end(&key);
-        self.out.push_back(Output::Storage {
-            op,
-            request: StorageRequest::Range {
-                key,
-                range_end,
-                revision: 0,
-                limit: 1,
-            },
-        });
+        let range = StorageRequest::Range {
+            key,
+            range_end,
+            revision: 0,
+            limit: 1,
+        };
+        self.health_op = Some(self.effect(Waiter::HealthProbe, Effect::Storage(range)));
     }
 
     /// Starts the namespace cleanup requests that are due.
@@ -536,7 +570,10 @@ impl Server {
             .due_calls(&self.cfg.storage_prefix, &self.caches, self.now.mono_ms);
         for (ns, call) in calls {
             match Machine::new(call) {
-                Ok(m) => self.launch(Origin::NamespaceCleanup(ns), m),
+                Ok(m) => {
+                    let id = self.req_id();
+                    self.launch(id, Origin::NamespaceCleanup(ns), m)
+                }
                 Err(_) => self.namespaces.done(&ns),
             }
         }
@@ -545,7 +582,10 @@ impl Server {
             .due_calls(&self.cfg.storage_prefix, &self.caches, self.now.mono_ms);
         for (ns, call) in calls {
             match Machine::new(call) {
-                Ok(m) => self.launch(Origin::RootCa(ns), m),
+                Ok(m) => {
+                    let id = self.req_id();
+                    self.launch(id, Origin::RootCa(ns), m)
+                }
                 Err(_) => self.root_ca.done(&ns, true, self.now.mono_ms),
             }
         }
@@ -558,7 +598,7 @@ impl Server {
 
     /// When [`Server::handle_timeout`] must next be called (monotonic milliseconds).
     pub fn poll_timeout(&self) -> Option<u64> {
-        let reqs = self.reqs.values().map(|r| r.deadline_ms).min();
+        let reqs = self.reqs.values().filter_map(|r| r.deadline_ms).min();
         let watches = self.watchers.next_deadline();
         let namespaces = self.namespaces.next_deadline();
         let root_ca = self.root_ca.next_deadline();
@@ -577,9 +617,12 @@ impl Server {
 
     // ---- internals ----
 
-    fn op_id(&mut self) -> OpId {
-        let id = OpId(self.next_op);
-        self.next_op += 1;
+    /// Asks for `effect` on behalf of `waiter`.
+    fn effect(&mut self, waiter: Waiter, effect: Effect) -> EffectId {
+        let id = EffectId(self.next_effect);
+        self.next_effect += 1;
+        self.effects.insert(id, waiter);
+        self.out.push_back(Output::Effect { id, effect });
         id
     }
 
@@ -702,15 +745,16 @@ impl Server {
             };
             let Ok(machine) = Machine::new(call) else { continue };
             self.startup.pending_bootstrap += 1;
-            self.launch(Origin::Bootstrap(what), machine);
+            let id = self.req_id();
+            self.launch(id, Origin::Bootstrap(what), machine);
         }
         if self.startup.pending_bootstrap == 0 {
             self.next_bootstrap_stage();
         }
     }
 
-    fn launch(&mut self, origin: Origin, mut machine: Machine) {
-        let id = self.req_id();
+    /// Starts request `id` in the registry.
+    fn launch(&mut self, id: ReqId, origin: Origin, mut machine: Machine) {
         let step = {
             let mut env = Env {
                 now: self.now,
@@ -724,28 +768,27 @@ impl Server {
             };
             machine.start(&mut env)
         };
-        let deadline_ms = self.now.mono_ms + self.cfg.request_timeout_ms;
-        self.advance(
-            id,
-            InFlight {
-                origin,
-                machine,
-                deadline_ms,
-            },
-            step,
-        );
+        let deadline_ms = Some(self.now.mono_ms + self.cfg.request_timeout_ms);
+        let inflight = InFlight {
+            origin,
+            stage: Stage::Registry(Box::new(machine)),
+            deadline_ms,
+        };
+        self.advance(id, inflight, step);
     }
 
     fn advance(&mut self, id: ReqId, inflight: InFlight, step: Step) {
+        let Stage::Registry(machine) = &inflight.stage else {
+            debug_assert!(false, "a registry step for a request at {:?}", inflight.stage);
+            return;
+        };
+        let served = machine.call().served;
         match step {
             Step::Storage(request) => {
-                let op = self.op_id();
-                self.ops.insert(op, id);
                 self.reqs.insert(id, inflight);
-                self.out.push_back(Output::Storage { op, request });
+                self.effect(Waiter::Request(id), Effect::Storage(request));
             }
             Step::Done(result) => {
-                let served = inflight.machine.call().served;
                 // Tables print the stored form; everything else goes out in the client's version.
                 let table = matches!(&inflight.origin, Origin::Client { negotiated, .. } if negotiated.table);
                 let result = match result {
@@ -766,7 +809,7 @@ impl Server {
                     negotiated,
                     keep_alive,
                 } => {
-                    let def = inflight.machine.call().served;
+                    let def = served;
                     let cache = self.caches.for_key(&spec.prefix);
                     let started = self.watchers.start(
                         &mut self.out,
@@ -902,14 +945,14 @@ impl Server {
                         // A pipelined follower that has already begun starts its clock now.
                         c.request_started_ms = c.parser.is_mid_request().then_some(now_ms);
                     }
-                    self.serve(conn, req);
+                    self.serve(id, conn, req);
                 }
             }
         }
     }
 
     /// The request path: classify, authenticate, authorize, dispatch.
-    fn serve(&mut self, conn: ConnId, req: Request) {
+    fn serve(&mut self, id: ReqId, conn: ConnId, req: Request) {
         let keep_alive = req.keep_alive;
         let negotiated = encode::negotiate(req.header("accept").unwrap_or(""));
         let info = info::resolve(&req.method, req.path(), req.query());
@@ -935,10 +978,10 @@ impl Server {
             return self.reply_error(conn, keep_alive, ApiError::path_not_found());
         };
         if kubelet::is_kubelet_subresource(&info.resource, &info.subresource) {
-            return self.serve_kubelet(conn, keep_alive, &info, &req);
+            return self.serve_kubelet(id, conn, keep_alive, &info, &req);
         }
         if proxy::is_proxy_subresource(&info.resource, &info.subresource) && info.api_group.is_empty() {
-            return self.serve_proxy(conn, keep_alive, &info, &req);
+            return self.serve_proxy(id, conn, keep_alive, &info, &req);
         }
         if def.namespaced && info.namespace.is_empty() && !matches!(info.verb.as_str(), "list" | "watch") {
             return self.reply_error(conn, keep_alive, ApiError::path_not_found());
@@ -951,7 +994,10 @@ impl Server {
         }
         if def.resource == "bindings" && def.group.is_empty() && info.verb == "create" {
             // The legacy bindings collection: the pod named by the Binding gets bound.
-            return self.serve_binding(conn, keep_alive, negotiated, &info, req, user);
+            let Some(call) = binding_call(&info, req, user) else {
+                return self.reply_error(conn, keep_alive, ApiError::path_not_found());
+            };
+            return self.start_call(id, conn, negotiated, keep_alive, call);
         }
         if !def.is_stored() {
             let ask = reviews::Ask {
@@ -1008,67 +1054,34 @@ impl Server {
             body: req.body,
             user,
         };
-        match Machine::new(call) {
-            Ok(machine) => self.launch(
-                Origin::Client {
-                    conn,
-                    negotiated,
-                    keep_alive,
-                },
-                machine,
-            ),
-            Err(e) => self.reply_error(conn, keep_alive, e),
-        }
+        self.start_call(id, conn, negotiated, keep_alive, call);
     }
 
-    /// `POST .../bindings`: `pods/<name>/binding` for the pod the Binding names.
-    fn serve_binding(
-        &mut self,
-        conn: ConnId,
-        keep_alive: bool,
-        negotiated: encode::Negotiated,
-        info: &RequestInfo,
-        req: Request,
-        user: UserInfo,
-    ) {
-        let Some(pods) = registry::find("", "v1", "pods") else {
-            return self.reply_error(conn, keep_alive, ApiError::path_not_found());
-        };
-        let content_type = req.header("content-type").unwrap_or("").to_string();
-        let named = registry::body::decode_untyped(&content_type, &req.body).ok();
-        let name = named
-            .as_ref()
-            .map(|b| crate::api::name(b).to_string())
-            .unwrap_or_default();
-        let call = Call {
-            def: pods,
-            served: pods,
-            verb: "create".into(),
-            namespace: info.namespace.clone(),
-            name,
-            subresource: "binding".into(),
-            params: Params::parse(req.query()),
-            content_type,
-            user_agent: req.header("user-agent").unwrap_or("").to_string(),
-            body: req.body,
-            user,
-        };
+    /// Starts `call` in the registry for the client on `conn`.
+    fn start_call(&mut self, id: ReqId, conn: ConnId, negotiated: Negotiated, keep_alive: bool, call: Call) {
         match Machine::new(call) {
-            Ok(machine) => self.launch(
-                Origin::Client {
+            Ok(machine) => {
+                let origin = Origin::Client {
                     conn,
                     negotiated,
                     keep_alive,
-                },
-                machine,
-            ),
+                };
+                self.launch(id, origin, machine)
+            }
             Err(e) => self.reply_error(conn, keep_alive, e),
         }
     }
 
     /// `pods/log`, `exec`, `attach`, `portforward`: kube-apiserver's checks, then a dial of
     /// the kubelet.
-    fn serve_kubelet(&mut self, conn: ConnId, keep_alive: bool, info: &RequestInfo, req: &Request) {
+    fn serve_kubelet(
+        &mut self,
+        id: ReqId,
+        conn: ConnId,
+        keep_alive: bool,
+        info: &RequestInfo,
+        req: &Request,
+    ) {
         let allowed = match info.subresource.as_str() {
             "log" => info.verb == "get",
             _ => matches!(info.verb.as_str(), "get" | "create"),
@@ -1107,6 +1120,7 @@ impl Server {
                 let request = kubelet::log_request(&host, port, &path);
                 let purpose = RelayFor::Log { url };
                 self.start_relay(
+                    id,
                     conn,
                     keep_alive,
                     purpose,
@@ -1115,23 +1129,24 @@ impl Server {
                 );
             }
             Ok(kubelet::Plan::Dial { host, port, url, .. }) => {
-                let dial = self.next_dial;
-                self.next_dial += 1;
-                self.dials.insert(
-                    dial,
-                    PendingDial {
-                        conn,
-                        keep_alive,
-                        url,
-                    },
-                );
-                self.out.push_back(Output::Dial { dial, host, port });
+                let origin = Origin::Client {
+                    conn,
+                    negotiated: Negotiated::default(),
+                    keep_alive,
+                };
+                let inflight = InFlight {
+                    origin,
+                    stage: Stage::Dial { url },
+                    deadline_ms: None,
+                };
+                self.reqs.insert(id, inflight);
+                self.effect(Waiter::Request(id), Effect::Dial { host, port });
             }
         }
     }
 
     /// A proxy subresource: locate the backend, then relay the request there.
-    fn serve_proxy(&mut self, conn: ConnId, keep_alive: bool, info: &RequestInfo, req: &Request) {
+    fn serve_proxy(&mut self, id: ReqId, conn: ConnId, keep_alive: bool, info: &RequestInfo, req: &Request) {
         let target = proxy::locate(
             &self.caches,
             &self.cfg.storage_prefix,
@@ -1153,85 +1168,39 @@ impl Server {
         let request =
             proxy::relayed_request(&target, &req.method, path, req.query(), &req.headers, &req.body);
         let proxy::Target { host, port, tls } = target;
-        self.start_relay(conn, keep_alive, RelayFor::Proxy, (host, port, tls), request);
+        self.start_relay(id, conn, keep_alive, RelayFor::Proxy, (host, port, tls), request);
     }
 
     fn start_relay(
         &mut self,
+        id: ReqId,
         conn: ConnId,
         keep_alive: bool,
         purpose: RelayFor,
         (host, port, tls): (String, u16, RelayTls),
         request: Vec<u8>,
     ) {
-        let relay = self.next_dial;
-        self.next_dial += 1;
-        self.relays.insert(
-            relay,
-            PendingRelay {
-                conn,
-                keep_alive,
+        let origin = Origin::Client {
+            conn,
+            negotiated: Negotiated::default(),
+            keep_alive,
+        };
+        let inflight = InFlight {
+            origin,
+            stage: Stage::Relay {
                 purpose,
                 started: false,
             },
-        );
-        self.out.push_back(Output::Relay {
-            relay,
+            deadline_ms: None,
+        };
+        self.reqs.insert(id, inflight);
+        let effect = Effect::Relay {
             host,
             port,
             tls,
             request,
-        });
-    }
-
-    /// What relay `relay` brought back. Response bytes go to the client as they are; the
-    /// connection closes when the backend's does (the backend was asked to close after its
-    /// answer, which may be framed by that close). A relay that fails before any byte is
-    /// answered as kube-apiserver answers an unreachable kubelet or backend.
-    pub fn handle_relay(&mut self, now: Now, relay: u64, event: RelayEvent) {
-        self.now = now;
-        let Some(p) = self.relays.get_mut(&relay) else {
-            return;
         };
-        let conn = p.conn;
-        if !self.conns.contains_key(&conn) {
-            self.relays.remove(&relay);
-            return;
-        }
-        match event {
-            RelayEvent::Data(bytes) => {
-                p.started = true;
-                self.write(conn, bytes);
-            }
-            RelayEvent::End(result) => {
-                let Some(p) = self.relays.remove(&relay) else {
-                    return;
-                };
-                if p.started {
-                    return self.request_done(conn, false);
-                }
-                let e = match (&p.purpose, result) {
-                    (RelayFor::Log { url }, Err(reason)) => kubelet::dial_outcome(url, true, Err(reason)),
-                    (RelayFor::Log { url }, Ok(())) => ApiError::unknown(format!("Get \"{url}\": EOF")),
-                    (RelayFor::Proxy, Err(reason)) => proxy::relay_failed(Some(&reason)),
-                    (RelayFor::Proxy, Ok(())) => proxy::relay_failed(None),
-                };
-                // Nothing reached the client: it gets an answer and keeps its connection.
-                self.reply_error(conn, p.keep_alive, e);
-            }
-        }
-    }
-
-    /// The kubelet dial `dial` ended: `Err` carries why it failed, in Go's words (e.g.
-    /// `dial tcp 10.0.0.7:10250: connect: connection refused`).
-    pub fn handle_dial(&mut self, now: Now, dial: u64, result: Result<(), String>) {
-        self.now = now;
-        let Some(p) = self.dials.remove(&dial) else { return };
-        if !self.conns.contains_key(&p.conn) {
-            return;
-        }
-        let e = kubelet::dial_outcome(&p.url, false, result);
-        self.reply_error(p.conn, p.keep_alive, e);
+        self.effect(Waiter::Request(id), effect);
     }
 
     /// A create or update body of `served`'s version, in its stored form (JSON).
@@ -1289,4 +1258,28 @@ impl Server {
     fn storage_ok(&self) -> bool {
         self.storage_healthy && self.caches.all_ready()
     }
+}
+
+/// `POST .../bindings`: `pods/<name>/binding` for the pod the Binding names.
+fn binding_call(info: &RequestInfo, req: Request, user: UserInfo) -> Option<Call> {
+    let pods = registry::find("", "v1", "pods")?;
+    let content_type = req.header("content-type").unwrap_or("").to_string();
+    let named = registry::body::decode_untyped(&content_type, &req.body).ok();
+    let name = named
+        .as_ref()
+        .map(|b| crate::api::name(b).to_string())
+        .unwrap_or_default();
+    Some(Call {
+        def: pods,
+        served: pods,
+        verb: "create".into(),
+        namespace: info.namespace.clone(),
+        name,
+        subresource: "binding".into(),
+        params: Params::parse(req.query()),
+        content_type,
+        user_agent: req.header("user-agent").unwrap_or("").to_string(),
+        body: req.body,
+        user,
+    })
 }

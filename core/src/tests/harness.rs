@@ -3,8 +3,23 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+use crate::storage::WatchId;
 use crate::storage::{MemStore, StorageEvent, StorageRequest, WatchSet};
-use crate::{Config, ConnId, Now, Output, Peer, Server};
+use crate::{Completion, Config, ConnId, Effect, EffectId, NetError, Now, Output, Peer, RelayEvent, Server};
+
+/// What the world hands the server once its outputs are drained.
+enum Input {
+    Closed(ConnId),
+    Events(WatchId, Vec<StorageEvent>),
+    Done(EffectId, Completion),
+}
+
+/// A dial of `host:port` where nothing listens.
+fn refused(host: &str, port: u16) -> NetError {
+    NetError::Refused {
+        addr: format!("{host}:{port}"),
+    }
+}
 
 pub struct Harness {
     pub server: Server,
@@ -26,6 +41,8 @@ pub struct Harness {
     pub relayed: Vec<(String, u16, crate::RelayTls, Vec<u8>)>,
     /// Relays the server called off.
     pub ended_relays: Vec<u64>,
+    /// Relays left waiting for their backend.
+    held: Vec<EffectId>,
 }
 
 impl Harness {
@@ -50,6 +67,7 @@ impl Harness {
             hold_relays: false,
             relayed: Vec::new(),
             ended_relays: Vec::new(),
+            held: Vec::new(),
             admin_chain: vec![admin],
             store: MemStore::new(),
             now: Now {
@@ -69,18 +87,23 @@ impl Harness {
         h
     }
 
-    /// Executes outputs until the server has nothing more to do.
+    /// Executes outputs until the server has nothing more to do. What comes of them is
+    /// handed in only once the outputs are drained, as a runtime must.
     pub fn run(&mut self) {
-        let mut pending: VecDeque<(crate::OpId, StorageRequest)> = VecDeque::new();
+        let mut storage: VecDeque<(EffectId, StorageRequest)> = VecDeque::new();
+        let mut inputs: VecDeque<Input> = VecDeque::new();
         loop {
             while let Some(out) = self.server.poll_output() {
                 match out {
                     Output::Write { conn, bytes } => self.written.entry(conn).or_default().extend(bytes),
                     Output::Close { conn } => {
                         self.closed.insert(conn);
-                        self.server.handle_closed(self.now, conn);
+                        inputs.push_back(Input::Closed(conn));
                     }
-                    Output::Storage { op, request } => pending.push_back((op, request)),
+                    Output::Effect {
+                        id,
+                        effect: Effect::Storage(request),
+                    } => storage.push_back((id, request)),
                     Output::StartWatch {
                         watch,
                         prefix,
@@ -90,45 +113,60 @@ impl Harness {
                         let events = WatchSet::under(&prefix, &events);
                         self.watches.start(watch, prefix);
                         if !events.is_empty() {
-                            self.server.handle_watch_events(self.now, watch, events);
+                            inputs.push_back(Input::Events(watch, events));
                         }
                     }
                     // No kubelet listens anywhere in this world.
-                    Output::Dial { dial, host, port } => self.server.handle_dial(
-                        self.now,
-                        dial,
-                        Err(format!("dial tcp {host}:{port}: connect: connection refused")),
-                    ),
-                    Output::Relay {
-                        relay,
-                        host,
-                        port,
-                        tls,
-                        request,
+                    Output::Effect {
+                        id,
+                        effect: Effect::Dial { host, port },
+                    } => inputs.push_back(Input::Done(id, Completion::Dial(Err(refused(&host, port))))),
+                    Output::Effect {
+                        id,
+                        effect:
+                            Effect::Relay {
+                                host,
+                                port,
+                                tls,
+                                request,
+                            },
                     } => {
                         self.relayed.push((host.clone(), port, tls, request));
                         if self.hold_relays {
+                            self.held.push(id);
                             continue;
                         }
                         match self.backend_answer.clone() {
                             Some(answer) => {
-                                let data = crate::RelayEvent::Data(answer);
-                                self.server.handle_relay(self.now, relay, data);
-                                self.server
-                                    .handle_relay(self.now, relay, crate::RelayEvent::End(Ok(())));
+                                inputs
+                                    .push_back(Input::Done(id, Completion::Relay(RelayEvent::Data(answer))));
+                                inputs.push_back(Input::Done(id, Completion::Relay(RelayEvent::End(Ok(())))));
                             }
                             None => {
-                                let why = format!("dial tcp {host}:{port}: connect: connection refused");
-                                self.server
-                                    .handle_relay(self.now, relay, crate::RelayEvent::End(Err(why)));
+                                let end = RelayEvent::End(Err(refused(&host, port)));
+                                inputs.push_back(Input::Done(id, Completion::Relay(end)));
                             }
                         }
                     }
-                    Output::EndRelay { relay } => self.ended_relays.push(relay),
+                    Output::Cancel { id } => {
+                        self.ended_relays.push(id.0);
+                        if let Some(i) = self.held.iter().position(|h| *h == id) {
+                            self.held.remove(i);
+                            inputs.push_back(Input::Done(id, Completion::Relay(RelayEvent::End(Ok(())))));
+                        }
+                    }
                     Output::Log(_) => {}
                 }
             }
-            let Some((op, request)) = pending.pop_front() else {
+            if let Some(input) = inputs.pop_front() {
+                match input {
+                    Input::Closed(conn) => self.server.handle_closed(self.now, conn),
+                    Input::Events(watch, events) => self.server.handle_watch_events(self.now, watch, events),
+                    Input::Done(id, completion) => self.server.handle_effect(self.now, id, completion),
+                }
+                continue;
+            }
+            let Some((id, request)) = storage.pop_front() else {
                 return;
             };
             self.storage_ops += 1;
@@ -146,7 +184,8 @@ impl Harness {
             if !self.watches.is_empty() {
                 self.server.handle_watch_progress(self.now, self.store.revision());
             }
-            self.server.handle_storage(self.now, op, result);
+            self.server
+                .handle_effect(self.now, id, Completion::Storage(result));
         }
     }
 

@@ -24,7 +24,7 @@ use std::time::Duration;
 use gatehouse_core::storage::{
     prefix_end, StorageError, StorageEvent, StorageRequest, StorageResponse, WatchId,
 };
-use gatehouse_core::OpId;
+use gatehouse_core::EffectId;
 
 use super::grpc::CallError;
 use crate::store::{StoreCmd, StoreReport};
@@ -248,9 +248,9 @@ impl std::fmt::Debug for Output {
 #[derive(Clone, Copy, Debug)]
 enum Purpose {
     /// A request of the core.
-    Core(OpId),
+    Core(EffectId),
     /// The current revision, for the core's request that asked for a future one.
-    FutureRevision(OpId),
+    FutureRevision(EffectId),
     /// The compactor's round transaction.
     Round,
     /// The compactor's compaction after a won round, carrying the round's result.
@@ -348,7 +348,7 @@ impl Watch {
 
 /// An answer waiting for the watches.
 struct Held {
-    op: OpId,
+    op: EffectId,
     response: StorageResponse,
     revision: i64,
     /// Keys the request wrote: the watches covering them must report its events.
@@ -1058,7 +1058,7 @@ impl Session {
     /// covers. Holding an answer on it costs at most a stale read the core tolerates; the
     /// core's `Progress`, which it would trust for every later read, must be exact. Without
     /// it, the core falls back to reading storage.
-    fn hold(&mut self, now: Duration, op: OpId, outcome: Outcome) {
+    fn hold(&mut self, now: Duration, op: EffectId, outcome: Outcome) {
         let revision = match &outcome.response {
             StorageResponse::Range { revision, .. } | StorageResponse::Txn { revision, .. } => *revision,
             StorageResponse::Compacted { .. } => 0,
@@ -1333,7 +1333,7 @@ mod tests {
             .collect()
     }
 
-    fn done(outs: &[Output]) -> Vec<(OpId, Result<StorageResponse, StorageError>)> {
+    fn done(outs: &[Output]) -> Vec<(EffectId, Result<StorageResponse, StorageError>)> {
         outs.iter()
             .filter_map(|o| match o {
                 Output::Report(StoreReport::Done(op, r)) => Some((*op, r.clone())),
@@ -1361,11 +1361,11 @@ mod tests {
     fn a_write_lost_after_sending_is_a_timeout_and_not_retried() {
         let mut s = session(2);
         connect(&mut s);
-        s.command(ms(1), StoreCmd::Run(OpId(1), put("/r/a")));
+        s.command(ms(1), StoreCmd::Run(EffectId(1), put("/r/a")));
         let rpc = sent(&drain(&mut s))[0];
         s.rpc_answered(ms(2), rpc, Err(CallError::Lost("reset".into())));
         let outs = drain(&mut s);
-        assert_eq!(done(&outs), vec![(OpId(1), Err(StorageError::Timeout))]);
+        assert_eq!(done(&outs), vec![(EffectId(1), Err(StorageError::Timeout))]);
         assert!(sent(&outs).is_empty(), "{outs:?}");
     }
 
@@ -1389,7 +1389,7 @@ mod tests {
             })
             .expect("a watch");
         s.watch_opened(ms(2), stream);
-        s.command(ms(3), StoreCmd::Run(OpId(1), put("/r/a")));
+        s.command(ms(3), StoreCmd::Run(EffectId(1), put("/r/a")));
         let rpc = sent(&drain(&mut s))[0];
         let txn = StorageResponse::Txn {
             revision: 2,
@@ -1428,7 +1428,7 @@ mod tests {
             ),
             "{outs:?}"
         );
-        assert_eq!(done(&outs), vec![(OpId(1), Ok(txn))]);
+        assert_eq!(done(&outs), vec![(EffectId(1), Ok(txn))]);
         // A read at a revision with no event under the prefix asks for progress.
         let read = StorageRequest::Range {
             key: b"/r/".to_vec(),
@@ -1436,7 +1436,7 @@ mod tests {
             revision: 0,
             limit: 0,
         };
-        s.command(ms(6), StoreCmd::Run(OpId(2), read));
+        s.command(ms(6), StoreCmd::Run(EffectId(2), read));
         let rpc = sent(&drain(&mut s))[0];
         let range = StorageResponse::Range {
             revision: 3,
@@ -1460,7 +1460,7 @@ mod tests {
             ..WatchResponse::default()
         };
         s.watch_response(ms(8), stream, progress);
-        assert_eq!(done(&drain(&mut s)), vec![(OpId(2), Ok(range))]);
+        assert_eq!(done(&drain(&mut s)), vec![(EffectId(2), Ok(range))]);
     }
 
     #[test]
@@ -1603,7 +1603,7 @@ mod tests {
     #[test]
     fn a_write_waits_for_the_watch_of_its_key_and_a_read_for_every_watch() {
         let (mut s, a, b) = two_watches();
-        s.command(ms(3), StoreCmd::Run(OpId(1), put("/r/a/x")));
+        s.command(ms(3), StoreCmd::Run(EffectId(1), put("/r/a/x")));
         let txn = StorageResponse::Txn {
             revision: 2,
             succeeded: true,
@@ -1620,12 +1620,12 @@ mod tests {
         s.watch_response(ms(5), st, resp);
         let outs = drain(&mut s);
         assert!(
-            matches!(&outs[..], [Output::Report(StoreReport::Events(WatchId(1), evs)), Output::Report(StoreReport::Done(OpId(1), _))] if evs.len() == 1),
+            matches!(&outs[..], [Output::Report(StoreReport::Events(WatchId(1), evs)), Output::Report(StoreReport::Done(EffectId(1), _))] if evs.len() == 1),
             "the event on watch 1, then the answer, without waiting for watch 2: {outs:?}"
         );
 
         // A read waits until both watches are at its revision, asking each for progress.
-        s.command(ms(6), StoreCmd::Run(OpId(2), read()));
+        s.command(ms(6), StoreCmd::Run(EffectId(2), read()));
         answer(&mut s, ms(7), range_at(3), &[]);
         let outs = drain(&mut s);
         assert!(done(&outs).is_empty());
@@ -1635,7 +1635,7 @@ mod tests {
         assert!(done(&drain(&mut s)).is_empty(), "watch 2 is not there yet");
         let (st, resp) = progress(b, 3);
         s.watch_response(ms(9), st, resp);
-        assert_eq!(done(&drain(&mut s)), vec![(OpId(2), Ok(range_at(3)))]);
+        assert_eq!(done(&drain(&mut s)), vec![(EffectId(2), Ok(range_at(3)))]);
         assert_eq!(s.poll_timeout(), None, "nothing left to wait for");
     }
 
@@ -1666,12 +1666,12 @@ mod tests {
         );
         assert_eq!(s.known_compact_revision(), 5);
         // A read now waits for watch 2 alone.
-        s.command(ms(4), StoreCmd::Run(OpId(1), read()));
+        s.command(ms(4), StoreCmd::Run(EffectId(1), read()));
         answer(&mut s, ms(5), range_at(9), &[]);
         assert_eq!(progress_asked(&drain(&mut s)), vec![b]);
         let (st, resp) = progress(b, 9);
         s.watch_response(ms(6), st, resp);
-        assert_eq!(done(&drain(&mut s)), vec![(OpId(1), Ok(range_at(9)))]);
+        assert_eq!(done(&drain(&mut s)), vec![(EffectId(1), Ok(range_at(9)))]);
         // Late messages of the compacted stream are ignored; the new watch starts afresh.
         let (st, resp) = events(a, 3, vec![event("/r/a/x", 3)]);
         s.watch_response(ms(7), st, resp);

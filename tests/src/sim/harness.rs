@@ -9,7 +9,9 @@ use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use gatehouse_core::storage::{StorageError, StorageEvent, StorageRequest, StorageResponse, WatchId};
-use gatehouse_core::{Config, ConnId, OpId, Output, Peer, Server};
+use gatehouse_core::{
+    Completion, Config, ConnId, Effect, EffectId, NetError, Output, Peer, RelayEvent, Server,
+};
 
 use gatehouse_host::etcd::session::Session;
 
@@ -258,13 +260,13 @@ pub(crate) enum Ev {
     StoreIn {
         replica: usize,
         epoch: u64,
-        op: OpId,
+        op: EffectId,
         req: StorageRequest,
     },
     StoreOut {
         replica: usize,
         epoch: u64,
-        op: OpId,
+        op: EffectId,
         result: Result<StorageResponse, StorageError>,
         wrote: Option<i64>,
     },
@@ -310,6 +312,13 @@ pub(crate) enum Ev {
     EtcdTimer {
         replica: usize,
     },
+    /// What came of a replica's effect outside storage (a dial, a relay).
+    Outside {
+        replica: usize,
+        epoch: u64,
+        id: EffectId,
+        completion: Completion,
+    },
 }
 
 impl Ev {
@@ -328,6 +337,7 @@ impl Ev {
                 | Ev::WatchFailed { .. }
                 | Ev::Release { .. }
                 | Ev::Etcd { .. }
+                | Ev::Outside { .. }
         )
     }
 }
@@ -504,7 +514,7 @@ struct Replica {
     epoch: u64,
     timer_at: Option<u64>,
     /// Answers held back until the replica's watches have caught up with their write.
-    parked: Vec<(OpId, Result<StorageResponse, StorageError>, i64)>,
+    parked: Vec<(EffectId, Result<StorageResponse, StorageError>, i64)>,
     /// Watches re-listing after they fell behind a compaction.
     refilling: BTreeSet<WatchId>,
     /// Client packets held while re-listing (see `known bug:` in `dispatch`).
@@ -753,7 +763,9 @@ impl World {
             self.core
                 .note(&format!("r{r} <- store answer op {} (held for rev {rev})", op.0));
             let now = self.core.clock.now();
-            self.replicas[r].server.handle_storage(now, op, result);
+            self.replicas[r]
+                .server
+                .handle_effect(now, op, Completion::Storage(result));
         }
         let want = self.replicas[r].server.poll_timeout();
         if want.is_some() && want != self.replicas[r].timer_at {
@@ -806,12 +818,18 @@ impl World {
                     );
                 }
             }
-            Output::Storage { op, request } if self.etcd.is_some() => {
+            Output::Effect {
+                id: op,
+                effect: Effect::Storage(request),
+            } if self.etcd.is_some() => {
                 self.core
                     .note(&format!("r{r} -> session op {}: {}", op.0, describe(&request)));
                 self.session_command(r, gatehouse_host::store::StoreCmd::Run(op, request));
             }
-            Output::Storage { op, request } => {
+            Output::Effect {
+                id: op,
+                effect: Effect::Storage(request),
+            } => {
                 let lat = self.core.store.latency(&mut self.core.rng);
                 self.core
                     .note(&format!("r{r} -> store op {}: {}", op.0, describe(&request)));
@@ -867,20 +885,26 @@ impl World {
                 );
             }
             // The simulated cluster has no kubelets: every dial is refused.
-            Output::Dial { dial, host, port } => {
-                let why = format!("dial tcp {host}:{port}: connect: connection refused");
-                let at = self.core.clock.now();
-                self.replicas[r].server.handle_dial(at, dial, Err(why));
+            Output::Effect { id, effect } => {
+                let completion = match effect {
+                    Effect::Dial { host, port } => Completion::Dial(Err(refused(&host, port))),
+                    Effect::Relay { host, port, .. } => {
+                        Completion::Relay(RelayEvent::End(Err(refused(&host, port))))
+                    }
+                    Effect::Storage(_) => unreachable!("storage effects are matched above"),
+                };
+                let epoch = self.replicas[r].epoch;
+                self.core.schedule(
+                    now,
+                    Ev::Outside {
+                        replica: r,
+                        epoch,
+                        id,
+                        completion,
+                    },
+                );
             }
-            Output::Relay {
-                relay, host, port, ..
-            } => {
-                let why = format!("dial tcp {host}:{port}: connect: connection refused");
-                let at = self.core.clock.now();
-                let event = gatehouse_core::RelayEvent::End(Err(why));
-                self.replicas[r].server.handle_relay(at, relay, event);
-            }
-            Output::EndRelay { .. } => {}
+            Output::Cancel { id } => self.core.note(&format!("r{r} cancels effect {}", id.0)),
             Output::Log(line) => self.core.note(&format!("r{r} log: {line}")),
         }
     }
@@ -1072,7 +1096,9 @@ impl World {
                     }
                 }
                 self.core.note(&format!("r{r} <- store answer op {}", op.0));
-                self.replicas[r].server.handle_storage(now, op, result);
+                self.replicas[r]
+                    .server
+                    .handle_effect(now, op, Completion::Storage(result));
                 self.drain(r);
             }
             Ev::WatchStartIn {
@@ -1140,6 +1166,19 @@ impl World {
             Ev::WatchDue { replica: r } => {
                 let due = self.core.store.due(r, t);
                 self.deliver_events(r, due);
+            }
+            Ev::Outside {
+                replica: r,
+                epoch,
+                id,
+                completion,
+            } => {
+                if epoch != self.replicas[r].epoch {
+                    return;
+                }
+                let now = self.core.clock.now();
+                self.replicas[r].server.handle_effect(now, id, completion);
+                self.drain(r);
             }
             Ev::Release { replica: r } => {
                 if !self.replicas[r].refilling.is_empty() {
@@ -1638,5 +1677,12 @@ pub fn planted() -> u8 {
     #[cfg(not(feature = "sim-bugs"))]
     {
         0
+    }
+}
+
+/// A dial of `host:port` where nothing listens.
+fn refused(host: &str, port: u16) -> NetError {
+    NetError::Refused {
+        addr: format!("{host}:{port}"),
     }
 }

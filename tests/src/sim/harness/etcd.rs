@@ -276,7 +276,9 @@ impl World {
                     describe_result(&result)
                 ));
                 self.check_order(r, op.0, &result);
-                self.replicas[r].server.handle_storage(now, op, result);
+                self.replicas[r]
+                    .server
+                    .handle_effect(now, op, gatehouse_core::Completion::Storage(result));
             }
             Output::Report(StoreReport::Events(watch, events)) => {
                 let max = events.iter().map(|e| e.kv.mod_revision).max().unwrap_or(0);
