@@ -3,6 +3,9 @@
 //!
 //! `cargo bench -p gatehouse-core --bench codec`
 
+// A benchmark reads the clock; the core's own code may not (core/clippy.toml).
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 

@@ -8,6 +8,7 @@
 //! loop a runtime follows.
 
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 // `ApiError` carries a whole `Status` (message, details, causes); it travels only on the
 // failure path, where its size costs nothing worth boxing for.
 #![allow(clippy::result_large_err)]

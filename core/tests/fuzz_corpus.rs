@@ -6,6 +6,9 @@
 //! Inputs that still fail are listed in [`KNOWN_FAILURES`]: the per-target replays skip them,
 //! and each has its own ignored test below that names the problem.
 
+// A test reads its corpus from files; the core's own code may not (core/clippy.toml).
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
+
 #[allow(dead_code)]
 #[path = "../../fuzz/src/lib.rs"]
 mod harness;

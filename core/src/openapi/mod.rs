@@ -38,7 +38,9 @@ static ALWAYS_WRITTEN: &[u8] = include_bytes!("always_written.json");
 pub struct GroupVersionResources {
     /// API group; empty for the core group.
     pub group: String,
+    /// API version, e.g. `v1`.
     pub version: String,
+    /// Resources served in this group-version.
     pub resources: Vec<ResourceEntry>,
 }
 
@@ -47,7 +49,9 @@ pub struct GroupVersionResources {
 pub struct ResourceEntry {
     /// Plural resource name, e.g. `deployments`.
     pub plural: String,
+    /// Kind of the resource's objects, e.g. `Deployment`.
     pub kind: String,
+    /// Whether objects live in a namespace (false: cluster-scoped).
     pub namespaced: bool,
     /// Discovery verbs: `get`, `list`, `create`, `update`, `patch`,
     /// `delete`, `deletecollection`, `watch`.

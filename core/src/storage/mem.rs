@@ -33,9 +33,17 @@ pub enum WalWrite {
 pub enum WalRecord {
     /// The writes of one transaction, all at `revision`, in the order they ran (a delete
     /// then a put of one key must replay as such).
-    Txn { revision: i64, writes: Vec<WalWrite> },
+    Txn {
+        /// Revision the transaction committed at.
+        revision: i64,
+        /// The transaction's writes, in execution order.
+        writes: Vec<WalWrite>,
+    },
     /// A compaction at `revision`.
-    Compact { revision: i64 },
+    Compact {
+        /// Compaction point; history before it is dropped.
+        revision: i64,
+    },
 }
 
 /// An etcd-shaped multi-version store held in memory.

@@ -37,14 +37,23 @@ pub enum TxnOp {
     /// Write a value; with `ttl_secs`, the key is removed that long after the write (etcd
     /// attaches it to a lease), as Events are after `--event-ttl`.
     Put {
+        /// Key to write.
         key: Vec<u8>,
+        /// Bytes to store.
         value: Vec<u8>,
+        /// Lifetime in seconds; `None` keeps the key until it is deleted.
         ttl_secs: Option<u32>,
     },
     /// Remove a key.
-    Delete { key: Vec<u8> },
+    Delete {
+        /// Key to remove.
+        key: Vec<u8>,
+    },
     /// Read a key (so a failed compare can return the current object in the same round trip).
-    Get { key: Vec<u8> },
+    Get {
+        /// Key to read.
+        key: Vec<u8>,
+    },
 }
 
 /// What the core asks of storage.
@@ -53,19 +62,29 @@ pub enum StorageRequest {
     /// Read keys in `[key, range_end)` (or exactly `key` when `range_end` is empty) at
     /// `revision` (0: latest), at most `limit` of them (0: no limit).
     Range {
+        /// First key of the range, or the only key when `range_end` is empty.
         key: Vec<u8>,
+        /// Exclusive end of the range; `\0` means every key from `key` on.
         range_end: Vec<u8>,
+        /// Revision to read at; 0 for the latest.
         revision: i64,
+        /// Most keys to return; 0 for no limit.
         limit: i64,
     },
     /// Atomically: if every compare holds, run `success`, else run `failure`.
     Txn {
+        /// Conditions that must all hold for `success` to run.
         compare: Vec<Compare>,
+        /// Operations run when every compare holds.
         success: Vec<TxnOp>,
+        /// Operations run when any compare fails.
         failure: Vec<TxnOp>,
     },
     /// Forget history before `revision`.
-    Compact { revision: i64 },
+    Compact {
+        /// New compaction point; must not exceed the store's revision.
+        revision: i64,
+    },
 }
 
 /// Answers of storage, one variant per request kind.
@@ -92,7 +111,10 @@ pub enum StorageResponse {
         gets: Vec<Option<KeyValue>>,
     },
     /// Answer to a [`StorageRequest::Compact`].
-    Compacted { revision: i64 },
+    Compacted {
+        /// The revision the store is now compacted at.
+        revision: i64,
+    },
 }
 
 /// Why a storage request failed. The core maps these to Kubernetes statuses.
@@ -101,9 +123,15 @@ pub enum StorageError {
     /// The requested revision is older than the compaction point. The point is 0 when the
     /// store did not say: etcd's error carries no revision, so its client reports the last
     /// point it learnt from a watch, if any. Only messages show it.
-    Compacted { compact_revision: i64 },
+    Compacted {
+        /// The store's compaction point, or 0 if unknown.
+        compact_revision: i64,
+    },
     /// The requested revision is newer than the store's (0 when the store did not say).
-    FutureRevision { current_revision: i64 },
+    FutureRevision {
+        /// The store's current revision, or 0 if unknown.
+        current_revision: i64,
+    },
     /// The store cannot be reached or refused the request.
     Unavailable(String),
     /// The store did not answer in time; the request may or may not have been applied.

@@ -19,12 +19,21 @@ pub enum ProtobufError {
     VarintOverflow,
     /// A field key used field number 0 or a wire type that Kubernetes never emits
     /// (groups, or the reserved values 6 and 7).
-    InvalidKey { field_number: u64, wire_type: u8 },
+    InvalidKey {
+        /// Field number from the key (the bits above its low three).
+        field_number: u64,
+        /// Wire type from the key (its low three bits).
+        wire_type: u8,
+    },
     /// A known field arrived with a wire type that does not match its schema.
     WireTypeMismatch {
+        /// Protobuf message the field belongs to, e.g. `ObjectMeta`.
         message: &'static str,
+        /// JSON name of the field, e.g. `labels`.
         field: &'static str,
+        /// Wire type the schema calls for.
         expected: u8,
+        /// Wire type found in the body.
         actual: u8,
     },
     /// The `runtime.Unknown` envelope carried no apiVersion or kind.
@@ -32,12 +41,20 @@ pub enum ProtobufError {
     /// The envelope declared a content encoding or content type Gatehouse cannot read.
     UnsupportedEncoding(String),
     /// No protobuf schema is known for this apiVersion and kind.
-    UnknownKind { api_version: String, kind: String },
+    UnknownKind {
+        /// `apiVersion` of the object, e.g. `apps/v1`.
+        api_version: String,
+        /// `kind` of the object, e.g. `Deployment`.
+        kind: String,
+    },
     /// A field value is out of range or malformed (bad timestamp, bad IntOrString type,
     /// embedded JSON that does not parse, a JSON value of the wrong type when encoding...).
     InvalidValue {
+        /// Protobuf message the field belongs to, e.g. `ObjectMeta`.
         message: &'static str,
+        /// JSON name of the field, e.g. `creationTimestamp`.
         field: &'static str,
+        /// What is wrong with the value.
         reason: String,
     },
     /// Messages were nested deeper than Gatehouse accepts.

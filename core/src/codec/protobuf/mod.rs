@@ -206,6 +206,7 @@ pub fn decode_watch_event(stream: &[u8]) -> Result<Option<(WatchEvent, &[u8])>, 
 pub struct WatchEvent {
     /// `ADDED`, `MODIFIED`, `DELETED`, `BOOKMARK` or `ERROR`.
     pub event_type: String,
+    /// The object the event carries (a `Status` for `ERROR`).
     pub object: Decoded,
 }
 
