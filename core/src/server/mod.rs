@@ -29,7 +29,10 @@ mod config;
 mod conn;
 pub mod effect;
 mod encode;
+mod filters;
+mod handler;
 mod kubelet;
+mod loopback;
 mod namespaces;
 mod nonresource;
 mod openapi_docs;
@@ -45,11 +48,9 @@ pub use conn::ConnId;
 pub use effect::{Completion, Effect, EffectId, IoFailure, NetError, RelayEvent, RelayTls, TlsFailure};
 
 use crate::api::ApiError;
-use crate::authn::{self, Authn, PeerCert, UserInfo};
-use crate::authz::{self, Attributes, Decision};
-use crate::http::{Parsed, Request};
+use crate::authn::{self, PeerCert};
+use crate::http::Parsed;
 use crate::registry::{self, Call, Env, Machine, Params, Step};
-use crate::request::info::{self, RequestInfo};
 use crate::rng::Rng;
 use crate::storage::{
     prefix_end, KeyValue, StorageError, StorageEvent, StorageRequest, StorageResponse, WatchId,
@@ -77,22 +78,41 @@ pub struct ReqId(pub u64);
 #[derive(Debug)]
 pub enum Output {
     /// Write bytes to a connection.
-    Write { conn: ConnId, bytes: Vec<u8> },
+    Write {
+        /// The connection.
+        conn: ConnId,
+        /// What to write.
+        bytes: Vec<u8>,
+    },
     /// Close a connection once everything written before is flushed.
-    Close { conn: ConnId },
+    Close {
+        /// The connection.
+        conn: ConnId,
+    },
     /// Run an effect and hand what comes of it back through [`Server::handle_effect`]
     /// with this id (see [`effect`](self::effect) for the contract).
-    Effect { id: EffectId, effect: Effect },
+    Effect {
+        /// The id its completions carry.
+        id: EffectId,
+        /// What to do.
+        effect: Effect,
+    },
     /// Nobody waits for effect `id` any more (its client has gone): end it soon. Its final
     /// completion is still handed back.
-    Cancel { id: EffectId },
+    Cancel {
+        /// The effect.
+        id: EffectId,
+    },
     /// Start (or restart) storage watch `watch` over the keys under `prefix` from
     /// `from_revision` (exclusive), delivering its events through
     /// [`Server::handle_watch_events`]. There is one watch per resource type; a new
     /// `StartWatch` with the same id replaces the old one.
     StartWatch {
+        /// The watch (one per resource type).
         watch: WatchId,
+        /// The keys it covers.
         prefix: Vec<u8>,
+        /// Events after this revision are delivered.
         from_revision: i64,
     },
     /// A line for the server log.
@@ -569,34 +589,26 @@ impl Server {
             .namespaces
             .due_calls(&self.cfg.storage_prefix, &self.caches, self.now.mono_ms);
         for (ns, call) in calls {
-            match Machine::new(call) {
-                Ok(m) => {
-                    let id = self.req_id();
-                    self.launch(id, Origin::NamespaceCleanup(ns), m)
-                }
-                Err(_) => self.namespaces.done(&ns),
-            }
+            let id = self.req_id();
+            self.serve(id, Origin::NamespaceCleanup(ns), loopback::request(&call));
         }
         let calls = self
             .root_ca
             .due_calls(&self.cfg.storage_prefix, &self.caches, self.now.mono_ms);
         for (ns, call) in calls {
-            match Machine::new(call) {
-                Ok(m) => {
-                    let id = self.req_id();
-                    self.launch(id, Origin::RootCa(ns), m)
-                }
-                Err(_) => self.root_ca.done(&ns, true, self.now.mono_ms),
-            }
+            let id = self.req_id();
+            self.serve(id, Origin::RootCa(ns), loopback::request(&call));
         }
     }
 
     /// The next output to execute.
+    #[must_use]
     pub fn poll_output(&mut self) -> Option<Output> {
         self.out.pop_front()
     }
 
     /// When [`Server::handle_timeout`] must next be called (monotonic milliseconds).
+    #[must_use]
     pub fn poll_timeout(&self) -> Option<u64> {
         let reqs = self.reqs.values().filter_map(|r| r.deadline_ms).min();
         let watches = self.watchers.next_deadline();
@@ -715,6 +727,7 @@ impl Server {
             self.drive_namespaces();
             return;
         };
+        let mut requests = Vec::new();
         for (resource, body) in stage {
             let Some(def) = registry::find("", "v1", resource) else {
                 continue;
@@ -743,13 +756,16 @@ impl Server {
                 user: crate::authn::UserInfo::apiserver(),
                 user_agent: APISERVER_AGENT.into(),
             };
-            let Ok(machine) = Machine::new(call) else { continue };
-            self.startup.pending_bootstrap += 1;
-            let id = self.req_id();
-            self.launch(id, Origin::Bootstrap(what), machine);
+            requests.push((what, loopback::request(&call)));
         }
-        if self.startup.pending_bootstrap == 0 {
-            self.next_bootstrap_stage();
+        // Counted before any is sent: one that fails at once must not end the stage early.
+        self.startup.pending_bootstrap += requests.len();
+        if requests.is_empty() {
+            return self.next_bootstrap_stage();
+        }
+        for (what, request) in requests {
+            let id = self.req_id();
+            self.serve(id, Origin::Bootstrap(what), request);
         }
     }
 
@@ -832,7 +848,13 @@ impl Server {
         }
     }
 
-    fn finish(&mut self, _id: ReqId, origin: Origin, result: Result<registry::Reply, ApiError>) {
+    /// Request `id` has its answer.
+    fn finish(&mut self, id: ReqId, origin: Origin, result: Result<registry::Reply, ApiError>) {
+        let code = match &result {
+            Ok(reply) => reply.code,
+            Err(e) => e.code,
+        };
+        filters::response_complete(id, code);
         match origin {
             Origin::Client {
                 conn,
@@ -945,306 +967,29 @@ impl Server {
                         // A pipelined follower that has already begun starts its clock now.
                         c.request_started_ms = c.parser.is_mid_request().then_some(now_ms);
                     }
-                    self.serve(id, conn, req);
+                    let origin = Origin::Client {
+                        conn,
+                        negotiated: encode::negotiate(req.header("accept").unwrap_or("")),
+                        keep_alive: req.keep_alive,
+                    };
+                    self.serve(id, origin, req);
                 }
             }
         }
     }
 
-    /// The request path: classify, authenticate, authorize, dispatch.
-    fn serve(&mut self, id: ReqId, conn: ConnId, req: Request) {
-        let keep_alive = req.keep_alive;
-        let negotiated = encode::negotiate(req.header("accept").unwrap_or(""));
-        let info = info::resolve(&req.method, req.path(), req.query());
-        let peer = self
-            .conns
-            .get(&conn)
-            .map(|c| c.cert.clone())
-            .unwrap_or(PeerCert::None);
-        let user = match authn::authenticate(&peer, req.header("authorization"), self.cfg.anonymous_auth) {
-            Authn::User(u) => u,
-            Authn::Refused => return self.reply_error(conn, keep_alive, ApiError::unauthorized()),
-        };
-        if let Err(e) = self.authorize(&user, &info) {
-            return self.reply_error(conn, keep_alive, e);
-        }
-        if !info.is_resource_request {
-            let resp = nonresource::serve(self, &req, &info, &negotiated);
-            self.write(conn, resp);
-            self.request_done(conn, keep_alive);
-            return;
-        }
-        let Some(def) = registry::find(&info.api_group, &info.api_version, &info.resource) else {
-            return self.reply_error(conn, keep_alive, ApiError::path_not_found());
-        };
-        if kubelet::is_kubelet_subresource(&info.resource, &info.subresource) {
-            return self.serve_kubelet(id, conn, keep_alive, &info, &req);
-        }
-        if proxy::is_proxy_subresource(&info.resource, &info.subresource) && info.api_group.is_empty() {
-            return self.serve_proxy(id, conn, keep_alive, &info, &req);
-        }
-        if def.namespaced && info.namespace.is_empty() && !matches!(info.verb.as_str(), "list" | "watch") {
-            return self.reply_error(conn, keep_alive, ApiError::path_not_found());
-        }
-        if !def.namespaced && !info.namespace.is_empty() && def.kind != "Namespace" {
-            return self.reply_error(conn, keep_alive, ApiError::path_not_found());
-        }
-        if !negotiated.acceptable {
-            return self.reply_error(conn, keep_alive, encode::not_acceptable());
-        }
-        if def.resource == "bindings" && def.group.is_empty() && info.verb == "create" {
-            // The legacy bindings collection: the pod named by the Binding gets bound.
-            let Some(call) = binding_call(&info, req, user) else {
-                return self.reply_error(conn, keep_alive, ApiError::path_not_found());
-            };
-            return self.start_call(id, conn, negotiated, keep_alive, call);
-        }
-        if !def.is_stored() {
-            let ask = reviews::Ask {
-                def,
-                verb: &info.verb,
-                namespace: &info.namespace,
-                name: &info.name,
-                content_type: req.header("content-type").unwrap_or(""),
-                body: &req.body,
-                user: &user,
-                storage_ok: self.storage_ok(),
-            };
-            let bytes = match reviews::serve(&ask) {
-                Ok(reply) => encode::reply(&negotiated, reply, self.now),
-                Err(e) => encode::error(&e),
-            };
-            self.write(conn, bytes);
-            self.request_done(conn, keep_alive);
-            return;
-        }
-        let namespace = if def.kind == "Namespace" && def.group.is_empty() {
-            String::new()
-        } else {
-            info.namespace.clone()
-        };
-        let served = def;
-        let def = served.storage_def();
-        let mut req = req;
-        let mut content_type = req.header("content-type").unwrap_or("").to_string();
-        if registry::rest::converts(served)
-            && matches!(info.verb.as_str(), "create" | "update")
-            && info.subresource != "scale"
-            && !req.body.is_empty()
-        {
-            // The machine works on the stored form: convert the client's object first.
-            match self.stored_body(served, &req) {
-                Ok(body) => {
-                    req.body = body;
-                    content_type = "application/json".into();
-                }
-                Err(e) => return self.reply_error(conn, keep_alive, e),
-            }
-        }
-        let call = Call {
-            def,
-            served,
-            verb: info.verb.clone(),
-            namespace,
-            name: info.name.clone(),
-            subresource: info.subresource.clone(),
-            params: Params::parse(req.query()),
-            content_type,
-            user_agent: req.header("user-agent").unwrap_or("").to_string(),
-            body: req.body,
-            user,
-        };
-        self.start_call(id, conn, negotiated, keep_alive, call);
-    }
-
-    /// Starts `call` in the registry for the client on `conn`.
-    fn start_call(&mut self, id: ReqId, conn: ConnId, negotiated: Negotiated, keep_alive: bool, call: Call) {
-        match Machine::new(call) {
-            Ok(machine) => {
-                let origin = Origin::Client {
-                    conn,
-                    negotiated,
-                    keep_alive,
-                };
-                self.launch(id, origin, machine)
-            }
-            Err(e) => self.reply_error(conn, keep_alive, e),
-        }
-    }
-
-    /// `pods/log`, `exec`, `attach`, `portforward`: kube-apiserver's checks, then a dial of
-    /// the kubelet.
-    fn serve_kubelet(
-        &mut self,
-        id: ReqId,
-        conn: ConnId,
-        keep_alive: bool,
-        info: &RequestInfo,
-        req: &Request,
-    ) {
-        let allowed = match info.subresource.as_str() {
-            "log" => info.verb == "get",
-            _ => matches!(info.verb.as_str(), "get" | "create"),
-        };
-        if !allowed {
-            return self.reply_error(conn, keep_alive, ApiError::method_not_allowed());
-        }
-        let params = Params::parse(req.query());
-        let plan = kubelet::plan(
-            &self.caches,
-            &self.cfg.storage_prefix,
-            &info.namespace,
-            &info.name,
-            &info.subresource,
-            &params,
-        );
-        match plan {
-            Err(e) => self.reply_error(conn, keep_alive, e),
-            Ok(kubelet::Plan::EmptyLog) => {
-                let head = crate::http::response_head(
-                    200,
-                    &[("Content-Type".to_string(), "text/plain".to_string())],
-                    Some(0),
-                );
-                self.write(conn, head);
+    /// Request `id` is answered with bytes already encoded (non-resource paths, an empty
+    /// log); only clients ask for those.
+    fn answer_raw(&mut self, id: ReqId, origin: Origin, bytes: Vec<u8>) {
+        match origin {
+            Origin::Client { conn, keep_alive, .. } => {
+                filters::response_complete(id, status_code(&bytes));
+                self.write(conn, bytes);
                 self.request_done(conn, keep_alive);
             }
-            Ok(kubelet::Plan::Dial {
-                host,
-                port,
-                url,
-                path,
-                log: true,
-            }) => {
-                // Logs are a plain GET: the kubelet's answer is relayed as it comes.
-                let request = kubelet::log_request(&host, port, &path);
-                let purpose = RelayFor::Log { url };
-                self.start_relay(
-                    id,
-                    conn,
-                    keep_alive,
-                    purpose,
-                    (host, port, RelayTls::Kubelet),
-                    request,
-                );
-            }
-            Ok(kubelet::Plan::Dial { host, port, url, .. }) => {
-                let origin = Origin::Client {
-                    conn,
-                    negotiated: Negotiated::default(),
-                    keep_alive,
-                };
-                let inflight = InFlight {
-                    origin,
-                    stage: Stage::Dial { url },
-                    deadline_ms: None,
-                };
-                self.reqs.insert(id, inflight);
-                self.effect(Waiter::Request(id), Effect::Dial { host, port });
-            }
-        }
-    }
-
-    /// A proxy subresource: locate the backend, then relay the request there.
-    fn serve_proxy(&mut self, id: ReqId, conn: ConnId, keep_alive: bool, info: &RequestInfo, req: &Request) {
-        let target = proxy::locate(
-            &self.caches,
-            &self.cfg.storage_prefix,
-            &info.resource,
-            &info.namespace,
-            &info.name,
-        );
-        let target = match target {
-            Ok(t) => t,
-            Err(e) => return self.reply_error(conn, keep_alive, e),
-        };
-        // The backend's path is what follows `/<resource>/<id>/proxy` in the request's.
-        let marker = format!("/{}/{}/proxy", info.resource, info.name);
-        let path = req
-            .path()
-            .find(&marker)
-            .map(|i| &req.path()[i + marker.len()..])
-            .unwrap_or("");
-        let request =
-            proxy::relayed_request(&target, &req.method, path, req.query(), &req.headers, &req.body);
-        let proxy::Target { host, port, tls } = target;
-        self.start_relay(id, conn, keep_alive, RelayFor::Proxy, (host, port, tls), request);
-    }
-
-    fn start_relay(
-        &mut self,
-        id: ReqId,
-        conn: ConnId,
-        keep_alive: bool,
-        purpose: RelayFor,
-        (host, port, tls): (String, u16, RelayTls),
-        request: Vec<u8>,
-    ) {
-        let origin = Origin::Client {
-            conn,
-            negotiated: Negotiated::default(),
-            keep_alive,
-        };
-        let inflight = InFlight {
-            origin,
-            stage: Stage::Relay {
-                purpose,
-                started: false,
-            },
-            deadline_ms: None,
-        };
-        self.reqs.insert(id, inflight);
-        let effect = Effect::Relay {
-            host,
-            port,
-            tls,
-            request,
-        };
-        self.effect(Waiter::Request(id), effect);
-    }
-
-    /// A create or update body of `served`'s version, in its stored form (JSON).
-    fn stored_body(
-        &self,
-        served: &'static registry::ResourceDef,
-        req: &Request,
-    ) -> Result<Vec<u8>, ApiError> {
-        let decoded = registry::body::decode_object(
-            served,
-            req.header("content-type").unwrap_or(""),
-            &req.body,
-            registry::body::FieldValidation::Ignore,
-            self.openapi.as_ref().map(|d| d.api),
-        )?;
-        let stored = registry::rest::to_stored(served, &decoded.object)?;
-        Ok(serde_json::to_vec(&stored).unwrap_or_default())
-    }
-
-    fn authorize(&self, user: &UserInfo, info: &RequestInfo) -> Result<(), ApiError> {
-        let attrs = Attributes {
-            verb: &info.verb,
-            resource_request: info.is_resource_request,
-            group: &info.api_group,
-            resource: &info.resource,
-            subresource: &info.subresource,
-            namespace: &info.namespace,
-            name: &info.name,
-            path: &info.path,
-        };
-        match authz::authorize(user, &attrs) {
-            Decision::Allow => Ok(()),
-            Decision::Deny(why) => {
-                let reason = authz::forbidden_reason(user, &attrs, &why);
-                Err(if info.is_resource_request {
-                    let resource = if info.subresource.is_empty() {
-                        info.resource.clone()
-                    } else {
-                        format!("{}/{}", info.resource, info.subresource)
-                    };
-                    ApiError::forbidden(&info.api_group, &resource, &info.name, &reason)
-                } else {
-                    ApiError::forbidden_path(&reason)
-                })
+            other => {
+                let e = ApiError::internal("the server's own request asked for a raw answer");
+                self.finish(id, other, Err(e));
             }
         }
     }
@@ -1260,26 +1005,11 @@ impl Server {
     }
 }
 
-/// `POST .../bindings`: `pods/<name>/binding` for the pod the Binding names.
-fn binding_call(info: &RequestInfo, req: Request, user: UserInfo) -> Option<Call> {
-    let pods = registry::find("", "v1", "pods")?;
-    let content_type = req.header("content-type").unwrap_or("").to_string();
-    let named = registry::body::decode_untyped(&content_type, &req.body).ok();
-    let name = named
-        .as_ref()
-        .map(|b| crate::api::name(b).to_string())
-        .unwrap_or_default();
-    Some(Call {
-        def: pods,
-        served: pods,
-        verb: "create".into(),
-        namespace: info.namespace.clone(),
-        name,
-        subresource: "binding".into(),
-        params: Params::parse(req.query()),
-        content_type,
-        user_agent: req.header("user-agent").unwrap_or("").to_string(),
-        body: req.body,
-        user,
-    })
+/// The status code of an encoded response (`HTTP/1.1 200 OK...`).
+fn status_code(response: &[u8]) -> u16 {
+    response
+        .get(9..12)
+        .and_then(|c| std::str::from_utf8(c).ok())
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
 }

@@ -1,0 +1,125 @@
+//! The server's own requests (start-up objects, namespace finalization, each namespace's
+//! `kube-root-ca.crt`), made as kube-apiserver's loopback client makes them: as HTTP
+//! requests through the whole filter chain, so that authentication (as `system:apiserver`
+//! in `system:masters`), audit, priority and fairness, authorization and admission see them
+//! as they see any other.
+
+use crate::http::Request;
+use crate::registry::Call;
+
+/// The HTTP request that asks for what `call` describes.
+pub(super) fn request(call: &Call) -> Request {
+    let def = call.def;
+    let mut path = if def.group.is_empty() {
+        format!("/api/{}", def.version)
+    } else {
+        format!("/apis/{}/{}", def.group, def.version)
+    };
+    if def.namespaced && !call.namespace.is_empty() {
+        path.push_str(&format!("/namespaces/{}", call.namespace));
+    }
+    for part in [def.resource, call.name.as_str(), call.subresource.as_str()] {
+        if !part.is_empty() {
+            path.push('/');
+            path.push_str(part);
+        }
+    }
+    let query: Vec<String> = call
+        .params
+        .0
+        .iter()
+        .map(|(k, v)| format!("{}={}", escape(k), escape(v)))
+        .collect();
+    let target = if query.is_empty() {
+        path
+    } else {
+        format!("{path}?{}", query.join("&"))
+    };
+    let method = match call.verb.as_str() {
+        "create" => "POST",
+        "update" => "PUT",
+        "patch" => "PATCH",
+        "delete" | "deletecollection" => "DELETE",
+        _ => "GET",
+    };
+    let mut headers = vec![("user-agent".to_string(), call.user_agent.clone())];
+    if !call.content_type.is_empty() {
+        headers.push(("content-type".to_string(), call.content_type.clone()));
+    }
+    Request {
+        method: method.to_string(),
+        target,
+        headers,
+        body: call.body.clone(),
+        keep_alive: true,
+    }
+}
+
+/// Percent-encodes what a query value may not carry as is.
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::{self, Params};
+    use crate::request::info;
+
+    fn call(resource: &str, verb: &str, namespace: &str, name: &str, sub: &str) -> Call {
+        let def = registry::find("", "v1", resource).expect("a core resource");
+        Call {
+            def,
+            served: def,
+            verb: verb.into(),
+            namespace: namespace.into(),
+            name: name.into(),
+            subresource: sub.into(),
+            params: Params(vec![("propagationPolicy".into(), "Background".into())]),
+            content_type: String::new(),
+            body: Vec::new(),
+            user: crate::authn::UserInfo::default(),
+            user_agent: "kube-apiserver".into(),
+        }
+    }
+
+    /// What the filter chain reads back from the request is what the call said.
+    #[test]
+    fn requests_resolve_to_the_calls_they_were_made_from() {
+        for (c, path) in [
+            (
+                call("configmaps", "deletecollection", "ns1", "", ""),
+                "/api/v1/namespaces/ns1/configmaps",
+            ),
+            (
+                call("namespaces", "update", "", "ns1", "finalize"),
+                "/api/v1/namespaces/ns1/finalize",
+            ),
+            (
+                call("services", "create", "default", "", ""),
+                "/api/v1/namespaces/default/services",
+            ),
+            (
+                call("configmaps", "update", "ns1", "kube-root-ca.crt", ""),
+                "/api/v1/namespaces/ns1/configmaps/kube-root-ca.crt",
+            ),
+        ] {
+            let req = request(&c);
+            assert_eq!(req.path(), path);
+            let info = info::resolve(&req.method, req.path(), req.query());
+            assert_eq!(info.verb, c.verb, "{path}");
+            assert_eq!(info.resource, c.def.resource, "{path}");
+            assert_eq!(info.subresource, c.subresource, "{path}");
+            assert_eq!(req.query(), "propagationPolicy=Background");
+        }
+        assert_eq!(escape("a b/c"), "a%20b%2Fc");
+    }
+}
