@@ -85,6 +85,19 @@ impl ResourceDef {
         !self.storage.is_empty()
     }
 
+    /// How the watch caches know the resource.
+    pub fn cached_type(&self) -> crate::watch::CachedType {
+        let name = if self.group.is_empty() {
+            self.resource.to_string()
+        } else {
+            format!("{}.{}", self.resource, self.group)
+        };
+        crate::watch::CachedType {
+            name,
+            storage_path: self.storage.to_string(),
+        }
+    }
+
     /// Whether the resource has a status subresource (spec and status are written apart).
     pub fn has_status(&self) -> bool {
         self.subresource("status").is_some()

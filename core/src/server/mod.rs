@@ -53,7 +53,7 @@ use crate::http::Parsed;
 use crate::registry::{self, Call, Env, Machine, Params, Step};
 use crate::rng::Rng;
 use crate::storage::{
-    prefix_end, KeyValue, StorageError, StorageEvent, StorageRequest, StorageResponse, WatchId,
+    prefix_end, KeyValue, StorageError, StorageEvent, StorageRequest, StorageResponse, Transformer, WatchId,
 };
 use crate::time::Now;
 use crate::watch::WatchCaches;
@@ -209,6 +209,8 @@ struct Startup {
 /// The Gatehouse API server state machine.
 pub struct Server {
     cfg: Config,
+    /// How objects are written to storage and read back, everywhere.
+    storage: Transformer,
     rng: Rng,
     now: Now,
     openapi: Option<openapi_docs::Documents>,
@@ -236,14 +238,20 @@ impl Server {
     pub fn new(cfg: Config) -> Self {
         let openapi = cfg.serve_openapi.then(openapi_docs::Documents::load);
         let root_ca = RootCaPublisher::new(cfg.root_ca_pem.clone());
+        let storage = Transformer::default();
         Server {
             rng: Rng::new(cfg.seed),
             caches: WatchCaches::new(
                 &cfg.storage_prefix,
-                registry::RESOURCES,
+                registry::RESOURCES
+                    .iter()
+                    .filter(|d| d.is_stored())
+                    .map(|d| d.cached_type()),
                 cfg.watch_window,
                 &cfg.watch_cache_sizes,
+                &storage,
             ),
+            storage,
             cfg,
             now: Now::default(),
             openapi,
@@ -392,16 +400,7 @@ impl Server {
         match (&mut inflight.stage, completion) {
             (Stage::Registry(machine), Completion::Storage(result)) => {
                 let step = {
-                    let mut env = Env {
-                        now: self.now,
-                        rng: &mut self.rng,
-                        prefix: &self.cfg.storage_prefix,
-                        caches: &self.caches,
-                        openapi: self.openapi.as_ref().map(|d| d.api),
-                        services: self.cfg.services,
-                        read_from_cache: self.cfg.watch_cache,
-                        event_ttl_secs: self.cfg.event_ttl_secs,
-                    };
+                    let mut env = self.env();
                     machine.resume(&mut env, result)
                 };
                 self.advance(req, inflight, step);
@@ -629,6 +628,21 @@ impl Server {
 
     // ---- internals ----
 
+    /// What the registry's machines may read and draw from.
+    fn env(&mut self) -> Env<'_> {
+        Env {
+            now: self.now,
+            rng: &mut self.rng,
+            prefix: &self.cfg.storage_prefix,
+            caches: &self.caches,
+            openapi: self.openapi.as_ref().map(|d| d.api),
+            services: self.cfg.services,
+            read_from_cache: self.cfg.watch_cache,
+            event_ttl_secs: self.cfg.event_ttl_secs,
+            storage: &self.storage,
+        }
+    }
+
     /// Asks for `effect` on behalf of `waiter`.
     fn effect(&mut self, waiter: Waiter, effect: Effect) -> EffectId {
         let id = EffectId(self.next_effect);
@@ -772,16 +786,7 @@ impl Server {
     /// Starts request `id` in the registry.
     fn launch(&mut self, id: ReqId, origin: Origin, mut machine: Machine) {
         let step = {
-            let mut env = Env {
-                now: self.now,
-                rng: &mut self.rng,
-                prefix: &self.cfg.storage_prefix,
-                caches: &self.caches,
-                openapi: self.openapi.as_ref().map(|d| d.api),
-                services: self.cfg.services,
-                read_from_cache: self.cfg.watch_cache,
-                event_ttl_secs: self.cfg.event_ttl_secs,
-            };
+            let mut env = self.env();
             machine.start(&mut env)
         };
         let deadline_ms = Some(self.now.mono_ms + self.cfg.request_timeout_ms);

@@ -7,9 +7,11 @@
 //! data types.
 
 mod mem;
+mod transformer;
 mod types;
 mod watches;
 
 pub use mem::{MemStore, WalRecord, WalWrite};
+pub use transformer::Transformer;
 pub use types::*;
 pub use watches::WatchSet;

@@ -3,8 +3,7 @@
 //! type cannot push a quiet one's events out of its window, and a broken watch of one type
 //! re-lists that type only.
 
-use crate::registry::ResourceDef;
-use crate::storage::WatchId;
+use crate::storage::{Transformer, WatchId};
 
 use super::WatchCache;
 
@@ -16,6 +15,16 @@ struct Entry {
     cache: WatchCache,
 }
 
+/// A resource type to cache.
+#[derive(Clone, Debug)]
+pub struct CachedType {
+    /// Its name as `--watch-cache-sizes` spells it: `resource` for the core group,
+    /// `resource.group` otherwise.
+    pub name: String,
+    /// Where its objects are stored, under the storage prefix (`services/specs`).
+    pub storage_path: String,
+}
+
 /// Every resource type's watch cache, indexed by the [`WatchId`] of its storage watch.
 #[derive(Debug)]
 pub struct WatchCaches {
@@ -25,30 +34,34 @@ pub struct WatchCaches {
 }
 
 impl WatchCaches {
-    /// A cache for each distinct storage path of the stored resources in `defs`, keeping
-    /// `window` recent events each, or the size `sizes` gives the resource (by `resource` for
-    /// the core group, `resource.group` otherwise, as `--watch-cache-sizes` names them).
-    pub fn new(storage_prefix: &str, defs: &[ResourceDef], window: usize, sizes: &[(String, usize)]) -> Self {
+    /// A cache for each distinct storage path of `types`, keeping `window` recent events
+    /// each, or the size `sizes` gives the type by its name, and reading objects with
+    /// `transformer`.
+    pub fn new(
+        storage_prefix: &str,
+        types: impl IntoIterator<Item = CachedType>,
+        window: usize,
+        sizes: &[(String, usize)],
+        transformer: &Transformer,
+    ) -> Self {
         let mut entries: Vec<Entry> = Vec::new();
-        for def in defs.iter().filter(|d| d.is_stored()) {
-            let prefix = format!("{storage_prefix}/{}/", def.storage).into_bytes();
+        for t in types {
+            let prefix = format!("{storage_prefix}/{}/", t.storage_path).into_bytes();
             if entries.iter().any(|e| e.prefix == prefix) {
                 continue;
             }
-            let name = if def.group.is_empty() {
-                def.resource.to_string()
-            } else {
-                format!("{}.{}", def.resource, def.group)
-            };
-            let size = sizes.iter().find(|(n, _)| *n == name).map_or(window, |(_, s)| *s);
+            let size = sizes
+                .iter()
+                .find(|(n, _)| *n == t.name)
+                .map_or(window, |(_, s)| *s);
             entries.push(Entry {
                 prefix,
-                cache: WatchCache::new(size),
+                cache: WatchCache::new(size, transformer.clone()),
             });
         }
         WatchCaches {
             entries,
-            none: WatchCache::new(1),
+            none: WatchCache::new(1, transformer.clone()),
         }
     }
 
@@ -111,7 +124,17 @@ mod tests {
 
     #[test]
     fn one_cache_per_storage_path_found_by_key() {
-        let c = WatchCaches::new("/registry", RESOURCES, 100, &[("configmaps".into(), 7)]);
+        let types = RESOURCES
+            .iter()
+            .filter(|d| d.is_stored())
+            .map(|d| d.cached_type());
+        let c = WatchCaches::new(
+            "/registry",
+            types,
+            100,
+            &[("configmaps".into(), 7)],
+            &Transformer::default(),
+        );
         let svc = c
             .id_for_key(b"/registry/services/specs/default/kubernetes")
             .unwrap();

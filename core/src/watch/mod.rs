@@ -11,10 +11,10 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::storage::{EventKind, KeyValue, StorageEvent};
+use crate::storage::{EventKind, KeyValue, StorageEvent, Transformer};
 
 mod caches;
-pub use caches::WatchCaches;
+pub use caches::{CachedType, WatchCaches};
 
 /// A watch event type, as sent on the wire.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,24 +70,15 @@ pub struct WatchCache {
     objects: BTreeMap<Arc<[u8]>, Arc<Value>>,
     window: VecDeque<CacheEvent>,
     capacity: usize,
-}
-
-/// Decodes a stored value into an object carrying its resourceVersion.
-pub fn decode_stored(kv: &KeyValue) -> Option<Value> {
-    let mut v: Value = serde_json::from_slice(&kv.value).ok()?;
-    crate::api::set_meta(
-        &mut v,
-        "resourceVersion",
-        Value::String(kv.mod_revision.to_string()),
-    );
-    Some(v)
+    /// How its objects are read from storage.
+    transformer: Transformer,
 }
 
 /// A cached object: decoded, then with every map and list rebuilt at its exact size.
 /// Decoding grows maps as it goes, which leaves about a quarter of a typical object's memory
 /// unused; the cache holds its objects for their whole life, so it pays to trim them once.
-fn decode_cached(kv: &KeyValue) -> Option<Value> {
-    decode_stored(kv).map(exact_size)
+fn decode_cached(transformer: &Transformer, kv: &KeyValue) -> Option<Value> {
+    transformer.decode(kv).map(exact_size)
 }
 
 fn exact_size(v: Value) -> Value {
@@ -109,8 +100,8 @@ fn exact_size(v: Value) -> Value {
 }
 
 impl WatchCache {
-    /// An empty cache keeping at most `capacity` events.
-    pub fn new(capacity: usize) -> Self {
+    /// An empty cache keeping at most `capacity` events, reading objects with `transformer`.
+    pub fn new(capacity: usize, transformer: Transformer) -> Self {
         WatchCache {
             ready: false,
             revision: 0,
@@ -118,6 +109,7 @@ impl WatchCache {
             objects: BTreeMap::new(),
             window: VecDeque::new(),
             capacity: capacity.max(1),
+            transformer,
         }
     }
 
@@ -142,7 +134,7 @@ impl WatchCache {
         self.objects.clear();
         self.window.clear();
         for kv in kvs {
-            if let Some(v) = decode_cached(kv) {
+            if let Some(v) = decode_cached(&self.transformer, kv) {
                 self.objects.insert(Arc::from(kv.key.as_slice()), Arc::new(v));
             }
         }
@@ -163,7 +155,7 @@ impl WatchCache {
             let prev = self.objects.get(&key).cloned();
             let ce = match ev.kind {
                 EventKind::Put => {
-                    let Some(obj) = decode_cached(&ev.kv) else {
+                    let Some(obj) = decode_cached(&self.transformer, &ev.kv) else {
                         continue;
                     };
                     let obj = Arc::new(obj);
@@ -262,7 +254,7 @@ mod tests {
 
     #[test]
     fn window_serves_recent_and_refuses_old() {
-        let mut c = WatchCache::new(2);
+        let mut c = WatchCache::new(2, Transformer::default());
         c.reset(10, &[]);
         let evs = c.apply(&[put("/r/a", 11, "a"), put("/r/b", 12, "b"), put("/r/a", 13, "a")]);
         assert_eq!(evs.len(), 3);

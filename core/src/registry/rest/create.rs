@@ -82,10 +82,10 @@ impl Machine {
                 }
             }
         }
-        self.write_new(cs)
+        self.write_new(env, cs)
     }
 
-    pub(super) fn write_new(&mut self, cs: &mut CreateState) -> Step {
+    pub(super) fn write_new(&mut self, env: &Env<'_>, cs: &mut CreateState) -> Step {
         if self.dry_run {
             return done(Ok(Reply {
                 code: cs.code,
@@ -96,7 +96,7 @@ impl Machine {
         let mut compare = vec![Compare::CreateRevision(cs.key.clone(), 0)];
         let mut success = vec![TxnOp::Put {
             key: cs.key.clone(),
-            value: stored_bytes(&cs.obj),
+            value: env.storage.encode(&cs.key, &cs.obj),
             ttl_secs: self.ttl,
         }];
         let mut failure = Vec::new();
@@ -157,11 +157,11 @@ impl Machine {
         if cs.checking_namespace {
             cs.checking_namespace = false;
             let ns = api::namespace(&cs.obj).to_string();
-            let nsobj = first_kv(resp).and_then(|kv| decode_stored(&kv));
+            let nsobj = first_kv(resp).and_then(|kv| env.storage.decode(&kv));
             if let Err(e) = namespace_lifecycle::admit_create(&ns, nsobj.as_ref()) {
                 return fail(e);
             }
-            let step = self.write_new(&mut cs);
+            let step = self.write_new(env, &mut cs);
             self.state = State::Create(cs);
             return step;
         }
@@ -196,7 +196,7 @@ impl Machine {
                         return fail(e);
                     }
                     cs.obj = obj;
-                    let step = self.write_new(&mut cs);
+                    let step = self.write_new(env, &mut cs);
                     self.state = State::Create(cs);
                     return step;
                 }
@@ -207,7 +207,7 @@ impl Machine {
                         let name = generate(&gn, env.rng);
                         api::set_meta(&mut cs.obj, "name", json!(name));
                         cs.key = object_key(env.prefix, def, api::namespace(&cs.obj), &name);
-                        let step = self.write_new(&mut cs);
+                        let step = self.write_new(env, &mut cs);
                         self.state = State::Create(cs);
                         return step;
                     }

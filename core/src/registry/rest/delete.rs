@@ -52,7 +52,7 @@ impl Machine {
         let Some(kv) = current else {
             return fail(ApiError::not_found(def.group, def.resource, &self.call.name));
         };
-        let Some(cur) = decode_stored(&kv) else {
+        let Some(cur) = env.storage.decode(&kv) else {
             return fail(ApiError::internal("stored object cannot be decoded"));
         };
         if let Err(e) = check_preconditions(def, &ds.opts, &cur, kv.mod_revision) {
@@ -84,7 +84,7 @@ impl Machine {
         } else {
             TxnOp::Put {
                 key: ds.key.clone(),
-                value: stored_bytes(&step_obj),
+                value: env.storage.encode(&ds.key, &step_obj),
                 ttl_secs: self.ttl,
             }
         };
@@ -99,7 +99,7 @@ impl Machine {
             compare.push(Compare::ModRevision(c.key.clone(), c.revision));
             failure.push(TxnOp::Get { key: c.key.clone() });
             success.push(TxnOp::Put {
-                value: stored_bytes(&c.budget),
+                value: env.storage.encode(&c.key, &c.budget),
                 key: c.key,
                 ttl_secs: None,
             });
@@ -128,7 +128,7 @@ impl Machine {
             cs.listed = true;
             if let StorageResponse::Range { kvs, .. } = resp {
                 for kv in kvs.into_iter().rev() {
-                    if let Some(obj) = decode_stored(&kv) {
+                    if let Some(obj) = env.storage.decode(&kv) {
                         if cs.opts.matches(def, &obj) {
                             cs.todo.push((kv.key.clone(), obj, kv.mod_revision));
                         }
@@ -161,7 +161,7 @@ impl Machine {
                     }
                     TxnOp::Put {
                         key: key.clone(),
-                        value: stored_bytes(&o),
+                        value: env.storage.encode(&key, &o),
                         ttl_secs: self.ttl,
                     }
                 }
@@ -232,7 +232,7 @@ fn charge_budget(env: &Env<'_>, pod: &Value, fresh: Option<&KeyValue>) -> Result
         });
         !empty && crate::validation::selector_matches(sel, labels)
     };
-    let fresh = fresh.and_then(|kv| Some((kv.key.clone(), decode_stored(kv)?, kv.mod_revision)));
+    let fresh = fresh.and_then(|kv| Some((kv.key.clone(), env.storage.decode(kv)?, kv.mod_revision)));
     let mut budgets: Vec<(Vec<u8>, Value, i64)> = env
         .caches
         .for_key(prefix.as_bytes())

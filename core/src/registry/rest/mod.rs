@@ -15,9 +15,11 @@ use crate::api::{self, ApiError};
 use crate::openapi::OpenApi;
 use crate::patch::PatchType;
 use crate::rng::Rng;
-use crate::storage::{prefix_end, Compare, KeyValue, StorageError, StorageRequest, StorageResponse, TxnOp};
+use crate::storage::{
+    prefix_end, Compare, KeyValue, StorageError, StorageRequest, StorageResponse, Transformer, TxnOp,
+};
 use crate::time::{format_rfc3339, Now};
-use crate::watch::{decode_stored, WatchCache, WatchCaches};
+use crate::watch::{WatchCache, WatchCaches};
 
 mod allocation;
 mod create;
@@ -110,6 +112,8 @@ pub struct Env<'a> {
     pub services: ServiceRanges,
     /// Whether reads that allow it are served from the watch cache (`--watch-cache`).
     pub read_from_cache: bool,
+    /// How objects are written to storage and read back.
+    pub storage: &'a Transformer,
     /// How long Events live after their last write (`--event-ttl`); 0 keeps them.
     pub event_ttl_secs: u32,
 }
@@ -407,14 +411,6 @@ fn storage_error(e: &StorageError) -> ApiError {
 /// decodes into would have them.
 fn complete(def: &ResourceDef, obj: &mut Value) {
     OpenApi::shared().complete(def.definition, obj);
-}
-
-fn stored_bytes(obj: &Value) -> Vec<u8> {
-    let mut v = obj.clone();
-    let m = api::meta_mut(&mut v);
-    m.shift_remove("resourceVersion");
-    m.shift_remove("selfLink");
-    serde_json::to_vec(&v).unwrap_or_default()
 }
 
 fn with_rv(mut obj: Value, rv: i64) -> Value {
@@ -768,7 +764,7 @@ impl Machine {
     /// Continues with the answer to the last storage request.
     pub fn resume(&mut self, env: &mut Env<'_>, result: Result<StorageResponse, StorageError>) -> Step {
         match std::mem::replace(&mut self.state, State::Finished) {
-            State::Get => self.resume_get(result),
+            State::Get => self.resume_get(env, result),
             State::List(ls) => self.resume_list(env, ls, result),
             State::Create(cs) => self.resume_create(env, cs, result),
             State::Update(us) => self.resume_update(env, us, result),

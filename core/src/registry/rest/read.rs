@@ -81,13 +81,17 @@ impl Machine {
         )
     }
 
-    pub(super) fn resume_get(&mut self, result: Result<StorageResponse, StorageError>) -> Step {
+    pub(super) fn resume_get(
+        &mut self,
+        env: &Env<'_>,
+        result: Result<StorageResponse, StorageError>,
+    ) -> Step {
         let def = self.call.def;
         let resp = match result {
             Ok(r) => r,
             Err(e) => return fail(storage_error(&e)),
         };
-        let Some(obj) = first_kv(resp).and_then(|kv| decode_stored(&kv)) else {
+        let Some(obj) = first_kv(resp).and_then(|kv| env.storage.decode(&kv)) else {
             return fail(ApiError::not_found(def.group, def.resource, &self.call.name));
         };
         if self.call.subresource == "scale" {
@@ -108,7 +112,10 @@ impl Machine {
                 Ok(StorageResponse::Range { revision, kvs, .. }) => Step::Watch(WatchSpec {
                     prefix: ls.prefix,
                     opts: ls.opts,
-                    initial: Some((revision, kvs.iter().filter_map(decode_stored).collect())),
+                    initial: Some((
+                        revision,
+                        kvs.iter().filter_map(|kv| env.storage.decode(kv)).collect(),
+                    )),
                 }),
                 Ok(_) => fail(ApiError::internal("unexpected storage answer")),
                 Err(e) => fail(storage_error(&e)),
@@ -177,7 +184,9 @@ impl Machine {
         let mut stopped_early = false;
         for (i, kv) in kvs.into_iter().enumerate() {
             ls.last_key = Some(kv.key.clone());
-            let Some(obj) = decode_stored(&kv) else { continue };
+            let Some(obj) = env.storage.decode(&kv) else {
+                continue;
+            };
             if ls.opts.matches(def, &obj) {
                 ls.items.push(list_item(obj));
                 if limit > 0 && ls.items.len() as i64 >= limit {

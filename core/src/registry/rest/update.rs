@@ -133,7 +133,7 @@ impl Machine {
             }
             return fail(ApiError::not_found(def.group, def.resource, &self.call.name));
         };
-        let Some(cur) = decode_stored(&kv) else {
+        let Some(cur) = env.storage.decode(&kv) else {
             return fail(ApiError::internal("stored object cannot be decoded"));
         };
         let mut new = match self.apply_change(&us.change, &cur, env) {
@@ -202,7 +202,7 @@ impl Machine {
         } else {
             TxnOp::Put {
                 key: us.key.clone(),
-                value: stored_bytes(&new),
+                value: env.storage.encode(&us.key, &new),
                 ttl_secs: self.ttl,
             }
         };
