@@ -38,7 +38,8 @@ pub mod validation;
 pub mod watch;
 
 pub use server::{
-    Completion, Config, ConnId, Effect, EffectId, NetError, Output, Peer, RelayEvent, RelayTls, Server,
+    Completion, Config, ConnId, Effect, EffectId, NetError, Output, Outstanding, Peer, RelayEvent, RelayTls,
+    Server,
 };
 
 #[cfg(test)]

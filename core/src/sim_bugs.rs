@@ -23,6 +23,9 @@ pub const CONTINUE_SKIPS_KEY: u8 = 3;
 /// (d) A create is acknowledged although storage failed or timed out:
 /// `registry/rest/create.rs`, `resume_create`.
 pub const ACK_BEFORE_STORED: u8 = 4;
+/// (e) A storage answer is handed to another request waiting on storage, which gets this
+/// one's in turn: `server/mod.rs`, `handle_effect`.
+pub const EFFECT_TO_WRONG_REQUEST: u8 = 5;
 
 /// Whether `bug` is the active defect.
 pub fn active(bug: u8) -> bool {

@@ -435,6 +435,29 @@ mod planted {
     }
 
     #[test]
+    fn planted_effect_to_wrong_request() {
+        find(
+            sim_bugs::EFFECT_TO_WRONG_REQUEST,
+            "storage answer handed to the wrong request",
+            // Crossed answers break whichever consistency check sees them first.
+            &[
+                "read",
+                "list",
+                "race",
+                "lost-ack",
+                "ack-mismatch",
+                "answer-mismatch",
+                "stale-read",
+                "phantom-write",
+                "applied-twice",
+                "create-overwrote",
+                "status",
+                "leak",
+            ],
+        );
+    }
+
+    #[test]
     fn planted_ack_before_stored() {
         find(
             sim_bugs::ACK_BEFORE_STORED,

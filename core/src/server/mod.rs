@@ -194,6 +194,15 @@ enum Waiter {
     Abandoned,
 }
 
+/// What a server has in flight (see [`Server::outstanding`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Outstanding {
+    /// Requests started and not yet answered (watches once started are not counted).
+    pub requests: usize,
+    /// Effects asked for whose final completion has not come.
+    pub effects: usize,
+}
+
 /// Progress of start-up.
 #[derive(Debug, Default)]
 struct Startup {
@@ -368,6 +377,8 @@ impl Server {
             );
             return;
         };
+        #[cfg(feature = "sim-bugs")]
+        let waiter = self.planted_misdelivery(waiter, &completion);
         if let Completion::Storage(result) = &completion {
             self.storage_healthy = !matches!(
                 result,
@@ -438,6 +449,39 @@ impl Server {
                 debug_assert!(false, "{completion:?} does not answer a request at {stage:?}");
                 self.reqs.insert(req, inflight);
             }
+        }
+    }
+
+    /// What is in flight: requests not yet answered (long-running watches aside) and effects
+    /// whose final completion has not come. Both are zero when the server is idle; anything
+    /// else once every client has its answer and every effect has ended is a leak.
+    pub fn outstanding(&self) -> Outstanding {
+        Outstanding {
+            requests: self.reqs.len(),
+            effects: self.effects.len(),
+        }
+    }
+
+    /// The planted defect [`crate::sim_bugs::EFFECT_TO_WRONG_REQUEST`]: a storage answer
+    /// goes to another request waiting on storage, which in turn gets this one's.
+    #[cfg(feature = "sim-bugs")]
+    fn planted_misdelivery(&mut self, waiter: Waiter, completion: &Completion) -> Waiter {
+        let Waiter::Request(mine) = waiter else {
+            return waiter;
+        };
+        if !crate::sim_bugs::active(crate::sim_bugs::EFFECT_TO_WRONG_REQUEST)
+            || !matches!(completion, Completion::Storage(_))
+        {
+            return waiter;
+        }
+        let reqs = &self.reqs;
+        let other = self.effects.iter_mut().find(|(_, w)| {
+            matches!(w, Waiter::Request(r) if *r != mine
+                && matches!(reqs.get(r).map(|f| &f.stage), Some(Stage::Registry(_))))
+        });
+        match other {
+            Some((_, w)) => std::mem::replace(w, waiter),
+            None => waiter,
         }
     }
 

@@ -1632,6 +1632,22 @@ pub fn run(opts: &Options) -> Report {
         }
     }
     let complete = w.core.phase == Phase::Done;
+    if complete {
+        // Every client has its answer and every effect has ended: a replica still holding a
+        // request or waiting on an effect has leaked it.
+        for (r, replica) in w.replicas.iter().enumerate() {
+            let o = replica.server.outstanding();
+            if o != gatehouse_core::Outstanding::default() {
+                w.core.history.violation(
+                    "leak",
+                    format!(
+                        "r{r} still holds {} request(s) and waits on {} effect(s) once the run is quiet",
+                        o.requests, o.effects
+                    ),
+                );
+            }
+        }
+    }
     if !complete && w.core.history.violations.is_empty() {
         let phase = w.core.phase;
         w.core
