@@ -5,13 +5,12 @@
 //! feed [`Input`]s from their connection tasks; the storage thread feeds its reports.
 
 use std::collections::{HashMap, VecDeque};
-use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use gatehouse_core::{Completion, ConnId, Effect, EffectId, NetError, Now, Output, Peer, RelayEvent, Server};
+use gatehouse_core::{Completion, ConnId, Effect, EffectId, Now, Output, Peer, Server};
 
+use crate::net::Net;
 use crate::relay::RelayConfig;
 use crate::store::{StoreCmd, StoreReport};
 
@@ -86,21 +85,19 @@ impl Clock {
 /// Runs the server until [`Input::Shutdown`] or every input sender is gone.
 ///
 /// `ready` receives one message when start-up has finished (the system namespaces exist).
-pub async fn run<S, F>(
+pub async fn run<N: Net>(
     mut server: Server,
     inputs: async_channel::Receiver<Input>,
     store: mpsc::Sender<StoreCmd>,
     ready: async_channel::Sender<()>,
     relays: RelayConfig,
-    sleep: S,
-) where
-    S: Fn(Duration) -> F,
-    F: Future<Output = ()>,
-{
+    net: N,
+) {
     let clock = Clock::default();
-    // Dials and relays run on threads of their own and report here.
+    // Dials and relays run as tasks on the runtime and report here.
     let (side_tx, side) = async_channel::unbounded::<Input>();
     let mut outside = Outside {
+        net: net.clone(),
         relays,
         side: side_tx,
         cancels: HashMap::new(),
@@ -132,7 +129,7 @@ pub async fn run<S, F>(
                 futures_lite::future::or(
                     futures_lite::future::or(async { Some(inputs.recv().await) }, reported),
                     async {
-                        sleep(wait).await;
+                        net.sleep(wait).await;
                         None
                     },
                 )
@@ -178,21 +175,22 @@ pub async fn run<S, F>(
     let _ = store.send(StoreCmd::Stop);
 }
 
-/// What the driver runs outside itself: dials and relays on threads of their own.
-struct Outside {
+/// What the driver runs outside itself: dials and relays, as tasks on the runtime.
+struct Outside<N> {
+    net: N,
     relays: RelayConfig,
     side: async_channel::Sender<Input>,
-    /// Raised to stop a relay whose client has gone.
-    cancels: HashMap<EffectId, Arc<AtomicBool>>,
+    /// Closed to stop a relay whose client has gone.
+    cancels: HashMap<EffectId, async_channel::Sender<()>>,
 }
 
 /// Executes every output the server has. What fails here (a connection that stopped
 /// reading, an effect that could not start) is queued in `later` as an input.
-fn drain(
+fn drain<N: Net>(
     server: &mut Server,
     conns: &mut HashMap<ConnId, async_channel::Sender<ConnCmd>>,
     store: &mpsc::Sender<StoreCmd>,
-    outside: &mut Outside,
+    outside: &mut Outside<N>,
     later: &mut VecDeque<Input>,
 ) {
     while let Some(out) = server.poll_output() {
@@ -239,15 +237,11 @@ fn drain(
                 effect: Effect::Dial { host, port },
             } => {
                 let tx = outside.side.clone();
-                let spawned = std::thread::Builder::new()
-                    .name("gatehouse-dial".into())
-                    .spawn(move || {
-                        let outcome = crate::kubelet::dial(&host, port);
-                        let _ = tx.send_blocking(Input::Effect(id, Completion::Dial(outcome)));
-                    });
-                if let Err(e) = spawned {
-                    later.push_back(Input::Effect(id, Completion::Dial(Err(not_started(e)))));
-                }
+                let net = outside.net.clone();
+                outside.net.spawn(Box::pin(async move {
+                    let outcome = crate::kubelet::dial(&net, &host, port).await;
+                    let _ = tx.send(Input::Effect(id, Completion::Dial(outcome))).await;
+                }));
             }
             Output::Effect {
                 id,
@@ -260,38 +254,24 @@ fn drain(
                     },
             } => {
                 let tx = outside.side.clone();
+                let net = outside.net.clone();
                 let config = outside.relays.clone();
-                let cancel = Arc::new(AtomicBool::new(false));
-                outside.cancels.insert(id, cancel.clone());
-                let spawned = std::thread::Builder::new()
-                    .name("gatehouse-relay".into())
-                    .spawn(move || {
-                        crate::relay::run(&config, &host, port, tls, &request, &cancel, |event| {
-                            tx.send_blocking(Input::Effect(id, Completion::Relay(event)))
-                                .is_ok()
-                                && !cancel.load(Ordering::Relaxed)
-                        });
-                    });
-                if let Err(e) = spawned {
-                    outside.cancels.remove(&id);
-                    let end = RelayEvent::End(Err(not_started(e)));
-                    later.push_back(Input::Effect(id, Completion::Relay(end)));
-                }
+                let (cancel_tx, cancel) = async_channel::bounded::<()>(1);
+                outside.cancels.insert(id, cancel_tx);
+                outside.net.spawn(Box::pin(async move {
+                    let report = |event| {
+                        // The side channel is unbounded: this fails only once the driver is gone.
+                        let _ = tx.try_send(Input::Effect(id, Completion::Relay(event)));
+                    };
+                    crate::relay::run(&net, &config, (&host, port, tls), &request, &cancel, report).await;
+                }));
             }
             Output::Cancel { id } => {
-                if let Some(cancel) = outside.cancels.get(&id) {
-                    cancel.store(true, Ordering::Relaxed);
+                if let Some(cancel) = outside.cancels.remove(&id) {
+                    cancel.close();
                 }
             }
             Output::Log(line) => eprintln!("gatehouse: {line}"),
         }
-    }
-}
-
-/// A dial or relay whose thread could not start.
-fn not_started(e: std::io::Error) -> NetError {
-    NetError::Connect {
-        addr: "(not started)".into(),
-        why: e.to_string(),
     }
 }

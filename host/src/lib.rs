@@ -2,7 +2,8 @@
 //!
 //! Flags, certificates and TLS configuration, the embedded durable store and its storage
 //! thread, and the driver loop that owns the core [`gatehouse_core::Server`]. Nothing here
-//! depends on an async runtime: the runtimes hand in their timer and their sockets.
+//! depends on an async runtime: the runtimes hand in their tasks, timers and sockets
+//! ([`net::Net`]).
 
 pub mod driver;
 pub mod error;
@@ -11,6 +12,7 @@ pub mod flags;
 pub mod kubeconfig;
 pub mod kubelet;
 pub mod launch;
+pub mod net;
 pub mod pki;
 pub mod relay;
 pub mod store;

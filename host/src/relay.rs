@@ -1,26 +1,22 @@
 //! Relays one request for the core to a kubelet or a proxy backend: connect (with TLS as the
 //! core asks), send the request, and report the answer's bytes as they arrive and then its
-//! end, on a thread of its own.
+//! end, as a task of the serving runtime.
 
-use std::io::{ErrorKind, Read, Write};
+use std::io::ErrorKind;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+
+use futures_lite::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use gatehouse_core::server::{IoFailure, TlsFailure};
 use gatehouse_core::{NetError, RelayEvent, RelayTls};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{
-    ClientConfig, ClientConnection, DigitallySignedStruct, RootCertStore, SignatureScheme, StreamOwned,
-};
+use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
 use crate::error::HostError;
+use crate::net::Net;
 use crate::tls::{certs_from_pem, key_from_pem, provider};
-
-/// How often a relay waiting for its backend checks whether its client is still there.
-const CANCEL_POLL: Duration = Duration::from_millis(500);
 
 /// TLS toward kubelets and `https` proxy backends.
 #[derive(Clone, Debug)]
@@ -79,66 +75,69 @@ impl RelayConfig {
     }
 }
 
-/// Runs one relay to its end. `report` hands each event to the driver and says whether the
-/// relay is still wanted; `cancel` is raised when its client has gone.
-pub fn run(
+/// Runs one relay to its end: connects, sends `request`, and hands each piece of the answer
+/// to `report` as it arrives, then the end. `cancel` ends it early: when its sender is dropped
+/// or closed, the relay stops and reports a clean end.
+pub async fn run<N: Net>(
+    net: &N,
     config: &RelayConfig,
-    host: &str,
-    port: u16,
-    tls: RelayTls,
+    target: (&str, u16, RelayTls),
     request: &[u8],
-    cancel: &AtomicBool,
-    report: impl Fn(RelayEvent) -> bool,
+    cancel: &async_channel::Receiver<()>,
+    report: impl Fn(RelayEvent),
 ) {
-    let end = relay(config, host, port, tls, request, cancel, &report);
+    let stopped = async {
+        let _ = cancel.recv().await;
+        Ok(())
+    };
+    let end = futures_lite::future::or(relay(net, config, target, request, &report), stopped).await;
     report(RelayEvent::End(end));
 }
 
-fn relay(
+async fn relay<N: Net>(
+    net: &N,
     config: &RelayConfig,
-    host: &str,
-    port: u16,
-    tls: RelayTls,
+    (host, port, tls): (&str, u16, RelayTls),
     request: &[u8],
-    cancel: &AtomicBool,
-    report: &impl Fn(RelayEvent) -> bool,
+    report: &impl Fn(RelayEvent),
 ) -> Result<(), NetError> {
-    let tcp = crate::kubelet::connect(host, port)?;
-    let peer = tcp
-        .peer_addr()
-        .map(|a| a.to_string())
-        .unwrap_or_else(|_| format!("{host}:{port}"));
-    let _ = tcp.set_read_timeout(Some(CANCEL_POLL));
-    let mut stream: Box<dyn ReadWrite> = match config.client(tls) {
-        None => Box::new(tcp),
+    let tcp = crate::kubelet::connect(net, host, port).await?;
+    let peer = format!("{host}:{port}");
+    match config.client(tls) {
+        None => exchange(tcp, &peer, request, report).await,
         Some(client) => {
             let name = ServerName::try_from(host.to_string())
                 .map_err(|e| NetError::Tls(TlsFailure::InvalidName(format!("{host:?}: {e}"))))?;
-            let conn = ClientConnection::new(client, name).map_err(|e| NetError::Tls(tls_failure(&e)))?;
-            Box::new(StreamOwned::new(conn, tcp))
+            let stream = futures_rustls::TlsConnector::from(client)
+                .connect(name, tcp)
+                .await
+                .map_err(|e| io_error("write", &peer, &e))?;
+            exchange(stream, &peer, request, report).await
         }
-    };
+    }
+}
+
+/// Writes the request and reports the answer until the backend closes.
+async fn exchange(
+    mut stream: impl AsyncRead + AsyncWrite + Unpin,
+    peer: &str,
+    request: &[u8],
+    report: &impl Fn(RelayEvent),
+) -> Result<(), NetError> {
     stream
         .write_all(request)
-        .and_then(|()| stream.flush())
-        .map_err(|e| io_error("write", &peer, &e))?;
+        .await
+        .map_err(|e| io_error("write", peer, &e))?;
+    stream.flush().await.map_err(|e| io_error("write", peer, &e))?;
     let mut buf = vec![0u8; 16 * 1024];
     loop {
-        if cancel.load(Ordering::Relaxed) {
-            return Ok(());
-        }
-        match stream.read(&mut buf) {
+        match stream.read(&mut buf).await {
             Ok(0) => return Ok(()),
-            Ok(n) => {
-                if !report(RelayEvent::Data(buf[..n].to_vec())) {
-                    return Ok(());
-                }
-            }
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => continue,
+            Ok(n) => report(RelayEvent::Data(buf[..n].to_vec())),
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
             // A TLS backend that closes without close_notify has still said all it had.
             Err(e) if e.kind() == ErrorKind::UnexpectedEof => return Ok(()),
-            Err(e) => return Err(io_error("read", &peer, &e)),
+            Err(e) => return Err(io_error("read", peer, &e)),
         }
     }
 }
@@ -174,9 +173,6 @@ fn tls_failure(e: &rustls::Error) -> TlsFailure {
         other => TlsFailure::Other(other.to_string()),
     }
 }
-
-trait ReadWrite: Read + Write + Send {}
-impl<T: Read + Write + Send> ReadWrite for T {}
 
 /// Accepts any server certificate: kube-apiserver does not check a kubelet's serving
 /// certificate without `--kubelet-certificate-authority`, nor those of `https` proxy

@@ -18,6 +18,9 @@ use smol::io::{AsyncReadExt, AsyncWriteExt};
 use smol::net::{TcpListener, TcpStream};
 use smol::Executor;
 
+mod net;
+pub use net::SmolNet;
+
 /// A running server.
 pub struct Running {
     /// The address it listens on.
@@ -58,7 +61,7 @@ pub async fn start(ex: Arc<Executor<'static>>, flags: Flags) -> Result<Running, 
         a.store,
         a.ready_tx,
         a.relays,
-        sleep,
+        SmolNet::new(ex.clone()),
     ));
     let _ = a.ready_rx.recv().await;
     ex.spawn(accept_loop(

@@ -19,6 +19,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 
+mod net;
+pub use net::TokioNet;
+
 /// A running server.
 pub struct Running {
     /// The address it listens on.
@@ -61,7 +64,7 @@ pub async fn start(flags: Flags) -> Result<Running, HostError> {
         a.store,
         a.ready_tx,
         a.relays,
-        tokio::time::sleep,
+        TokioNet::current(),
     ));
     let _ = a.ready_rx.recv().await;
     tokio::spawn(accept_loop(listener, TlsAcceptor::from(a.tls), a.inputs.clone()));
