@@ -2,10 +2,44 @@
 //! server.
 //!
 //! The core opens no socket and no file, starts no thread, reads no clock and draws no
-//! randomness it was not seeded with. It turns inputs (connection bytes, the peer's
-//! certificate chain, storage answers, storage watch events, the current time) into outputs
-//! (bytes to write, storage requests, watches to start). See [`server::Server`] for the run
-//! loop a runtime follows.
+//! randomness it was not seeded with (core/clippy.toml refuses them). It turns inputs into
+//! outputs; a runtime carries them. See [`server::Server`] for the run loop a runtime follows.
+//!
+//! # The shape
+//!
+//! ```text
+//!              runtime (tokio, smol, the simulator)
+//!   ┌──────────────────────────────────────────────────────────────────┐
+//!   │ sockets + TLS     timers        storage, kubelets, webhooks      │
+//!   └──┬──────────────────┬──────────────────▲────────────┬────────────┘
+//!      │ handle_bytes     │ handle_timeout   │ Output::   │ handle_effect
+//!      │ handle_connect   │                  │ Effect{id} │ (id, Completion)
+//!      ▼                  ▼                  │            ▼
+//!   ┌──────────────────────────────────────────────────────────────────┐
+//!   │ Server (the hub): connections, watch caches, effects in flight,  │
+//!   │ admission chain, storage transformer                             │
+//!   │                                                                  │
+//!   │  request ──► request info ─► authentication ─► audit ─►          │
+//!   │  (one id     impersonation ─► priority and fairness ─►           │
+//!   │   from parse authorization ─► handler ─┬─► registry machine      │
+//!   │   to answer)                           │   (decode, mutating     │
+//!   │                                        │    admission, validate, │
+//!   │                                        │    storage txn, retry)  │
+//!   │                                        ├─► dial / relay          │
+//!   │                                        └─► reviews, non-resource │
+//!   │            ◄── encode ◄── audit: ResponseComplete ◄──            │
+//!   └──────────────────────────────────────────────────────────────────┘
+//! ```
+//!
+//! Every call to the outside world is one [`Effect`] with an [`EffectId`], answered by one
+//! [`Completion`]. A stage that needs one (a storage read, an admission plugin's webhook)
+//! does not call it: it returns a [`server::Flow`] that waits on the effect, the server
+//! parks the request as data, and the completion resumes it, at whatever stage it was,
+//! including inside the registry's read-modify-write retry loop. Shared state (storage
+//! ordering, the watch caches, the admission chain) lives in the server; what one request
+//! needs lives in its own record, keyed by its id. The server's own writes (start-up
+//! objects, namespace finalization, `kube-root-ca.crt`) enter as loopback requests and pass
+//! the same stages.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -38,8 +72,8 @@ pub mod validation;
 pub mod watch;
 
 pub use server::{
-    Completion, Config, ConnId, Effect, EffectId, NetError, Output, Outstanding, Peer, RelayEvent, RelayTls,
-    Server,
+    ClientTls, Completion, Config, ConnId, Effect, EffectId, HttpsCall, HttpsResponse, NetError, Output,
+    Outstanding, Peer, RelayEvent, RelayTls, Server,
 };
 
 #[cfg(test)]

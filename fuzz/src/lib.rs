@@ -461,6 +461,7 @@ fn drive(server: &mut Server, store: &mut MemStore, watches: &mut WatchSet, clos
                     };
                     let completion = match effect {
                         Effect::Relay { .. } => Completion::Relay(RelayEvent::End(Err(refused))),
+                        Effect::Https(_) => Completion::Https(Err(refused)),
                         _ => Completion::Dial(Err(refused)),
                     };
                     later.push(Input::Done(id, completion));

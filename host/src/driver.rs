@@ -266,6 +266,17 @@ fn drain<N: Net>(
                     crate::relay::run(&net, &config, (&host, port, tls), &request, &cancel, report).await;
                 }));
             }
+            Output::Effect {
+                id,
+                effect: Effect::Https(call),
+            } => {
+                let tx = outside.side.clone();
+                let net = outside.net.clone();
+                outside.net.spawn(Box::pin(async move {
+                    let answer = crate::https::call(&net, &call).await;
+                    let _ = tx.send(Input::Effect(id, Completion::Https(answer))).await;
+                }));
+            }
             Output::Cancel { id } => {
                 if let Some(cancel) = outside.cancels.remove(&id) {
                     cancel.close();

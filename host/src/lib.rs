@@ -9,6 +9,7 @@ pub mod driver;
 pub mod error;
 pub mod etcd;
 pub mod flags;
+pub mod https;
 pub mod kubeconfig;
 pub mod kubelet;
 pub mod launch;

@@ -143,7 +143,7 @@ async fn exchange(
 }
 
 /// An I/O failure of an established connection (or the TLS failure inside it).
-fn io_error(op: &'static str, peer: &str, e: &std::io::Error) -> NetError {
+pub(crate) fn io_error(op: &'static str, peer: &str, e: &std::io::Error) -> NetError {
     if let Some(tls) = e
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<rustls::Error>())
@@ -167,8 +167,12 @@ fn tls_failure(e: &rustls::Error) -> TlsFailure {
     use rustls::CertificateError as C;
     match e {
         rustls::Error::InvalidCertificate(C::UnknownIssuer) => TlsFailure::UnknownAuthority,
-        rustls::Error::InvalidCertificate(C::Expired | C::NotValidYet) => TlsFailure::Expired,
-        rustls::Error::InvalidCertificate(C::NotValidForName) => TlsFailure::NameMismatch,
+        rustls::Error::InvalidCertificate(
+            C::Expired | C::NotValidYet | C::ExpiredContext { .. } | C::NotValidYetContext { .. },
+        ) => TlsFailure::Expired,
+        rustls::Error::InvalidCertificate(C::NotValidForName | C::NotValidForNameContext { .. }) => {
+            TlsFailure::NameMismatch
+        }
         rustls::Error::AlertReceived(alert) => TlsFailure::Alert(format!("{alert:?}")),
         other => TlsFailure::Other(other.to_string()),
     }
@@ -178,7 +182,7 @@ fn tls_failure(e: &rustls::Error) -> TlsFailure {
 /// certificate without `--kubelet-certificate-authority`, nor those of `https` proxy
 /// backends. The handshake signatures are still checked.
 #[derive(Debug)]
-struct NoVerification;
+pub(crate) struct NoVerification;
 
 impl ServerCertVerifier for NoVerification {
     fn verify_server_cert(

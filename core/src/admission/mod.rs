@@ -1,3 +1,136 @@
-//! Admission: built-in plugins that may refuse a write after authorization.
+//! Admission: after authorization, a chain of plugins sees each write, first to mutate it,
+//! then to validate it, in kube-apiserver's order and at kube-apiserver's points of the
+//! request (create: before the object is prepared and validated; update: inside the
+//! read-modify-write loop, so a retry after a conflict is admitted again; delete: before the
+//! object is read).
+//!
+//! A plugin decides with a [`Flow`]: at once, or after an effect (a storage read, a webhook
+//! call) whose completion it continues with. The server runs the effect and resumes the
+//! request, so a plugin never blocks.
 
 pub mod namespace_lifecycle;
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::api::ApiError;
+use crate::authn::UserInfo;
+use crate::server::effect::{Flow, Lookups};
+
+/// What a request does, as admission names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Operation {
+    /// A create (also an update or apply that creates).
+    Create,
+    /// An update or patch.
+    Update,
+    /// A delete.
+    Delete,
+}
+
+/// Which half of the chain runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Plugins may change the object.
+    Mutating,
+    /// Plugins may only refuse it.
+    Validating,
+}
+
+/// One write as admission sees it (kube's `admission.Attributes`).
+#[derive(Clone, Debug)]
+pub struct Request {
+    /// What the request does.
+    pub operation: Operation,
+    /// API group of the resource.
+    pub group: &'static str,
+    /// Version of the resource.
+    pub version: &'static str,
+    /// The resource (plural).
+    pub resource: &'static str,
+    /// The kind.
+    pub kind: &'static str,
+    /// Whether the resource lives in namespaces.
+    pub namespaced: bool,
+    /// The namespace ("" for cluster-scoped).
+    pub namespace: String,
+    /// The object's name ("" when it is yet to be generated).
+    pub name: String,
+    /// The subresource ("" for the object itself).
+    pub subresource: String,
+    /// Who asks.
+    pub user: UserInfo,
+    /// Whether the write is a dry run (plugins with side effects must not act).
+    pub dry_run: bool,
+    /// The object as it would be written (none for a delete).
+    pub object: Option<Value>,
+    /// The object as stored (updates and deletes).
+    pub old_object: Option<Value>,
+}
+
+/// One admission plugin.
+pub trait Plugin: Send + Sync {
+    /// Its name, as `--enable-admission-plugins` spells it.
+    fn name(&self) -> &'static str;
+
+    /// Admits `request` in `phase`: returns it (changed, in the mutating phase) or refuses
+    /// it, now or after an effect.
+    fn admit(&self, phase: Phase, request: Request, cx: &Lookups<'_>) -> Flow<Result<Request, ApiError>>;
+}
+
+/// The plugins every write passes, in order.
+#[derive(Clone, Default)]
+pub struct Chain {
+    plugins: Vec<Arc<dyn Plugin>>,
+}
+
+impl std::fmt::Debug for Chain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.plugins.iter().map(|p| p.name()))
+            .finish()
+    }
+}
+
+impl Chain {
+    /// The built-in plugins Gatehouse runs (kube-apiserver's defaults that are built).
+    pub fn builtin() -> Self {
+        Chain {
+            plugins: vec![Arc::new(namespace_lifecycle::NamespaceLifecycle)],
+        }
+    }
+
+    /// Adds `plugin` at the end of the chain.
+    pub fn push(&mut self, plugin: Arc<dyn Plugin>) {
+        self.plugins.push(plugin);
+    }
+
+    /// The plugins' names, in order.
+    pub fn names(&self) -> Vec<&'static str> {
+        self.plugins.iter().map(|p| p.name()).collect()
+    }
+
+    /// Runs every plugin over `request` in `phase`, in order; the first refusal ends it.
+    pub fn run(&self, phase: Phase, request: Request, cx: &Lookups<'_>) -> Flow<Result<Request, ApiError>> {
+        run_from(self.plugins.clone(), 0, phase, request, cx)
+    }
+}
+
+fn run_from(
+    plugins: Vec<Arc<dyn Plugin>>,
+    i: usize,
+    phase: Phase,
+    request: Request,
+    cx: &Lookups<'_>,
+) -> Flow<Result<Request, ApiError>> {
+    let Some(plugin) = plugins.get(i).cloned() else {
+        return Flow::Ready(Ok(request));
+    };
+    plugin
+        .admit(phase, request, cx)
+        .and_then(cx, move |outcome, cx| match outcome {
+            Ok(request) => run_from(plugins, i + 1, phase, request, cx),
+            Err(e) => Flow::Ready(Err(e)),
+        })
+}

@@ -1,12 +1,70 @@
 //! The NamespaceLifecycle plugin: nothing is created in a namespace that does not exist or is
-//! terminating, and the system namespaces cannot be deleted.
+//! terminating, and the system namespaces cannot be deleted. The namespace is looked up in
+//! the watch cache, and read from storage when the cache does not have it (yet).
 
 use serde_json::Value;
 
+use super::{Operation, Phase, Plugin, Request};
 use crate::api::{self, ApiError};
+use crate::server::effect::{Completion, Effect, Flow, Lookups};
+use crate::storage::{StorageRequest, StorageResponse};
 
 /// Namespaces that can never be deleted.
 pub const IMMORTAL: &[&str] = &["default", "kube-system", "kube-public"];
+
+/// kube-apiserver's `NamespaceLifecycle` (a mutating plugin: it runs in the mutating phase).
+#[derive(Debug)]
+pub struct NamespaceLifecycle;
+
+impl Plugin for NamespaceLifecycle {
+    fn name(&self) -> &'static str {
+        "NamespaceLifecycle"
+    }
+
+    fn admit(&self, phase: Phase, request: Request, cx: &Lookups<'_>) -> Flow<Result<Request, ApiError>> {
+        if phase != Phase::Mutating {
+            return Flow::Ready(Ok(request));
+        }
+        let is_namespace = request.group.is_empty() && request.resource == "namespaces";
+        if request.operation == Operation::Delete && is_namespace && request.subresource.is_empty() {
+            return Flow::Ready(admit_namespace_delete(&request.name).map(|()| request));
+        }
+        if request.operation != Operation::Create || !request.namespaced || request.namespace.is_empty() {
+            return Flow::Ready(Ok(request));
+        }
+        let key = format!("{}/namespaces/{}", cx.prefix, request.namespace).into_bytes();
+        if let Some(ns) = cx.caches.for_key(&key).get(&key) {
+            let verdict = admit_create(&request.namespace, Some(ns));
+            return Flow::Ready(verdict.map(|()| request));
+        }
+        // Not in the cache (yet): ask storage before refusing.
+        let read = StorageRequest::Range {
+            key,
+            range_end: Vec::new(),
+            revision: 0,
+            limit: 0,
+        };
+        Flow::Wait(
+            Effect::Storage(read),
+            Box::new(move |completion, cx| {
+                let ns = match completion {
+                    Completion::Storage(Ok(StorageResponse::Range { kvs, .. })) => {
+                        kvs.first().and_then(|kv| cx.storage.decode(kv))
+                    }
+                    Completion::Storage(Err(e)) => {
+                        return Flow::Ready(Err(crate::registry::rest::storage_error(&e)))
+                    }
+                    other => {
+                        return Flow::Ready(Err(ApiError::internal(format!(
+                            "unexpected answer to a namespace read: {other:?}"
+                        ))))
+                    }
+                };
+                Flow::Ready(admit_create(&request.namespace, ns.as_ref()).map(|()| request))
+            }),
+        )
+    }
+}
 
 /// Checks a delete of a namespace.
 pub fn admit_namespace_delete(name: &str) -> Result<(), ApiError> {

@@ -62,6 +62,21 @@ impl UserInfo {
     }
 }
 
+/// One authenticator of the union beyond client certificates and anonymous access (bearer
+/// tokens, an authenticating proxy, a token webhook, OIDC).
+pub trait Authenticator: Send + Sync {
+    /// Its name, for logs.
+    fn name(&self) -> &'static str;
+
+    /// The user `request` proves to be; `Ok(None)` when it presents nothing this
+    /// authenticator reads; an error when what it presents is refused. Now, or after an
+    /// effect (a TokenReview call, a JWKS fetch).
+    fn authenticate(
+        &self,
+        request: &crate::http::Request,
+    ) -> crate::server::Flow<Result<Option<UserInfo>, crate::api::ApiError>>;
+}
+
 /// The outcome of authenticating a request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Authn {

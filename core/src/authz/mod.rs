@@ -26,6 +26,79 @@ pub struct Attributes<'a> {
     pub path: &'a str,
 }
 
+/// An authorizer's answer in the chain: the first that allows or denies decides.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Allowed.
+    Allow,
+    /// Denied, with the authorizer's reason (may be empty).
+    Deny(String),
+    /// No opinion: the next authorizer decides.
+    NoOpinion(String),
+}
+
+/// One authorizer of the chain beyond the built-in rules (RBAC, Node, a webhook).
+pub trait Authorizer: Send + Sync {
+    /// Its name, for logs.
+    fn name(&self) -> &'static str;
+
+    /// Decides what `user` asks (`attrs`), now or after an effect (a SubjectAccessReview).
+    fn authorize(&self, user: &UserInfo, attrs: &OwnedAttributes) -> crate::server::Flow<Verdict>;
+}
+
+impl Attributes<'_> {
+    /// A copy that owns its strings.
+    pub fn owned(&self) -> OwnedAttributes {
+        OwnedAttributes {
+            verb: self.verb.to_string(),
+            resource_request: self.resource_request,
+            group: self.group.to_string(),
+            resource: self.resource.to_string(),
+            subresource: self.subresource.to_string(),
+            namespace: self.namespace.to_string(),
+            name: self.name.to_string(),
+            path: self.path.to_string(),
+        }
+    }
+}
+
+/// [`Attributes`] that own their strings, for decisions that outlive the request's borrow.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OwnedAttributes {
+    /// The verb.
+    pub verb: String,
+    /// Whether this is a resource request.
+    pub resource_request: bool,
+    /// API group.
+    pub group: String,
+    /// Resource.
+    pub resource: String,
+    /// Subresource.
+    pub subresource: String,
+    /// Namespace.
+    pub namespace: String,
+    /// Name.
+    pub name: String,
+    /// The path, for non-resource requests.
+    pub path: String,
+}
+
+impl OwnedAttributes {
+    /// The borrowed form.
+    pub fn borrowed(&self) -> Attributes<'_> {
+        Attributes {
+            verb: &self.verb,
+            resource_request: self.resource_request,
+            group: &self.group,
+            resource: &self.resource,
+            subresource: &self.subresource,
+            namespace: &self.namespace,
+            name: &self.name,
+            path: &self.path,
+        }
+    }
+}
+
 /// An authorization decision.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Decision {

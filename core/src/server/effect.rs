@@ -46,6 +46,53 @@ pub enum Effect {
         /// The request's bytes.
         request: Vec<u8>,
     },
+    /// One HTTPS request and its whole answer: a webhook (TokenReview, SubjectAccessReview,
+    /// AdmissionReview), an OIDC discovery document or JWKS.
+    Https(Box<HttpsCall>),
+}
+
+/// An outbound HTTPS request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpsCall {
+    /// `https://host[:port]/path[?query]`.
+    pub url: String,
+    /// `GET`, `POST`, ...
+    pub method: String,
+    /// Headers to send besides `Host`, `Content-Length` and `Connection`.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+    /// Who the server trusts and who it says it is.
+    pub tls: ClientTls,
+    /// How long the whole call may take; past it, the call ends with
+    /// [`NetError::TimedOut`].
+    pub timeout_ms: u64,
+}
+
+/// The TLS side of an outbound HTTPS call, as a kubeconfig's cluster and user give it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ClientTls {
+    /// PEM certificates the server's chain must reach; empty: the system's roots.
+    pub ca_pem: Vec<u8>,
+    /// PEM client certificate chain and key, when the server asks for one.
+    pub client_cert_pem: Vec<u8>,
+    /// PEM private key of `client_cert_pem`.
+    pub client_key_pem: Vec<u8>,
+    /// The name to check the server's certificate against, when not the URL's host.
+    pub server_name: Option<String>,
+    /// Skip checking the server's certificate (a kubeconfig's `insecure-skip-tls-verify`).
+    pub insecure: bool,
+}
+
+/// The answer to an [`HttpsCall`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HttpsResponse {
+    /// The status code.
+    pub status: u16,
+    /// Header names lower-cased, values as sent.
+    pub headers: Vec<(String, String)>,
+    /// The whole body (de-chunked).
+    pub body: Vec<u8>,
 }
 
 /// What came of an effect.
@@ -57,12 +104,66 @@ pub enum Completion {
     Dial(Result<(), NetError>),
     /// A relay's bytes, or its end (final).
     Relay(RelayEvent),
+    /// An HTTPS call's answer (final).
+    Https(Result<HttpsResponse, NetError>),
 }
 
 impl Completion {
     /// Whether nothing more comes for this effect after this completion.
     pub fn is_final(&self) -> bool {
         !matches!(self, Completion::Relay(RelayEvent::Data(_)))
+    }
+}
+
+/// A decision that may first need the outside world: ready now, or waiting on one effect
+/// whose completion the continuation turns into the next step. Stages written this way (an
+/// admission plugin, later authenticators and authorizers) suspend a request as data; the
+/// server runs the effect and resumes the request with its completion.
+pub enum Flow<T> {
+    /// Decided.
+    Ready(T),
+    /// Run `effect`, then continue with its final completion.
+    Wait(Effect, Continuation<T>),
+}
+
+/// What a waiting [`Flow`] does with its effect's completion, given what the hub can look
+/// up at that time.
+pub type Continuation<T> = Box<dyn FnOnce(Completion, &Lookups<'_>) -> Flow<T> + Send>;
+
+/// What a stage may read of the server's shared state while it decides.
+#[derive(Clone, Copy)]
+pub struct Lookups<'a> {
+    /// The watch caches.
+    pub caches: &'a crate::watch::WatchCaches,
+    /// The storage key prefix (`/registry`).
+    pub prefix: &'a str,
+    /// How stored objects read back.
+    pub storage: &'a crate::storage::Transformer,
+}
+
+impl<T: Send + 'static> Flow<T> {
+    /// Continues with `next` once this flow is ready (at once when it already is).
+    pub fn and_then<U: 'static>(
+        self,
+        cx: &Lookups<'_>,
+        next: impl FnOnce(T, &Lookups<'_>) -> Flow<U> + Send + 'static,
+    ) -> Flow<U> {
+        match self {
+            Flow::Ready(v) => next(v, cx),
+            Flow::Wait(effect, then) => Flow::Wait(
+                effect,
+                Box::new(move |completion, cx| then(completion, cx).and_then(cx, next)),
+            ),
+        }
+    }
+}
+
+impl<T> fmt::Debug for Flow<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Flow::Ready(_) => f.write_str("Flow::Ready"),
+            Flow::Wait(effect, _) => write!(f, "Flow::Wait({effect:?})"),
+        }
     }
 }
 

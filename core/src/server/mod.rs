@@ -21,7 +21,7 @@
 //!    an input of its own, applied after the drain, never in the middle of it;
 //! 3. arm a timer for [`Server::poll_timeout`] and wait for the next input.
 //!
-//! Every effect ends with one final completion (see [`effect`](self::effect)). Watch events
+//! Every effect ends with one final completion (see [`effect`]). Watch events
 //! of a write must be handed in no later than that write's answer, so that the watch cache
 //! is never behind an acknowledged write.
 
@@ -45,8 +45,13 @@ use std::collections::{BTreeMap, VecDeque};
 
 pub use config::Config;
 pub use conn::ConnId;
-pub use effect::{Completion, Effect, EffectId, IoFailure, NetError, RelayEvent, RelayTls, TlsFailure};
+use effect::Continuation;
+pub use effect::{
+    ClientTls, Completion, Effect, EffectId, Flow, HttpsCall, HttpsResponse, IoFailure, Lookups, NetError,
+    RelayEvent, RelayTls, TlsFailure,
+};
 
+use crate::admission;
 use crate::api::ApiError;
 use crate::authn::{self, PeerCert};
 use crate::http::Parsed;
@@ -90,7 +95,7 @@ pub enum Output {
         conn: ConnId,
     },
     /// Run an effect and hand what comes of it back through [`Server::handle_effect`]
-    /// with this id (see [`effect`](self::effect) for the contract).
+    /// with this id (see [`effect`] for the contract).
     Effect {
         /// The id its completions carry.
         id: EffectId,
@@ -159,8 +164,16 @@ enum RelayFor {
 /// Where a request in flight stands.
 #[derive(Debug)]
 enum Stage {
+    /// In a filter (authentication, authorization), waiting on an effect.
+    Filtering(Box<filters::Filtering>),
     /// In the registry: reading, deciding and writing storage.
     Registry(Box<Machine>),
+    /// In admission, waiting on an effect a plugin asked for; the registry machine goes on
+    /// with the chain's outcome.
+    Admitting {
+        machine: Box<Machine>,
+        then: Pending<Result<admission::Request, ApiError>>,
+    },
     /// Waiting for a kubelet dial (exec, attach, port-forward); `url` is where the request
     /// would go.
     Dial { url: String },
@@ -178,6 +191,15 @@ struct InFlight {
     stage: Stage,
     /// When the request times out; `None` for long-running requests (relays).
     deadline_ms: Option<u64>,
+}
+
+/// A stage's continuation, waiting for its effect's completion.
+pub(crate) struct Pending<T>(Continuation<T>);
+
+impl<T> std::fmt::Debug for Pending<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Pending")
+    }
 }
 
 /// Who waits for an effect.
@@ -218,6 +240,12 @@ struct Startup {
 /// The Gatehouse API server state machine.
 pub struct Server {
     cfg: Config,
+    /// The authenticators of the union beyond client certificates and anonymous access.
+    pub(crate) authenticators: Vec<std::sync::Arc<dyn authn::Authenticator>>,
+    /// The authorizers of the chain beyond the built-in rules.
+    pub(crate) authorizers: Vec<std::sync::Arc<dyn crate::authz::Authorizer>>,
+    /// The admission plugins every write passes.
+    pub(crate) admission: admission::Chain,
     /// How objects are written to storage and read back, everywhere.
     storage: Transformer,
     rng: Rng,
@@ -249,6 +277,9 @@ impl Server {
         let root_ca = RootCaPublisher::new(cfg.root_ca_pem.clone());
         let storage = Transformer::default();
         Server {
+            authenticators: Vec::new(),
+            authorizers: Vec::new(),
+            admission: admission::Chain::builtin(),
             rng: Rng::new(cfg.seed),
             caches: WatchCaches::new(
                 &cfg.storage_prefix,
@@ -362,7 +393,7 @@ impl Server {
         }
     }
 
-    /// What came of effect `id` (see [`effect`](self::effect) for the contract).
+    /// What came of effect `id` (see [`effect`] for the contract).
     pub fn handle_effect(&mut self, now: Now, id: EffectId, completion: Completion) {
         self.now = now;
         let waiter = if completion.is_final() {
@@ -401,43 +432,79 @@ impl Server {
 
     /// Hands request `req` what came of its effect `id`.
     fn resume(&mut self, req: ReqId, id: EffectId, completion: Completion) {
-        let Some(mut inflight) = self.reqs.remove(&req) else {
+        let Some(inflight) = self.reqs.remove(&req) else {
             debug_assert!(
                 false,
                 "effect {id:?} completed for request {req:?}, which is not in flight"
             );
             return;
         };
-        match (&mut inflight.stage, completion) {
-            (Stage::Registry(machine), Completion::Storage(result)) => {
+        let InFlight {
+            origin,
+            stage,
+            deadline_ms,
+        } = inflight;
+        match (stage, completion) {
+            (Stage::Registry(mut machine), Completion::Storage(result)) => {
                 let step = {
                     let mut env = self.env();
                     machine.resume(&mut env, result)
                 };
-                self.advance(req, inflight, step);
+                self.advance(
+                    req,
+                    InFlight {
+                        origin,
+                        stage: Stage::Registry(machine),
+                        deadline_ms,
+                    },
+                    step,
+                );
+            }
+            (Stage::Filtering(parked), completion) => self.resume_filter(req, origin, *parked, completion),
+            (Stage::Admitting { machine, then }, completion) => {
+                let flow = (then.0)(completion, &self.lookups());
+                self.follow_admission(
+                    req,
+                    InFlight {
+                        origin,
+                        stage: Stage::Registry(machine),
+                        deadline_ms,
+                    },
+                    flow,
+                );
             }
             (Stage::Dial { url }, Completion::Dial(result)) => {
-                let e = kubelet::dial_outcome(url, false, result);
-                self.finish(req, inflight.origin, Err(e));
+                let e = kubelet::dial_outcome(&url, false, result);
+                self.finish(req, origin, Err(e));
             }
-            (Stage::Relay { started, .. }, Completion::Relay(RelayEvent::Data(bytes))) => {
-                *started = true;
-                if let Origin::Client { conn, .. } = inflight.origin {
+            (Stage::Relay { purpose, .. }, Completion::Relay(RelayEvent::Data(bytes))) => {
+                if let Origin::Client { conn, .. } = origin {
                     self.write(conn, bytes);
                 }
-                self.reqs.insert(req, inflight);
+                let started = Stage::Relay {
+                    purpose,
+                    started: true,
+                };
+                self.reqs.insert(
+                    req,
+                    InFlight {
+                        origin,
+                        stage: started,
+                        deadline_ms,
+                    },
+                );
             }
             (Stage::Relay { purpose, started }, Completion::Relay(RelayEvent::End(result))) => {
-                let Origin::Client { conn, keep_alive, .. } = inflight.origin else {
+                let Origin::Client { conn, keep_alive, .. } = origin else {
                     return;
                 };
-                if *started {
+                if started {
                     // The backend was asked to close after its answer, which may be framed
                     // by that close: the client's connection ends with it.
                     return self.request_done(conn, false);
                 }
                 let e = match (purpose, result) {
-                    (RelayFor::Log { url }, Err(reason)) => kubelet::dial_outcome(url, true, Err(reason)),
+                    (RelayFor::Log { url }, Err(reason)) => kubelet::dial_outcome(&url, true, Err(reason)),
                     (RelayFor::Log { url }, Ok(())) => ApiError::unknown(format!("Get \"{url}\": EOF")),
                     (RelayFor::Proxy, Err(reason)) => proxy::relay_failed(Some(&reason.to_string())),
                     (RelayFor::Proxy, Ok(())) => proxy::relay_failed(None),
@@ -447,7 +514,14 @@ impl Server {
             }
             (stage, completion) => {
                 debug_assert!(false, "{completion:?} does not answer a request at {stage:?}");
-                self.reqs.insert(req, inflight);
+                self.reqs.insert(
+                    req,
+                    InFlight {
+                        origin,
+                        stage,
+                        deadline_ms,
+                    },
+                );
             }
         }
     }
@@ -827,6 +901,60 @@ impl Server {
         }
     }
 
+    /// Hands the admission chain's outcome to the request's machine, or waits on the effect
+    /// a plugin asked for.
+    fn follow_admission(
+        &mut self,
+        id: ReqId,
+        mut inflight: InFlight,
+        flow: Flow<Result<admission::Request, ApiError>>,
+    ) {
+        match flow {
+            Flow::Ready(outcome) => {
+                let Stage::Registry(machine) = &mut inflight.stage else {
+                    debug_assert!(false, "admission outcome for a request at {:?}", inflight.stage);
+                    return;
+                };
+                let step = {
+                    let mut env = self.env();
+                    machine.admitted(&mut env, outcome)
+                };
+                self.advance(id, inflight, step);
+            }
+            Flow::Wait(effect, then) => {
+                let InFlight {
+                    origin,
+                    stage,
+                    deadline_ms,
+                } = inflight;
+                let Stage::Registry(machine) = stage else {
+                    debug_assert!(false, "admission waits for a request at {stage:?}");
+                    return;
+                };
+                let stage = Stage::Admitting {
+                    machine,
+                    then: Pending(then),
+                };
+                let inflight = InFlight {
+                    origin,
+                    stage,
+                    deadline_ms,
+                };
+                self.reqs.insert(id, inflight);
+                self.effect(Waiter::Request(id), effect);
+            }
+        }
+    }
+
+    /// What stages may look up in the hub while they decide.
+    fn lookups(&self) -> Lookups<'_> {
+        Lookups {
+            caches: &self.caches,
+            prefix: &self.cfg.storage_prefix,
+            storage: &self.storage,
+        }
+    }
+
     /// Starts request `id` in the registry.
     fn launch(&mut self, id: ReqId, origin: Origin, mut machine: Machine) {
         let step = {
@@ -852,6 +980,10 @@ impl Server {
             Step::Storage(request) => {
                 self.reqs.insert(id, inflight);
                 self.effect(Waiter::Request(id), Effect::Storage(request));
+            }
+            Step::Admit(phase, request) => {
+                let flow = self.admission.run(phase, *request, &self.lookups());
+                self.follow_admission(id, inflight, flow);
             }
             Step::Done(result) => {
                 // Tables print the stored form; everything else goes out in the client's version.

@@ -43,6 +43,12 @@ pub struct Harness {
     pub ended_relays: Vec<u64>,
     /// Relays left waiting for their backend.
     held: Vec<EffectId>,
+    /// Every HTTPS call asked for, in order.
+    pub https: Vec<crate::server::HttpsCall>,
+    /// What HTTPS calls get; `None` leaves them unanswered until [`Harness::answer_https`].
+    pub https_answer: Option<Result<crate::server::HttpsResponse, NetError>>,
+    /// HTTPS calls left unanswered.
+    held_https: Vec<EffectId>,
 }
 
 impl Harness {
@@ -68,6 +74,11 @@ impl Harness {
             relayed: Vec::new(),
             ended_relays: Vec::new(),
             held: Vec::new(),
+            https: Vec::new(),
+            held_https: Vec::new(),
+            https_answer: Some(Err(NetError::Refused {
+                addr: "127.0.0.1:443".into(),
+            })),
             admin_chain: vec![admin],
             store: MemStore::new(),
             now: Now {
@@ -148,6 +159,16 @@ impl Harness {
                             }
                         }
                     }
+                    Output::Effect {
+                        id,
+                        effect: Effect::Https(call),
+                    } => {
+                        self.https.push(*call);
+                        match self.https_answer.clone() {
+                            Some(answer) => inputs.push_back(Input::Done(id, Completion::Https(answer))),
+                            None => self.held_https.push(id),
+                        }
+                    }
                     Output::Cancel { id } => {
                         self.ended_relays.push(id.0);
                         if let Some(i) = self.held.iter().position(|h| *h == id) {
@@ -186,6 +207,15 @@ impl Harness {
             }
             self.server
                 .handle_effect(self.now, id, Completion::Storage(result));
+        }
+    }
+
+    /// Answers every HTTPS call left unanswered with `answer`.
+    pub fn answer_https(&mut self, answer: Result<crate::server::HttpsResponse, NetError>) {
+        for id in std::mem::take(&mut self.held_https) {
+            self.server
+                .handle_effect(self.now, id, Completion::Https(answer.clone()));
+            self.run();
         }
     }
 

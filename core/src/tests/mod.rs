@@ -10,6 +10,7 @@ mod eviction;
 mod harness;
 mod kubelet;
 mod metadata_only;
+mod pipeline;
 mod reads;
 mod root_ca;
 mod services;

@@ -891,6 +891,8 @@ impl World {
                     Effect::Relay { host, port, .. } => {
                         Completion::Relay(RelayEvent::End(Err(refused(&host, port))))
                     }
+                    // Nor webhooks: every outbound HTTPS call is refused.
+                    Effect::Https(call) => Completion::Https(Err(refused(&call.url, 443))),
                     Effect::Storage(_) => unreachable!("storage effects are matched above"),
                 };
                 let epoch = self.replicas[r].epoch;

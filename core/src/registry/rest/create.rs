@@ -1,5 +1,5 @@
-//! Create: naming, server fields, validation, namespace admission, and the create-only
-//! transaction; service address allocation.
+//! Create: naming, admission, server fields, validation, and the create-only transaction;
+//! service address allocation.
 
 use super::*;
 
@@ -36,8 +36,19 @@ impl Machine {
         self.prepare_new(env, cs, obj)
     }
 
-    /// Server fields, validation and admission of a new object, then the namespace check.
-    pub(super) fn prepare_new(&mut self, env: &mut Env<'_>, cs: &mut CreateState, mut obj: Value) -> Step {
+    /// Sends a new object to mutating admission; [`Machine::prepare_admitted`] goes on.
+    pub(super) fn prepare_new(&mut self, _env: &mut Env<'_>, _cs: &mut CreateState, obj: Value) -> Step {
+        let request = self.admission_request(admission::Operation::Create, Some(obj), None);
+        Step::Admit(admission::Phase::Mutating, Box::new(request))
+    }
+
+    /// Server fields, allocation and validation of an admitted new object, then its write.
+    pub(super) fn prepare_admitted(
+        &mut self,
+        env: &mut Env<'_>,
+        cs: &mut CreateState,
+        mut obj: Value,
+    ) -> Step {
         let def = self.call.def;
         strategy::prepare_for_create(def, &mut obj, env.now, env.rng);
         if (def.group, def.kind) == ("certificates.k8s.io", "CertificateSigningRequest") {
@@ -58,30 +69,6 @@ impl Machine {
         }
         cs.key = object_key(env.prefix, def, api::namespace(&obj), api::name(&obj));
         cs.obj = obj;
-        if def.namespaced {
-            let ns = api::namespace(&cs.obj).to_string();
-            let ns_def = find("", "v1", "namespaces");
-            if let Some(ns_def) = ns_def {
-                let ns_key = object_key(env.prefix, ns_def, "", &ns);
-                match env.caches.for_key(&ns_key).get(&ns_key) {
-                    Some(nsobj) => {
-                        if let Err(e) = namespace_lifecycle::admit_create(&ns, Some(nsobj)) {
-                            return fail(e);
-                        }
-                    }
-                    None => {
-                        // Not in the cache (yet): ask storage before refusing.
-                        cs.checking_namespace = true;
-                        return Step::Storage(StorageRequest::Range {
-                            key: ns_key,
-                            range_end: Vec::new(),
-                            revision: 0,
-                            limit: 0,
-                        });
-                    }
-                }
-            }
-        }
         self.write_new(env, cs)
     }
 
@@ -143,7 +130,7 @@ impl Machine {
             // did not confirm it.
             #[cfg(feature = "sim-bugs")]
             Err(StorageError::Timeout | StorageError::Unavailable(_))
-                if !cs.checking_namespace && crate::sim_bugs::active(crate::sim_bugs::ACK_BEFORE_STORED) =>
+                if crate::sim_bugs::active(crate::sim_bugs::ACK_BEFORE_STORED) =>
             {
                 let object = with_rv(cs.obj, env.cache_of(def).revision() + 1);
                 return done(Ok(Reply {
@@ -154,17 +141,6 @@ impl Machine {
             }
             Err(e) => return fail(storage_error(&e)),
         };
-        if cs.checking_namespace {
-            cs.checking_namespace = false;
-            let ns = api::namespace(&cs.obj).to_string();
-            let nsobj = first_kv(resp).and_then(|kv| env.storage.decode(&kv));
-            if let Err(e) = namespace_lifecycle::admit_create(&ns, nsobj.as_ref()) {
-                return fail(e);
-            }
-            let step = self.write_new(env, &mut cs);
-            self.state = State::Create(cs);
-            return step;
-        }
         match resp {
             StorageResponse::Txn {
                 succeeded: true,

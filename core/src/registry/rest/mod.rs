@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{json, Map, Value};
 
-use crate::admission::namespace_lifecycle;
+use crate::admission;
 use crate::api::{self, ApiError};
 use crate::openapi::OpenApi;
 use crate::patch::PatchType;
@@ -270,6 +270,9 @@ pub struct WatchSpec {
 pub enum Step {
     /// Run this storage request and call [`Machine::resume`] with its answer.
     Storage(StorageRequest),
+    /// Run the admission chain's `Phase` over this request and call [`Machine::admitted`]
+    /// with the outcome.
+    Admit(admission::Phase, Box<admission::Request>),
     /// The request is finished.
     Done(Result<Reply, ApiError>),
     /// The request becomes a watch.
@@ -329,7 +332,6 @@ struct CreateState {
     warnings: Vec<String>,
     generate_name: Option<String>,
     attempts: u32,
-    checking_namespace: bool,
     code: u16,
     /// Made by a server-side apply, whose managedFields are already set.
     applied: bool,
@@ -339,6 +341,8 @@ struct CreateState {
 struct UpdateState {
     change: Change,
     key: Vec<u8>,
+    /// The stored object (and its key-value) while the change is in admission.
+    admitting: Option<(KeyValue, Value)>,
     warnings: Vec<String>,
     attempts: u32,
     pending: Option<Value>,
@@ -393,7 +397,8 @@ fn ok(code: u16, object: Value) -> Step {
     }))
 }
 
-fn storage_error(e: &StorageError) -> ApiError {
+/// The Status of a failed storage operation.
+pub fn storage_error(e: &StorageError) -> ApiError {
     match e {
         StorageError::Compacted { .. } => {
             ApiError::expired("The resourceVersion for the provided list is too old.")
@@ -492,6 +497,7 @@ impl Machine {
                 state: State::Update(UpdateState {
                     change,
                     key: Vec::new(),
+                    admitting: None,
                     warnings: Vec::new(),
                     attempts: 0,
                     pending: None,
@@ -563,6 +569,7 @@ impl Machine {
                 State::Update(UpdateState {
                     change,
                     key: Vec::new(),
+                    admitting: None,
                     warnings: Vec::new(),
                     attempts: 0,
                     pending: None,
@@ -732,19 +739,10 @@ impl Machine {
                 })
             }
             State::Delete(mut ds) => {
-                if def.kind == "Namespace" && def.group.is_empty() {
-                    if let Err(e) = namespace_lifecycle::admit_namespace_delete(&self.call.name) {
-                        return fail(e);
-                    }
-                }
-                ds.key = key.clone();
+                ds.key = key;
                 self.state = State::Delete(ds);
-                Step::Storage(StorageRequest::Range {
-                    key,
-                    range_end: Vec::new(),
-                    revision: 0,
-                    limit: 0,
-                })
+                let request = self.admission_request(admission::Operation::Delete, None, None);
+                Step::Admit(admission::Phase::Mutating, Box::new(request))
             }
             State::DeleteCollection(cs) => {
                 let prefix = collection_prefix(env.prefix, def, &self.call.namespace);
@@ -762,6 +760,79 @@ impl Machine {
     }
 
     /// Continues with the answer to the last storage request.
+    /// Continues after admission: `outcome` is the admitted request (its object possibly
+    /// changed by mutating plugins) or a refusal.
+    pub fn admitted(&mut self, env: &mut Env<'_>, outcome: Result<admission::Request, ApiError>) -> Step {
+        let request = match outcome {
+            Ok(r) => r,
+            Err(e) => {
+                self.state = State::Finished;
+                return fail(e);
+            }
+        };
+        match std::mem::replace(&mut self.state, State::Finished) {
+            State::Create(mut cs) => {
+                let obj = request.object.unwrap_or(Value::Null);
+                let step = self.prepare_admitted(env, &mut cs, obj);
+                self.state = State::Create(cs);
+                step
+            }
+            State::Update(mut us) => match us.admitting.take() {
+                Some((kv, cur)) => {
+                    let new = request.object.unwrap_or(Value::Null);
+                    self.write_update(env, us, kv, cur, new)
+                }
+                None => fail(ApiError::internal("an update admitted twice")),
+            },
+            State::Delete(ds) => {
+                let key = ds.key.clone();
+                self.state = State::Delete(ds);
+                Step::Storage(StorageRequest::Range {
+                    key,
+                    range_end: Vec::new(),
+                    revision: 0,
+                    limit: 0,
+                })
+            }
+            _ => fail(ApiError::internal("unexpected admission outcome")),
+        }
+    }
+
+    /// What admission sees of this request, for `operation` on `object` (the new state)
+    /// over `old` (the stored one).
+    fn admission_request(
+        &self,
+        operation: admission::Operation,
+        object: Option<Value>,
+        old: Option<Value>,
+    ) -> admission::Request {
+        let def = self.call.def;
+        let namespace = match &object {
+            Some(o) if def.namespaced => api::namespace(o).to_string(),
+            _ => self.call.namespace.clone(),
+        };
+        let name = match &object {
+            Some(o) if !api::name(o).is_empty() => api::name(o).to_string(),
+            _ => self.call.name.clone(),
+        };
+        admission::Request {
+            operation,
+            group: def.group,
+            version: def.version,
+            resource: def.resource,
+            kind: def.kind,
+            namespaced: def.namespaced,
+            namespace,
+            name,
+            subresource: self.call.subresource.clone(),
+            user: self.call.user.clone(),
+            dry_run: self.dry_run,
+            object,
+            old_object: old,
+        }
+    }
+
+    /// Continues with a storage answer.
     pub fn resume(&mut self, env: &mut Env<'_>, result: Result<StorageResponse, StorageError>) -> Step {
         match std::mem::replace(&mut self.state, State::Finished) {
             State::Get => self.resume_get(env, result),

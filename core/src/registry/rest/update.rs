@@ -136,10 +136,28 @@ impl Machine {
         let Some(cur) = env.storage.decode(&kv) else {
             return fail(ApiError::internal("stored object cannot be decoded"));
         };
-        let mut new = match self.apply_change(&us.change, &cur, env) {
+        let new = match self.apply_change(&us.change, &cur, env) {
             Ok(v) => v,
             Err(e) => return fail(e),
         };
+        // Mutating admission sees each attempt: a retry after a conflict is admitted again.
+        let request = self.admission_request(admission::Operation::Update, Some(new), Some(cur.clone()));
+        us.admitting = Some((kv, cur));
+        self.state = State::Update(us);
+        Step::Admit(admission::Phase::Mutating, Box::new(request))
+    }
+
+    /// The rest of an update attempt once admission has seen `new`: preconditions, server
+    /// fields, validation, and the write guarded by the stored revision.
+    pub(super) fn write_update(
+        &mut self,
+        env: &mut Env<'_>,
+        mut us: UpdateState,
+        kv: KeyValue,
+        cur: Value,
+        mut new: Value,
+    ) -> Step {
+        let def = self.call.def;
         let new_rv = api::meta_str(&new, "resourceVersion").to_string();
         let cur_rv = kv.mod_revision.to_string();
         if let Change::Patch(..) | Change::Apply = us.change {

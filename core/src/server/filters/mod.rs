@@ -11,9 +11,11 @@
 //! ```
 //!
 //! A filter that refuses answers the request with kube's status for it (401 from
-//! authentication, 403 from authorization) and nothing after it runs. Audit, impersonation
-//! and priority and fairness are seams: each is the one place its feature goes, and passes
-//! every request through until it is built.
+//! authentication, 403 from authorization) and nothing after it runs. Authentication and
+//! authorization may wait on an effect (a token review, an access review): the request is
+//! parked as data in [`Filtering`] and goes on from the same filter when the completion
+//! comes. Audit, impersonation and priority and fairness are seams: each is the one place
+//! its feature goes, and passes every request through until it is built.
 
 mod audit;
 mod authentication;
@@ -24,11 +26,13 @@ mod request_info;
 
 pub(super) use audit::response_complete;
 
+use crate::api::ApiError;
 use crate::authn::{PeerCert, UserInfo};
 use crate::http::Request;
 use crate::request::info::RequestInfo;
 
-use super::{Origin, ReqId, Server};
+use super::effect::{Completion, Effect, Flow};
+use super::{InFlight, Origin, Pending, ReqId, Server, Stage, Waiter};
 use authentication::Credentials;
 use priority_and_fairness::Admit;
 
@@ -61,24 +65,120 @@ impl Server {
             peer: &peer,
             loopback: !matches!(origin, Origin::Client { .. }),
         };
-        let user = match authentication::authenticate(&credentials, self.cfg.anonymous_auth) {
-            Ok(user) => user,
-            Err(e) => return self.finish(id, origin, Err(e)),
+        let flow = authentication::authenticate(
+            &credentials,
+            &self.authenticators,
+            self.cfg.anonymous_auth,
+            &self.lookups(),
+        );
+        self.authenticated(
+            Waiting {
+                id,
+                origin,
+                request,
+                info,
+            },
+            flow,
+        );
+    }
+
+    /// Goes on once authentication has decided, or waits for the effect it asked for.
+    pub(super) fn authenticated(&mut self, w: Waiting, flow: Flow<Result<UserInfo, ApiError>>) {
+        let user = match flow {
+            Flow::Ready(Ok(user)) => user,
+            Flow::Ready(Err(e)) => return self.finish(w.id, w.origin, Err(e)),
+            Flow::Wait(effect, then) => {
+                return self.park(w, FilterWait::Authentication(Pending(then)), effect);
+            }
         };
-        audit::request_received(id, &user, &info);
-        let user = impersonation::act_as(user, &request);
-        match priority_and_fairness::admit(&user, &info) {
+        audit::request_received(w.id, &user, &w.info);
+        let user = impersonation::act_as(user, &w.request);
+        match priority_and_fairness::admit(&user, &w.info) {
             Admit::Run => {}
         }
-        if let Err(e) = authorization::authorize(&user, &info) {
-            return self.finish(id, origin, Err(e));
+        let flow = authorization::authorize(&user, &w.info, &self.authorizers, &self.lookups());
+        self.authorized(w, user, flow);
+    }
+
+    /// Goes on once authorization has decided, or waits for the effect it asked for.
+    pub(super) fn authorized(&mut self, w: Waiting, user: UserInfo, flow: Flow<Result<(), ApiError>>) {
+        match flow {
+            Flow::Ready(Ok(())) => self.handle(Filtered {
+                id: w.id,
+                origin: w.origin,
+                request: w.request,
+                info: w.info,
+                user,
+            }),
+            Flow::Ready(Err(e)) => self.finish(w.id, w.origin, Err(e)),
+            Flow::Wait(effect, then) => self.park(w, FilterWait::Authorization(user, Pending(then)), effect),
         }
-        self.handle(Filtered {
+    }
+
+    /// Parks request `w` in a filter until `effect` completes.
+    fn park(&mut self, w: Waiting, wait: FilterWait, effect: Effect) {
+        let Waiting {
             id,
             origin,
             request,
             info,
-            user,
-        });
+        } = w;
+        let inflight = InFlight {
+            origin,
+            stage: Stage::Filtering(Box::new(Filtering { request, info, wait })),
+            deadline_ms: Some(self.now.mono_ms + self.cfg.request_timeout_ms),
+        };
+        self.reqs.insert(id, inflight);
+        self.effect(Waiter::Request(id), effect);
     }
+
+    /// Hands a request parked in a filter what came of its effect.
+    pub(super) fn resume_filter(
+        &mut self,
+        id: ReqId,
+        origin: Origin,
+        parked: Filtering,
+        completion: Completion,
+    ) {
+        let Filtering { request, info, wait } = parked;
+        let w = Waiting {
+            id,
+            origin,
+            request,
+            info,
+        };
+        match wait {
+            FilterWait::Authentication(then) => {
+                let flow = (then.0)(completion, &self.lookups());
+                self.authenticated(w, flow);
+            }
+            FilterWait::Authorization(user, then) => {
+                let flow = (then.0)(completion, &self.lookups());
+                self.authorized(w, user, flow);
+            }
+        }
+    }
+}
+
+/// A request between filters.
+pub(super) struct Waiting {
+    id: ReqId,
+    origin: Origin,
+    request: Request,
+    info: RequestInfo,
+}
+
+/// A request parked in a filter, waiting on an effect.
+#[derive(Debug)]
+pub(super) struct Filtering {
+    request: Request,
+    info: RequestInfo,
+    wait: FilterWait,
+}
+
+/// Which filter waits, and what it goes on with.
+#[derive(Debug)]
+enum FilterWait {
+    Authentication(Pending<Result<UserInfo, ApiError>>),
+    Authorization(UserInfo, Pending<Result<(), ApiError>>),
 }
