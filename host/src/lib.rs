@@ -18,6 +18,7 @@ pub mod pki;
 pub mod relay;
 pub mod store;
 pub mod tls;
+pub mod webhook;
 
 #[cfg(test)]
 mod x509_tests;
