@@ -61,24 +61,29 @@ fn backend(answer: Option<&'static [u8]>) -> (u16, Arc<Mutex<Vec<u8>>>) {
     (port, seen)
 }
 
-async fn relays<N: Net>(net: N) {
+/// Runs one relay to `127.0.0.1:port` and returns every event it reported.
+async fn relay_events<N: Net>(
+    net: &N,
+    port: u16,
+    tls: RelayTls,
+    request: &[u8],
+    cancel: &async_channel::Receiver<()>,
+) -> Vec<RelayEvent> {
     let config = RelayConfig::new(None, None).expect("relay TLS");
-    let answer: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi";
-    let (port, seen) = backend(Some(answer));
-    let events = Arc::new(Mutex::new(Vec::new()));
-    let (_keep, cancel) = async_channel::bounded::<()>(1);
-    let record = events.clone();
-    let request = b"GET /x HTTP/1.1\r\nHost: backend\r\nConnection: close\r\n\r\n";
-    relay::run(
-        &net,
-        &config,
-        ("127.0.0.1", port, RelayTls::Plain),
-        request,
-        &cancel,
-        |e| record.lock().expect("lock").push(e),
-    )
+    let events = Mutex::new(Vec::new());
+    relay::run(net, &config, ("127.0.0.1", port, tls), request, cancel, |e| {
+        events.lock().expect("lock").push(e)
+    })
     .await;
-    let events = std::mem::take(&mut *events.lock().expect("lock"));
+    events.into_inner().expect("lock")
+}
+
+async fn relays<N: Net>(net: N) {
+    let answer: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi";
+    let request = b"GET /x HTTP/1.1\r\nHost: backend\r\nConnection: close\r\n\r\n";
+    let (port, seen) = backend(Some(answer));
+    let (_keep, cancel) = async_channel::bounded::<()>(1);
+    let events = relay_events(&net, port, RelayTls::Plain, request, &cancel).await;
     let data: Vec<u8> = events
         .iter()
         .filter_map(|e| match e {
@@ -97,27 +102,17 @@ async fn relays<N: Net>(net: N) {
     // A backend that never answers: closing the cancel channel ends the relay at once.
     let (port, _) = backend(None);
     let (stop, cancel) = async_channel::bounded::<()>(1);
-    let ended = Arc::new(Mutex::new(None));
-    let record = ended.clone();
     let started = Instant::now();
     let stopper = net.clone();
     net.spawn(Box::pin(async move {
         stopper.sleep(Duration::from_millis(200)).await;
         stop.close();
     }));
-    relay::run(
-        &net,
-        &config,
-        ("127.0.0.1", port, RelayTls::Plain),
-        request,
-        &cancel,
-        |e| *record.lock().expect("lock") = Some(e),
-    )
-    .await;
-    assert!(matches!(
-        *ended.lock().expect("lock"),
-        Some(RelayEvent::End(Ok(())))
-    ));
+    let events = relay_events(&net, port, RelayTls::Plain, request, &cancel).await;
+    assert!(
+        matches!(events.last(), Some(RelayEvent::End(Ok(())))),
+        "{events:?}"
+    );
     assert!(
         started.elapsed() < Duration::from_secs(10),
         "the relay stopped when called off"
@@ -125,20 +120,9 @@ async fn relays<N: Net>(net: N) {
 
     // Nothing listens: the end says why, in Go's words.
     let port = closed_port();
-    let last = Arc::new(Mutex::new(None));
-    let record = last.clone();
     let (_keep, cancel) = async_channel::bounded::<()>(1);
-    relay::run(
-        &net,
-        &config,
-        ("127.0.0.1", port, RelayTls::Insecure),
-        request,
-        &cancel,
-        |e| *record.lock().expect("lock") = Some(e),
-    )
-    .await;
-    let last = last.lock().expect("lock").take();
-    match last {
+    let events = relay_events(&net, port, RelayTls::Insecure, request, &cancel).await;
+    match events.last() {
         Some(RelayEvent::End(Err(e))) => assert_eq!(
             e.to_string(),
             format!("dial tcp 127.0.0.1:{port}: connect: connection refused")

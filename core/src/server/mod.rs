@@ -1194,3 +1194,17 @@ fn status_code(response: &[u8]) -> u16 {
         .and_then(|c| c.parse().ok())
         .unwrap_or(0)
 }
+
+#[cfg(test)]
+mod tests {
+    /// Requests in flight are plain values that can move between threads: nothing in them
+    /// ties a request to the thread (or core) that started it.
+    #[test]
+    fn requests_in_flight_can_move_between_threads() {
+        fn send<T: Send>() {}
+        send::<super::InFlight>();
+        send::<crate::registry::Machine>();
+        send::<super::Flow<Result<crate::admission::Request, crate::api::ApiError>>>();
+        send::<super::Output>();
+    }
+}

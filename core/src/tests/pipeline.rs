@@ -30,17 +30,9 @@ impl Plugin for LabelWebhook {
         if phase != Phase::Mutating || request.resource != "configmaps" {
             return Flow::Ready(Ok(request));
         }
-        let call = HttpsCall {
-            url: "https://webhook.test:8443/mutate".into(),
-            method: "POST".into(),
-            headers: vec![("Content-Type".into(), "application/json".into())],
-            body: serde_json::to_vec(&json!({"user": request.user.name, "object": request.object}))
-                .unwrap_or_default(),
-            tls: ClientTls::default(),
-            timeout_ms: 10_000,
-        };
+        let body = serde_json::to_vec(&json!({"user": request.user.name, "object": request.object}));
         Flow::Wait(
-            Effect::Https(Box::new(call)),
+            webhook_call("https://webhook.test:8443/mutate", body.unwrap_or_default()),
             Box::new(move |completion, _| {
                 let mut request = request;
                 match completion {
@@ -62,6 +54,18 @@ impl Plugin for LabelWebhook {
             }),
         )
     }
+}
+
+/// The HTTPS call a stand-in webhook makes.
+fn webhook_call(url: &str, body: Vec<u8>) -> Effect {
+    Effect::Https(Box::new(HttpsCall {
+        url: url.into(),
+        method: "POST".into(),
+        headers: vec![("Content-Type".into(), "application/json".into())],
+        body,
+        tls: ClientTls::default(),
+        timeout_ms: 10_000,
+    }))
 }
 
 fn answer(label: &str) -> Result<HttpsResponse, NetError> {
@@ -271,16 +275,8 @@ impl crate::authn::Authenticator for TokenHook {
         if request.header("authorization") != Some("Bearer hooked") {
             return Flow::Ready(Ok(None));
         }
-        let call = HttpsCall {
-            url: "https://authn.test/review".into(),
-            method: "POST".into(),
-            headers: Vec::new(),
-            body: b"hooked".to_vec(),
-            tls: ClientTls::default(),
-            timeout_ms: 10_000,
-        };
         Flow::Wait(
-            Effect::Https(Box::new(call)),
+            webhook_call("https://authn.test/review", b"hooked".to_vec()),
             Box::new(|completion, _| {
                 Flow::Ready(match completion {
                     Completion::Https(Ok(r)) if r.status == 200 => Ok(Some(crate::authn::user_from_cert(
@@ -309,16 +305,9 @@ impl crate::authz::Authorizer for AskHook {
         attrs: &crate::authz::OwnedAttributes,
     ) -> Flow<crate::authz::Verdict> {
         use crate::authz::Verdict;
-        let call = HttpsCall {
-            url: "https://authz.test/review".into(),
-            method: "POST".into(),
-            headers: Vec::new(),
-            body: format!("{} {} {}", user.name, attrs.verb, attrs.resource).into_bytes(),
-            tls: ClientTls::default(),
-            timeout_ms: 10_000,
-        };
+        let body = format!("{} {} {}", user.name, attrs.verb, attrs.resource);
         Flow::Wait(
-            Effect::Https(Box::new(call)),
+            webhook_call("https://authz.test/review", body.into_bytes()),
             Box::new(|completion, _| {
                 Flow::Ready(match completion {
                     Completion::Https(Ok(r)) => {
