@@ -626,7 +626,9 @@ impl Server {
         if compacted {
             // The type's window no longer connects to storage: its watchers must re-list,
             // and nothing may start from its stale state until it is filled again.
-            self.watchers.expire(&mut self.out, &prefix, revision);
+            for id in self.watchers.expire(&mut self.out, &prefix, revision) {
+                filters::response_complete(id, 410);
+            }
             if let Some(cache) = self.caches.get_mut(watch) {
                 cache.invalidate();
             }
@@ -662,7 +664,8 @@ impl Server {
             }
         }
         let ended = self.watchers.tick(&mut self.out, now, &self.caches);
-        for (conn, keep_alive) in ended {
+        for (id, conn, keep_alive) in ended {
+            filters::response_complete(id, 200);
             self.request_done(conn, keep_alive);
         }
         // Idle and stalled connections.
@@ -1011,6 +1014,7 @@ impl Server {
                     let started = self.watchers.start(
                         &mut self.out,
                         cache,
+                        id,
                         conn,
                         def,
                         spec,

@@ -15,7 +15,7 @@ use crate::time::Now;
 use crate::watch::{CacheEvent, EventType, WatchCache, WatchCaches};
 
 use super::encode::{partial_metadata, to_table, Negotiated};
-use super::{ConnId, Output};
+use super::{ConnId, Output, ReqId};
 
 /// How often a watch that allows bookmarks gets one.
 const BOOKMARK_INTERVAL_MS: u64 = 60_000;
@@ -44,8 +44,8 @@ struct Watcher {
 /// Every open client watch.
 #[derive(Debug, Default)]
 pub(super) struct Watchers {
-    by_id: BTreeMap<u64, Watcher>,
-    next: u64,
+    /// By the id of the request each watch is.
+    by_id: BTreeMap<ReqId, Watcher>,
 }
 
 impl Watcher {
@@ -180,6 +180,7 @@ impl Watchers {
         &mut self,
         out: &mut std::collections::VecDeque<Output>,
         cache: &WatchCache,
+        id: ReqId,
         conn: ConnId,
         def: &'static ResourceDef,
         spec: WatchSpec,
@@ -280,8 +281,6 @@ impl Watchers {
             None => {}
         }
         out.push_back(Output::Write { conn, bytes });
-        let id = self.next;
-        self.next += 1;
         self.by_id.insert(id, w);
         true
     }
@@ -333,9 +332,9 @@ impl Watchers {
         out: &mut std::collections::VecDeque<Output>,
         now: Now,
         caches: &WatchCaches,
-    ) -> Vec<(ConnId, bool)> {
+    ) -> Vec<(ReqId, ConnId, bool)> {
         let mut ended = Vec::new();
-        self.by_id.retain(|_, w| {
+        self.by_id.retain(|id, w| {
             let cache = caches.for_key(&w.prefix);
             if cache.is_ready() {
                 // Bookmarks carry how far the watcher's type has got, changes or not.
@@ -348,7 +347,7 @@ impl Watchers {
                 }
                 bytes.extend_from_slice(LAST_CHUNK);
                 out.push_back(Output::Write { conn: w.conn, bytes });
-                ended.push((w.conn, w.keep_alive));
+                ended.push((*id, w.conn, w.keep_alive));
                 return false;
             }
             if w.bookmarks && now.mono_ms >= w.next_bookmark_ms {
@@ -364,13 +363,19 @@ impl Watchers {
     }
 
     /// Ends with 410 Expired every watch of the type whose keys are under `cache_prefix` (its
-    /// cache lost continuity with storage).
-    pub fn expire(&mut self, out: &mut std::collections::VecDeque<Output>, cache_prefix: &[u8], rev: i64) {
+    /// cache lost continuity with storage); returns the requests ended.
+    pub fn expire(
+        &mut self,
+        out: &mut std::collections::VecDeque<Output>,
+        cache_prefix: &[u8],
+        rev: i64,
+    ) -> Vec<ReqId> {
         let (gone, kept) = std::mem::take(&mut self.by_id)
             .into_iter()
             .partition(|(_, w)| w.prefix.starts_with(cache_prefix));
         self.by_id = kept;
-        let gone: BTreeMap<u64, Watcher> = gone;
+        let gone: BTreeMap<ReqId, Watcher> = gone;
+        let ended = gone.keys().copied().collect();
         for w in gone.into_values() {
             let e = ApiError::expired(format!("too old resource version: {} ({})", w.cursor, rev + 1));
             let mut bytes = error_event(&e, w.protobuf);
@@ -378,6 +383,7 @@ impl Watchers {
             out.push_back(Output::Write { conn: w.conn, bytes });
             out.push_back(Output::Close { conn: w.conn });
         }
+        ended
     }
 
     /// Drops the watches of a closed connection.
