@@ -126,8 +126,10 @@ pub async fn run<N: Net>(
                         Err(_) => std::future::pending().await,
                     }
                 };
-                futures_lite::future::or(
-                    futures_lite::future::or(async { Some(inputs.recv().await) }, reported),
+                // Raced, not polled in a fixed order: a busy client must not starve the answers
+                // of effects (webhooks, relays) or the timer.
+                futures_lite::future::race(
+                    futures_lite::future::race(async { Some(inputs.recv().await) }, reported),
                     async {
                         net.sleep(wait).await;
                         None

@@ -47,18 +47,27 @@ impl Target {
             why: "not an https URL".into(),
         };
         let rest = url.strip_prefix("https://").ok_or_else(bad)?;
-        let (authority, path) = match rest.find('/') {
-            Some(i) => (&rest[..i], &rest[i..]),
-            None => (rest, "/"),
+        // A fragment is the client's own: it is never sent.
+        let rest = rest.split('#').next().unwrap_or(rest);
+        let (authority, path) = match rest.find(['/', '?']) {
+            Some(i) if rest[i..].starts_with('/') => (&rest[..i], rest[i..].to_string()),
+            Some(i) => (&rest[..i], format!("/{}", &rest[i..])),
+            None => (rest, "/".to_string()),
         };
+        if path.bytes().any(|b| b.is_ascii_control() || b == b' ') || authority.contains('@') {
+            return Err(bad());
+        }
         let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
             let (host, after) = v6.split_once(']').ok_or_else(bad)?;
-            let port = after
-                .strip_prefix(':')
-                .map(str::parse)
-                .transpose()
-                .map_err(|_| bad())?;
-            (host.to_string(), port.unwrap_or(443))
+            let port = match after {
+                "" => 443,
+                _ => after
+                    .strip_prefix(':')
+                    .ok_or_else(bad)?
+                    .parse()
+                    .map_err(|_| bad())?,
+            };
+            (host.to_string(), port)
         } else {
             match authority.rsplit_once(':') {
                 Some((h, p)) => (h.to_string(), p.parse().map_err(|_| bad())?),
@@ -68,11 +77,7 @@ impl Target {
         if host.is_empty() {
             return Err(bad());
         }
-        Ok(Target {
-            host,
-            port,
-            path: path.to_string(),
-        })
+        Ok(Target { host, port, path })
     }
 }
 
@@ -92,7 +97,7 @@ async fn exchange<N: Net>(net: &N, call: &HttpsCall, target: &Target) -> Result<
         .await
         .map_err(|e| crate::relay::io_error("write", &peer, &e))?;
     stream
-        .write_all(&request_bytes(call, target))
+        .write_all(&request_bytes(call, target)?)
         .await
         .map_err(|e| crate::relay::io_error("write", &peer, &e))?;
     stream
@@ -120,8 +125,8 @@ fn client_config(tls: &ClientTls) -> Result<Arc<ClientConfig>, NetError> {
     } else {
         let mut roots = RootCertStore::empty();
         if tls.ca_pem.is_empty() {
-            for cert in rustls_native_certs::load_native_certs().certs {
-                let _ = roots.add(cert);
+            for cert in native_roots() {
+                let _ = roots.add(cert.clone());
             }
         } else {
             for cert in
@@ -145,18 +150,52 @@ fn client_config(tls: &ClientTls) -> Result<Arc<ClientConfig>, NetError> {
     Ok(Arc::new(config))
 }
 
+/// The system's trust roots, read from disk once per process.
+fn native_roots() -> &'static [rustls::pki_types::CertificateDer<'static>] {
+    static ROOTS: std::sync::OnceLock<Vec<rustls::pki_types::CertificateDer<'static>>> =
+        std::sync::OnceLock::new();
+    ROOTS.get_or_init(|| rustls_native_certs::load_native_certs().certs)
+}
+
 /// The request's bytes: one HTTP/1.1 request asking the server to close after its answer.
-fn request_bytes(call: &HttpsCall, target: &Target) -> Vec<u8> {
-    let host = if target.port == 443 {
-        target.host.clone()
-    } else if target.host.contains(':') {
-        format!("[{}]:{}", target.host, target.port)
+/// A method or header that would not be one token (or one line) is refused rather than sent.
+fn request_bytes(call: &HttpsCall, target: &Target) -> Result<Vec<u8>, NetError> {
+    let is_token = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_graphic() && !br#"()<>@,;:\"/[]?={}"#.contains(&b))
+    };
+    let invalid = |what: &str| NetError::Connect {
+        addr: format!("{}:{}", target.host, target.port),
+        why: format!("invalid {what} in the request"),
+    };
+    if !is_token(&call.method) {
+        return Err(invalid("method"));
+    }
+    for (k, v) in &call.headers {
+        if !is_token(k) || v.bytes().any(|b| b.is_ascii_control() && b != b'\t') {
+            return Err(invalid("header"));
+        }
+    }
+    let bracketed = if target.host.contains(':') {
+        format!("[{}]", target.host)
     } else {
-        format!("{}:{}", target.host, target.port)
+        target.host.clone()
+    };
+    let host = if target.port == 443 {
+        bracketed
+    } else {
+        format!("{bracketed}:{}", target.port)
     };
     let mut head = format!("{} {} HTTP/1.1\r\nHost: {host}\r\n", call.method, target.path);
     for (k, v) in &call.headers {
-        let skip = ["host", "content-length", "connection", "transfer-encoding"];
+        let skip = [
+            "host",
+            "content-length",
+            "connection",
+            "transfer-encoding",
+            "expect",
+        ];
         if !skip.contains(&k.to_ascii_lowercase().as_str()) {
             head.push_str(&format!("{k}: {v}\r\n"));
         }
@@ -167,7 +206,7 @@ fn request_bytes(call: &HttpsCall, target: &Target) -> Vec<u8> {
     ));
     let mut bytes = head.into_bytes();
     bytes.extend_from_slice(&call.body);
-    bytes
+    Ok(bytes)
 }
 
 async fn read_all(
@@ -176,15 +215,33 @@ async fn read_all(
 ) -> Result<Vec<u8>, NetError> {
     let mut out = Vec::new();
     let mut buf = vec![0u8; 16 * 1024];
+    // Once the head is in: where the body starts and how it is framed.
+    let mut framing: Option<(usize, Framing)> = None;
     loop {
         match stream.read(&mut buf).await {
             Ok(0) => return Ok(out),
             Ok(n) => {
                 out.extend_from_slice(&buf[..n]);
                 if out.len() > MAX_RESPONSE {
-                    return Ok(out);
+                    return Err(NetError::Io {
+                        op: "read",
+                        peer: peer.to_string(),
+                        kind: gatehouse_core::server::IoFailure::Other("response too large".into()),
+                    });
                 }
-                if complete(&out) {
+                if framing.is_none() {
+                    framing = head_framing(&mut out);
+                }
+                let done = match framing {
+                    Some((body, Framing::Length(len))) => out.len() >= body + len,
+                    // A chunked body can only have ended where the buffer ends a line pair;
+                    // only then is it worth walking its chunks.
+                    Some((body, Framing::Chunked)) => {
+                        out.ends_with(b"\r\n\r\n") && dechunk(&out[body..]).is_some()
+                    }
+                    Some((_, Framing::Close)) | None => false,
+                };
+                if done {
                     return Ok(out);
                 }
             }
@@ -196,20 +253,39 @@ async fn read_all(
     }
 }
 
-/// Whether `raw` already holds a whole response framed by its length or chunks.
-fn complete(raw: &[u8]) -> bool {
-    let mut headers = [httparse::EMPTY_HEADER; 64];
-    let mut resp = httparse::Response::new(&mut headers);
-    let Ok(httparse::Status::Complete(head)) = resp.parse(raw) else {
-        return false;
-    };
-    let body = &raw[head..];
-    if is_chunked(resp.headers) {
-        return dechunk(body).is_some();
-    }
-    match content_length(resp.headers) {
-        Some(n) => body.len() >= n,
-        None => false,
+/// How a response's body ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Framing {
+    /// After this many bytes.
+    Length(usize),
+    /// At the last chunk.
+    Chunked,
+    /// When the server closes.
+    Close,
+}
+
+/// Where the final response's body starts in `raw` and how it is framed, once its head is
+/// in; interim (1xx) responses before it are dropped from `raw`.
+fn head_framing(raw: &mut Vec<u8>) -> Option<(usize, Framing)> {
+    loop {
+        let mut headers = [httparse::EMPTY_HEADER; 64];
+        let mut resp = httparse::Response::new(&mut headers);
+        let httparse::Status::Complete(head) = resp.parse(raw).ok()? else {
+            return None;
+        };
+        let code = resp.code?;
+        if (100..200).contains(&code) {
+            raw.drain(..head);
+            continue;
+        }
+        let framing = if code == 204 || code == 304 {
+            Framing::Length(0)
+        } else if is_chunked(resp.headers) {
+            Framing::Chunked
+        } else {
+            content_length(resp.headers).map_or(Framing::Close, Framing::Length)
+        };
+        return Some((head, framing));
     }
 }
 
@@ -231,19 +307,16 @@ fn content_length(headers: &[httparse::Header<'_>]) -> Option<usize> {
 
 /// The answer in `raw`: status, headers and the whole body.
 fn parse_response(raw: &[u8]) -> Option<HttpsResponse> {
+    let mut raw = raw.to_vec();
+    let (body_at, framing) = head_framing(&mut raw)?;
     let mut headers = [httparse::EMPTY_HEADER; 64];
     let mut resp = httparse::Response::new(&mut headers);
-    let httparse::Status::Complete(head) = resp.parse(raw).ok()? else {
-        return None;
-    };
-    let rest = &raw[head..];
-    let body = if is_chunked(resp.headers) {
-        dechunk(rest)?
-    } else {
-        match content_length(resp.headers) {
-            Some(n) => rest.get(..n)?.to_vec(),
-            None => rest.to_vec(),
-        }
+    resp.parse(&raw).ok()?;
+    let rest = &raw[body_at..];
+    let body = match framing {
+        Framing::Chunked => dechunk(rest)?,
+        Framing::Length(n) => rest.get(..n)?.to_vec(),
+        Framing::Close => rest.to_vec(),
     };
     Some(HttpsResponse {
         status: resp.code?,
@@ -295,6 +368,37 @@ mod tests {
         assert!(Target::parse("http://plain.example/").is_err());
         assert!(Target::parse("https://:80/").is_err());
         assert!(Target::parse("https://host:notaport/").is_err());
+        assert!(Target::parse("https://[::1]junk/").is_err());
+        assert!(Target::parse("https://host/a b").is_err());
+        let t = Target::parse("https://host?x=1#frag").unwrap();
+        assert_eq!(t.path, "/?x=1");
+    }
+
+    #[test]
+    fn nothing_can_split_the_request() {
+        let target = Target::parse("https://hook.example/x").unwrap();
+        let call = |method: &str, headers: Vec<(String, String)>| HttpsCall {
+            url: "https://hook.example/x".into(),
+            method: method.into(),
+            headers,
+            body: Vec::new(),
+            tls: ClientTls::default(),
+            timeout_ms: 1,
+        };
+        let ok = request_bytes(&call("POST", vec![("X-A".into(), "b\tc".into())]), &target).unwrap();
+        assert!(String::from_utf8(ok)
+            .unwrap()
+            .starts_with("POST /x HTTP/1.1\r\nHost: hook.example\r\nX-A: b\tc\r\n"));
+        assert!(request_bytes(&call("GET /y HTTP/1.1\r\n", vec![]), &target).is_err());
+        assert!(request_bytes(
+            &call("POST", vec![("X-A".into(), "b\r\nX-Evil: 1".into())]),
+            &target
+        )
+        .is_err());
+        assert!(request_bytes(&call("POST", vec![("X A".into(), "b".into())]), &target).is_err());
+        let v6 = Target::parse("https://[::1]/x").unwrap();
+        let bytes = request_bytes(&call("GET", vec![]), &v6).unwrap();
+        assert!(String::from_utf8(bytes).unwrap().contains("Host: [::1]\r\n"));
     }
 
     #[test]
@@ -303,11 +407,11 @@ mod tests {
         assert_eq!((r.status, r.body.as_slice()), (200, &b"hi"[..]));
         let chunked =
             b"HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\n";
-        assert!(complete(chunked));
         assert_eq!(parse_response(chunked).unwrap().body, b"abcde");
-        assert!(!complete(
-            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nab"
-        ));
+        assert!(parse_response(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nab").is_none());
+        // Interim answers are skipped; 204 has no body.
+        let r = parse_response(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n").unwrap();
+        assert_eq!((r.status, r.body.len()), (204, 0));
         let r = parse_response(b"HTTP/1.0 404 Not Found\r\n\r\ngone").unwrap();
         assert_eq!((r.status, r.body.as_slice()), (404, &b"gone"[..]));
         assert!(parse_response(b"garbage").is_none());

@@ -80,23 +80,46 @@ pub fn parse(text: &[u8], base: &Path) -> Result<WebhookClient, String> {
                 "user {user_name:?}: a client certificate needs its key and a key its certificate"
             ));
         }
-        let token = match (str_of(user, "token"), str_of(user, "tokenFile")) {
-            (Some(t), _) if !t.is_empty() => Some(t.to_string()),
-            (_, Some(file)) if !file.is_empty() => {
+        // client-go takes the token file over the inline token when both are set.
+        let token = match (str_of(user, "tokenFile"), str_of(user, "token")) {
+            (Some(file), _) if !file.is_empty() => {
                 let path = resolve(base, file);
                 let t = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
                 Some(t.trim().to_string())
             }
+            (_, Some(t)) if !t.is_empty() => Some(t.to_string()),
             _ => None,
         };
-        if let Some(token) = token {
-            headers.push(("Authorization".to_string(), format!("Bearer {token}")));
-        } else if let (Some(u), Some(p)) = (str_of(user, "username"), str_of(user, "password")) {
-            let basic = STANDARD.encode(format!("{u}:{p}"));
-            headers.push(("Authorization".to_string(), format!("Basic {basic}")));
+        let basic = match (str_of(user, "username"), str_of(user, "password")) {
+            (Some(u), p) if !u.is_empty() => Some(STANDARD.encode(format!("{u}:{}", p.unwrap_or("")))),
+            _ => None,
+        };
+        match (token, basic) {
+            (Some(_), Some(_)) => {
+                return Err(format!(
+                    "user {user_name:?}: more than one authentication method found: token and basic"
+                ))
+            }
+            (Some(token), None) => headers.push(("Authorization".to_string(), format!("Bearer {token}"))),
+            (None, Some(basic)) => headers.push(("Authorization".to_string(), format!("Basic {basic}"))),
+            (None, None) => {}
         }
     }
+    check_pem(&tls)?;
     Ok(WebhookClient { url, tls, headers })
+}
+
+/// Certificates and keys that do not parse are refused when the file is read, not at the
+/// first call.
+fn check_pem(tls: &ClientTls) -> Result<(), String> {
+    if !tls.ca_pem.is_empty() {
+        crate::tls::certs_from_pem(&tls.ca_pem, "certificate authority").map_err(|e| e.to_string())?;
+    }
+    if !tls.client_cert_pem.is_empty() {
+        crate::tls::certs_from_pem(&tls.client_cert_pem, "client certificate").map_err(|e| e.to_string())?;
+        crate::tls::key_from_pem(&tls.client_key_pem, "client key").map_err(|e| e.to_string())?;
+    }
+    Ok(())
 }
 
 fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
@@ -115,8 +138,10 @@ fn named<'a>(doc: &'a Value, list: &str, name: &str, inner: &str) -> Option<&'a 
 /// `<key>-data` (base64 of PEM) or `<key>` (a file), read.
 fn data(v: &Value, key: &str, base: &Path) -> Result<Option<Vec<u8>>, String> {
     if let Some(d) = str_of(v, &format!("{key}-data")).filter(|d| !d.is_empty()) {
+        // As Go's decoder, line breaks inside the data are skipped.
+        let compact: String = d.chars().filter(|c| !c.is_ascii_whitespace()).collect();
         let pem = STANDARD
-            .decode(d.trim())
+            .decode(compact)
             .map_err(|e| format!("{key}-data is not base64: {e}"))?;
         return Ok(Some(pem));
     }
@@ -143,9 +168,15 @@ fn resolve(base: &Path, file: &str) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::{Duration, SystemTime};
 
-    const CONFIG: &str = r#"
-apiVersion: v1
+    /// A webhook kubeconfig whose CA is `ca_pem`, with `user` as the user's entry.
+    fn config(ca_pem: &str, user: &str) -> String {
+        // Line breaks in the data, as a YAML block scalar may leave them.
+        let ca = STANDARD.encode(ca_pem);
+        let (a, b) = ca.split_at(ca.len() / 2);
+        format!(
+            "apiVersion: v1
 kind: Config
 clusters:
 - name: other
@@ -154,34 +185,52 @@ clusters:
 - name: hook
   cluster:
     server: https://authn.example:8443/review
-    certificate-authority-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg==
+    certificate-authority-data: |
+      {a}
+      {b}
     tls-server-name: authn.internal
 users:
 - name: apiserver
   user:
-    client-certificate: certs/client.crt
-    client-key: certs/client.key
-contexts:
+{user}contexts:
 - name: webhook
   context:
     cluster: hook
     user: apiserver
 current-context: webhook
-"#;
+"
+        )
+    }
+
+    fn ca() -> String {
+        crate::pki::new_ca("webhook-ca").unwrap().cert_pem
+    }
 
     #[test]
     fn the_current_context_names_the_webhook_and_its_credentials() {
+        let ca_pem = ca();
+        let now = SystemTime::now();
+        let ca = crate::pki::new_ca("client-ca").unwrap();
+        let client = crate::pki::issue_client_cert(
+            &ca,
+            "apiserver",
+            &[],
+            now - Duration::from_secs(60),
+            now + Duration::from_secs(600),
+        )
+        .unwrap();
         let dir = std::env::temp_dir().join(format!("gatehouse-webhook-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("certs")).unwrap();
-        std::fs::write(dir.join("certs/client.crt"), "CERT").unwrap();
-        std::fs::write(dir.join("certs/client.key"), "KEY").unwrap();
+        std::fs::write(dir.join("certs/client.crt"), &client.cert_pem).unwrap();
+        std::fs::write(dir.join("certs/client.key"), &client.key_pem).unwrap();
         let path = dir.join("hook.yaml");
-        std::fs::write(&path, CONFIG).unwrap();
+        let user = "    client-certificate: certs/client.crt\n    client-key: certs/client.key\n";
+        std::fs::write(&path, config(&ca_pem, user)).unwrap();
         let c = load(&path).unwrap();
         assert_eq!(c.url, "https://authn.example:8443/review");
-        assert_eq!(c.tls.ca_pem, b"-----BEGIN CERTIFICATE-----\n");
-        assert_eq!(c.tls.client_cert_pem, b"CERT");
-        assert_eq!(c.tls.client_key_pem, b"KEY");
+        assert_eq!(c.tls.ca_pem, ca_pem.as_bytes());
+        assert_eq!(c.tls.client_cert_pem, client.cert_pem.as_bytes());
+        assert_eq!(c.tls.client_key_pem, client.key_pem.as_bytes());
         assert_eq!(c.tls.server_name.as_deref(), Some("authn.internal"));
         assert!(!c.tls.insecure);
         assert!(c.headers.is_empty());
@@ -191,22 +240,25 @@ current-context: webhook
     #[test]
     fn tokens_basic_credentials_and_refusals() {
         let base = Path::new("/nonexistent");
-        let token = CONFIG.replace(
-            "    client-certificate: certs/client.crt\n    client-key: certs/client.key\n",
-            "    token: s3cret\n",
-        );
+        let ca_pem = ca();
+        let token = config(&ca_pem, "    token: s3cret\n");
         let c = parse(token.as_bytes(), base).unwrap();
         assert_eq!(c.headers, vec![("Authorization".into(), "Bearer s3cret".into())]);
-        let basic = CONFIG.replace(
-            "    client-certificate: certs/client.crt\n    client-key: certs/client.key\n",
-            "    username: u\n    password: p\n",
-        );
+        let basic = config(&ca_pem, "    username: u\n    password: p\n");
         let c = parse(basic.as_bytes(), base).unwrap();
         assert_eq!(c.headers, vec![("Authorization".into(), "Basic dTpw".into())]);
+        let both = config(&ca_pem, "    token: t\n    username: u\n    password: p\n");
+        assert!(parse(both.as_bytes(), base)
+            .unwrap_err()
+            .contains("more than one authentication method"));
 
-        let missing_file = parse(CONFIG.as_bytes(), base).unwrap_err();
+        let files = config(
+            &ca_pem,
+            "    client-certificate: certs/client.crt\n    client-key: certs/client.key\n",
+        );
+        let missing_file = parse(files.as_bytes(), base).unwrap_err();
         assert!(missing_file.contains("client.crt"), "{missing_file}");
-        let no_context = CONFIG.replace("current-context: webhook\n", "");
+        let no_context = token.replace("current-context: webhook\n", "");
         assert_eq!(
             parse(no_context.as_bytes(), base).unwrap_err(),
             "no current-context is set"
@@ -220,13 +272,14 @@ current-context: webhook
         assert!(parse(insecure.as_bytes(), base)
             .unwrap_err()
             .contains("insecure flag"));
-        let exec = CONFIG.replace(
-            "    client-certificate: certs/client.crt\n    client-key: certs/client.key\n",
-            "    exec:\n      command: get-token\n",
-        );
+        let exec = config(&ca_pem, "    exec:\n      command: get-token\n");
         assert!(parse(exec.as_bytes(), base)
             .unwrap_err()
             .contains("exec credentials"));
+        let bad_ca = config("not a certificate", "    token: t\n");
+        assert!(parse(bad_ca.as_bytes(), base)
+            .unwrap_err()
+            .contains("certificate authority"));
         assert!(parse(b"{not yaml", base).is_err());
     }
 }

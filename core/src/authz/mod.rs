@@ -132,10 +132,9 @@ pub fn authorize(user: &UserInfo, attrs: &Attributes<'_>) -> Decision {
     }
     if !attrs.resource_request && attrs.verb == "get" {
         let p = attrs.path;
-        if PUBLIC_INFO
-            .iter()
-            .any(|x| p == *x || p.starts_with(&format!("{}/", x.trim_end_matches('/'))))
-        {
+        // system:public-info-viewer names these exact paths (its rules have no `/*`): the
+        // individual checks (`/readyz/etcd`) are for system:monitoring, not everyone.
+        if PUBLIC_INFO.contains(&p) {
             return Decision::Allow;
         }
         if user.in_group("system:authenticated")
@@ -220,7 +219,16 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(authorize(&anon, &get("/healthz")), Decision::Allow);
-        assert_eq!(authorize(&anon, &get("/readyz/ping")), Decision::Allow);
+        assert_eq!(authorize(&anon, &get("/version/")), Decision::Allow);
+        // The individual checks are system:monitoring's, not public.
+        assert!(matches!(
+            authorize(&anon, &get("/readyz/ping")),
+            Decision::Deny(_)
+        ));
+        assert!(matches!(
+            authorize(&anon, &get("/healthz/etcd")),
+            Decision::Deny(_)
+        ));
         assert!(matches!(authorize(&anon, &get("/api")), Decision::Deny(_)));
         let jane = crate::authn::user_from_cert("jane", &[]);
         assert_eq!(authorize(&jane, &get("/apis/apps/v1")), Decision::Allow);

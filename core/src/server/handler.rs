@@ -21,6 +21,7 @@ impl Server {
             request: req,
             info,
             user,
+            deadline_ms,
         } = f;
         let negotiated = match &origin {
             Origin::Client { negotiated, .. } => negotiated.clone(),
@@ -54,7 +55,7 @@ impl Server {
             let Some(call) = binding_call(&info, req, user) else {
                 return self.finish(id, origin, Err(ApiError::path_not_found()));
             };
-            return self.start_call(id, origin, call);
+            return self.start_call(id, origin, call, deadline_ms);
         }
         if !def.is_stored() {
             let ask = reviews::Ask {
@@ -106,13 +107,13 @@ impl Server {
             body: req.body,
             user,
         };
-        self.start_call(id, origin, call);
+        self.start_call(id, origin, call, deadline_ms);
     }
 
-    /// Starts `call` in the registry.
-    fn start_call(&mut self, id: ReqId, origin: Origin, call: Call) {
+    /// Starts `call` in the registry, to end by `deadline_ms`.
+    fn start_call(&mut self, id: ReqId, origin: Origin, call: Call, deadline_ms: u64) {
         match Machine::new(call) {
-            Ok(machine) => self.launch(id, origin, machine),
+            Ok(machine) => self.launch(id, origin, machine, deadline_ms),
             Err(e) => self.finish(id, origin, Err(e)),
         }
     }

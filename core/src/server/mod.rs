@@ -460,7 +460,10 @@ impl Server {
                     step,
                 );
             }
-            (Stage::Filtering(parked), completion) => self.resume_filter(req, origin, *parked, completion),
+            (Stage::Filtering(parked), completion) => {
+                let deadline = deadline_ms.unwrap_or(self.now.mono_ms);
+                self.resume_filter((req, origin, deadline), *parked, completion)
+            }
             (Stage::Admitting { machine, then }, completion) => {
                 let flow = (then.0)(completion, &self.lookups());
                 self.follow_admission(
@@ -916,7 +919,11 @@ impl Server {
             Flow::Ready(outcome) => {
                 let Stage::Registry(machine) = &mut inflight.stage else {
                     debug_assert!(false, "admission outcome for a request at {:?}", inflight.stage);
-                    return;
+                    return self.finish(
+                        id,
+                        inflight.origin,
+                        Err(ApiError::internal("admission lost its request")),
+                    );
                 };
                 let step = {
                     let mut env = self.env();
@@ -932,7 +939,7 @@ impl Server {
                 } = inflight;
                 let Stage::Registry(machine) = stage else {
                     debug_assert!(false, "admission waits for a request at {stage:?}");
-                    return;
+                    return self.finish(id, origin, Err(ApiError::internal("admission lost its request")));
                 };
                 let stage = Stage::Admitting {
                     machine,
@@ -959,16 +966,15 @@ impl Server {
     }
 
     /// Starts request `id` in the registry.
-    fn launch(&mut self, id: ReqId, origin: Origin, mut machine: Machine) {
+    fn launch(&mut self, id: ReqId, origin: Origin, mut machine: Machine, deadline_ms: u64) {
         let step = {
             let mut env = self.env();
             machine.start(&mut env)
         };
-        let deadline_ms = Some(self.now.mono_ms + self.cfg.request_timeout_ms);
         let inflight = InFlight {
             origin,
             stage: Stage::Registry(Box::new(machine)),
-            deadline_ms,
+            deadline_ms: Some(deadline_ms),
         };
         self.advance(id, inflight, step);
     }
@@ -976,7 +982,11 @@ impl Server {
     fn advance(&mut self, id: ReqId, inflight: InFlight, step: Step) {
         let Stage::Registry(machine) = &inflight.stage else {
             debug_assert!(false, "a registry step for a request at {:?}", inflight.stage);
-            return;
+            return self.finish(
+                id,
+                inflight.origin,
+                Err(ApiError::internal("the registry lost its request")),
+            );
         };
         let served = machine.call().served;
         match step {

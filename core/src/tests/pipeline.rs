@@ -423,3 +423,69 @@ fn a_request_parked_in_a_filter_ends_at_its_deadline() {
     assert_eq!(h.server.outstanding(), Outstanding::default());
     assert_eq!(h.take(c), "");
 }
+
+/// A validating stand-in: refuses ConfigMaps labelled `forbidden`, and records what it saw.
+struct Refuser(std::sync::Mutex<Vec<(crate::admission::Operation, Value)>>);
+
+impl Plugin for Refuser {
+    fn name(&self) -> &'static str {
+        "Refuser"
+    }
+
+    fn admit(&self, phase: Phase, request: Request, _cx: &Lookups<'_>) -> Flow<Result<Request, ApiError>> {
+        if phase != Phase::Validating || request.resource != "configmaps" {
+            return Flow::Ready(Ok(request));
+        }
+        let object = request.object.clone().unwrap_or_default();
+        if let Ok(mut seen) = self.0.lock() {
+            seen.push((request.operation, object.clone()));
+        }
+        if object.pointer("/metadata/labels/forbidden").is_some() {
+            return Flow::Ready(Err(ApiError::forbidden(
+                "",
+                "configmaps",
+                &request.name,
+                "admission webhook \"refuser.test\" denied the request: labelled forbidden",
+            )));
+        }
+        Flow::Ready(Ok(request))
+    }
+}
+
+#[test]
+fn validating_admission_sees_the_prepared_object_and_may_refuse_it() {
+    let mut h = Harness::new();
+    let refuser = Arc::new(Refuser(std::sync::Mutex::new(Vec::new())));
+    h.server.admission.push(refuser.clone());
+    let c = h.connect_admin(1);
+    let r = h.request(c, "POST", CMS, r#"{"metadata":{"name":"a"}}"#);
+    assert_eq!(statuses(&r), vec![201], "{r}");
+    let r = h.request(
+        c,
+        "POST",
+        CMS,
+        r#"{"metadata":{"name":"b","labels":{"forbidden":"yes"}}}"#,
+    );
+    assert_eq!(statuses(&r), vec![403], "{r}");
+    let r = h.request(c, "GET", &format!("{CMS}/b"), "");
+    assert_eq!(statuses(&r), vec![404], "a refused create stores nothing");
+    let r = h.request_with(
+        c,
+        "PATCH",
+        &format!("{CMS}/a"),
+        &[("Content-Type", "application/merge-patch+json")],
+        r#"{"metadata":{"labels":{"forbidden":"now"}}}"#,
+    );
+    assert_eq!(statuses(&r), vec![403], "{r}");
+    let a = body(&h.request(c, "GET", &format!("{CMS}/a"), ""));
+    assert!(
+        a["metadata"]["labels"]["forbidden"].is_null(),
+        "a refused update changes nothing"
+    );
+    let seen = refuser.0.lock().map(|s| s.clone()).unwrap_or_default();
+    assert_eq!(seen.len(), 3);
+    // What validation saw was prepared: server fields are set.
+    assert!(seen[0].1["metadata"]["uid"].is_string(), "{:?}", seen[0]);
+    assert!(seen[0].1["metadata"]["creationTimestamp"].is_string());
+    assert_eq!(seen[2].0, crate::admission::Operation::Update);
+}

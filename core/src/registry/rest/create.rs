@@ -50,6 +50,10 @@ impl Machine {
         mut obj: Value,
     ) -> Step {
         let def = self.call.def;
+        // A mutating plugin may not move the object elsewhere than the request names.
+        if let Err(e) = body::reconcile_name_namespace(def, &mut obj, &self.call.namespace, None) {
+            return fail(e);
+        }
         strategy::prepare_for_create(def, &mut obj, env.now, env.rng);
         if (def.group, def.kind) == ("certificates.k8s.io", "CertificateSigningRequest") {
             strategy::record_requester(&mut obj, &self.call.user);
@@ -68,8 +72,9 @@ impl Machine {
             self.track_fields(env, None, &mut obj);
         }
         cs.key = object_key(env.prefix, def, api::namespace(&obj), api::name(&obj));
-        cs.obj = obj;
-        self.write_new(env, cs)
+        cs.validating = true;
+        let request = self.admission_request(admission::Operation::Create, Some(obj), None);
+        Step::Admit(admission::Phase::Validating, Box::new(request))
     }
 
     pub(super) fn write_new(&mut self, env: &Env<'_>, cs: &mut CreateState) -> Step {

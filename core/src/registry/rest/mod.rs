@@ -332,6 +332,8 @@ struct CreateState {
     warnings: Vec<String>,
     generate_name: Option<String>,
     attempts: u32,
+    /// The prepared object is in validating admission.
+    validating: bool,
     code: u16,
     /// Made by a server-side apply, whose managedFields are already set.
     applied: bool,
@@ -341,8 +343,8 @@ struct CreateState {
 struct UpdateState {
     change: Change,
     key: Vec<u8>,
-    /// The stored object (and its key-value) while the change is in admission.
-    admitting: Option<(KeyValue, Value)>,
+    /// The stored key-value while the change is in admission, and which phase.
+    admitting: Option<(KeyValue, admission::Phase)>,
     warnings: Vec<String>,
     attempts: u32,
     pending: Option<Value>,
@@ -772,18 +774,31 @@ impl Machine {
         };
         match std::mem::replace(&mut self.state, State::Finished) {
             State::Create(mut cs) => {
-                let obj = request.object.unwrap_or(Value::Null);
-                let step = self.prepare_admitted(env, &mut cs, obj);
+                let Some(obj) = request.object else {
+                    return fail(ApiError::internal("admission returned no object"));
+                };
+                let step = if std::mem::take(&mut cs.validating) {
+                    // Validating plugins see the object as it will be written; they do not
+                    // change it.
+                    cs.obj = obj;
+                    self.write_new(env, &mut cs)
+                } else {
+                    self.prepare_admitted(env, &mut cs, obj)
+                };
                 self.state = State::Create(cs);
                 step
             }
-            State::Update(mut us) => match us.admitting.take() {
-                Some((kv, cur)) => {
-                    let new = request.object.unwrap_or(Value::Null);
-                    self.write_update(env, us, kv, cur, new)
+            State::Update(mut us) => {
+                let (Some((kv, phase)), Some(new), Some(cur)) =
+                    (us.admitting.take(), request.object, request.old_object)
+                else {
+                    return fail(ApiError::internal("admission returned no object"));
+                };
+                match phase {
+                    admission::Phase::Mutating => self.write_update(env, us, kv, cur, new),
+                    admission::Phase::Validating => self.commit_update(env, us, kv, cur, new),
                 }
-                None => fail(ApiError::internal("an update admitted twice")),
-            },
+            }
             State::Delete(ds) => {
                 let key = ds.key.clone();
                 self.state = State::Delete(ds);

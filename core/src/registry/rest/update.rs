@@ -141,8 +141,8 @@ impl Machine {
             Err(e) => return fail(e),
         };
         // Mutating admission sees each attempt: a retry after a conflict is admitted again.
-        let request = self.admission_request(admission::Operation::Update, Some(new), Some(cur.clone()));
-        us.admitting = Some((kv, cur));
+        let request = self.admission_request(admission::Operation::Update, Some(new), Some(cur));
+        us.admitting = Some((kv, admission::Phase::Mutating));
         self.state = State::Update(us);
         Step::Admit(admission::Phase::Mutating, Box::new(request))
     }
@@ -198,6 +198,23 @@ impl Machine {
         if let Err(e) = checked {
             return fail(e);
         }
+        let request = self.admission_request(admission::Operation::Update, Some(new), Some(cur));
+        us.admitting = Some((kv, admission::Phase::Validating));
+        self.state = State::Update(us);
+        Step::Admit(admission::Phase::Validating, Box::new(request))
+    }
+
+    /// The end of an update attempt once validating admission has passed `new`: a no-op or a
+    /// dry run answers at once; otherwise the write, guarded by the stored revision.
+    pub(super) fn commit_update(
+        &mut self,
+        env: &mut Env<'_>,
+        mut us: UpdateState,
+        kv: KeyValue,
+        cur: Value,
+        new: Value,
+    ) -> Step {
+        let def = self.call.def;
         let unchanged = strategy::same_object(&new, &cur);
         if unchanged || self.dry_run {
             let obj = with_rv(new, kv.mod_revision);

@@ -49,6 +49,8 @@ pub(super) struct Filtered {
     pub info: RequestInfo,
     /// Who it acts as.
     pub user: UserInfo,
+    /// When it times out (monotonic ms), set once as it entered the chain.
+    pub deadline_ms: u64,
 }
 
 impl Server {
@@ -71,15 +73,16 @@ impl Server {
             self.cfg.anonymous_auth,
             &self.lookups(),
         );
-        self.authenticated(
-            Waiting {
-                id,
-                origin,
-                request,
-                info,
-            },
-            flow,
-        );
+        // One deadline for the whole request, however many times it waits.
+        let deadline_ms = self.now.mono_ms + self.cfg.request_timeout_ms;
+        let w = Waiting {
+            id,
+            origin,
+            request,
+            info,
+            deadline_ms,
+        };
+        self.authenticated(w, flow);
     }
 
     /// Goes on once authentication has decided, or waits for the effect it asked for.
@@ -109,6 +112,7 @@ impl Server {
                 request: w.request,
                 info: w.info,
                 user,
+                deadline_ms: w.deadline_ms,
             }),
             Flow::Ready(Err(e)) => self.finish(w.id, w.origin, Err(e)),
             Flow::Wait(effect, then) => self.park(w, FilterWait::Authorization(user, Pending(then)), effect),
@@ -122,11 +126,12 @@ impl Server {
             origin,
             request,
             info,
+            deadline_ms,
         } = w;
         let inflight = InFlight {
             origin,
             stage: Stage::Filtering(Box::new(Filtering { request, info, wait })),
-            deadline_ms: Some(self.now.mono_ms + self.cfg.request_timeout_ms),
+            deadline_ms: Some(deadline_ms),
         };
         self.reqs.insert(id, inflight);
         self.effect(Waiter::Request(id), effect);
@@ -135,8 +140,7 @@ impl Server {
     /// Hands a request parked in a filter what came of its effect.
     pub(super) fn resume_filter(
         &mut self,
-        id: ReqId,
-        origin: Origin,
+        (id, origin, deadline_ms): (ReqId, Origin, u64),
         parked: Filtering,
         completion: Completion,
     ) {
@@ -146,6 +150,7 @@ impl Server {
             origin,
             request,
             info,
+            deadline_ms,
         };
         match wait {
             FilterWait::Authentication(then) => {
@@ -166,6 +171,8 @@ pub(super) struct Waiting {
     origin: Origin,
     request: Request,
     info: RequestInfo,
+    /// When the request times out (monotonic ms).
+    deadline_ms: u64,
 }
 
 /// A request parked in a filter, waiting on an effect.
