@@ -135,6 +135,7 @@ replay_tests!(
     x509,
     object_validation,
     server,
+    http_response,
 );
 
 /// A chunk-size line longer than 1024 bytes (`000…02`) is refused whether its CRLF arrives

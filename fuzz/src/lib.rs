@@ -46,6 +46,7 @@ pub const TARGETS: &[(&str, Harness)] = &[
     ("object_validation", object_validation),
     ("server", server),
     ("apply", apply),
+    ("http_response", http_response),
 ];
 
 // ---- http_request ----
@@ -121,6 +122,41 @@ pub fn http_request(data: &[u8]) {
         (state % 16) as usize + 1
     });
     assert_eq!(whole, split, "parse results depend on how the bytes were split");
+}
+
+// ---- http_response ----
+
+/// Input: one control byte, then the bytes a webhook or OIDC server answers with. They are
+/// read as the host reads them, in reads of 1 to 16 bytes chosen by the control byte: the
+/// framing is looked for as bytes arrive, and once it says the answer is whole, the answer
+/// must parse, and must parse the same however the bytes were split.
+pub fn http_response(data: &[u8]) {
+    use gatehouse_core::http::client::{head_framing, is_complete, parse_response};
+    let Some((&ctl, wire)) = data.split_first() else {
+        return;
+    };
+    let _ = parse_response(wire);
+    let mut state = u32::from(ctl) | 0x51ed_0000;
+    let mut out = Vec::new();
+    let mut framing = None;
+    let mut rest = wire;
+    while !rest.is_empty() {
+        // xorshift32
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        let n = ((state % 16) as usize + 1).min(rest.len());
+        out.extend_from_slice(&rest[..n]);
+        rest = &rest[n..];
+        if framing.is_none() {
+            framing = head_framing(&mut out);
+        }
+        if is_complete(&out, framing) {
+            let answer = parse_response(&out);
+            assert!(answer.is_some(), "a complete answer does not parse");
+            return;
+        }
+    }
 }
 
 // ---- request_info ----

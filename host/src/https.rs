@@ -12,6 +12,8 @@ use gatehouse_core::{ClientTls, HttpsCall, HttpsResponse, NetError};
 use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, RootCertStore};
 
+use gatehouse_core::http::client::{head_framing, is_complete, parse_response, Framing};
+
 use crate::net::{within, Net};
 use crate::relay::NoVerification;
 use crate::tls::{certs_from_pem, key_from_pem, provider};
@@ -232,16 +234,7 @@ async fn read_all(
                 if framing.is_none() {
                     framing = head_framing(&mut out);
                 }
-                let done = match framing {
-                    Some((body, Framing::Length(len))) => out.len() >= body + len,
-                    // A chunked body can only have ended where the buffer ends a line pair;
-                    // only then is it worth walking its chunks.
-                    Some((body, Framing::Chunked)) => {
-                        out.ends_with(b"\r\n\r\n") && dechunk(&out[body..]).is_some()
-                    }
-                    Some((_, Framing::Close)) | None => false,
-                };
-                if done {
+                if is_complete(&out, framing) {
                     return Ok(out);
                 }
             }
@@ -250,103 +243,6 @@ async fn read_all(
             Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(out),
             Err(e) => return Err(crate::relay::io_error("read", peer, &e)),
         }
-    }
-}
-
-/// How a response's body ends.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Framing {
-    /// After this many bytes.
-    Length(usize),
-    /// At the last chunk.
-    Chunked,
-    /// When the server closes.
-    Close,
-}
-
-/// Where the final response's body starts in `raw` and how it is framed, once its head is
-/// in; interim (1xx) responses before it are dropped from `raw`.
-fn head_framing(raw: &mut Vec<u8>) -> Option<(usize, Framing)> {
-    loop {
-        let mut headers = [httparse::EMPTY_HEADER; 64];
-        let mut resp = httparse::Response::new(&mut headers);
-        let httparse::Status::Complete(head) = resp.parse(raw).ok()? else {
-            return None;
-        };
-        let code = resp.code?;
-        if (100..200).contains(&code) {
-            raw.drain(..head);
-            continue;
-        }
-        let framing = if code == 204 || code == 304 {
-            Framing::Length(0)
-        } else if is_chunked(resp.headers) {
-            Framing::Chunked
-        } else {
-            content_length(resp.headers).map_or(Framing::Close, Framing::Length)
-        };
-        return Some((head, framing));
-    }
-}
-
-fn is_chunked(headers: &[httparse::Header<'_>]) -> bool {
-    headers.iter().any(|h| {
-        h.name.eq_ignore_ascii_case("transfer-encoding")
-            && String::from_utf8_lossy(h.value)
-                .to_ascii_lowercase()
-                .contains("chunked")
-    })
-}
-
-fn content_length(headers: &[httparse::Header<'_>]) -> Option<usize> {
-    headers
-        .iter()
-        .find(|h| h.name.eq_ignore_ascii_case("content-length"))
-        .and_then(|h| std::str::from_utf8(h.value).ok()?.trim().parse().ok())
-}
-
-/// The answer in `raw`: status, headers and the whole body.
-fn parse_response(raw: &[u8]) -> Option<HttpsResponse> {
-    let mut raw = raw.to_vec();
-    let (body_at, framing) = head_framing(&mut raw)?;
-    let mut headers = [httparse::EMPTY_HEADER; 64];
-    let mut resp = httparse::Response::new(&mut headers);
-    resp.parse(&raw).ok()?;
-    let rest = &raw[body_at..];
-    let body = match framing {
-        Framing::Chunked => dechunk(rest)?,
-        Framing::Length(n) => rest.get(..n)?.to_vec(),
-        Framing::Close => rest.to_vec(),
-    };
-    Some(HttpsResponse {
-        status: resp.code?,
-        headers: resp
-            .headers
-            .iter()
-            .map(|h| {
-                (
-                    h.name.to_ascii_lowercase(),
-                    String::from_utf8_lossy(h.value).into_owned(),
-                )
-            })
-            .collect(),
-        body,
-    })
-}
-
-/// The body of a chunked transfer, once it has ended.
-fn dechunk(mut rest: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::new();
-    loop {
-        let line_end = rest.windows(2).position(|w| w == b"\r\n")?;
-        let size_text = std::str::from_utf8(&rest[..line_end]).ok()?;
-        let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
-        rest = &rest[line_end + 2..];
-        if size == 0 {
-            return Some(out);
-        }
-        out.extend_from_slice(rest.get(..size)?);
-        rest = rest.get(size + 2..)?;
     }
 }
 
@@ -399,21 +295,5 @@ mod tests {
         let v6 = Target::parse("https://[::1]/x").unwrap();
         let bytes = request_bytes(&call("GET", vec![]), &v6).unwrap();
         assert!(String::from_utf8(bytes).unwrap().contains("Host: [::1]\r\n"));
-    }
-
-    #[test]
-    fn answers_are_read_by_length_by_chunks_or_to_the_end() {
-        let r = parse_response(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhiXX").unwrap();
-        assert_eq!((r.status, r.body.as_slice()), (200, &b"hi"[..]));
-        let chunked =
-            b"HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\n";
-        assert_eq!(parse_response(chunked).unwrap().body, b"abcde");
-        assert!(parse_response(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nab").is_none());
-        // Interim answers are skipped; 204 has no body.
-        let r = parse_response(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n").unwrap();
-        assert_eq!((r.status, r.body.len()), (204, 0));
-        let r = parse_response(b"HTTP/1.0 404 Not Found\r\n\r\ngone").unwrap();
-        assert_eq!((r.status, r.body.as_slice()), (404, &b"gone"[..]));
-        assert!(parse_response(b"garbage").is_none());
     }
 }

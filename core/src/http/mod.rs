@@ -1,8 +1,10 @@
-//! HTTP/1.1 over a byte stream: an incremental request parser and response encoding.
+//! HTTP/1.1 over a byte stream: an incremental request parser, response encoding, and the
+//! reading of answers to the server's own outbound requests.
 //!
 //! The parser is push-style ([`Parser::push`], then [`Parser::poll`]), so the core parses
 //! whatever bytes the runtime read, however they were split, and never blocks.
 
+pub mod client;
 mod parser;
 mod response;
 
