@@ -26,6 +26,10 @@ pub const ACK_BEFORE_STORED: u8 = 4;
 /// (e) A storage answer is handed to another request waiting on storage, which gets this
 /// one's in turn: `server/mod.rs`, `handle_effect`.
 pub const EFFECT_TO_WRONG_REQUEST: u8 = 5;
+/// (f) An update retried after a conflict skips mutating admission (and so its webhook
+/// call) on the retry, writing over an object admission never saw:
+/// `registry/rest/update.rs`, `resume_update`.
+pub const RETRY_SKIPS_ADMISSION: u8 = 6;
 
 /// Whether `bug` is the active defect.
 pub fn active(bug: u8) -> bool {

@@ -339,6 +339,12 @@ impl Server {
         self.startup.bootstrapped
     }
 
+    /// Adds `plugin` at the end of the admission chain (after the built-in plugins), as an
+    /// admission webhook configuration adds its hooks.
+    pub fn add_admission_plugin(&mut self, plugin: std::sync::Arc<dyn admission::Plugin>) {
+        self.admission.push(plugin);
+    }
+
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.cfg

@@ -18,8 +18,11 @@
 //! * **lists**: a list, and the pages of a paginated list together, return exactly the
 //!   objects of one snapshot (compared with a range at that revision of a store that never
 //!   compacts).
+//! * **admission**: with the run's admission webhook, every committed update of a ConfigMap
+//!   was admitted, in both phases, against the very version it replaced (a retry after a
+//!   conflict calls the webhook again); a write the webhook's failure refused changed nothing.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
@@ -212,6 +215,10 @@ pub struct History {
     pub races: Vec<Race>,
     /// Violations seen while running (malformed answers and the like).
     pub violations: Vec<Violation>,
+    /// Whether the replicas called an admission webhook.
+    pub webhook: bool,
+    /// The calls it received, in order.
+    pub admission_calls: Vec<super::webhook::Call>,
 }
 
 impl History {
@@ -241,7 +248,7 @@ fn fate(op: &Op) -> Fate {
         Some(s @ (400 | 403 | 404 | 405 | 409 | 410 | 415 | 422 | 503)) => Fate::Refused(s),
         // The simulated store applies nothing it answers `Unavailable`, which Gatehouse passes
         // through as a 500 without a reason (as kube-apiserver does).
-        Some(500) if storage_failure(op) => Fate::Refused(500),
+        Some(500) if storage_failure(op) || webhook_failure(op) => Fate::Refused(500),
         _ => Fate::Unknown,
     }
 }
@@ -253,6 +260,19 @@ fn storage_failure(op: &Op) -> bool {
             .body
             .as_ref()
             .is_some_and(|b| b.get("reason").is_none_or(|r| r.as_str() == Some("")))
+}
+
+/// Whether a 500 answer is a write refused because its admission webhook failed
+/// (`failurePolicy: Fail`).
+fn webhook_failure(op: &Op) -> bool {
+    let want = format!("failed calling webhook \"{}\"", super::webhook::NAME);
+    op.status == Some(500)
+        && op
+            .body
+            .as_ref()
+            .and_then(|b| b.get("message"))
+            .and_then(Value::as_str)
+            .is_some_and(|m| m.starts_with("Internal error occurred: ") && m.contains(&want))
 }
 
 fn key_str(k: &[u8]) -> String {
@@ -346,7 +366,51 @@ pub fn check_all(h: &History, truth: &Truth, complete: bool) -> Vec<Violation> {
     check_lists(&mut c);
     check_watches(&mut c, complete);
     check_replicas_agree(&mut c);
+    check_admission(&mut c);
     c.out
+}
+
+/// Every committed update of a ConfigMap was admitted against the version it replaced, by
+/// mutating and by validating admission.
+fn check_admission(c: &mut Ctx<'_>) {
+    use gatehouse_core::admission::Phase;
+    if !c.h.webhook {
+        return;
+    }
+    let tag = |p: Phase| u8::from(p == Phase::Validating);
+    let seen: BTreeSet<(u8, &[u8], i64)> =
+        c.h.admission_calls
+            .iter()
+            .filter_map(|call| Some((tag(call.phase), call.key.as_slice(), call.old_rv?)))
+            .collect();
+    let prefix = format!("{}/configmaps/", super::client::PREFIX);
+    let mut missing = Vec::new();
+    for key in c.truth.keys().filter(|k| k.starts_with(prefix.as_bytes())) {
+        for pair in c.truth.history(key).windows(2) {
+            let (Some(old), Some(new)) = (&pair[0].kv, &pair[1].kv) else {
+                continue;
+            };
+            let deleting = |kv: &KeyValue| stored(kv).pointer("/metadata/deletionTimestamp").is_some();
+            if deleting(new) && !deleting(old) {
+                // A graceful delete marks the object; that write is the delete's, not an update's.
+                continue;
+            }
+            for phase in [Phase::Mutating, Phase::Validating] {
+                if !seen.contains(&(tag(phase), key.as_slice(), old.mod_revision)) {
+                    missing.push(format!(
+                        "{} rev {} replaced rev {} which {phase:?} admission never saw",
+                        key_str(key),
+                        new.mod_revision,
+                        old.mod_revision
+                    ));
+                }
+            }
+        }
+    }
+    if let Some(first) = missing.first() {
+        let n = missing.len();
+        c.fail("admission", format!("{first} ({n} such write(s))"));
+    }
 }
 
 /// Statuses a well-formed request of the workload may get.
@@ -356,7 +420,7 @@ fn check_statuses(c: &mut Ctx<'_>) {
         let fine = match s {
             200..=299 => !op.invalid,
             404 | 409 | 503 | 504 => true,
-            500 => storage_failure(op),
+            500 => storage_failure(op) || (c.h.webhook && webhook_failure(op)),
             410 => op.kind == OpKind::List,
             422 => op.invalid,
             _ => false,

@@ -22,6 +22,7 @@ use super::network::{Dir, NetConfig, Network, Packet};
 use super::rng::{Clock, SimRng, WALL_BASE_MS};
 use super::store::{SimStore, StoreFaults, StreamState};
 use super::trace::{preview, Trace};
+use super::webhook;
 
 mod etcd;
 
@@ -44,6 +45,9 @@ pub struct Options {
     /// Replicas reach the store through the etcd backend's session and a simulated etcd
     /// cluster (see [`super::etcd`]) instead of directly.
     pub etcd: bool,
+    /// Whether the replicas call an admission webhook (see [`super::webhook`]); `None`: as
+    /// the seed draws it.
+    pub webhook: Option<bool>,
 }
 
 impl Options {
@@ -56,6 +60,7 @@ impl Options {
             keep_trace: false,
             known_bugs: known::ALL,
             etcd: false,
+            webhook: None,
         }
     }
 }
@@ -627,6 +632,8 @@ struct World {
     etcd: Option<SimEtcd>,
     /// How often each session runs a compaction round (zero: never).
     compaction_ms: u64,
+    /// The admission webhook the replicas call, if the run has one, and its own generator.
+    webhook: Option<(webhook::Weather, SimRng)>,
 }
 
 /// Longest a phase may take (virtual ms) before the run is declared stuck.
@@ -660,6 +667,11 @@ impl World {
             next_op: 0,
             faults: BTreeMap::new(),
         };
+        let hook = webhook::Weather::draw(opts.seed, opts.webhook);
+        if let Some(w) = &hook {
+            core.note(&format!("admission webhook {w:?}"));
+            core.history.webhook = true;
+        }
         let mut replicas = Vec::new();
         for r in 0..replicas_n {
             let cfg = Config {
@@ -674,7 +686,7 @@ impl World {
             };
             core.note(&format!("r{r}: watch window {} events", cfg.watch_window));
             replicas.push(Replica {
-                server: Server::new(cfg.clone()),
+                server: new_server(&cfg, hook.as_ref()),
                 cfg,
                 epoch: 0,
                 timer_at: None,
@@ -716,6 +728,7 @@ impl World {
             known_bugs: opts.known_bugs,
             etcd,
             compaction_ms,
+            webhook: hook.map(|w| (w, SimRng::new(opts.seed ^ 0x484f_4f4b))),
         }
     }
 
@@ -881,6 +894,32 @@ impl World {
                         prefix,
                         from: from_revision,
                         generation,
+                    },
+                );
+            }
+            Output::Effect {
+                id,
+                effect: Effect::Https(call),
+            } if self.webhook.is_some() => {
+                let Some((weather, rng)) = self.webhook.as_mut() else {
+                    return;
+                };
+                let (delay, completion, seen) = webhook::answer(&call, weather, rng);
+                self.core.note(&format!(
+                    "r{r} -> webhook {} {}: answered in {delay} ms: {}",
+                    id.0,
+                    call.url,
+                    preview(format!("{completion:?}").as_bytes(), 90)
+                ));
+                self.core.history.admission_calls.extend(seen);
+                let epoch = self.replicas[r].epoch;
+                self.core.schedule(
+                    now + delay,
+                    Ev::Outside {
+                        replica: r,
+                        epoch,
+                        id,
+                        completion,
                     },
                 );
             }
@@ -1366,7 +1405,7 @@ impl World {
         let rep = &mut self.replicas[r];
         rep.epoch += 1;
         rep.cfg.seed = rep.cfg.seed.wrapping_add(1_000_003);
-        rep.server = Server::new(rep.cfg.clone());
+        rep.server = new_server(&rep.cfg, self.webhook.as_ref().map(|(w, _)| w));
         rep.timer_at = None;
         rep.parked.clear();
         rep.refilling.clear();
@@ -1696,6 +1735,15 @@ pub fn planted() -> u8 {
     {
         0
     }
+}
+
+/// A replica's server, with the run's admission webhook when it has one.
+fn new_server(cfg: &Config, hook: Option<&webhook::Weather>) -> Server {
+    let mut server = Server::new(cfg.clone());
+    if let Some(w) = hook {
+        server.add_admission_plugin(webhook::Webhook::new(w));
+    }
+    server
 }
 
 /// A dial of `host:port` where nothing listens.

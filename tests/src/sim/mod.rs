@@ -14,6 +14,8 @@
 //!   connections that reset, gRPC statuses, answers lost after apply, leader loss, watch
 //!   streams with progress notifications), for runs where each replica reaches the store
 //!   through the etcd backend's own session ([`gatehouse_host::etcd::session`]);
+//! * [`webhook`]: an admission webhook the replicas call for ConfigMap writes, answered with
+//!   the seed's latency, refusals, timeouts and wrong answers;
 //! * [`client`]: the workload, speaking HTTP/1.1 bytes ([`http`]);
 //! * [`checkers`]: the invariants checked after every run;
 //! * [`trace`]: one line per step, hashed, so that a seed's run can be compared byte for byte;
@@ -45,6 +47,7 @@ pub mod network;
 pub mod rng;
 pub mod store;
 pub mod trace;
+pub mod webhook;
 
 pub use harness::{planted, replay_command, run, Options, Report};
 

@@ -140,6 +140,11 @@ impl Machine {
             Ok(v) => v,
             Err(e) => return fail(e),
         };
+        // Planted defect (f), simulator only: a retry goes on without mutating admission.
+        #[cfg(feature = "sim-bugs")]
+        if us.attempts > 0 && crate::sim_bugs::active(crate::sim_bugs::RETRY_SKIPS_ADMISSION) {
+            return self.write_update(env, us, kv, cur, new);
+        }
         // Mutating admission sees each attempt: a retry after a conflict is admitted again.
         let request = self.admission_request(admission::Operation::Update, Some(new), Some(cur));
         us.admitting = Some((kv, admission::Phase::Mutating));
