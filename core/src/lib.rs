@@ -16,8 +16,8 @@
 //!      │ handle_connect   │                  │ Effect{id} │ (id, Completion)
 //!      ▼                  ▼                  │            ▼
 //!   ┌──────────────────────────────────────────────────────────────────┐
-//!   │ Server (the hub): connections, watch caches, effects in flight,  │
-//!   │ admission chain, storage transformer                             │
+//!   │ Server (the hub): connections, resource registry, watch caches,  │
+//!   │ effects in flight, admission chain, storage transformer          │
 //!   │                                                                  │
 //!   │  request ──► request info ─► authentication ─► audit ─►          │
 //!   │  (one id     impersonation ─► priority and fairness ─►           │
@@ -40,6 +40,11 @@
 //! needs lives in its own record, keyed by its id. The server's own writes (start-up
 //! objects, namespace finalization, `kube-root-ca.crt`) enter as loopback requests and pass
 //! the same stages.
+//!
+//! What is served is a run-time registry ([`registry::Resources`]), not a static table:
+//! [`Server::put_resource`] and [`Server::remove_resource`] add, change and remove a resource
+//! while serving, and routing, discovery, the OpenAPI documents, namespace deletion and the
+//! watch caches follow. A request keeps the definition it was routed to until it ends.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

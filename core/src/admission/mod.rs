@@ -44,13 +44,13 @@ pub struct Request {
     /// What the request does.
     pub operation: Operation,
     /// API group of the resource.
-    pub group: &'static str,
+    pub group: crate::registry::Name,
     /// Version of the resource.
-    pub version: &'static str,
+    pub version: crate::registry::Name,
     /// The resource (plural).
-    pub resource: &'static str,
+    pub resource: crate::registry::Name,
     /// The kind.
-    pub kind: &'static str,
+    pub kind: crate::registry::Name,
     /// Whether the resource lives in namespaces.
     pub namespaced: bool,
     /// The namespace ("" for cluster-scoped).

@@ -81,6 +81,15 @@ impl OpenApi {
         }
     }
 
+    /// These schemas and `extra` ones (kinds served from run-time definitions).
+    pub fn with_definitions(&self, extra: impl IntoIterator<Item = (String, Value)>) -> OpenApi {
+        let mut merged = self.clone();
+        for (name, schema) in extra {
+            merged.defs.insert(name, schema);
+        }
+        merged
+    }
+
     /// The schema definitions.
     pub fn definitions(&self) -> &Definitions {
         &self.defs

@@ -30,6 +30,11 @@ impl Definitions {
         }
     }
 
+    /// Adds (or replaces) the definition `name`.
+    pub fn insert(&mut self, name: String, schema: Value) {
+        self.defs.insert(name, schema);
+    }
+
     /// One definition by name.
     pub fn get(&self, name: &str) -> Option<&Value> {
         self.defs.get(name)

@@ -73,7 +73,7 @@ pub fn decode_object(
             })?;
             let problems = match (validation, openapi) {
                 (FieldValidation::Ignore, _) | (_, None) => Vec::new(),
-                (_, Some(o)) => o.strict_problems(def.definition, body),
+                (_, Some(o)) => o.strict_problems(&def.definition, body),
             };
             (object, problems)
         }
@@ -86,7 +86,7 @@ pub fn decode_object(
             let problems = match (validation, openapi) {
                 (FieldValidation::Ignore, _) | (_, None) => Vec::new(),
                 (_, Some(o)) => {
-                    o.strict_problems(def.definition, &serde_json::to_vec(&object).unwrap_or_default())
+                    o.strict_problems(&def.definition, &serde_json::to_vec(&object).unwrap_or_default())
                 }
             };
             (object, problems)
@@ -106,7 +106,7 @@ pub fn decode_object(
     let mut object = object;
     if let Some(o) = openapi {
         // Fields the kind does not have are dropped, as decoding into the typed object does.
-        o.prune(def.definition, &mut object);
+        o.prune(&def.definition, &mut object);
     }
     let mut warnings = Vec::new();
     if !problems.is_empty() {

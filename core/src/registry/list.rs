@@ -105,7 +105,7 @@ impl ListOptions {
         let fields = FieldSelector::parse(params.get("fieldSelector").unwrap_or(""))
             .map_err(|e| ApiError::bad_request(e.to_string()))?;
         for req in fields.requirements() {
-            crate::selectors::check_supported(def.group, def.resource, &req.field)
+            crate::selectors::check_supported(&def.group, &def.resource, &req.field)
                 .map_err(|e| ApiError::bad_request(e.to_string()))?;
         }
         let limit = match params.get("limit") {
@@ -198,7 +198,8 @@ pub fn matches_selectors(
 ) -> bool {
     let obj_labels = crate::api::labels(obj);
     labels.matches_map(&obj_labels)
-        && fields.matches(|f| crate::selectors::field_value(def.group, def.resource, def.namespaced, obj, f))
+        && fields
+            .matches(|f| crate::selectors::field_value(&def.group, &def.resource, def.namespaced, obj, f))
 }
 
 /// The rules of `sendInitialEvents` and `resourceVersionMatch` that depend on whether the

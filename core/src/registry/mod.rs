@@ -1,5 +1,5 @@
-//! The REST storage of built-in resources: per-verb request machines, per-kind strategies and
-//! the resource table.
+//! The REST storage of resources: per-verb request machines, per-kind strategies, the
+//! built-in resources and the run-time registry of everything served.
 
 pub mod body;
 pub mod list;
@@ -7,9 +7,11 @@ pub mod resources;
 pub mod rest;
 pub mod scale;
 pub mod strategy;
+pub mod table;
 
-pub use resources::{find, find_kind, ResourceDef, RESOURCES};
+pub use resources::{builtin, find, find_kind, Name, Names, ResourceDef};
 pub use rest::{Call, Env, Machine, Params, Reply, Step, WatchSpec};
+pub use table::Resources;
 
 /// The storage key of one object: `<prefix>/<storage>/<namespace>/<name>`.
 pub fn object_key(prefix: &str, def: &ResourceDef, namespace: &str, name: &str) -> Vec<u8> {

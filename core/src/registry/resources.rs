@@ -1,4 +1,49 @@
-//! The table of served resources: what discovery lists and what the REST handlers dispatch on.
+//! The built-in resources: what a fresh server serves before anything is added at run time
+//! (see [`super::table::Resources`]), and the shape every served resource has.
+
+use std::borrow::Cow;
+
+/// A name in a resource definition: static for the built-in resources, owned for those
+/// added at run time.
+pub type Name = Cow<'static, str>;
+
+/// A list of names (short names, categories, verbs): static or owned, as [`Name`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Names {
+    /// Names fixed at compile time.
+    Static(&'static [&'static str]),
+    /// Names known at run time.
+    Owned(Vec<String>),
+}
+
+impl Names {
+    /// The names, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        let (a, b) = match self {
+            Names::Static(s) => (Some(s.iter().copied()), None),
+            Names::Owned(v) => (None, Some(v.iter().map(String::as_str))),
+        };
+        a.into_iter().flatten().chain(b.into_iter().flatten())
+    }
+
+    /// Whether `name` is among them.
+    pub fn contains(&self, name: &str) -> bool {
+        self.iter().any(|n| n == name)
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Names::Static(s) => s.is_empty(),
+            Names::Owned(v) => v.is_empty(),
+        }
+    }
+
+    /// The names as owned strings.
+    pub fn to_vec(&self) -> Vec<String> {
+        self.iter().map(str::to_string).collect()
+    }
+}
 
 /// A subresource of a resource.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -7,40 +52,40 @@ pub struct Subresource {
     pub name: &'static str,
     /// Group of the kind the subresource speaks ("" for the parent's own group).
     pub group: &'static str,
-    /// Version of that kind.
+    /// Version of that kind ("" for the parent's own version).
     pub version: &'static str,
-    /// The kind it speaks.
+    /// The kind it speaks ("" for the parent's own kind).
     pub kind: &'static str,
     /// Verbs it allows.
     pub verbs: &'static [&'static str],
 }
 
 /// One served resource of one group-version.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ResourceDef {
     /// API group ("" for core).
-    pub group: &'static str,
+    pub group: Name,
     /// Version.
-    pub version: &'static str,
+    pub version: Name,
     /// Plural resource name, the URL segment.
-    pub resource: &'static str,
+    pub resource: Name,
     /// Singular name.
-    pub singular: &'static str,
+    pub singular: Name,
     /// The kind.
-    pub kind: &'static str,
+    pub kind: Name,
     /// Whether objects live in namespaces.
     pub namespaced: bool,
     /// Short names kubectl resolves.
-    pub short_names: &'static [&'static str],
+    pub short_names: Names,
     /// Categories, e.g. `all`.
-    pub categories: &'static [&'static str],
+    pub categories: Names,
     /// Verbs on the resource itself.
-    pub verbs: &'static [&'static str],
+    pub verbs: Names,
     /// Subresources.
-    pub subresources: &'static [Subresource],
+    pub subresources: Cow<'static, [Subresource]>,
     /// The storage path segment under the prefix, e.g. `services/specs`; empty for resources
     /// that are computed per request and never stored (reviews, component statuses).
-    pub storage: &'static str,
+    pub storage: Name,
     /// Whether `metadata.generation` tracks spec changes.
     pub tracks_generation: bool,
     /// Whether PUT of a missing object creates it.
@@ -48,11 +93,17 @@ pub struct ResourceDef {
     /// Whether DELETE answers with the object rather than a success Status.
     pub returns_deleted_object: bool,
     /// OpenAPI definition name of the kind.
-    pub definition: &'static str,
+    pub definition: Name,
     /// For a resource served in another version than it is stored in: the (group, version,
     /// resource) of the stored form. Requests are converted to it and answers back, as
     /// kube-apiserver converts through its internal version.
     pub stored_as: Option<(&'static str, &'static str, &'static str)>,
+    /// Whether the resource was built in (its kind has Gatehouse's own strategy, validation,
+    /// printer and protobuf form) rather than added at run time.
+    pub builtin: bool,
+    /// The kind's OpenAPI schema, for a resource added at run time (built-in kinds' schemas
+    /// are in the embedded data, under [`ResourceDef::definition`]).
+    pub schema: Option<std::sync::Arc<serde_json::Value>>,
 }
 
 impl ResourceDef {
@@ -71,13 +122,17 @@ impl ResourceDef {
     }
 
     /// The subresource called `name`.
-    pub fn subresource(&self, name: &str) -> Option<&'static Subresource> {
+    pub fn subresource(&self, name: &str) -> Option<&Subresource> {
         self.subresources.iter().find(|s| s.name == name)
     }
 
-    /// The resource whose stored objects this one serves: itself, or its storage version.
-    pub fn storage_def(&'static self) -> &'static ResourceDef {
-        self.stored_as.and_then(|(g, v, r)| find(g, v, r)).unwrap_or(self)
+    /// `apiVersion` of the stored form: its own, or that of the version it is stored as.
+    pub fn storage_api_version(&self) -> String {
+        match self.stored_as {
+            Some(("", v, _)) => v.to_string(),
+            Some((g, v, _)) => format!("{g}/{v}"),
+            None => self.api_version(),
+        }
     }
 
     /// Whether objects of the resource are kept in storage.
@@ -105,7 +160,17 @@ impl ResourceDef {
 
     /// Whether `verb` is allowed on the resource itself.
     pub fn allows(&self, verb: &str) -> bool {
-        self.verbs.contains(&verb)
+        self.verbs.contains(verb)
+    }
+
+    /// Whether the resource's kind is `group`'s `kind`.
+    pub fn is(&self, group: &str, kind: &str) -> bool {
+        self.group == group && self.kind == kind
+    }
+
+    /// Whether `self` and `other` are the same group, version and resource.
+    pub fn same(&self, other: &ResourceDef) -> bool {
+        self.group == other.group && self.version == other.version && self.resource == other.resource
     }
 }
 
@@ -158,6 +223,52 @@ const SCALE: Subresource = Subresource {
     verbs: STATUS_VERBS,
 };
 
+/// A built-in resource as the table writes it; [`ResourceDef`] is its served form.
+#[derive(Clone, Copy, Debug)]
+struct Builtin {
+    group: &'static str,
+    version: &'static str,
+    resource: &'static str,
+    singular: &'static str,
+    kind: &'static str,
+    namespaced: bool,
+    short_names: &'static [&'static str],
+    categories: &'static [&'static str],
+    verbs: &'static [&'static str],
+    subresources: &'static [Subresource],
+    storage: &'static str,
+    tracks_generation: bool,
+    create_on_update: bool,
+    returns_deleted_object: bool,
+    definition: &'static str,
+    stored_as: Option<(&'static str, &'static str, &'static str)>,
+}
+
+impl From<&Builtin> for ResourceDef {
+    fn from(b: &Builtin) -> Self {
+        ResourceDef {
+            group: Cow::Borrowed(b.group),
+            version: Cow::Borrowed(b.version),
+            resource: Cow::Borrowed(b.resource),
+            singular: Cow::Borrowed(b.singular),
+            kind: Cow::Borrowed(b.kind),
+            namespaced: b.namespaced,
+            short_names: Names::Static(b.short_names),
+            categories: Names::Static(b.categories),
+            verbs: Names::Static(b.verbs),
+            subresources: Cow::Borrowed(b.subresources),
+            storage: Cow::Borrowed(b.storage),
+            tracks_generation: b.tracks_generation,
+            create_on_update: b.create_on_update,
+            returns_deleted_object: b.returns_deleted_object,
+            definition: Cow::Borrowed(b.definition),
+            stored_as: b.stored_as,
+            builtin: true,
+            schema: None,
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 const fn def(
     group: &'static str,
@@ -170,8 +281,8 @@ const fn def(
     subresources: &'static [Subresource],
     storage: &'static str,
     definition: &'static str,
-) -> ResourceDef {
-    ResourceDef {
+) -> Builtin {
+    Builtin {
         group,
         version: "v1",
         resource,
@@ -191,9 +302,9 @@ const fn def(
     }
 }
 
-/// Every served resource, in discovery order (core first, then groups by kube's priority).
-pub static RESOURCES: &[ResourceDef] = &[
-    ResourceDef {
+/// Every built-in resource, in discovery order (core first, then groups by kube's priority).
+static TABLE: &[Builtin] = &[
+    Builtin {
         verbs: &["create"],
         ..def(
             "",
@@ -208,7 +319,7 @@ pub static RESOURCES: &[ResourceDef] = &[
             "io.k8s.api.core.v1.Binding",
         )
     },
-    ResourceDef {
+    Builtin {
         verbs: &["get", "list"],
         ..def(
             "",
@@ -235,7 +346,7 @@ pub static RESOURCES: &[ResourceDef] = &[
         "configmaps",
         "io.k8s.api.core.v1.ConfigMap",
     ),
-    ResourceDef {
+    Builtin {
         create_on_update: true,
         ..def(
             "",
@@ -262,7 +373,7 @@ pub static RESOURCES: &[ResourceDef] = &[
         "events",
         "io.k8s.api.core.v1.Event",
     ),
-    ResourceDef {
+    Builtin {
         create_on_update: true,
         ..def(
             "",
@@ -277,7 +388,7 @@ pub static RESOURCES: &[ResourceDef] = &[
             "io.k8s.api.core.v1.LimitRange",
         )
     },
-    ResourceDef {
+    Builtin {
         returns_deleted_object: true,
         verbs: &["create", "delete", "get", "list", "patch", "update", "watch"],
         ..def(
@@ -329,7 +440,7 @@ pub static RESOURCES: &[ResourceDef] = &[
         "persistentvolumes",
         "io.k8s.api.core.v1.PersistentVolume",
     ),
-    ResourceDef {
+    Builtin {
         returns_deleted_object: true,
         ..def(
             "",
@@ -377,7 +488,7 @@ pub static RESOURCES: &[ResourceDef] = &[
             "io.k8s.api.core.v1.Pod",
         )
     },
-    ResourceDef {
+    Builtin {
         tracks_generation: true,
         ..def(
             "",
@@ -392,7 +503,7 @@ pub static RESOURCES: &[ResourceDef] = &[
             "io.k8s.api.core.v1.PodTemplate",
         )
     },
-    ResourceDef {
+    Builtin {
         tracks_generation: true,
         ..def(
             "",
@@ -443,7 +554,7 @@ pub static RESOURCES: &[ResourceDef] = &[
         "serviceaccounts",
         "io.k8s.api.core.v1.ServiceAccount",
     ),
-    ResourceDef {
+    Builtin {
         returns_deleted_object: true,
         ..def(
             "",
@@ -482,7 +593,7 @@ pub static RESOURCES: &[ResourceDef] = &[
         "controllerrevisions",
         "io.k8s.api.apps.v1.ControllerRevision",
     ),
-    ResourceDef {
+    Builtin {
         tracks_generation: true,
         ..def(
             "apps",
@@ -497,7 +608,7 @@ pub static RESOURCES: &[ResourceDef] = &[
             "io.k8s.api.apps.v1.DaemonSet",
         )
     },
-    ResourceDef {
+    Builtin {
         tracks_generation: true,
         ..def(
             "apps",
@@ -512,7 +623,7 @@ pub static RESOURCES: &[ResourceDef] = &[
             "io.k8s.api.apps.v1.Deployment",
         )
     },
-    ResourceDef {
+    Builtin {
         tracks_generation: true,
         ..def(
             "apps",
@@ -527,7 +638,7 @@ pub static RESOURCES: &[ResourceDef] = &[
             "io.k8s.api.apps.v1.ReplicaSet",
         )
     },
-    ResourceDef {
+    Builtin {
         tracks_generation: true,
         ..def(
             "apps",
@@ -542,7 +653,7 @@ pub static RESOURCES: &[ResourceDef] = &[
             "io.k8s.api.apps.v1.StatefulSet",
         )
     },
-    ResourceDef {
+    Builtin {
         stored_as: Some(("", "v1", "events")),
         ..def(
             "events.k8s.io",
@@ -557,7 +668,7 @@ pub static RESOURCES: &[ResourceDef] = &[
             "io.k8s.api.events.v1.Event",
         )
     },
-    ResourceDef {
+    Builtin {
         verbs: &["create"],
         ..def(
             "authentication.k8s.io",
@@ -572,7 +683,7 @@ pub static RESOURCES: &[ResourceDef] = &[
             "io.k8s.api.authentication.v1.SelfSubjectReview",
         )
     },
-    ResourceDef {
+    Builtin {
         verbs: &["create"],
         ..def(
             "authentication.k8s.io",
@@ -587,7 +698,7 @@ pub static RESOURCES: &[ResourceDef] = &[
             "io.k8s.api.authentication.v1.TokenReview",
         )
     },
-    ResourceDef {
+    Builtin {
         verbs: &["create"],
         ..def(
             "authorization.k8s.io",
@@ -602,7 +713,7 @@ pub static RESOURCES: &[ResourceDef] = &[
             "io.k8s.api.authorization.v1.LocalSubjectAccessReview",
         )
     },
-    ResourceDef {
+    Builtin {
         verbs: &["create"],
         ..def(
             "authorization.k8s.io",
@@ -617,7 +728,7 @@ pub static RESOURCES: &[ResourceDef] = &[
             "io.k8s.api.authorization.v1.SelfSubjectAccessReview",
         )
     },
-    ResourceDef {
+    Builtin {
         verbs: &["create"],
         ..def(
             "authorization.k8s.io",
@@ -632,7 +743,7 @@ pub static RESOURCES: &[ResourceDef] = &[
             "io.k8s.api.authorization.v1.SelfSubjectRulesReview",
         )
     },
-    ResourceDef {
+    Builtin {
         verbs: &["create"],
         ..def(
             "authorization.k8s.io",
@@ -648,7 +759,7 @@ pub static RESOURCES: &[ResourceDef] = &[
         )
     },
     // kube's HPA strategy sets no generation.
-    ResourceDef {
+    Builtin {
         version: "v2",
         ..def(
             "autoscaling",
@@ -663,7 +774,7 @@ pub static RESOURCES: &[ResourceDef] = &[
             "io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler",
         )
     },
-    ResourceDef {
+    Builtin {
         stored_as: Some(("autoscaling", "v2", "horizontalpodautoscalers")),
         ..def(
             "autoscaling",
@@ -678,7 +789,7 @@ pub static RESOURCES: &[ResourceDef] = &[
             "io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler",
         )
     },
-    ResourceDef {
+    Builtin {
         tracks_generation: true,
         ..def(
             "batch",
@@ -693,7 +804,7 @@ pub static RESOURCES: &[ResourceDef] = &[
             "io.k8s.api.batch.v1.CronJob",
         )
     },
-    ResourceDef {
+    Builtin {
         tracks_generation: true,
         ..def(
             "batch",
@@ -729,7 +840,7 @@ pub static RESOURCES: &[ResourceDef] = &[
         "certificatesigningrequests",
         "io.k8s.api.certificates.v1.CertificateSigningRequest",
     ),
-    ResourceDef {
+    Builtin {
         tracks_generation: true,
         ..def(
             "networking.k8s.io",
@@ -744,7 +855,7 @@ pub static RESOURCES: &[ResourceDef] = &[
             "io.k8s.api.networking.v1.IngressClass",
         )
     },
-    ResourceDef {
+    Builtin {
         tracks_generation: true,
         ..def(
             "networking.k8s.io",
@@ -759,7 +870,7 @@ pub static RESOURCES: &[ResourceDef] = &[
             "io.k8s.api.networking.v1.Ingress",
         )
     },
-    ResourceDef {
+    Builtin {
         tracks_generation: true,
         ..def(
             "networking.k8s.io",
@@ -774,7 +885,7 @@ pub static RESOURCES: &[ResourceDef] = &[
             "io.k8s.api.networking.v1.NetworkPolicy",
         )
     },
-    ResourceDef {
+    Builtin {
         tracks_generation: true,
         ..def(
             "policy",
@@ -789,7 +900,7 @@ pub static RESOURCES: &[ResourceDef] = &[
             "io.k8s.api.policy.v1.PodDisruptionBudget",
         )
     },
-    ResourceDef {
+    Builtin {
         create_on_update: true,
         ..def(
             "rbac.authorization.k8s.io",
@@ -804,7 +915,7 @@ pub static RESOURCES: &[ResourceDef] = &[
             "io.k8s.api.rbac.v1.ClusterRoleBinding",
         )
     },
-    ResourceDef {
+    Builtin {
         create_on_update: true,
         ..def(
             "rbac.authorization.k8s.io",
@@ -819,7 +930,7 @@ pub static RESOURCES: &[ResourceDef] = &[
             "io.k8s.api.rbac.v1.ClusterRole",
         )
     },
-    ResourceDef {
+    Builtin {
         create_on_update: true,
         ..def(
             "rbac.authorization.k8s.io",
@@ -834,7 +945,7 @@ pub static RESOURCES: &[ResourceDef] = &[
             "io.k8s.api.rbac.v1.RoleBinding",
         )
     },
-    ResourceDef {
+    Builtin {
         create_on_update: true,
         ..def(
             "rbac.authorization.k8s.io",
@@ -909,7 +1020,7 @@ pub static RESOURCES: &[ResourceDef] = &[
         "volumeattachments",
         "io.k8s.api.storage.v1.VolumeAttachment",
     ),
-    ResourceDef {
+    Builtin {
         tracks_generation: true,
         ..def(
             "admissionregistration.k8s.io",
@@ -924,7 +1035,7 @@ pub static RESOURCES: &[ResourceDef] = &[
             "io.k8s.api.admissionregistration.v1.MutatingWebhookConfiguration",
         )
     },
-    ResourceDef {
+    Builtin {
         tracks_generation: true,
         ..def(
             "admissionregistration.k8s.io",
@@ -939,7 +1050,7 @@ pub static RESOURCES: &[ResourceDef] = &[
             "io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicy",
         )
     },
-    ResourceDef {
+    Builtin {
         tracks_generation: true,
         ..def(
             "admissionregistration.k8s.io",
@@ -954,7 +1065,7 @@ pub static RESOURCES: &[ResourceDef] = &[
             "io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyBinding",
         )
     },
-    ResourceDef {
+    Builtin {
         tracks_generation: true,
         ..def(
             "admissionregistration.k8s.io",
@@ -969,7 +1080,7 @@ pub static RESOURCES: &[ResourceDef] = &[
             "io.k8s.api.admissionregistration.v1.ValidatingWebhookConfiguration",
         )
     },
-    ResourceDef {
+    Builtin {
         tracks_generation: true,
         returns_deleted_object: true,
         ..def(
@@ -985,7 +1096,7 @@ pub static RESOURCES: &[ResourceDef] = &[
             "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition",
         )
     },
-    ResourceDef {
+    Builtin {
         tracks_generation: true,
         ..def(
             "scheduling.k8s.io",
@@ -1000,7 +1111,7 @@ pub static RESOURCES: &[ResourceDef] = &[
             "io.k8s.api.scheduling.v1.PriorityClass",
         )
     },
-    ResourceDef {
+    Builtin {
         create_on_update: true,
         ..def(
             "coordination.k8s.io",
@@ -1027,7 +1138,7 @@ pub static RESOURCES: &[ResourceDef] = &[
         "runtimeclasses",
         "io.k8s.api.node.v1.RuntimeClass",
     ),
-    ResourceDef {
+    Builtin {
         tracks_generation: true,
         ..def(
             "discovery.k8s.io",
@@ -1042,7 +1153,7 @@ pub static RESOURCES: &[ResourceDef] = &[
             "io.k8s.api.discovery.v1.EndpointSlice",
         )
     },
-    ResourceDef {
+    Builtin {
         tracks_generation: true,
         create_on_update: true,
         ..def(
@@ -1058,7 +1169,7 @@ pub static RESOURCES: &[ResourceDef] = &[
             "io.k8s.api.flowcontrol.v1.FlowSchema",
         )
     },
-    ResourceDef {
+    Builtin {
         tracks_generation: true,
         create_on_update: true,
         ..def(
@@ -1099,16 +1210,24 @@ pub const GROUP_ORDER: &[&str] = &[
     "flowcontrol.apiserver.k8s.io",
 ];
 
-/// Looks up a resource by group, version and plural name.
+/// The built-in resources, in discovery order (what a fresh [`super::Resources`] serves).
+pub fn builtin() -> &'static [ResourceDef] {
+    static BUILTIN: std::sync::LazyLock<Vec<ResourceDef>> =
+        std::sync::LazyLock::new(|| TABLE.iter().map(ResourceDef::from).collect());
+    &BUILTIN
+}
+
+/// Looks up a built-in resource by group, version and plural name (requests are routed by
+/// the run-time registry, [`super::Resources`], instead).
 pub fn find(group: &str, version: &str, resource: &str) -> Option<&'static ResourceDef> {
-    RESOURCES
+    builtin()
         .iter()
         .find(|r| r.group == group && r.version == version && r.resource == resource)
 }
 
-/// Looks up a resource by group and kind.
+/// Looks up a built-in resource by group and kind.
 pub fn find_kind(group: &str, kind: &str) -> Option<&'static ResourceDef> {
-    RESOURCES.iter().find(|r| r.group == group && r.kind == kind)
+    builtin().iter().find(|r| r.group == group && r.kind == kind)
 }
 
 #[cfg(test)]

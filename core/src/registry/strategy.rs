@@ -29,13 +29,13 @@ pub fn prepare_for_create(def: &ResourceDef, obj: &mut Value, now: Now, rng: &mu
     } else {
         m.shift_remove("generation");
     }
-    crate::validation::default_object(def.group, def.kind, obj);
-    if (def.group, def.kind) == ("apps", "DaemonSet") {
+    crate::validation::default_object(&def.group, &def.kind, obj);
+    if def.is("apps", "DaemonSet") {
         let given = template_generation(obj);
         set_template_generation(obj, given.max(1));
     }
     let Value::Object(o) = obj else { return };
-    match (def.group, def.kind) {
+    match (&*def.group, &*def.kind) {
         ("", "Namespace") => {
             let spec = o.entry("spec").or_insert_with(|| json!({}));
             if let Value::Object(s) = spec {
@@ -193,7 +193,7 @@ pub fn prepare_for_update(def: &ResourceDef, subresource: &str, new: &mut Value,
         api::set_meta(new, "resourceVersion", json!(rv));
         return;
     }
-    crate::validation::default_object(def.group, def.kind, new);
+    crate::validation::default_object(&def.group, &def.kind, new);
     let old_meta = api::meta(old).cloned().unwrap_or_default();
     let m = api::meta_mut(new);
     for k in [
@@ -224,7 +224,7 @@ pub fn prepare_for_update(def: &ResourceDef, subresource: &str, new: &mut Value,
                 }
             }
         }
-        if (def.group, def.kind) == ("", "Namespace") {
+        if def.is("", "Namespace") {
             let fins = old.pointer("/spec/finalizers").cloned();
             if let Some(Value::Object(spec)) = o.get_mut("spec") {
                 match fins {
@@ -238,10 +238,10 @@ pub fn prepare_for_update(def: &ResourceDef, subresource: &str, new: &mut Value,
             }
         }
     }
-    if (def.group, def.kind) == ("", "Service") {
+    if def.is("", "Service") {
         drop_type_dependent_fields(new, old);
     }
-    if (def.group, def.kind) == ("apps", "DaemonSet") {
+    if def.is("apps", "DaemonSet") {
         // Clients cannot set it; a changed pod template moves it on.
         let changed = new.pointer("/spec/template") != old.pointer("/spec/template");
         set_template_generation(new, template_generation(old) + i64::from(changed));
@@ -411,7 +411,7 @@ pub fn validate_create(def: &ResourceDef, obj: &Value) -> Result<(), ApiError> {
     invalid_if_any(
         def,
         obj,
-        crate::validation::validate_create(def.group, def.kind, obj),
+        crate::validation::validate_create(&def.group, &def.kind, obj),
     )
 }
 
@@ -420,7 +420,7 @@ pub fn validate_update(def: &ResourceDef, new: &Value, old: &Value) -> Result<()
     invalid_if_any(
         def,
         new,
-        crate::validation::validate_update(def.group, def.kind, new, old),
+        crate::validation::validate_update(&def.group, &def.kind, new, old),
     )
 }
 
@@ -432,7 +432,7 @@ pub(crate) fn invalid_if_any(
     if errs.is_empty() {
         return Ok(());
     }
-    let qualified_kind = crate::api::qualified_kind(def.group, def.kind);
+    let qualified_kind = crate::api::qualified_kind(&def.group, &def.kind);
     let name = api::name(obj);
     let message = crate::validation::aggregate_message(&qualified_kind, name, &errs);
     let causes = errs
@@ -443,7 +443,7 @@ pub(crate) fn invalid_if_any(
             field: e.field.clone(),
         })
         .collect();
-    Err(ApiError::invalid(def.group, def.kind, name, message, causes))
+    Err(ApiError::invalid(&def.group, &def.kind, name, message, causes))
 }
 
 /// Picks a free cluster IP in `cidr` (base address, prefix length) not in `used`.

@@ -32,7 +32,11 @@ impl Server {
             let bytes = nonresource::serve(self, &req, &info, &negotiated);
             return self.answer_raw(id, origin, bytes);
         }
-        let Some(def) = registry::find(&info.api_group, &info.api_version, &info.resource) else {
+        let Some(def) = self
+            .resources
+            .find(&info.api_group, &info.api_version, &info.resource)
+            .cloned()
+        else {
             return self.finish(id, origin, Err(ApiError::path_not_found()));
         };
         if kubelet::is_kubelet_subresource(&info.resource, &info.subresource) {
@@ -52,14 +56,14 @@ impl Server {
         }
         if def.resource == "bindings" && def.group.is_empty() && info.verb == "create" {
             // The legacy bindings collection: the pod named by the Binding gets bound.
-            let Some(call) = binding_call(&info, req, user) else {
+            let Some(call) = binding_call(&self.resources, &info, req, user) else {
                 return self.finish(id, origin, Err(ApiError::path_not_found()));
             };
             return self.start_call(id, origin, call, deadline_ms);
         }
         if !def.is_stored() {
             let ask = reviews::Ask {
-                def,
+                def: &def,
                 verb: &info.verb,
                 namespace: &info.namespace,
                 name: &info.name,
@@ -77,16 +81,16 @@ impl Server {
             info.namespace.clone()
         };
         let served = def;
-        let def = served.storage_def();
+        let def = self.resources.storage_def(&served);
         let mut req = req;
         let mut content_type = req.header("content-type").unwrap_or("").to_string();
-        if registry::rest::converts(served)
+        if registry::rest::converts(&served)
             && matches!(info.verb.as_str(), "create" | "update")
             && info.subresource != "scale"
             && !req.body.is_empty()
         {
             // The machine works on the stored form: convert the client's object first.
-            match self.stored_body(served, &req) {
+            match self.stored_body(&served, &req) {
                 Ok(body) => {
                     req.body = body;
                     content_type = "application/json".into();
@@ -223,13 +227,13 @@ impl Server {
     }
 
     /// A create or update body of `served`'s version, in its stored form (JSON).
-    fn stored_body(&self, served: &'static ResourceDef, req: &Request) -> Result<Vec<u8>, ApiError> {
+    fn stored_body(&self, served: &ResourceDef, req: &Request) -> Result<Vec<u8>, ApiError> {
         let decoded = registry::body::decode_object(
             served,
             req.header("content-type").unwrap_or(""),
             &req.body,
             registry::body::FieldValidation::Ignore,
-            self.openapi.as_ref().map(|d| d.api),
+            self.openapi.as_ref().map(|d| d.api()),
         )?;
         let stored = registry::rest::to_stored(served, &decoded.object)?;
         Ok(serde_json::to_vec(&stored).unwrap_or_default())
@@ -237,8 +241,13 @@ impl Server {
 }
 
 /// `POST .../bindings`: `pods/<name>/binding` for the pod the Binding names.
-fn binding_call(info: &RequestInfo, req: Request, user: crate::authn::UserInfo) -> Option<Call> {
-    let pods = registry::find("", "v1", "pods")?;
+fn binding_call(
+    resources: &registry::Resources,
+    info: &RequestInfo,
+    req: Request,
+    user: crate::authn::UserInfo,
+) -> Option<Call> {
+    let pods = resources.find("", "v1", "pods")?;
     let content_type = req.header("content-type").unwrap_or("").to_string();
     let named = registry::body::decode_untyped(&content_type, &req.body).ok();
     let name = named
@@ -246,8 +255,8 @@ fn binding_call(info: &RequestInfo, req: Request, user: crate::authn::UserInfo) 
         .map(|b| crate::api::name(b).to_string())
         .unwrap_or_default();
     Some(Call {
-        def: pods,
-        served: pods,
+        def: pods.clone(),
+        served: pods.clone(),
         verb: "create".into(),
         namespace: info.namespace.clone(),
         name,

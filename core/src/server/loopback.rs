@@ -9,7 +9,8 @@ use crate::registry::Call;
 
 /// The HTTP request that asks for what `call` describes.
 pub(super) fn request(call: &Call) -> Request {
-    let def = call.def;
+    let def = call.def.clone();
+    let def = &*def;
     let mut path = if def.group.is_empty() {
         format!("/api/{}", def.version)
     } else {
@@ -18,7 +19,7 @@ pub(super) fn request(call: &Call) -> Request {
     if def.namespaced && !call.namespace.is_empty() {
         path.push_str(&format!("/namespaces/{}", call.namespace));
     }
-    for part in [def.resource, call.name.as_str(), call.subresource.as_str()] {
+    for part in [&*def.resource, call.name.as_str(), call.subresource.as_str()] {
         if !part.is_empty() {
             path.push('/');
             path.push_str(part);
@@ -75,9 +76,13 @@ mod tests {
     use crate::request::info;
 
     fn call(resource: &str, verb: &str, namespace: &str, name: &str, sub: &str) -> Call {
-        let def = registry::find("", "v1", resource).expect("a core resource");
+        let def = std::sync::Arc::new(
+            registry::find("", "v1", resource)
+                .expect("a core resource")
+                .clone(),
+        );
         Call {
-            def,
+            def: def.clone(),
             served: def,
             verb: verb.into(),
             namespace: namespace.into(),

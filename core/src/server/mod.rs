@@ -248,6 +248,8 @@ pub struct Server {
     pub(crate) admission: admission::Chain,
     /// How objects are written to storage and read back, everywhere.
     storage: Transformer,
+    /// What is served: the built-in resources and those added at run time.
+    resources: registry::Resources,
     rng: Rng,
     now: Now,
     openapi: Option<openapi_docs::Documents>,
@@ -276,6 +278,7 @@ impl Server {
         let openapi = cfg.serve_openapi.then(openapi_docs::Documents::load);
         let root_ca = RootCaPublisher::new(cfg.root_ca_pem.clone());
         let storage = Transformer::default();
+        let resources = registry::Resources::builtin();
         Server {
             authenticators: Vec::new(),
             authorizers: Vec::new(),
@@ -283,7 +286,7 @@ impl Server {
             rng: Rng::new(cfg.seed),
             caches: WatchCaches::new(
                 &cfg.storage_prefix,
-                registry::RESOURCES
+                resources
                     .iter()
                     .filter(|d| d.is_stored())
                     .map(|d| d.cached_type()),
@@ -292,6 +295,7 @@ impl Server {
                 &storage,
             ),
             storage,
+            resources,
             cfg,
             now: Now::default(),
             openapi,
@@ -337,6 +341,92 @@ impl Server {
     /// Whether start-up (cache filled, system objects present) has finished.
     pub fn is_ready(&self) -> bool {
         self.startup.bootstrapped
+    }
+
+    /// The resources served now.
+    pub fn resources(&self) -> &registry::Resources {
+        &self.resources
+    }
+
+    /// Serves `def` from now on, or changes how the resource it names is served (a custom
+    /// resource's definition was created or changed). A new storage path gets a watch cache,
+    /// listed and watched from storage. Watches opened on an older definition end, as kube
+    /// ends them when a custom resource's storage is replaced; other requests already routed
+    /// keep the definition they were routed to.
+    pub fn put_resource(
+        &mut self,
+        now: Now,
+        def: registry::ResourceDef,
+    ) -> Result<registry::table::Changed, registry::table::RegistryError> {
+        self.now = now;
+        let before = self
+            .resources
+            .find(&def.group, &def.version, &def.resource)
+            .cloned();
+        let changed = self.resources.put(def)?;
+        if changed == registry::table::Changed::Unchanged {
+            return Ok(changed);
+        }
+        if let Some(before) = before {
+            self.end_watches_of(&before);
+            self.retire_unused_storage(&before);
+        }
+        self.cache_served();
+        if let Some(docs) = self.openapi.as_mut() {
+            docs.invalidate(&self.resources);
+        }
+        Ok(changed)
+    }
+
+    /// Stops serving `group`/`version`/`resource` (a custom resource's definition went):
+    /// its requests answer 404 from now on, its watches end, its cache is dropped unless
+    /// another served resource keeps its objects in the same place. Whether it was served.
+    pub fn remove_resource(
+        &mut self,
+        now: Now,
+        group: &str,
+        version: &str,
+        resource: &str,
+    ) -> Result<bool, registry::table::RegistryError> {
+        self.now = now;
+        let Some(gone) = self.resources.remove(group, version, resource)? else {
+            return Ok(false);
+        };
+        self.end_watches_of(&gone);
+        self.retire_unused_storage(&gone);
+        if let Some(docs) = self.openapi.as_mut() {
+            docs.invalidate(&self.resources);
+        }
+        Ok(true)
+    }
+
+    fn end_watches_of(&mut self, def: &registry::ResourceDef) {
+        for (id, conn, keep_alive) in self.watchers.end_resource(&mut self.out, def) {
+            filters::response_complete(id, 200);
+            self.request_done(conn, keep_alive);
+        }
+    }
+
+    fn retire_unused_storage(&mut self, def: &registry::ResourceDef) {
+        if def.is_stored() && !self.resources.stores_under(&def.storage) {
+            self.caches.retire(&def.storage);
+        }
+    }
+
+    /// Gives every stored resource a watch cache: a new one is listed, then watched.
+    fn cache_served(&mut self) {
+        let types: Vec<_> = self
+            .resources
+            .iter()
+            .filter(|d| d.is_stored())
+            .map(|d| d.cached_type())
+            .collect();
+        for t in types {
+            let (id, fresh) = self.caches.add(&t);
+            if fresh {
+                self.fill(Some(id));
+            }
+        }
     }
 
     /// Adds `plugin` at the end of the admission chain (after the built-in plugins), as an
@@ -714,16 +804,22 @@ impl Server {
         if !self.startup.bootstrapped {
             return;
         }
-        let calls = self
-            .namespaces
-            .due_calls(&self.cfg.storage_prefix, &self.caches, self.now.mono_ms);
+        let calls = self.namespaces.due_calls(
+            &self.cfg.storage_prefix,
+            &self.resources,
+            &self.caches,
+            self.now.mono_ms,
+        );
         for (ns, call) in calls {
             let id = self.req_id();
             self.serve(id, Origin::NamespaceCleanup(ns), loopback::request(&call));
         }
-        let calls = self
-            .root_ca
-            .due_calls(&self.cfg.storage_prefix, &self.caches, self.now.mono_ms);
+        let calls = self.root_ca.due_calls(
+            &self.cfg.storage_prefix,
+            &self.resources,
+            &self.caches,
+            self.now.mono_ms,
+        );
         for (ns, call) in calls {
             let id = self.req_id();
             self.serve(id, Origin::RootCa(ns), loopback::request(&call));
@@ -765,7 +861,7 @@ impl Server {
             rng: &mut self.rng,
             prefix: &self.cfg.storage_prefix,
             caches: &self.caches,
-            openapi: self.openapi.as_ref().map(|d| d.api),
+            openapi: self.openapi.as_ref().map(|d| d.api()),
             services: self.cfg.services,
             read_from_cache: self.cfg.watch_cache,
             event_ttl_secs: self.cfg.event_ttl_secs,
@@ -873,7 +969,7 @@ impl Server {
         };
         let mut requests = Vec::new();
         for (resource, body) in stage {
-            let Some(def) = registry::find("", "v1", resource) else {
+            let Some(def) = self.resources.find("", "v1", resource).cloned() else {
                 continue;
             };
             let namespace = body
@@ -888,7 +984,7 @@ impl Server {
                 .collect::<Vec<_>>()
                 .join("/");
             let call = Call {
-                def,
+                def: def.clone(),
                 served: def,
                 verb: "create".into(),
                 namespace,
@@ -994,7 +1090,7 @@ impl Server {
                 Err(ApiError::internal("the registry lost its request")),
             );
         };
-        let served = machine.call().served;
+        let served = machine.call().served.clone();
         match step {
             Step::Storage(request) => {
                 self.reqs.insert(id, inflight);
@@ -1008,7 +1104,7 @@ impl Server {
                 // Tables print the stored form; everything else goes out in the client's version.
                 let table = matches!(&inflight.origin, Origin::Client { negotiated, .. } if negotiated.table);
                 let result = match result {
-                    Ok(mut reply) if !table => match registry::rest::to_served(served, reply.object) {
+                    Ok(mut reply) if !table => match registry::rest::to_served(&served, reply.object) {
                         Ok(object) => {
                             reply.object = object;
                             Ok(reply)

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 
 use crate::api;
-use crate::registry::{collection_prefix, Call, Params, RESOURCES};
+use crate::registry::{collection_prefix, Call, Params, Resources};
 use crate::watch::{CacheEvent, EventType, WatchCaches};
 
 /// How long to wait before looking at a namespace again while objects in it still wait for
@@ -97,7 +97,13 @@ impl NamespaceController {
 
     /// The requests to issue now: deletions of what is left in due namespaces, or the final
     /// removal of the `kubernetes` finalizer of an empty one.
-    pub fn due_calls(&mut self, prefix: &str, caches: &WatchCaches, now_ms: u64) -> Vec<(String, Call)> {
+    pub fn due_calls(
+        &mut self,
+        prefix: &str,
+        resources: &Resources,
+        caches: &WatchCaches,
+        now_ms: u64,
+    ) -> Vec<(String, Call)> {
         let mut calls = Vec::new();
         for (ns, p) in self.terminating.iter_mut() {
             if p.in_flight > 0 || p.next_attempt_ms > now_ms {
@@ -105,13 +111,15 @@ impl NamespaceController {
             }
             p.next_attempt_ms = now_ms + RETRY_MS;
             let mut remaining = Vec::new();
-            for def in RESOURCES
+            // Every namespaced resource served now, custom ones included, as kube's namespace
+            // controller walks discovery.
+            for def in resources
                 .iter()
                 .filter(|d| d.namespaced && d.is_stored() && d.stored_as.is_none())
             {
                 let pfx = collection_prefix(prefix, def, ns);
                 if caches.for_key(&pfx).list(&pfx).next().is_some() {
-                    remaining.push(def);
+                    remaining.push(def.clone());
                 }
             }
             if remaining.is_empty() {
@@ -129,13 +137,13 @@ impl NamespaceController {
                 if let Some(spec) = body.get_mut("spec").and_then(Value::as_object_mut) {
                     spec.insert("finalizers".into(), json!(fins));
                 }
-                let Some(def) = crate::registry::find("", "v1", "namespaces") else {
+                let Some(def) = resources.find("", "v1", "namespaces").cloned() else {
                     continue;
                 };
                 calls.push((
                     ns.clone(),
                     Call {
-                        def,
+                        def: def.clone(),
                         served: def,
                         verb: "update".into(),
                         namespace: String::new(),
@@ -153,7 +161,7 @@ impl NamespaceController {
                     calls.push((
                         ns.clone(),
                         Call {
-                            def,
+                            def: def.clone(),
                             served: def,
                             verb: "deletecollection".into(),
                             namespace: ns.clone(),

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use crate::discovery;
 use crate::http::Request;
 use crate::openapi::{GroupVersionResources, ResourceEntry};
-use crate::registry::RESOURCES;
+use crate::registry::Resources;
 use crate::request::info::RequestInfo;
 
 use super::encode::{json_response, raw_response, Negotiated};
@@ -28,7 +28,7 @@ pub(super) fn serve(server: &Server, req: &Request, info: &RequestInfo, n: &Nego
     match path {
         "/version" => json_response(200, "application/json", &version(), &[]),
         "/api" => match &n.discovery {
-            Some(v) => discovery_response(&discovery::aggregated(true, v), v),
+            Some(v) => discovery_response(&discovery::aggregated(&server.resources, true, v), v),
             None => json_response(
                 200,
                 "application/json",
@@ -37,24 +37,29 @@ pub(super) fn serve(server: &Server, req: &Request, info: &RequestInfo, n: &Nego
             ),
         },
         "/apis" => match &n.discovery {
-            Some(v) => discovery_response(&discovery::aggregated(false, v), v),
-            None => json_response(200, "application/json", &discovery::api_group_list(), &[]),
+            Some(v) => discovery_response(&discovery::aggregated(&server.resources, false, v), v),
+            None => json_response(
+                200,
+                "application/json",
+                &discovery::api_group_list(&server.resources),
+                &[],
+            ),
         },
         "/openapi/v2" => match &server.openapi {
-            Some(d) => d.v2(n.openapi_proto).to_vec(),
+            Some(d) => d.v2(&server.resources, n.openapi_proto).to_vec(),
             None => not_found(),
         },
         "/openapi/v3" => match &server.openapi {
-            Some(d) => d.v3_root().to_vec(),
+            Some(d) => d.v3_root(&server.resources).to_vec(),
             None => not_found(),
         },
         p if p.starts_with("/openapi/v3/") => openapi_v3(server, p.trim_start_matches("/openapi/v3/")),
         p => {
             let parts: Vec<&str> = p.trim_start_matches('/').split('/').collect();
             let doc = match parts.as_slice() {
-                ["api", v] => discovery::api_resource_list("", v),
-                ["apis", g] => discovery::api_group_doc(g),
-                ["apis", g, v] => discovery::api_resource_list(g, v),
+                ["api", v] => discovery::api_resource_list(&server.resources, "", v),
+                ["apis", g] => discovery::api_group_doc(&server.resources, g),
+                ["apis", g, v] => discovery::api_resource_list(&server.resources, g, v),
                 _ => None,
             };
             match doc {
@@ -180,9 +185,9 @@ fn health(server: &Server, path: &str, query: &str) -> Option<Vec<u8>> {
 }
 
 /// The group-versions and resources the OpenAPI documents describe.
-pub fn openapi_gvs() -> Vec<GroupVersionResources> {
+pub fn openapi_gvs(resources: &Resources) -> Vec<GroupVersionResources> {
     let mut out: Vec<GroupVersionResources> = Vec::new();
-    for r in RESOURCES {
+    for r in resources.iter() {
         let entry = ResourceEntry {
             plural: r.resource.to_string(),
             kind: r.kind.to_string(),
@@ -216,7 +221,8 @@ fn openapi_v3(server: &Server, gv_path: &str) -> Vec<u8> {
         ["apis", g, v] => (*g, *v),
         _ => return not_found(),
     };
-    o.v3(group, version).map_or_else(not_found, <[u8]>::to_vec)
+    o.v3(&server.resources, group, version)
+        .map_or_else(not_found, <[u8]>::to_vec)
 }
 
 /// The objects every start makes sure exist, in stages: the system namespaces, then the

@@ -1,19 +1,21 @@
-//! The OpenAPI documents served, each built once on first request: they depend only on the
-//! resource table, and building them costs milliseconds the driver should not spend per
-//! request.
+//! The OpenAPI documents served, each built on first request and kept until the registry of
+//! served resources changes: they depend only on it, and building them costs milliseconds
+//! the driver should not spend per request.
 
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
 use crate::openapi::OpenApi;
+use crate::registry::Resources;
 
 use super::encode::{json_response, raw_response};
 use super::nonresource::openapi_gvs;
 
 /// The schemas and the responses made from them.
 pub(super) struct Documents {
-    /// The schemas (also used for strict field validation), parsed once for the process.
-    pub api: &'static OpenApi,
+    /// The schemas of resources added at run time, merged into the embedded ones (which are
+    /// parsed once for the process), when there are any.
+    own: Option<OpenApi>,
     v3_root: OnceCell<Vec<u8>>,
     v3: OnceCell<BTreeMap<(String, String), Vec<u8>>>,
     v2_proto: OnceCell<Vec<u8>>,
@@ -24,7 +26,7 @@ impl Documents {
     /// Loads the embedded schemas.
     pub fn load() -> Self {
         Documents {
-            api: OpenApi::shared(),
+            own: None,
             v3_root: OnceCell::new(),
             v3: OnceCell::new(),
             v2_proto: OnceCell::new(),
@@ -32,19 +34,42 @@ impl Documents {
         }
     }
 
+    /// The schemas (also used for strict field validation and pruning).
+    pub fn api(&self) -> &OpenApi {
+        self.own.as_ref().unwrap_or_else(|| OpenApi::shared())
+    }
+
+    /// Forgets the documents built: the served resources changed.
+    pub fn invalidate(&mut self, served: &Resources) {
+        *self = Documents::load();
+        let extra: Vec<(String, serde_json::Value)> = served
+            .iter()
+            .filter_map(|d| Some((d.definition.to_string(), d.schema.as_deref()?.clone())))
+            .collect();
+        if !extra.is_empty() {
+            self.own = Some(OpenApi::shared().with_definitions(extra));
+        }
+    }
+
     /// The `/openapi/v3` response.
-    pub fn v3_root(&self) -> &[u8] {
-        self.v3_root
-            .get_or_init(|| json_response(200, "application/json", &self.api.v3_root(&openapi_gvs()), &[]))
+    pub fn v3_root(&self, served: &Resources) -> &[u8] {
+        self.v3_root.get_or_init(|| {
+            json_response(
+                200,
+                "application/json",
+                &self.api().v3_root(&openapi_gvs(served)),
+                &[],
+            )
+        })
     }
 
     /// The `/openapi/v3/<group-version>` response, if that group-version is served.
-    pub fn v3(&self, group: &str, version: &str) -> Option<&[u8]> {
+    pub fn v3(&self, served: &Resources, group: &str, version: &str) -> Option<&[u8]> {
         let all = self.v3.get_or_init(|| {
-            openapi_gvs()
+            openapi_gvs(served)
                 .iter()
                 .map(|gv| {
-                    let (doc, _hash) = self.api.v3_group_version(gv);
+                    let (doc, _hash) = self.api().v3_group_version(gv);
                     (
                         (gv.group.clone(), gv.version.clone()),
                         json_response(200, "application/json", &doc, &[]),
@@ -57,7 +82,7 @@ impl Documents {
     }
 
     /// The `/openapi/v2` response: protobuf (gnostic) when asked for, else JSON.
-    pub fn v2(&self, protobuf: bool) -> &[u8] {
+    pub fn v2(&self, served: &Resources, protobuf: bool) -> &[u8] {
         if protobuf {
             self.v2_proto.get_or_init(|| {
                 raw_response(
@@ -69,12 +94,17 @@ impl Documents {
                         ),
                         ("Vary".into(), "Accept".into()),
                     ],
-                    &self.api.v2_protobuf(&openapi_gvs()),
+                    &self.api().v2_protobuf(&openapi_gvs(served)),
                 )
             })
         } else {
             self.v2_json.get_or_init(|| {
-                json_response(200, "application/json", &self.api.v2_json(&openapi_gvs()), &[])
+                json_response(
+                    200,
+                    "application/json",
+                    &self.api().v2_json(&openapi_gvs(served)),
+                    &[],
+                )
             })
         }
     }

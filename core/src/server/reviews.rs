@@ -12,7 +12,7 @@ use crate::validation::FieldError;
 
 /// One request for a computed resource.
 pub(super) struct Ask<'a> {
-    pub def: &'static ResourceDef,
+    pub def: &'a ResourceDef,
     pub verb: &'a str,
     pub namespace: &'a str,
     pub name: &'a str,
@@ -41,7 +41,7 @@ pub(super) fn serve(ask: &Ask<'_>) -> Result<Reply, ApiError> {
     let decoded = decode_object(def, ask.content_type, ask.body, FieldValidation::Ignore, None)?;
     let review = decoded.object;
     let spec = review.get("spec").cloned().unwrap_or_else(|| json!({}));
-    let status = match def.kind {
+    let status = match &*def.kind {
         "SelfSubjectReview" => json!({"userInfo": ask.user.to_json()}),
         "TokenReview" => {
             if spec.get("token").and_then(Value::as_str).unwrap_or("").is_empty() {

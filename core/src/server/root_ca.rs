@@ -112,11 +112,17 @@ impl RootCaPublisher {
 
     /// The writes to issue now: a create where the ConfigMap is missing, an update at the
     /// seen resourceVersion where its data or annotation is not what it must be.
-    pub fn due_calls(&mut self, prefix: &str, caches: &WatchCaches, now_ms: u64) -> Vec<(String, Call)> {
+    pub fn due_calls(
+        &mut self,
+        prefix: &str,
+        resources: &crate::registry::Resources,
+        caches: &WatchCaches,
+        now_ms: u64,
+    ) -> Vec<(String, Call)> {
         let Some(bundle) = self.bundle.clone() else {
             return Vec::new();
         };
-        let Some(cms) = crate::registry::find("", "v1", "configmaps") else {
+        let Some(cms) = resources.find("", "v1", "configmaps").cloned() else {
             return Vec::new();
         };
         let mut calls = Vec::new();
@@ -173,8 +179,8 @@ impl RootCaPublisher {
             calls.push((
                 ns.clone(),
                 Call {
-                    def: cms,
-                    served: cms,
+                    def: cms.clone(),
+                    served: cms.clone(),
                     verb: verb.into(),
                     namespace: ns.clone(),
                     name,

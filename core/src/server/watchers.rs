@@ -2,6 +2,7 @@
 //! timeouts.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde_json::{json, Value};
 
@@ -23,7 +24,7 @@ const BOOKMARK_INTERVAL_MS: u64 = 60_000;
 #[derive(Debug)]
 struct Watcher {
     conn: ConnId,
-    def: &'static ResourceDef,
+    def: Arc<ResourceDef>,
     prefix: Vec<u8>,
     labels: LabelSelector,
     fields: FieldSelector,
@@ -50,7 +51,7 @@ pub(super) struct Watchers {
 
 impl Watcher {
     fn matches(&self, obj: &Value) -> bool {
-        matches_selectors(&self.labels, &self.fields, self.def, obj)
+        matches_selectors(&self.labels, &self.fields, &self.def, obj)
     }
 
     fn event(&mut self, ty: &str, obj: &Value, now: Now) -> Vec<u8> {
@@ -62,7 +63,7 @@ impl Watcher {
             partial_metadata(api_version, obj)
         } else {
             // In the version the client watches (the cache holds the stored form).
-            crate::registry::rest::to_served(self.def, obj.clone()).unwrap_or_else(|_| obj.clone())
+            crate::registry::rest::to_served(&self.def, obj.clone()).unwrap_or_else(|_| obj.clone())
         };
         frame(self.protobuf, ty, &object)
     }
@@ -182,7 +183,7 @@ impl Watchers {
         cache: &WatchCache,
         id: ReqId,
         conn: ConnId,
-        def: &'static ResourceDef,
+        def: Arc<ResourceDef>,
         spec: WatchSpec,
         negotiated: Negotiated,
         keep_alive: bool,
@@ -219,6 +220,10 @@ impl Watchers {
             }
         };
         let table_version = negotiated.table.then(|| negotiated.table_version.clone());
+        let protobuf = negotiated.protobuf
+            && !negotiated.table
+            && (negotiated.partial.is_some()
+                || crate::codec::protobuf::supports(&def.api_version(), &def.kind));
         let mut w = Watcher {
             conn,
             def,
@@ -238,10 +243,7 @@ impl Watchers {
                 .map(|p| format!("meta.k8s.io/{}", p.version)),
             keep_alive,
             // Kinds without a protobuf form (and Tables) stream JSON, as kube-apiserver does.
-            protobuf: negotiated.protobuf
-                && !negotiated.table
-                && (negotiated.partial.is_some()
-                    || crate::codec::protobuf::supports(&def.api_version(), def.kind)),
+            protobuf,
         };
         let mut bytes = watch_head(table_version.as_deref(), w.protobuf);
         let initial = send_initial_events.unwrap_or(matches!(rv, RvMatch::Latest | RvMatch::Any));
@@ -383,6 +385,31 @@ impl Watchers {
             out.push_back(Output::Write { conn: w.conn, bytes });
             out.push_back(Output::Close { conn: w.conn });
         }
+        ended
+    }
+
+    /// Ends, as a timeout ends them, the watches of a resource no longer served (kube closes
+    /// the watches of a custom resource whose definition goes); returns them as
+    /// [`Watchers::tick`] does.
+    pub fn end_resource(
+        &mut self,
+        out: &mut std::collections::VecDeque<Output>,
+        def: &ResourceDef,
+    ) -> Vec<(ReqId, ConnId, bool)> {
+        let mut ended = Vec::new();
+        self.by_id.retain(|id, w| {
+            if !w.def.same(def) {
+                return true;
+            }
+            let mut bytes = Vec::new();
+            if w.bookmarks {
+                bytes.extend(w.bookmark(w.cursor, false));
+            }
+            bytes.extend_from_slice(LAST_CHUNK);
+            out.push_back(Output::Write { conn: w.conn, bytes });
+            ended.push((*id, w.conn, w.keep_alive));
+            false
+        });
         ended
     }
 

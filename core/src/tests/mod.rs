@@ -12,6 +12,7 @@ mod kubelet;
 mod metadata_only;
 mod pipeline;
 mod reads;
+mod resources;
 mod root_ca;
 mod services;
 mod subresources;

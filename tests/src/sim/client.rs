@@ -73,7 +73,7 @@ impl Res {
 
     /// The collection's URL path (all namespaces when `ns` is empty).
     pub fn collection_path(self, ns: &str) -> String {
-        let r = self.def().resource;
+        let r = &self.def().resource;
         if ns.is_empty() || self == Res::Namespaces {
             format!("{}/{r}", self.base())
         } else {

@@ -5,7 +5,8 @@ use super::*;
 
 impl Machine {
     pub(super) fn start_create(&mut self, env: &mut Env<'_>, cs: &mut CreateState, _key: Vec<u8>) -> Step {
-        let def = self.call.def;
+        let def = self.call.def.clone();
+        let def = &*def;
         let validation = match FieldValidation::parse(self.call.params.get("fieldValidation")) {
             Ok(v) => v,
             Err(e) => return fail(e),
@@ -49,13 +50,14 @@ impl Machine {
         cs: &mut CreateState,
         mut obj: Value,
     ) -> Step {
-        let def = self.call.def;
+        let def = self.call.def.clone();
+        let def = &*def;
         // A mutating plugin may not move the object elsewhere than the request names.
         if let Err(e) = body::reconcile_name_namespace(def, &mut obj, &self.call.namespace, None) {
             return fail(e);
         }
         strategy::prepare_for_create(def, &mut obj, env.now, env.rng);
-        if (def.group, def.kind) == ("certificates.k8s.io", "CertificateSigningRequest") {
+        if def.is("certificates.k8s.io", "CertificateSigningRequest") {
             strategy::record_requester(&mut obj, &self.call.user);
         }
         if allocation::allocates(def) {
@@ -92,7 +94,7 @@ impl Machine {
             ttl_secs: self.ttl,
         }];
         let mut failure = Vec::new();
-        if allocation::allocates(self.call.def) {
+        if allocation::allocates(&self.call.def) {
             // Each address is claimed with the Service, or nothing is written.
             let prefix = self.prefix_of(&cs.key);
             failure.push(TxnOp::Get { key: cs.key.clone() });
@@ -128,7 +130,8 @@ impl Machine {
         mut cs: CreateState,
         result: Result<StorageResponse, StorageError>,
     ) -> Step {
-        let def = self.call.def;
+        let def = self.call.def.clone();
+        let def = &*def;
         let resp = match result {
             Ok(r) => r,
             // Planted defect (d), simulator only: the create is acknowledged although storage
@@ -194,8 +197,8 @@ impl Machine {
                     }
                 }
                 fail(ApiError::already_exists(
-                    def.group,
-                    def.resource,
+                    &def.group,
+                    &def.resource,
                     api::name(&cs.obj),
                 ))
             }

@@ -9,7 +9,8 @@ impl Machine {
         mut ds: DeleteState,
         result: Result<StorageResponse, StorageError>,
     ) -> Step {
-        let def = self.call.def;
+        let def = self.call.def.clone();
+        let def = &*def;
         let resp = match result {
             Ok(r) => r,
             Err(e) => return fail(storage_error(&e)),
@@ -38,7 +39,7 @@ impl Machine {
             } => {
                 ds.attempts += 1;
                 if ds.attempts >= MAX_ATTEMPTS {
-                    return fail(ApiError::stale(def.group, def.resource, &self.call.name));
+                    return fail(ApiError::stale(&def.group, &def.resource, &self.call.name));
                 }
                 let mut gets = gets.into_iter();
                 let pod = gets.next().flatten();
@@ -50,7 +51,7 @@ impl Machine {
             }
         };
         let Some(kv) = current else {
-            return fail(ApiError::not_found(def.group, def.resource, &self.call.name));
+            return fail(ApiError::not_found(&def.group, &def.resource, &self.call.name));
         };
         let Some(cur) = env.storage.decode(&kv) else {
             return fail(ApiError::internal("stored object cannot be decoded"));
@@ -119,7 +120,8 @@ impl Machine {
         mut cs: CollectionState,
         result: Result<StorageResponse, StorageError>,
     ) -> Step {
-        let def = self.call.def;
+        let def = self.call.def.clone();
+        let def = &*def;
         let resp = match result {
             Ok(r) => r,
             Err(e) => return fail(storage_error(&e)),
@@ -355,8 +357,8 @@ fn check_preconditions(def: &ResourceDef, o: &DeleteOptions, cur: &Value, rev: i
         let actual = api::meta_str(cur, "uid");
         if uid != actual {
             return Err(ApiError::conflict(
-                def.group,
-                def.resource,
+                &def.group,
+                &def.resource,
                 name,
                 &format!("Precondition failed: UID in precondition: {uid}, UID in object meta: {actual}"),
             ));
@@ -365,8 +367,8 @@ fn check_preconditions(def: &ResourceDef, o: &DeleteOptions, cur: &Value, rev: i
     if let Some(rv) = &o.precondition_rv {
         if *rv != rev.to_string() {
             return Err(ApiError::conflict(
-                def.group,
-                def.resource,
+                &def.group,
+                &def.resource,
                 name,
                 &format!("Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {rev}"),
             ));

@@ -235,8 +235,8 @@ mod tests {
 
     fn call(query: &str, content_type: &str, body: &[u8]) -> Call {
         Call {
-            def: find("", "v1", "configmaps").unwrap(),
-            served: find("", "v1", "configmaps").unwrap(),
+            def: find("", "v1", "configmaps").unwrap().clone().into(),
+            served: find("", "v1", "configmaps").unwrap().clone().into(),
             verb: "delete".into(),
             namespace: "default".into(),
             name: "x".into(),

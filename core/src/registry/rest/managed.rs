@@ -103,10 +103,10 @@ impl Machine {
             subresource: &self.call.subresource,
             time: &time,
         };
-        let reset = reset_paths(self.call.def, &self.call.subresource);
+        let reset = reset_paths(&self.call.def, &self.call.subresource);
         let _ = apply::update(
             openapi.definitions(),
-            self.call.def.definition,
+            &self.call.def.definition,
             old,
             new,
             &op,
@@ -119,7 +119,8 @@ impl Machine {
     /// managedFields updated, and the configuration's resourceVersion (a precondition, as
     /// in any patch; empty when it has none).
     pub(super) fn apply_config(&self, env: &Env<'_>, live: Option<&Value>) -> Result<Value, ApiError> {
-        let served = self.call.served;
+        let served = self.call.served.clone();
+        let served = &*served;
         let mut config: Value = serde_yaml::from_slice(&self.call.body)
             .map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))?;
         if !config.is_object() {
@@ -132,7 +133,7 @@ impl Machine {
         };
         // Fields the kind does not have: kube-apiserver cannot type the configuration.
         let raw = serde_json::to_vec(&config).unwrap_or_default();
-        let problems = openapi.strict_problems(served.definition, &raw);
+        let problems = openapi.strict_problems(&served.definition, &raw);
         if let Some(unknown) = problems.iter().find_map(|p| unknown_field(p)) {
             return Err(ApiError::unknown(format!(
                 "failed to create typed patch object ({}, Kind={}): .{unknown}: field not declared in schema",
@@ -166,10 +167,10 @@ impl Machine {
             time: &time,
         };
         let force = self.call.params.get("force").is_some_and(parse_bool);
-        let reset = reset_paths(self.call.def, &self.call.subresource);
+        let reset = reset_paths(&self.call.def, &self.call.subresource);
         let merged = apply::apply(
             openapi.definitions(),
-            served.definition,
+            &served.definition,
             live.as_ref(),
             &config,
             &op,
@@ -225,9 +226,9 @@ mod tests {
     use super::*;
 
     fn call(verb: &str, query: &str, agent: &str) -> Call {
-        let def = find("", "v1", "configmaps").expect("configmaps");
+        let def = std::sync::Arc::new(find("", "v1", "configmaps").expect("configmaps").clone());
         Call {
-            def,
+            def: def.clone(),
             served: def,
             verb: verb.into(),
             namespace: "default".into(),

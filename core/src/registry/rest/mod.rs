@@ -7,6 +7,7 @@
 //! 409, and a conflict without one is retried on the fresh object a bounded number of times.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
@@ -59,10 +60,10 @@ impl Params {
 #[derive(Clone, Debug)]
 pub struct Call {
     /// The resource whose stored objects the call works on (the storage version).
-    pub def: &'static ResourceDef,
+    pub def: Arc<ResourceDef>,
     /// The resource as the client asked for it: `def`, or another version of it whose
     /// objects are converted on the way in and out.
-    pub served: &'static ResourceDef,
+    pub served: Arc<ResourceDef>,
     /// The verb.
     pub verb: String,
     /// Namespace ("" for cluster scope or all namespaces).
@@ -146,7 +147,7 @@ fn binding_change(call: &Call) -> Result<Change, ApiError> {
     let binding = body::decode_untyped(&call.content_type, &call.body)?;
     let errs = crate::validation::validate_create("", "Binding", &binding);
     if !errs.is_empty() {
-        let def = find("", "v1", "bindings").unwrap_or(call.def);
+        let def = find("", "v1", "bindings").unwrap_or(&*call.def);
         strategy::invalid_if_any(def, &binding, errs)?;
     }
     let name = api::name(&binding);
@@ -181,18 +182,18 @@ fn convert(kind: &str, from: &str, to: &str, obj: &Value) -> Result<Value, ApiEr
 }
 
 /// A stored object (or a list of them) in `served`'s version.
-pub fn to_served(served: &'static ResourceDef, obj: Value) -> Result<Value, ApiError> {
+pub fn to_served(served: &ResourceDef, obj: Value) -> Result<Value, ApiError> {
     if !converts(served) || obj.get("kind").and_then(Value::as_str) == Some("Status") {
         return Ok(obj);
     }
-    let stored = served.storage_def().api_version();
+    let stored = served.storage_api_version();
     let to = served.api_version();
     match obj {
         Value::Object(mut list) if list.contains_key("items") => {
             if let Some(Value::Array(items)) = list.get_mut("items") {
                 for item in items.iter_mut() {
                     let typed = item.get("kind").is_some();
-                    let mut c = convert(served.kind, &stored, &to, item)?;
+                    let mut c = convert(&served.kind, &stored, &to, item)?;
                     if let (false, Value::Object(m)) = (typed, &mut c) {
                         // List items carry no type of their own.
                         m.shift_remove("kind");
@@ -204,7 +205,7 @@ pub fn to_served(served: &'static ResourceDef, obj: Value) -> Result<Value, ApiE
             list.insert("apiVersion".into(), json!(to));
             Ok(Value::Object(list))
         }
-        obj => convert(served.kind, &stored, &to, &obj),
+        obj => convert(&served.kind, &stored, &to, &obj),
     }
     .map(|mut converted| {
         // Fields the served version always writes that the stored one lacks.
@@ -222,14 +223,14 @@ fn complete_served(served: &ResourceDef, obj: &mut Value) {
 }
 
 /// A client's object of `served`'s version in its stored form.
-pub fn to_stored(served: &'static ResourceDef, obj: &Value) -> Result<Value, ApiError> {
+pub fn to_stored(served: &ResourceDef, obj: &Value) -> Result<Value, ApiError> {
     if !converts(served) {
         return Ok(obj.clone());
     }
     convert(
-        served.kind,
+        &served.kind,
         &served.api_version(),
-        &served.storage_def().api_version(),
+        &served.storage_api_version(),
         obj,
     )
 }
@@ -417,7 +418,7 @@ pub fn storage_error(e: &StorageError) -> ApiError {
 /// Adds the fields kube-apiserver writes even at their zero value, as the typed object it
 /// decodes into would have them.
 fn complete(def: &ResourceDef, obj: &mut Value) {
-    OpenApi::shared().complete(def.definition, obj);
+    OpenApi::shared().complete(&def.definition, obj);
 }
 
 fn with_rv(mut obj: Value, rv: i64) -> Value {
@@ -458,7 +459,8 @@ fn parse_dry_run(call: &Call) -> Result<bool, ApiError> {
 impl Machine {
     /// Routes a call to its machine; refuses verbs and subresources the resource lacks.
     pub fn new(call: Call) -> Result<Machine, ApiError> {
-        let def = call.def;
+        let def = call.def.clone();
+        let def = &*def;
         let sub = call.subresource.as_str();
         if !sub.is_empty() {
             let Some(s) = def.subresource(sub) else {
@@ -618,7 +620,8 @@ impl Machine {
     pub fn start(&mut self, env: &mut Env<'_>) -> Step {
         self.ttl =
             (self.call.def.resource == "events" && env.event_ttl_secs > 0).then_some(env.event_ttl_secs);
-        let def = self.call.def;
+        let def = self.call.def.clone();
+        let def = &*def;
         let key = object_key(env.prefix, def, &self.call.namespace, &self.call.name);
         match std::mem::replace(&mut self.state, State::Finished) {
             State::Get => {
@@ -821,7 +824,8 @@ impl Machine {
         object: Option<Value>,
         old: Option<Value>,
     ) -> admission::Request {
-        let def = self.call.def;
+        let def = self.call.def.clone();
+        let def = &*def;
         let namespace = match &object {
             Some(o) if def.namespaced => api::namespace(o).to_string(),
             _ => self.call.namespace.clone(),
@@ -832,10 +836,10 @@ impl Machine {
         };
         admission::Request {
             operation,
-            group: def.group,
-            version: def.version,
-            resource: def.resource,
-            kind: def.kind,
+            group: def.group.clone(),
+            version: def.version.clone(),
+            resource: def.resource.clone(),
+            kind: def.kind.clone(),
             namespaced: def.namespaced,
             namespace,
             name,

@@ -6,7 +6,7 @@ impl Machine {
     /// Answers a get from the watch cache when its resourceVersion allows: "0" (any state)
     /// or a revision the cache has reached. Consistent reads go to storage.
     pub(super) fn get_from_cache(&self, env: &Env<'_>, key: &[u8]) -> Option<Step> {
-        if !env.read_from_cache || !env.cache_of(self.call.def).is_ready() {
+        if !env.read_from_cache || !env.cache_of(&self.call.def).is_ready() {
             return None;
         }
         let rv = self.call.params.get("resourceVersion").unwrap_or("");
@@ -15,16 +15,17 @@ impl Machine {
             "" => false,
             n => n
                 .parse::<i64>()
-                .is_ok_and(|n| n <= env.cache_of(self.call.def).revision()),
+                .is_ok_and(|n| n <= env.cache_of(&self.call.def).revision()),
         };
         if !fresh_enough {
             return None;
         }
-        let def = self.call.def;
-        let Some(obj) = env.cache_of(self.call.def).get(key) else {
+        let def = self.call.def.clone();
+        let def = &*def;
+        let Some(obj) = env.cache_of(&self.call.def).get(key) else {
             return Some(fail(ApiError::not_found(
-                def.group,
-                def.resource,
+                &def.group,
+                &def.resource,
                 &self.call.name,
             )));
         };
@@ -40,12 +41,12 @@ impl Machine {
     /// whole list, `limit` not applied) and for a revision the cache has reached when no
     /// paging is asked for.
     pub(super) fn list_from_cache(&self, env: &Env<'_>, ls: &ListState) -> Option<Step> {
-        if !env.read_from_cache || !env.cache_of(self.call.def).is_ready() || ls.opts.cont.is_some() {
+        if !env.read_from_cache || !env.cache_of(&self.call.def).is_ready() || ls.opts.cont.is_some() {
             return None;
         }
         let served = match ls.opts.rv {
             RvMatch::Any => true,
-            RvMatch::NotOlderThan(n) => ls.opts.limit == 0 && n <= env.cache_of(self.call.def).revision(),
+            RvMatch::NotOlderThan(n) => ls.opts.limit == 0 && n <= env.cache_of(&self.call.def).revision(),
             RvMatch::Latest | RvMatch::Exact(_) => false,
         };
         served.then(|| self.cached_list(env, ls))
@@ -55,7 +56,7 @@ impl Machine {
     /// known (no paging: pages are read from storage at their snapshot).
     pub(super) fn consistent_from_cache(&self, env: &Env<'_>, ls: &ListState) -> bool {
         env.read_from_cache
-            && env.cache_of(self.call.def).is_ready()
+            && env.cache_of(&self.call.def).is_ready()
             && ls.opts.cont.is_none()
             && ls.opts.limit == 0
             && ls.opts.rv == RvMatch::Latest
@@ -63,7 +64,8 @@ impl Machine {
 
     /// The list as the watch cache holds it now.
     pub(super) fn cached_list(&self, env: &Env<'_>, ls: &ListState) -> Step {
-        let def = self.call.def;
+        let def = self.call.def.clone();
+        let def = &*def;
         let items: Vec<Value> = env
             .cache_of(def)
             .list(&ls.prefix)
@@ -75,7 +77,7 @@ impl Machine {
             json!({
                 "kind": def.list_kind(),
                 "apiVersion": def.api_version(),
-                "metadata": {"resourceVersion": env.cache_of(self.call.def).revision().to_string()},
+                "metadata": {"resourceVersion": env.cache_of(&self.call.def).revision().to_string()},
                 "items": items,
             }),
         )
@@ -86,13 +88,14 @@ impl Machine {
         env: &Env<'_>,
         result: Result<StorageResponse, StorageError>,
     ) -> Step {
-        let def = self.call.def;
+        let def = self.call.def.clone();
+        let def = &*def;
         let resp = match result {
             Ok(r) => r,
             Err(e) => return fail(storage_error(&e)),
         };
         let Some(obj) = first_kv(resp).and_then(|kv| env.storage.decode(&kv)) else {
-            return fail(ApiError::not_found(def.group, def.resource, &self.call.name));
+            return fail(ApiError::not_found(&def.group, &def.resource, &self.call.name));
         };
         if self.call.subresource == "scale" {
             return ok(200, scale::to_scale(&obj));
@@ -106,7 +109,8 @@ impl Machine {
         mut ls: ListState,
         result: Result<StorageResponse, StorageError>,
     ) -> Step {
-        let def = self.call.def;
+        let def = self.call.def.clone();
+        let def = &*def;
         if ls.watch_list_read {
             return match result {
                 Ok(StorageResponse::Range { revision, kvs, .. }) => Step::Watch(WatchSpec {
@@ -124,7 +128,7 @@ impl Machine {
         if ls.probing {
             ls.probing = false;
             if let Ok(StorageResponse::Range { revision, .. }) = &result {
-                if env.cache_of(self.call.def).revision() >= *revision {
+                if env.cache_of(&self.call.def).revision() >= *revision {
                     return self.cached_list(env, &ls);
                 }
             }

@@ -5,7 +5,8 @@ use super::*;
 
 impl Machine {
     pub(super) fn decode_replacement(&self, env: &Env<'_>) -> Result<(Value, Vec<String>), ApiError> {
-        let def = self.call.def;
+        let def = self.call.def.clone();
+        let def = &*def;
         let validation = FieldValidation::parse(self.call.params.get("fieldValidation"))?;
         if self.call.subresource == "scale" {
             let v: Value = serde_json::from_slice(&self.call.body).map_err(|e| {
@@ -37,7 +38,8 @@ impl Machine {
         mut us: UpdateState,
         result: Result<StorageResponse, StorageError>,
     ) -> Step {
-        let def = self.call.def;
+        let def = self.call.def.clone();
+        let def = &*def;
         let resp = match result {
             Ok(r) => r,
             Err(e) => return fail(storage_error(&e)),
@@ -84,11 +86,11 @@ impl Machine {
                 ..
             } => {
                 if us.explicit_rv {
-                    return fail(ApiError::stale(def.group, def.resource, &self.call.name));
+                    return fail(ApiError::stale(&def.group, &def.resource, &self.call.name));
                 }
                 us.attempts += 1;
                 if us.attempts >= MAX_ATTEMPTS {
-                    return fail(ApiError::stale(def.group, def.resource, &self.call.name));
+                    return fail(ApiError::stale(&def.group, &def.resource, &self.call.name));
                 }
                 gets.into_iter().next().flatten()
             }
@@ -118,7 +120,7 @@ impl Machine {
                 };
                 if !api::meta_str(&obj, "resourceVersion").is_empty() {
                     // Its resourceVersion precondition cannot hold.
-                    return fail(ApiError::not_found(def.group, def.resource, &self.call.name));
+                    return fail(ApiError::not_found(&def.group, &def.resource, &self.call.name));
                 }
                 api::meta_mut(&mut obj).shift_remove("resourceVersion");
                 let mut cs = CreateState {
@@ -131,7 +133,7 @@ impl Machine {
                 self.state = State::Create(cs);
                 return step;
             }
-            return fail(ApiError::not_found(def.group, def.resource, &self.call.name));
+            return fail(ApiError::not_found(&def.group, &def.resource, &self.call.name));
         };
         let Some(cur) = env.storage.decode(&kv) else {
             return fail(ApiError::internal("stored object cannot be decoded"));
@@ -162,7 +164,8 @@ impl Machine {
         cur: Value,
         mut new: Value,
     ) -> Step {
-        let def = self.call.def;
+        let def = self.call.def.clone();
+        let def = &*def;
         let new_rv = api::meta_str(&new, "resourceVersion").to_string();
         let cur_rv = kv.mod_revision.to_string();
         if let Change::Patch(..) | Change::Apply = us.change {
@@ -176,7 +179,7 @@ impl Machine {
             new_rv
         };
         if !new_rv.is_empty() && new_rv != cur_rv {
-            return fail(ApiError::stale(def.group, def.resource, &self.call.name));
+            return fail(ApiError::stale(&def.group, &def.resource, &self.call.name));
         }
         strategy::prepare_for_update(def, &self.call.subresource, &mut new, &cur);
         complete(def, &mut new);
@@ -219,7 +222,8 @@ impl Machine {
         cur: Value,
         new: Value,
     ) -> Step {
-        let def = self.call.def;
+        let def = self.call.def.clone();
+        let def = &*def;
         let unchanged = strategy::same_object(&new, &cur);
         if unchanged || self.dry_run {
             let obj = with_rv(new, kv.mod_revision);
@@ -283,7 +287,8 @@ impl Machine {
         env: &Env<'_>,
     ) -> Result<Value, ApiError> {
         let openapi = env.openapi;
-        let def = self.call.def;
+        let def = self.call.def.clone();
+        let def = &*def;
         let is_scale = self.call.subresource == "scale";
         match change {
             Change::Bind { node, annotations } => {
@@ -325,26 +330,27 @@ impl Machine {
             Change::Apply => self.apply_config(env, Some(cur)),
             Change::Replace(body) => {
                 if is_scale {
-                    scale::apply_scale(cur, body, def.kind)
+                    scale::apply_scale(cur, body, &def.kind)
                 } else {
                     Ok(body.clone())
                 }
             }
             Change::Patch(pt, bytes) => {
                 // The patch speaks the version the client asked for.
-                let served = self.call.served;
+                let served = self.call.served.clone();
+                let served = &*served;
                 let (group, kind, base) = if is_scale {
                     ("autoscaling", "Scale", scale::to_scale(cur))
                 } else {
-                    (served.group, served.kind, to_served(served, cur.clone())?)
+                    (&*served.group, &*served.kind, to_served(served, cur.clone())?)
                 };
                 let mut patched = crate::patch::apply(*pt, group, kind, &base, bytes).map_err(patch_error)?;
                 if let (Some(o), false) = (openapi, is_scale) {
                     // As decoding the patched object into its type does.
-                    o.prune(served.definition, &mut patched);
+                    o.prune(&served.definition, &mut patched);
                 }
                 if is_scale {
-                    return scale::apply_scale(cur, &patched, def.kind);
+                    return scale::apply_scale(cur, &patched, &def.kind);
                 }
                 body::check_type_meta(served, &patched)?;
                 let patched = to_stored(served, &patched)?;
