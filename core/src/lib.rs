@@ -16,8 +16,12 @@
 //!      │ handle_connect   │                  │ Effect{id} │ (id, Completion)
 //!      ▼                  ▼                  │            ▼
 //!   ┌──────────────────────────────────────────────────────────────────┐
-//!   │ Server (the hub): connections, resource registry, watch caches,  │
-//!   │ effects in flight, admission chain, storage transformer          │
+//!   │ Server: connections, effects in flight, watchers, and            │
+//!   │ ┌ Hub (shared, read by every request) ─────────────────────────┐ │
+//!   │ │ resource registry, watch caches, storage transformer,        │ │
+//!   │ │ authenticators, authorizers, admission chain, OpenAPI        │ │
+//!   │ └──────────────────────────────────────────────────────────────┘ │
+//!   │ requests in flight: each its own stage, machine and generator    │
 //!   │                                                                  │
 //!   │  request ──► request info ─► authentication ─► audit ─►          │
 //!   │  (one id     impersonation ─► priority and fairness ─►           │
@@ -35,9 +39,12 @@
 //! [`Completion`]. A stage that needs one (a storage read, an admission plugin's webhook)
 //! does not call it: it returns a [`server::Flow`] that waits on the effect, the server
 //! parks the request as data, and the completion resumes it, at whatever stage it was,
-//! including inside the registry's read-modify-write retry loop. Shared state (storage
-//! ordering, the watch caches, the admission chain) lives in the server; what one request
-//! needs lives in its own record, keyed by its id. The server's own writes (start-up
+//! including inside the registry's read-modify-write retry loop. Shared state (the served
+//! resources, the watch caches, the admission chain) lives in the hub, which a request's
+//! steps only read; what one request needs (its stage, its registry machine, its own seeded
+//! generator) lives in its own record, keyed by its id, and it says what it wants done as
+//! values. So request steps could run on several cores against one `&Hub` while the
+//! simulator runs everything on one thread from one seed. The server's own writes (start-up
 //! objects, namespace finalization, `kube-root-ca.crt`) enter as loopback requests and pass
 //! the same stages.
 //!

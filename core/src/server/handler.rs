@@ -33,6 +33,7 @@ impl Server {
             return self.answer_raw(id, origin, bytes);
         }
         let Some(def) = self
+            .hub
             .resources
             .find(&info.api_group, &info.api_version, &info.resource)
             .cloned()
@@ -56,7 +57,7 @@ impl Server {
         }
         if def.resource == "bindings" && def.group.is_empty() && info.verb == "create" {
             // The legacy bindings collection: the pod named by the Binding gets bound.
-            let Some(call) = binding_call(&self.resources, &info, req, user) else {
+            let Some(call) = binding_call(&self.hub.resources, &info, req, user) else {
                 return self.finish(id, origin, Err(ApiError::path_not_found()));
             };
             return self.start_call(id, origin, call, deadline_ms);
@@ -81,7 +82,7 @@ impl Server {
             info.namespace.clone()
         };
         let served = def;
-        let def = self.resources.storage_def(&served);
+        let def = self.hub.resources.storage_def(&served);
         let mut req = req;
         let mut content_type = req.header("content-type").unwrap_or("").to_string();
         if registry::rest::converts(&served)
@@ -134,7 +135,7 @@ impl Server {
         }
         let params = Params::parse(req.query());
         let plan = kubelet::plan(
-            &self.caches,
+            &self.hub.caches,
             &self.cfg.storage_prefix,
             &info.namespace,
             &info.name,
@@ -173,6 +174,7 @@ impl Server {
                     origin,
                     stage: Stage::Dial { url },
                     deadline_ms: None,
+                    rng: self.request_rng(id),
                 };
                 self.reqs.insert(id, inflight);
                 self.effect(Waiter::Request(id), Effect::Dial { host, port });
@@ -183,7 +185,7 @@ impl Server {
     /// A proxy subresource: locate the backend, then relay the request there.
     fn serve_proxy(&mut self, id: ReqId, origin: Origin, info: &RequestInfo, req: &Request) {
         let target = proxy::locate(
-            &self.caches,
+            &self.hub.caches,
             &self.cfg.storage_prefix,
             &info.resource,
             &info.namespace,
@@ -221,6 +223,7 @@ impl Server {
                 started: false,
             },
             deadline_ms: None,
+            rng: self.request_rng(id),
         };
         self.reqs.insert(id, inflight);
         self.effect(Waiter::Request(id), relay);
@@ -233,7 +236,7 @@ impl Server {
             req.header("content-type").unwrap_or(""),
             &req.body,
             registry::body::FieldValidation::Ignore,
-            self.openapi.as_ref().map(|d| d.api()),
+            self.hub.openapi.as_ref().map(|d| d.api()),
         )?;
         let stored = registry::rest::to_stored(served, &decoded.object)?;
         Ok(serde_json::to_vec(&stored).unwrap_or_default())

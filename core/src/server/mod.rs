@@ -31,6 +31,7 @@ pub mod effect;
 mod encode;
 mod filters;
 mod handler;
+mod hub;
 mod kubelet;
 mod loopback;
 mod namespaces;
@@ -55,13 +56,12 @@ use crate::admission;
 use crate::api::ApiError;
 use crate::authn::{self, PeerCert};
 use crate::http::Parsed;
-use crate::registry::{self, Call, Env, Machine, Params, Step};
+use crate::registry::{self, Call, Machine, Params, Step};
 use crate::rng::Rng;
 use crate::storage::{
-    prefix_end, KeyValue, StorageError, StorageEvent, StorageRequest, StorageResponse, Transformer, WatchId,
+    prefix_end, KeyValue, StorageError, StorageEvent, StorageRequest, StorageResponse, WatchId,
 };
 use crate::time::Now;
-use crate::watch::WatchCaches;
 
 use conn::Conn;
 use encode::Negotiated;
@@ -191,6 +191,9 @@ struct InFlight {
     stage: Stage,
     /// When the request times out; `None` for long-running requests (relays).
     deadline_ms: Option<u64>,
+    /// The request's own generator (names, uids, allocations), seeded from its id, so its
+    /// steps need nothing mutable of the hub.
+    rng: Rng,
 }
 
 /// A stage's continuation, waiting for its effect's completion.
@@ -240,25 +243,16 @@ struct Startup {
 /// The Gatehouse API server state machine.
 pub struct Server {
     cfg: Config,
-    /// The authenticators of the union beyond client certificates and anonymous access.
-    pub(crate) authenticators: Vec<std::sync::Arc<dyn authn::Authenticator>>,
-    /// The authorizers of the chain beyond the built-in rules.
-    pub(crate) authorizers: Vec<std::sync::Arc<dyn crate::authz::Authorizer>>,
-    /// The admission plugins every write passes.
-    pub(crate) admission: admission::Chain,
-    /// How objects are written to storage and read back, everywhere.
-    storage: Transformer,
-    /// What is served: the built-in resources and those added at run time.
-    resources: registry::Resources,
+    /// What every request shares (see [`hub`]).
+    pub(crate) hub: hub::Hub,
+    /// The hub's own generator (watch timeouts); each request has its own.
     rng: Rng,
     now: Now,
-    openapi: Option<openapi_docs::Documents>,
     conns: BTreeMap<ConnId, Conn>,
     reqs: BTreeMap<ReqId, InFlight>,
     /// Effects in flight, and who waits for each.
     effects: BTreeMap<EffectId, Waiter>,
     next_effect: u64,
-    caches: WatchCaches,
     watchers: Watchers,
     out: VecDeque<Output>,
     next_req: u64,
@@ -275,30 +269,12 @@ pub struct Server {
 impl Server {
     /// A server with `cfg`. Call [`Server::start`] before any other input.
     pub fn new(cfg: Config) -> Self {
-        let openapi = cfg.serve_openapi.then(openapi_docs::Documents::load);
         let root_ca = RootCaPublisher::new(cfg.root_ca_pem.clone());
-        let storage = Transformer::default();
-        let resources = registry::Resources::builtin();
         Server {
-            authenticators: Vec::new(),
-            authorizers: Vec::new(),
-            admission: admission::Chain::builtin(),
+            hub: hub::Hub::new(&cfg),
             rng: Rng::new(cfg.seed),
-            caches: WatchCaches::new(
-                &cfg.storage_prefix,
-                resources
-                    .iter()
-                    .filter(|d| d.is_stored())
-                    .map(|d| d.cached_type()),
-                cfg.watch_window,
-                &cfg.watch_cache_sizes,
-                &storage,
-            ),
-            storage,
-            resources,
             cfg,
             now: Now::default(),
-            openapi,
             conns: BTreeMap::new(),
             reqs: BTreeMap::new(),
             effects: BTreeMap::new(),
@@ -324,7 +300,7 @@ impl Server {
 
     /// Lists storage to fill one type's cache, or (`None`) every cache from one list.
     fn fill(&mut self, watch: Option<WatchId>) {
-        let prefix = match watch.and_then(|w| self.caches.prefix(w)) {
+        let prefix = match watch.and_then(|w| self.hub.caches.prefix(w)) {
             Some(p) => p.to_vec(),
             None => format!("{}/", self.cfg.storage_prefix).into_bytes(),
         };
@@ -345,7 +321,7 @@ impl Server {
 
     /// The resources served now.
     pub fn resources(&self) -> &registry::Resources {
-        &self.resources
+        &self.hub.resources
     }
 
     /// Serves `def` from now on, or changes how the resource it names is served (a custom
@@ -360,10 +336,11 @@ impl Server {
     ) -> Result<registry::table::Changed, registry::table::RegistryError> {
         self.now = now;
         let before = self
+            .hub
             .resources
             .find(&def.group, &def.version, &def.resource)
             .cloned();
-        let changed = self.resources.put(def)?;
+        let changed = self.hub.resources.put(def)?;
         if changed == registry::table::Changed::Unchanged {
             return Ok(changed);
         }
@@ -372,8 +349,8 @@ impl Server {
             self.retire_unused_storage(&before);
         }
         self.cache_served();
-        if let Some(docs) = self.openapi.as_mut() {
-            docs.invalidate(&self.resources);
+        if let Some(docs) = self.hub.openapi.as_mut() {
+            docs.invalidate(&self.hub.resources);
         }
         Ok(changed)
     }
@@ -389,13 +366,13 @@ impl Server {
         resource: &str,
     ) -> Result<bool, registry::table::RegistryError> {
         self.now = now;
-        let Some(gone) = self.resources.remove(group, version, resource)? else {
+        let Some(gone) = self.hub.resources.remove(group, version, resource)? else {
             return Ok(false);
         };
         self.end_watches_of(&gone);
         self.retire_unused_storage(&gone);
-        if let Some(docs) = self.openapi.as_mut() {
-            docs.invalidate(&self.resources);
+        if let Some(docs) = self.hub.openapi.as_mut() {
+            docs.invalidate(&self.hub.resources);
         }
         Ok(true)
     }
@@ -408,21 +385,22 @@ impl Server {
     }
 
     fn retire_unused_storage(&mut self, def: &registry::ResourceDef) {
-        if def.is_stored() && !self.resources.stores_under(&def.storage) {
-            self.caches.retire(&def.storage);
+        if def.is_stored() && !self.hub.resources.stores_under(&def.storage) {
+            self.hub.caches.retire(&def.storage);
         }
     }
 
     /// Gives every stored resource a watch cache: a new one is listed, then watched.
     fn cache_served(&mut self) {
         let types: Vec<_> = self
+            .hub
             .resources
             .iter()
             .filter(|d| d.is_stored())
             .map(|d| d.cached_type())
             .collect();
         for t in types {
-            let (id, fresh) = self.caches.add(&t);
+            let (id, fresh) = self.hub.caches.add(&t);
             if fresh {
                 self.fill(Some(id));
             }
@@ -432,7 +410,7 @@ impl Server {
     /// Adds `plugin` at the end of the admission chain (after the built-in plugins), as an
     /// admission webhook configuration adds its hooks.
     pub fn add_admission_plugin(&mut self, plugin: std::sync::Arc<dyn admission::Plugin>) {
-        self.admission.push(plugin);
+        self.hub.admission.push(plugin);
     }
 
     /// The configuration.
@@ -539,19 +517,18 @@ impl Server {
             origin,
             stage,
             deadline_ms,
+            mut rng,
         } = inflight;
         match (stage, completion) {
             (Stage::Registry(mut machine), Completion::Storage(result)) => {
-                let step = {
-                    let mut env = self.env();
-                    machine.resume(&mut env, result)
-                };
+                let step = machine.resume(&mut self.hub.env(self.now, &mut rng), result);
                 self.advance(
                     req,
                     InFlight {
                         origin,
                         stage: Stage::Registry(machine),
                         deadline_ms,
+                        rng,
                     },
                     step,
                 );
@@ -561,13 +538,14 @@ impl Server {
                 self.resume_filter((req, origin, deadline), *parked, completion)
             }
             (Stage::Admitting { machine, then }, completion) => {
-                let flow = (then.0)(completion, &self.lookups());
+                let flow = (then.0)(completion, &self.hub.lookups());
                 self.follow_admission(
                     req,
                     InFlight {
                         origin,
                         stage: Stage::Registry(machine),
                         deadline_ms,
+                        rng,
                     },
                     flow,
                 );
@@ -590,6 +568,7 @@ impl Server {
                         origin,
                         stage: started,
                         deadline_ms,
+                        rng,
                     },
                 );
             }
@@ -619,6 +598,7 @@ impl Server {
                         origin,
                         stage,
                         deadline_ms,
+                        rng,
                     },
                 );
             }
@@ -676,7 +656,7 @@ impl Server {
     /// Events of one type's storage watch, in revision order.
     pub fn handle_watch_events(&mut self, now: Now, watch: WatchId, events: Vec<StorageEvent>) {
         self.now = now;
-        let Some(cache) = self.caches.get_mut(watch) else {
+        let Some(cache) = self.hub.caches.get_mut(watch) else {
             return;
         };
         if !cache.is_ready() {
@@ -688,7 +668,7 @@ impl Server {
             return;
         }
         let prefix = self.cfg.storage_prefix.clone();
-        if let Some(cache_prefix) = self.caches.prefix(watch) {
+        if let Some(cache_prefix) = self.hub.caches.prefix(watch) {
             self.watchers.fan_out(&decoded, &mut self.out, cache_prefix, now);
         }
         self.namespaces.observe(&prefix, &decoded, now.mono_ms);
@@ -700,9 +680,9 @@ impl Server {
     /// has reached it, changes or not.
     pub fn handle_watch_progress(&mut self, now: Now, revision: i64) {
         self.now = now;
-        let ids: Vec<WatchId> = self.caches.watches().map(|(id, _)| id).collect();
+        let ids: Vec<WatchId> = self.hub.caches.watches().map(|(id, _)| id).collect();
         for id in ids {
-            let Some(cache) = self.caches.get_mut(id) else {
+            let Some(cache) = self.hub.caches.get_mut(id) else {
                 continue;
             };
             if !cache.is_ready() || cache.revision() >= revision {
@@ -716,8 +696,8 @@ impl Server {
     pub fn handle_watch_failed(&mut self, now: Now, watch: WatchId, compacted: bool) {
         self.now = now;
         let (Some(prefix), Some(cache)) = (
-            self.caches.prefix(watch).map(<[u8]>::to_vec),
-            self.caches.get(watch),
+            self.hub.caches.prefix(watch).map(<[u8]>::to_vec),
+            self.hub.caches.get(watch),
         ) else {
             return;
         };
@@ -728,7 +708,7 @@ impl Server {
             for id in self.watchers.expire(&mut self.out, &prefix, revision) {
                 filters::response_complete(id, 410);
             }
-            if let Some(cache) = self.caches.get_mut(watch) {
+            if let Some(cache) = self.hub.caches.get_mut(watch) {
                 cache.invalidate();
             }
             self.fill(Some(watch));
@@ -762,7 +742,7 @@ impl Server {
                 self.finish(id, r.origin, Err(ApiError::timeout()));
             }
         }
-        let ended = self.watchers.tick(&mut self.out, now, &self.caches);
+        let ended = self.watchers.tick(&mut self.out, now, &self.hub.caches);
         for (id, conn, keep_alive) in ended {
             filters::response_complete(id, 200);
             self.request_done(conn, keep_alive);
@@ -806,8 +786,8 @@ impl Server {
         }
         let calls = self.namespaces.due_calls(
             &self.cfg.storage_prefix,
-            &self.resources,
-            &self.caches,
+            &self.hub.resources,
+            &self.hub.caches,
             self.now.mono_ms,
         );
         for (ns, call) in calls {
@@ -816,8 +796,8 @@ impl Server {
         }
         let calls = self.root_ca.due_calls(
             &self.cfg.storage_prefix,
-            &self.resources,
-            &self.caches,
+            &self.hub.resources,
+            &self.hub.caches,
             self.now.mono_ms,
         );
         for (ns, call) in calls {
@@ -855,20 +835,6 @@ impl Server {
     // ---- internals ----
 
     /// What the registry's machines may read and draw from.
-    fn env(&mut self) -> Env<'_> {
-        Env {
-            now: self.now,
-            rng: &mut self.rng,
-            prefix: &self.cfg.storage_prefix,
-            caches: &self.caches,
-            openapi: self.openapi.as_ref().map(|d| d.api()),
-            services: self.cfg.services,
-            read_from_cache: self.cfg.watch_cache,
-            event_ttl_secs: self.cfg.event_ttl_secs,
-            storage: &self.storage,
-        }
-    }
-
     /// Asks for `effect` on behalf of `waiter`.
     fn effect(&mut self, waiter: Waiter, effect: Effect) -> EffectId {
         let id = EffectId(self.next_effect);
@@ -911,10 +877,10 @@ impl Server {
             Ok(StorageResponse::Range { revision, kvs, .. }) => {
                 let ids: Vec<WatchId> = match watch {
                     Some(w) => vec![w],
-                    None => self.caches.watches().map(|(id, _)| id).collect(),
+                    None => self.hub.caches.watches().map(|(id, _)| id).collect(),
                 };
                 for id in ids {
-                    let Some(prefix) = self.caches.prefix(id).map(<[u8]>::to_vec) else {
+                    let Some(prefix) = self.hub.caches.prefix(id).map(<[u8]>::to_vec) else {
                         continue;
                     };
                     let own: Vec<KeyValue> = kvs
@@ -922,7 +888,7 @@ impl Server {
                         .filter(|kv| kv.key.starts_with(&prefix))
                         .cloned()
                         .collect();
-                    if let Some(cache) = self.caches.get_mut(id) {
+                    if let Some(cache) = self.hub.caches.get_mut(id) {
                         cache.reset(revision, &own);
                     }
                     self.out.push_back(Output::StartWatch {
@@ -932,9 +898,9 @@ impl Server {
                     });
                 }
                 self.namespaces
-                    .resync(&self.cfg.storage_prefix, &self.caches, self.now.mono_ms);
+                    .resync(&self.cfg.storage_prefix, &self.hub.caches, self.now.mono_ms);
                 self.root_ca
-                    .resync(&self.cfg.storage_prefix, &self.caches, self.now.mono_ms);
+                    .resync(&self.cfg.storage_prefix, &self.hub.caches, self.now.mono_ms);
                 if !self.startup.bootstrapped && watch.is_none() {
                     self.bootstrap();
                 }
@@ -969,7 +935,7 @@ impl Server {
         };
         let mut requests = Vec::new();
         for (resource, body) in stage {
-            let Some(def) = self.resources.find("", "v1", resource).cloned() else {
+            let Some(def) = self.hub.resources.find("", "v1", resource).cloned() else {
                 continue;
             };
             let namespace = body
@@ -1019,7 +985,8 @@ impl Server {
     ) {
         match flow {
             Flow::Ready(outcome) => {
-                let Stage::Registry(machine) = &mut inflight.stage else {
+                let InFlight { stage, rng, .. } = &mut inflight;
+                let Stage::Registry(machine) = stage else {
                     debug_assert!(false, "admission outcome for a request at {:?}", inflight.stage);
                     return self.finish(
                         id,
@@ -1027,10 +994,7 @@ impl Server {
                         Err(ApiError::internal("admission lost its request")),
                     );
                 };
-                let step = {
-                    let mut env = self.env();
-                    machine.admitted(&mut env, outcome)
-                };
+                let step = machine.admitted(&mut self.hub.env(self.now, rng), outcome);
                 self.advance(id, inflight, step);
             }
             Flow::Wait(effect, then) => {
@@ -1038,6 +1002,7 @@ impl Server {
                     origin,
                     stage,
                     deadline_ms,
+                    rng,
                 } = inflight;
                 let Stage::Registry(machine) = stage else {
                     debug_assert!(false, "admission waits for a request at {stage:?}");
@@ -1051,6 +1016,7 @@ impl Server {
                     origin,
                     stage,
                     deadline_ms,
+                    rng,
                 };
                 self.reqs.insert(id, inflight);
                 self.effect(Waiter::Request(id), effect);
@@ -1058,27 +1024,23 @@ impl Server {
         }
     }
 
-    /// What stages may look up in the hub while they decide.
-    fn lookups(&self) -> Lookups<'_> {
-        Lookups {
-            caches: &self.caches,
-            prefix: &self.cfg.storage_prefix,
-            storage: &self.storage,
-        }
-    }
-
     /// Starts request `id` in the registry.
     fn launch(&mut self, id: ReqId, origin: Origin, mut machine: Machine, deadline_ms: u64) {
-        let step = {
-            let mut env = self.env();
-            machine.start(&mut env)
-        };
+        let mut rng = self.request_rng(id);
+        let step = machine.start(&mut self.hub.env(self.now, &mut rng));
         let inflight = InFlight {
             origin,
             stage: Stage::Registry(Box::new(machine)),
             deadline_ms: Some(deadline_ms),
+            rng,
         };
         self.advance(id, inflight, step);
+    }
+
+    /// Request `id`'s own generator: drawn from the server's seed and the id alone, so a
+    /// request's names and uids do not depend on what other requests drew before it.
+    fn request_rng(&self, id: ReqId) -> Rng {
+        Rng::new(self.cfg.seed ^ id.0.wrapping_mul(0x9e37_79b9_7f4a_7c15))
     }
 
     fn advance(&mut self, id: ReqId, inflight: InFlight, step: Step) {
@@ -1097,7 +1059,7 @@ impl Server {
                 self.effect(Waiter::Request(id), Effect::Storage(request));
             }
             Step::Admit(phase, request) => {
-                let flow = self.admission.run(phase, *request, &self.lookups());
+                let flow = self.hub.admission.run(phase, *request, &self.hub.lookups());
                 self.follow_admission(id, inflight, flow);
             }
             Step::Done(result) => {
@@ -1122,7 +1084,7 @@ impl Server {
                     keep_alive,
                 } => {
                     let def = served;
-                    let cache = self.caches.for_key(&spec.prefix);
+                    let cache = self.hub.caches.for_key(&spec.prefix);
                     let started = self.watchers.start(
                         &mut self.out,
                         cache,
@@ -1298,7 +1260,7 @@ impl Server {
 
     /// Health of the storage, as the `etcd` check reports it.
     fn storage_ok(&self) -> bool {
-        self.storage_healthy && self.caches.all_ready()
+        self.storage_healthy && self.hub.caches.all_ready()
     }
 }
 

@@ -28,7 +28,7 @@ pub(super) fn serve(server: &Server, req: &Request, info: &RequestInfo, n: &Nego
     match path {
         "/version" => json_response(200, "application/json", &version(), &[]),
         "/api" => match &n.discovery {
-            Some(v) => discovery_response(&discovery::aggregated(&server.resources, true, v), v),
+            Some(v) => discovery_response(&discovery::aggregated(&server.hub.resources, true, v), v),
             None => json_response(
                 200,
                 "application/json",
@@ -37,29 +37,29 @@ pub(super) fn serve(server: &Server, req: &Request, info: &RequestInfo, n: &Nego
             ),
         },
         "/apis" => match &n.discovery {
-            Some(v) => discovery_response(&discovery::aggregated(&server.resources, false, v), v),
+            Some(v) => discovery_response(&discovery::aggregated(&server.hub.resources, false, v), v),
             None => json_response(
                 200,
                 "application/json",
-                &discovery::api_group_list(&server.resources),
+                &discovery::api_group_list(&server.hub.resources),
                 &[],
             ),
         },
-        "/openapi/v2" => match &server.openapi {
-            Some(d) => d.v2(&server.resources, n.openapi_proto).to_vec(),
+        "/openapi/v2" => match &server.hub.openapi {
+            Some(d) => d.v2(&server.hub.resources, n.openapi_proto).to_vec(),
             None => not_found(),
         },
-        "/openapi/v3" => match &server.openapi {
-            Some(d) => d.v3_root(&server.resources).to_vec(),
+        "/openapi/v3" => match &server.hub.openapi {
+            Some(d) => d.v3_root(&server.hub.resources).to_vec(),
             None => not_found(),
         },
         p if p.starts_with("/openapi/v3/") => openapi_v3(server, p.trim_start_matches("/openapi/v3/")),
         p => {
             let parts: Vec<&str> = p.trim_start_matches('/').split('/').collect();
             let doc = match parts.as_slice() {
-                ["api", v] => discovery::api_resource_list(&server.resources, "", v),
-                ["apis", g] => discovery::api_group_doc(&server.resources, g),
-                ["apis", g, v] => discovery::api_resource_list(&server.resources, g, v),
+                ["api", v] => discovery::api_resource_list(&server.hub.resources, "", v),
+                ["apis", g] => discovery::api_group_doc(&server.hub.resources, g),
+                ["apis", g, v] => discovery::api_resource_list(&server.hub.resources, g, v),
                 _ => None,
             };
             match doc {
@@ -125,7 +125,7 @@ fn health(server: &Server, path: &str, query: &str) -> Option<Vec<u8>> {
     let mut checks: Vec<(&str, bool)> = vec![("ping", true), ("log", true), ("etcd", storage)];
     if endpoint == "/readyz" {
         checks.push(("etcd-readiness", storage));
-        checks.push(("informer-sync", server.caches.all_ready()));
+        checks.push(("informer-sync", server.hub.caches.all_ready()));
     }
     checks.push(("poststarthook/start-system-namespaces-controller", ready));
     checks.push(("poststarthook/bootstrap-controller", ready));
@@ -212,7 +212,7 @@ pub fn openapi_gvs(resources: &Resources) -> Vec<GroupVersionResources> {
 }
 
 fn openapi_v3(server: &Server, gv_path: &str) -> Vec<u8> {
-    let Some(o) = &server.openapi else {
+    let Some(o) = &server.hub.openapi else {
         return not_found();
     };
     let parts: Vec<&str> = gv_path.split('/').collect();
@@ -221,7 +221,7 @@ fn openapi_v3(server: &Server, gv_path: &str) -> Vec<u8> {
         ["apis", g, v] => (*g, *v),
         _ => return not_found(),
     };
-    o.v3(&server.resources, group, version)
+    o.v3(&server.hub.resources, group, version)
         .map_or_else(not_found, <[u8]>::to_vec)
 }
 

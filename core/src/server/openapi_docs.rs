@@ -2,8 +2,8 @@
 //! served resources changes: they depend only on it, and building them costs milliseconds
 //! the driver should not spend per request.
 
-use std::cell::OnceCell;
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use crate::openapi::OpenApi;
 use crate::registry::Resources;
@@ -12,14 +12,14 @@ use super::encode::{json_response, raw_response};
 use super::nonresource::openapi_gvs;
 
 /// The schemas and the responses made from them.
-pub(super) struct Documents {
+pub(crate) struct Documents {
     /// The schemas of resources added at run time, merged into the embedded ones (which are
     /// parsed once for the process), when there are any.
     own: Option<OpenApi>,
-    v3_root: OnceCell<Vec<u8>>,
-    v3: OnceCell<BTreeMap<(String, String), Vec<u8>>>,
-    v2_proto: OnceCell<Vec<u8>>,
-    v2_json: OnceCell<Vec<u8>>,
+    v3_root: OnceLock<Vec<u8>>,
+    v3: OnceLock<BTreeMap<(String, String), Vec<u8>>>,
+    v2_proto: OnceLock<Vec<u8>>,
+    v2_json: OnceLock<Vec<u8>>,
 }
 
 impl Documents {
@@ -27,10 +27,10 @@ impl Documents {
     pub fn load() -> Self {
         Documents {
             own: None,
-            v3_root: OnceCell::new(),
-            v3: OnceCell::new(),
-            v2_proto: OnceCell::new(),
-            v2_json: OnceCell::new(),
+            v3_root: OnceLock::new(),
+            v3: OnceLock::new(),
+            v2_proto: OnceLock::new(),
+            v2_json: OnceLock::new(),
         }
     }
 

@@ -78,7 +78,7 @@ fn answer(label: &str) -> Result<HttpsResponse, NetError> {
 
 fn harness() -> Harness {
     let mut h = Harness::new();
-    h.server.admission.push(Arc::new(LabelWebhook));
+    h.server.hub.admission.push(Arc::new(LabelWebhook));
     h
 }
 
@@ -193,7 +193,7 @@ fn a_call_that_never_comes_back_ends_the_request_at_its_deadline() {
 fn the_servers_own_writes_pass_admission_as_system_apiserver() {
     let pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
     let mut h = Harness::with(|c| c.root_ca_pem = Some(pem.into()));
-    h.server.admission.push(Arc::new(LabelWebhook));
+    h.server.hub.admission.push(Arc::new(LabelWebhook));
     h.https_answer = Some(answer("loopback"));
     let c = h.connect_admin(1);
     let r = h.request(c, "POST", "/api/v1/namespaces", r#"{"metadata":{"name":"team"}}"#);
@@ -327,8 +327,8 @@ impl crate::authz::Authorizer for AskHook {
 
 fn hooked() -> Harness {
     let mut h = Harness::new();
-    h.server.authenticators.push(Arc::new(TokenHook));
-    h.server.authorizers.push(Arc::new(AskHook));
+    h.server.hub.authenticators.push(Arc::new(TokenHook));
+    h.server.hub.authorizers.push(Arc::new(AskHook));
     h
 }
 
@@ -456,7 +456,7 @@ impl Plugin for Refuser {
 fn validating_admission_sees_the_prepared_object_and_may_refuse_it() {
     let mut h = Harness::new();
     let refuser = Arc::new(Refuser(std::sync::Mutex::new(Vec::new())));
-    h.server.admission.push(refuser.clone());
+    h.server.hub.admission.push(refuser.clone());
     let c = h.connect_admin(1);
     let r = h.request(c, "POST", CMS, r#"{"metadata":{"name":"a"}}"#);
     assert_eq!(statuses(&r), vec![201], "{r}");

@@ -69,9 +69,9 @@ impl Server {
         };
         let flow = authentication::authenticate(
             &credentials,
-            &self.authenticators,
+            &self.hub.authenticators,
             self.cfg.anonymous_auth,
-            &self.lookups(),
+            &self.hub.lookups(),
         );
         // One deadline for the whole request, however many times it waits.
         let deadline_ms = self.now.mono_ms + self.cfg.request_timeout_ms;
@@ -99,7 +99,7 @@ impl Server {
         match priority_and_fairness::admit(&user, &w.info) {
             Admit::Run => {}
         }
-        let flow = authorization::authorize(&user, &w.info, &self.authorizers, &self.lookups());
+        let flow = authorization::authorize(&user, &w.info, &self.hub.authorizers, &self.hub.lookups());
         self.authorized(w, user, flow);
     }
 
@@ -132,6 +132,7 @@ impl Server {
             origin,
             stage: Stage::Filtering(Box::new(Filtering { request, info, wait })),
             deadline_ms: Some(deadline_ms),
+            rng: self.request_rng(id),
         };
         self.reqs.insert(id, inflight);
         self.effect(Waiter::Request(id), effect);
@@ -154,11 +155,11 @@ impl Server {
         };
         match wait {
             FilterWait::Authentication(then) => {
-                let flow = (then.0)(completion, &self.lookups());
+                let flow = (then.0)(completion, &self.hub.lookups());
                 self.authenticated(w, flow);
             }
             FilterWait::Authorization(user, then) => {
-                let flow = (then.0)(completion, &self.lookups());
+                let flow = (then.0)(completion, &self.hub.lookups());
                 self.authorized(w, user, flow);
             }
         }
