@@ -36,8 +36,8 @@
 //! ```
 //!
 //! Every call to the outside world is one [`Effect`] with an [`EffectId`], answered by one
-//! [`Completion`]. A stage that needs one (a storage read, an admission plugin's webhook)
-//! does not call it: it returns a [`server::Flow`] that waits on the effect, the server
+//! [`Completion`]. A stage that needs one (a storage read, an admission plugin's webhook,
+//! a timer to back off on) does not call it: it returns a [`server::Flow`] that waits on the effect, the server
 //! parks the request as data, and the completion resumes it, at whatever stage it was,
 //! including inside the registry's read-modify-write retry loop. Shared state (the served
 //! resources, the watch caches, the admission chain) lives in the hub, which a request's

@@ -498,6 +498,8 @@ fn drive(server: &mut Server, store: &mut MemStore, watches: &mut WatchSet, clos
                     let completion = match effect {
                         Effect::Relay { .. } => Completion::Relay(RelayEvent::End(Err(refused))),
                         Effect::Https(_) => Completion::Https(Err(refused)),
+                        // Time is not simulated here: a timer is due at once.
+                        Effect::Timer { .. } => Completion::Timer,
                         _ => Completion::Dial(Err(refused)),
                     };
                     later.push(Input::Done(id, completion));

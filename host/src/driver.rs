@@ -279,6 +279,17 @@ fn drain<N: Net>(
                     let _ = tx.send(Input::Effect(id, Completion::Https(answer))).await;
                 }));
             }
+            Output::Effect {
+                id,
+                effect: Effect::Timer { after_ms },
+            } => {
+                let tx = outside.side.clone();
+                let net = outside.net.clone();
+                outside.net.spawn(Box::pin(async move {
+                    net.sleep(std::time::Duration::from_millis(after_ms)).await;
+                    let _ = tx.send(Input::Effect(id, Completion::Timer)).await;
+                }));
+            }
             Output::Cancel { id } => {
                 if let Some(cancel) = outside.cancels.remove(&id) {
                     cancel.close();

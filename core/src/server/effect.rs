@@ -49,6 +49,14 @@ pub enum Effect {
     /// One HTTPS request and its whole answer: a webhook (TokenReview, SubjectAccessReview,
     /// AdmissionReview), an OIDC discovery document or JWKS.
     Https(Box<HttpsCall>),
+    /// Complete after `after_ms` milliseconds: a stage that must wait (a backoff before
+    /// asking again, a queue's wait) waits on a timer like on any other effect. The
+    /// server's own deadlines (request timeouts, watch bookmarks) stay on
+    /// [`super::Server::poll_timeout`].
+    Timer {
+        /// How long to wait, from when the effect is emitted.
+        after_ms: u64,
+    },
 }
 
 /// An outbound HTTPS request.
@@ -106,6 +114,8 @@ pub enum Completion {
     Relay(RelayEvent),
     /// An HTTPS call's answer (final).
     Https(Result<HttpsResponse, NetError>),
+    /// A timer's time has come (final).
+    Timer,
 }
 
 impl Completion {

@@ -49,6 +49,8 @@ pub struct Harness {
     pub https_answer: Option<Result<crate::server::HttpsResponse, NetError>>,
     /// HTTPS calls left unanswered.
     held_https: Vec<EffectId>,
+    /// Timers running: when each is due (monotonic ms).
+    pub timers: Vec<(u64, EffectId)>,
 }
 
 impl Harness {
@@ -76,6 +78,7 @@ impl Harness {
             held: Vec::new(),
             https: Vec::new(),
             held_https: Vec::new(),
+            timers: Vec::new(),
             https_answer: Some(Err(NetError::Refused {
                 addr: "127.0.0.1:443".into(),
             })),
@@ -169,6 +172,10 @@ impl Harness {
                             None => self.held_https.push(id),
                         }
                     }
+                    Output::Effect {
+                        id,
+                        effect: Effect::Timer { after_ms },
+                    } => self.timers.push((self.now.mono_ms + after_ms, id)),
                     Output::Cancel { id } => {
                         self.ended_relays.push(id.0);
                         if let Some(i) = self.held.iter().position(|h| *h == id) {
@@ -291,14 +298,28 @@ impl Harness {
         self.run();
     }
 
-    /// Moves the clock forward, firing timeouts that fall due on the way.
+    /// Moves the clock forward, firing timeouts and timer effects that fall due on the way.
     pub fn advance(&mut self, ms: u64) {
         let until = self.now.mono_ms + ms;
         loop {
-            let next = self.server.poll_timeout().filter(|t| *t <= until);
+            let timer = self.timers.iter().map(|(at, _)| *at).min();
+            let next = self
+                .server
+                .poll_timeout()
+                .into_iter()
+                .chain(timer)
+                .min()
+                .filter(|t| *t <= until);
             let t = next.unwrap_or(until).max(self.now.mono_ms);
             self.now.wall_ms += (t - self.now.mono_ms) as i64;
             self.now.mono_ms = t;
+            let (due, later) = std::mem::take(&mut self.timers)
+                .into_iter()
+                .partition(|(at, _)| *at <= t);
+            self.timers = later;
+            for (_, id) in due {
+                self.server.handle_effect(self.now, id, Completion::Timer);
+            }
             self.server.handle_timeout(self.now);
             self.run();
             if next.is_none() {

@@ -489,3 +489,71 @@ fn validating_admission_sees_the_prepared_object_and_may_refuse_it() {
     assert!(seen[0].1["metadata"]["creationTimestamp"].is_string());
     assert_eq!(seen[2].0, crate::admission::Operation::Update);
 }
+
+/// A stand-in for a webhook client that backs off: when the endpoint answers 503 it waits
+/// on a timer, then asks once more.
+struct RetryingWebhook;
+
+impl Plugin for RetryingWebhook {
+    fn name(&self) -> &'static str {
+        "RetryingWebhook"
+    }
+
+    fn admit(&self, phase: Phase, request: Request, _cx: &Lookups<'_>) -> Flow<Result<Request, ApiError>> {
+        if phase != Phase::Mutating || request.resource != "configmaps" {
+            return Flow::Ready(Ok(request));
+        }
+        let ask = || webhook_call("https://webhook.test:8443/retry", Vec::new());
+        Flow::Wait(
+            ask(),
+            Box::new(move |first, _| match first {
+                Completion::Https(Ok(r)) if r.status == 503 => Flow::Wait(
+                    Effect::Timer { after_ms: 250 },
+                    Box::new(move |_, _| {
+                        Flow::Wait(
+                            ask(),
+                            Box::new(move |second, _| match second {
+                                Completion::Https(Ok(r)) if r.status == 200 => Flow::Ready(Ok(request)),
+                                other => {
+                                    Flow::Ready(Err(ApiError::internal(format!("still failing: {other:?}"))))
+                                }
+                            }),
+                        )
+                    }),
+                ),
+                Completion::Https(Ok(r)) if r.status == 200 => Flow::Ready(Ok(request)),
+                other => Flow::Ready(Err(ApiError::internal(format!("failed: {other:?}")))),
+            }),
+        )
+    }
+}
+
+#[test]
+fn a_stage_waits_on_a_timer_like_on_any_other_effect() {
+    let mut h = Harness::new();
+    h.server.hub.admission.push(Arc::new(RetryingWebhook));
+    let c = h.connect_admin(1);
+    h.https_answer = None;
+    let r = h.request(c, "POST", CMS, r#"{"metadata":{"name":"later"}}"#);
+    assert_eq!(r, "");
+    h.answer_https(Ok(HttpsResponse {
+        status: 503,
+        headers: Vec::new(),
+        body: Vec::new(),
+    }));
+    assert_eq!(h.take(c), "", "the request waits out its backoff");
+    assert_eq!(h.timers.len(), 1);
+    assert_eq!(
+        h.server.outstanding().effects,
+        1,
+        "the timer is an effect in flight"
+    );
+    h.advance(249);
+    assert_eq!(h.https.len(), 1, "not asked again before the timer is due");
+    h.advance(1);
+    assert_eq!(h.https.len(), 2, "asked again once it is");
+    h.answer_https(answer("ok"));
+    let r = h.take(c);
+    assert_eq!(statuses(&r), vec![201], "{r}");
+    assert_eq!(h.server.outstanding(), Outstanding::default());
+}

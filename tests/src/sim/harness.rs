@@ -925,6 +925,11 @@ impl World {
             }
             // The simulated cluster has no kubelets: every dial is refused.
             Output::Effect { id, effect } => {
+                // A timer completes when its time has come; the rest at once.
+                let effect_delay = match &effect {
+                    Effect::Timer { after_ms } => Some(*after_ms),
+                    _ => None,
+                };
                 let completion = match effect {
                     Effect::Dial { host, port } => Completion::Dial(Err(refused(&host, port))),
                     Effect::Relay { host, port, .. } => {
@@ -932,11 +937,13 @@ impl World {
                     }
                     // Nor webhooks: every outbound HTTPS call is refused.
                     Effect::Https(call) => Completion::Https(Err(refused(&call.url, 443))),
+                    Effect::Timer { .. } => Completion::Timer,
                     Effect::Storage(_) => unreachable!("storage effects are matched above"),
                 };
+                let delay = effect_delay.unwrap_or(0);
                 let epoch = self.replicas[r].epoch;
                 self.core.schedule(
-                    now,
+                    now + delay,
                     Ev::Outside {
                         replica: r,
                         epoch,
