@@ -108,6 +108,20 @@ impl Watcher {
         Ok(bytes)
     }
 
+    /// The end of the watch's stream, as a timeout ends it: a last bookmark where asked
+    /// for, then the last chunk.
+    fn end(&self) -> Output {
+        let mut bytes = Vec::new();
+        if self.bookmarks {
+            bytes.extend(self.bookmark(self.cursor, false));
+        }
+        bytes.extend_from_slice(LAST_CHUNK);
+        Output::Write {
+            conn: self.conn,
+            bytes,
+        }
+    }
+
     fn bookmark(&self, rv: i64, initial_events_end: bool) -> Vec<u8> {
         let mut meta = json!({"resourceVersion": rv.to_string(), "creationTimestamp": null});
         if initial_events_end {
@@ -343,12 +357,7 @@ impl Watchers {
                 w.cursor = w.cursor.max(cache.revision());
             }
             if now.mono_ms >= w.deadline_ms {
-                let mut bytes = Vec::new();
-                if w.bookmarks {
-                    bytes.extend(w.bookmark(w.cursor, false));
-                }
-                bytes.extend_from_slice(LAST_CHUNK);
-                out.push_back(Output::Write { conn: w.conn, bytes });
+                out.push_back(w.end());
                 ended.push((*id, w.conn, w.keep_alive));
                 return false;
             }
@@ -401,12 +410,7 @@ impl Watchers {
             if !w.def.same(def) {
                 return true;
             }
-            let mut bytes = Vec::new();
-            if w.bookmarks {
-                bytes.extend(w.bookmark(w.cursor, false));
-            }
-            bytes.extend_from_slice(LAST_CHUNK);
-            out.push_back(Output::Write { conn: w.conn, bytes });
+            out.push_back(w.end());
             ended.push((*id, w.conn, w.keep_alive));
             false
         });

@@ -21,16 +21,10 @@ fn widgets() -> ResourceDef {
         namespaced: true,
         short_names: Names::Owned(vec!["wd".into()]),
         categories: Names::Owned(Vec::new()),
-        verbs: Names::Static(&[
-            "create",
-            "delete",
-            "deletecollection",
-            "get",
-            "list",
-            "patch",
-            "update",
-            "watch",
-        ]),
+        verbs: crate::registry::find("", "v1", "configmaps")
+            .expect("configmaps")
+            .verbs
+            .clone(),
         subresources: Cow::Owned(Vec::new()),
         storage: "example.com/widgets".into(),
         tracks_generation: true,

@@ -897,50 +897,32 @@ impl World {
                     },
                 );
             }
-            Output::Effect {
-                id,
-                effect: Effect::Https(call),
-            } if self.webhook.is_some() => {
-                let Some((weather, rng)) = self.webhook.as_mut() else {
-                    return;
-                };
-                let (delay, completion, seen) = webhook::answer(&call, weather, rng);
-                self.core.note(&format!(
-                    "r{r} -> webhook {} {}: answered in {delay} ms: {}",
-                    id.0,
-                    call.url,
-                    preview(format!("{completion:?}").as_bytes(), 90)
-                ));
-                self.core.history.admission_calls.extend(seen);
-                let epoch = self.replicas[r].epoch;
-                self.core.schedule(
-                    now + delay,
-                    Ev::Outside {
-                        replica: r,
-                        epoch,
-                        id,
-                        completion,
-                    },
-                );
-            }
-            // The simulated cluster has no kubelets: every dial is refused.
+            // The simulated cluster has no kubelets (every dial is refused); the run's admission
+            // webhook, if any, answers HTTPS calls (else they are refused); a timer completes
+            // when its time has come.
             Output::Effect { id, effect } => {
-                // A timer completes when its time has come; the rest at once.
-                let effect_delay = match &effect {
-                    Effect::Timer { after_ms } => Some(*after_ms),
-                    _ => None,
-                };
-                let completion = match effect {
-                    Effect::Dial { host, port } => Completion::Dial(Err(refused(&host, port))),
+                let (delay, completion) = match effect {
+                    Effect::Dial { host, port } => (0, Completion::Dial(Err(refused(&host, port)))),
                     Effect::Relay { host, port, .. } => {
-                        Completion::Relay(RelayEvent::End(Err(refused(&host, port))))
+                        (0, Completion::Relay(RelayEvent::End(Err(refused(&host, port)))))
                     }
-                    // Nor webhooks: every outbound HTTPS call is refused.
-                    Effect::Https(call) => Completion::Https(Err(refused(&call.url, 443))),
-                    Effect::Timer { .. } => Completion::Timer,
+                    Effect::Https(call) => match self.webhook.as_mut() {
+                        Some((weather, rng)) => {
+                            let (delay, completion, seen) = webhook::answer(&call, weather, rng);
+                            self.core.note(&format!(
+                                "r{r} -> webhook {} {}: answered in {delay} ms: {}",
+                                id.0,
+                                call.url,
+                                preview(format!("{completion:?}").as_bytes(), 90)
+                            ));
+                            self.core.history.admission_calls.extend(seen);
+                            (delay, completion)
+                        }
+                        None => (0, Completion::Https(Err(refused(&call.url, 443)))),
+                    },
+                    Effect::Timer { after_ms } => (after_ms, Completion::Timer),
                     Effect::Storage(_) => unreachable!("storage effects are matched above"),
                 };
-                let delay = effect_delay.unwrap_or(0);
                 let epoch = self.replicas[r].epoch;
                 self.core.schedule(
                     now + delay,
