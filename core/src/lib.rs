@@ -51,7 +51,10 @@
 //! What is served is a run-time registry ([`registry::Resources`]), not a static table:
 //! [`Server::put_resource`] and [`Server::remove_resource`] add, change and remove a resource
 //! while serving, and routing, discovery, the OpenAPI documents, namespace deletion and the
-//! watch caches follow. A request keeps the definition it was routed to until it ends.
+//! watch caches follow. A request keeps the definition it was routed to until it ends. A
+//! [`registry::Source`] ([`Server::add_resource_source`]) derives resources from objects in
+//! storage (custom resource definitions will be one), so every replica, watching the same
+//! objects, serves the same resources whichever replica wrote them.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

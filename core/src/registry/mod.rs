@@ -11,7 +11,7 @@ pub mod table;
 
 pub use resources::{builtin, find, find_kind, Name, Names, ResourceDef};
 pub use rest::{Call, Env, Machine, Params, Reply, Step, WatchSpec};
-pub use table::Resources;
+pub use table::{Resources, Source};
 
 /// The storage key of one object: `<prefix>/<storage>/<namespace>/<name>`.
 pub fn object_key(prefix: &str, def: &ResourceDef, namespace: &str, name: &str) -> Vec<u8> {

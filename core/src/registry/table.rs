@@ -10,6 +10,18 @@ use std::sync::Arc;
 
 use super::resources::{builtin, ResourceDef};
 
+/// Where resources added at run time come from: objects kept in storage that define them
+/// (CustomResourceDefinitions, APIServices). Every replica watches those objects, so a
+/// definition written through any replica is served by all of them.
+pub trait Source: Send + Sync {
+    /// The storage path (under the storage prefix) of the defining objects, e.g.
+    /// `apiextensions.k8s.io/customresourcedefinitions`.
+    fn storage_path(&self) -> &str;
+
+    /// The resources the defining objects (every one stored now) say to serve.
+    fn resources(&self, objects: &mut dyn Iterator<Item = &serde_json::Value>) -> Vec<ResourceDef>;
+}
+
 /// What a change did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Changed {

@@ -25,6 +25,9 @@ use super::effect::Lookups;
 use super::openapi_docs::Documents;
 use super::Config;
 
+/// A resource's group, version and plural name.
+pub(crate) type Gvr = (String, String, String);
+
 /// The state every request shares.
 pub(crate) struct Hub {
     /// What is served: the built-in resources and those added at run time.
@@ -41,6 +44,8 @@ pub(crate) struct Hub {
     pub admission: admission::Chain,
     /// The OpenAPI documents, when served.
     pub openapi: Option<Documents>,
+    /// Where resources added at run time come from, and what each serves now.
+    pub sources: Vec<(Arc<dyn registry::Source>, Vec<Gvr>)>,
     /// The storage key prefix (`/registry`).
     pub prefix: String,
     services: registry::rest::ServiceRanges,
@@ -72,6 +77,7 @@ impl Hub {
             authorizers: Vec::new(),
             admission: admission::Chain::builtin(),
             openapi: cfg.serve_openapi.then(Documents::load),
+            sources: Vec::new(),
             prefix: cfg.storage_prefix.clone(),
             services: cfg.services,
             read_from_cache: cfg.watch_cache,

@@ -355,6 +355,62 @@ impl Server {
         Ok(changed)
     }
 
+    /// Serves, from now on and on every replica that has it too, the resources the objects
+    /// `source` reads define, following them as they are written (through any replica) and
+    /// deleted.
+    pub fn add_resource_source(&mut self, now: Now, source: std::sync::Arc<dyn registry::Source>) {
+        self.now = now;
+        self.hub.sources.push((source, Vec::new()));
+        self.sync_sources(None);
+    }
+
+    /// Brings the resources each source serves in line with its defining objects, for the
+    /// sources stored under the cache `changed` (all when `None`) whose cache is filled.
+    fn sync_sources(&mut self, changed: Option<WatchId>) {
+        for i in 0..self.hub.sources.len() {
+            let (source, serving) = self.hub.sources[i].clone();
+            let prefix = format!("{}/{}/", self.cfg.storage_prefix, source.storage_path()).into_bytes();
+            let id = self.hub.caches.id_for_key(&prefix);
+            if changed.is_some() && id != changed {
+                continue;
+            }
+            let cache = self.hub.caches.for_key(&prefix);
+            if !cache.is_ready() {
+                continue;
+            }
+            let wanted = source.resources(&mut cache.list(&prefix).map(|(_, v)| &**v));
+            let gone: Vec<_> = serving
+                .iter()
+                .filter(|(g, v, r)| {
+                    !wanted
+                        .iter()
+                        .any(|d| d.group == *g && d.version == *v && d.resource == *r)
+                })
+                .cloned()
+                .collect();
+            let now = self.now;
+            let mut served = Vec::new();
+            for def in wanted {
+                let name = (
+                    def.group.to_string(),
+                    def.version.to_string(),
+                    def.resource.to_string(),
+                );
+                match self.put_resource(now, def) {
+                    Ok(_) => served.push(name),
+                    Err(e) => self.out.push_back(Output::Log(format!(
+                        "not serving {}/{}/{}: {e}",
+                        name.0, name.1, name.2
+                    ))),
+                }
+            }
+            for (g, v, r) in gone {
+                let _ = self.remove_resource(now, &g, &v, &r);
+            }
+            self.hub.sources[i].1 = served;
+        }
+    }
+
     /// Stops serving `group`/`version`/`resource` (a custom resource's definition went):
     /// its requests answer 404 from now on, its watches end, its cache is dropped unless
     /// another served resource keeps its objects in the same place. Whether it was served.
@@ -671,6 +727,7 @@ impl Server {
         if let Some(cache_prefix) = self.hub.caches.prefix(watch) {
             self.watchers.fan_out(&decoded, &mut self.out, cache_prefix, now);
         }
+        self.sync_sources(Some(watch));
         self.namespaces.observe(&prefix, &decoded, now.mono_ms);
         self.root_ca.observe(&prefix, &decoded, now.mono_ms);
         self.drive_namespaces();
@@ -901,6 +958,7 @@ impl Server {
                     .resync(&self.cfg.storage_prefix, &self.hub.caches, self.now.mono_ms);
                 self.root_ca
                     .resync(&self.cfg.storage_prefix, &self.hub.caches, self.now.mono_ms);
+                self.sync_sources(watch);
                 if !self.startup.bootstrapped && watch.is_none() {
                     self.bootstrap();
                 }

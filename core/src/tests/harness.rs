@@ -244,6 +244,14 @@ impl Harness {
     }
 
     /// Hands each watch the events under its prefix.
+    /// A write by another replica: straight to storage, its events delivered by the watches.
+    pub fn write_elsewhere(&mut self, request: &StorageRequest) {
+        self.store.execute(request).expect("the write of another replica");
+        let events = self.store.take_events();
+        self.deliver(events);
+        self.run();
+    }
+
     fn deliver(&mut self, events: Vec<StorageEvent>) {
         for (watch, evs) in self.watches.split(&events) {
             self.server.handle_watch_events(self.now, watch, evs);

@@ -248,3 +248,122 @@ fn the_openapi_documents_follow_the_served_resources() {
     let r = h.request(c, "GET", doc, "");
     assert_eq!(statuses(&r), vec![404], "{r}");
 }
+
+/// A stand-in for the custom resource definitions: ConfigMaps labelled
+/// `serves.gatehouse.test/kind` define a resource of `example.com/v1`.
+struct DefiningConfigMaps;
+
+impl crate::registry::Source for DefiningConfigMaps {
+    fn storage_path(&self) -> &str {
+        "configmaps"
+    }
+
+    fn resources(&self, objects: &mut dyn Iterator<Item = &Value>) -> Vec<ResourceDef> {
+        objects
+            .filter_map(|o| {
+                let kind = o
+                    .pointer("/metadata/labels/serves.gatehouse.test~1kind")?
+                    .as_str()?;
+                let data = o.get("data")?;
+                let mut def = widgets();
+                def.kind = kind.to_string().into();
+                def.resource = data.get("plural")?.as_str()?.to_string().into();
+                def.singular = kind.to_lowercase().into();
+                def.storage = format!("example.com/{}", def.resource).into();
+                def.short_names = Names::Owned(
+                    data.get("shortNames")
+                        .and_then(Value::as_str)
+                        .map(|s| s.split(',').map(str::to_string).collect())
+                        .unwrap_or_default(),
+                );
+                Some(def)
+            })
+            .collect()
+    }
+}
+
+fn defining(rev_name: &str, short_names: &str) -> crate::storage::StorageRequest {
+    let object = serde_json::json!({
+        "apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": rev_name, "namespace": "default", "uid": "def-1",
+            "labels": {"serves.gatehouse.test/kind": "Gadget"}},
+        "data": {"plural": "gadgets", "shortNames": short_names}
+    });
+    crate::storage::StorageRequest::Txn {
+        compare: Vec::new(),
+        success: vec![crate::storage::TxnOp::Put {
+            key: format!("/registry/configmaps/default/{rev_name}").into_bytes(),
+            value: serde_json::to_vec(&object).expect("JSON"),
+            ttl_secs: None,
+        }],
+        failure: Vec::new(),
+    }
+}
+
+#[test]
+fn resources_follow_their_defining_objects_whoever_writes_them() {
+    let mut h = Harness::new();
+    h.server
+        .add_resource_source(h.now, std::sync::Arc::new(DefiningConfigMaps));
+    h.run();
+    let c = h.connect_admin(1);
+    let gadgets = "/apis/example.com/v1/namespaces/default/gadgets";
+    let r = h.request(c, "GET", gadgets, "");
+    assert_eq!(statuses(&r), vec![404], "{r}");
+
+    // Another replica writes the defining object: this one serves the resource too.
+    h.write_elsewhere(&defining("gadget-def", "gd"));
+    let r = h.request(c, "GET", gadgets, "");
+    assert_eq!(statuses(&r), vec![200], "{r}");
+    assert_eq!(body(&r)["kind"], "GadgetList");
+    let list = body(&h.request(c, "GET", "/apis/example.com/v1", ""));
+    assert_eq!(list["resources"][0]["shortNames"], serde_json::json!(["gd"]));
+    let r = h.request(
+        c,
+        "POST",
+        gadgets,
+        r#"{"apiVersion":"example.com/v1","kind":"Gadget","metadata":{"name":"g"}}"#,
+    );
+    assert_eq!(statuses(&r), vec![201], "{r}");
+
+    // Changed through this replica's own API: the definition follows.
+    let r = h.request_with(
+        c,
+        "PATCH",
+        "/api/v1/namespaces/default/configmaps/gadget-def",
+        &[("Content-Type", "application/merge-patch+json")],
+        r#"{"data":{"shortNames":"gd,gdg"}}"#,
+    );
+    assert_eq!(statuses(&r), vec![200], "{r}");
+    let list = body(&h.request(c, "GET", "/apis/example.com/v1", ""));
+    assert_eq!(
+        list["resources"][0]["shortNames"],
+        serde_json::json!(["gd", "gdg"])
+    );
+
+    // Deleted by another replica: no longer served here.
+    h.write_elsewhere(&crate::storage::StorageRequest::Txn {
+        compare: Vec::new(),
+        success: vec![crate::storage::TxnOp::Delete {
+            key: b"/registry/configmaps/default/gadget-def".to_vec(),
+        }],
+        failure: Vec::new(),
+    });
+    let r = h.request(c, "GET", &format!("{gadgets}/g"), "");
+    assert_eq!(statuses(&r), vec![404], "{r}");
+    let r = h.request(c, "GET", "/apis/example.com/v1", "");
+    assert_eq!(statuses(&r), vec![404], "{r}");
+}
+
+#[test]
+fn a_replica_started_later_serves_what_is_already_defined() {
+    let mut h = Harness::new();
+    h.write_elsewhere(&defining("gadget-def", "gd"));
+    // A source added once the definitions are stored (a replica starting) serves them at once.
+    h.server
+        .add_resource_source(h.now, std::sync::Arc::new(DefiningConfigMaps));
+    h.run();
+    let c = h.connect_admin(1);
+    let r = h.request(c, "GET", "/apis/example.com/v1/namespaces/default/gadgets", "");
+    assert_eq!(statuses(&r), vec![200], "{r}");
+}
