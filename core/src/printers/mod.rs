@@ -20,6 +20,7 @@ mod batch;
 mod certificates;
 mod coordination;
 mod core;
+pub mod custom;
 mod discovery;
 mod duration;
 mod event;

@@ -104,6 +104,9 @@ pub struct ResourceDef {
     /// The kind's OpenAPI schema, for a resource added at run time (built-in kinds' schemas
     /// are in the embedded data, under [`ResourceDef::definition`]).
     pub schema: Option<std::sync::Arc<serde_json::Value>>,
+    /// The printer columns of a resource added at run time (built-in kinds have their own
+    /// printers); `None` there prints Name and Age.
+    pub columns: Option<Vec<crate::printers::custom::PrinterColumn>>,
 }
 
 impl ResourceDef {
@@ -265,6 +268,7 @@ impl From<&Builtin> for ResourceDef {
             stored_as: b.stored_as,
             builtin: true,
             schema: None,
+            columns: None,
         }
     }
 }

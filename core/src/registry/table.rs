@@ -213,6 +213,7 @@ mod tests {
             stored_as: None,
             builtin: false,
             schema: None,
+            columns: None,
         }
     }
 

@@ -188,12 +188,19 @@ pub fn error_closing(e: &ApiError) -> Vec<u8> {
     out
 }
 
-/// Encodes a successful reply as the client negotiated.
-pub fn reply(n: &Negotiated, reply: Reply, now: Now) -> Vec<u8> {
+/// Encodes a successful reply as the client negotiated; `served` says how resources added at
+/// run time print as Tables.
+pub fn reply(n: &Negotiated, reply: Reply, now: Now, served: &registry::Resources) -> Vec<u8> {
     let is_status = reply.object.get("kind").and_then(Value::as_str) == Some("Status");
     let mut object = reply.object;
     if n.table && !is_status {
-        if let Some(table) = to_table(&object, now, true) {
+        let (group, kind) = group_kind(&object);
+        let item_kind = match object.get("items") {
+            Some(_) => kind.strip_suffix("List").unwrap_or(&kind),
+            None => &kind,
+        };
+        let added = served.find_kind(&group, item_kind);
+        if let Some(table) = to_table(&object, now, true, added.map(|d| &**d)) {
             if !n.yaml {
                 let ct = format!("application/json;as=Table;v={};g=meta.k8s.io", n.table_version);
                 return json_response(reply.code, &ct, &table, &reply.warnings);
@@ -301,8 +308,14 @@ fn group_kind(obj: &Value) -> (String, String) {
 }
 
 /// Builds a meta.k8s.io/v1 Table from an object or a list; `with_columns` false leaves the
-/// column definitions out (watch events after the first).
-pub fn to_table(obj: &Value, now: Now, with_columns: bool) -> Option<Value> {
+/// column definitions out (watch events after the first). A resource added at run time
+/// (`added`) prints its own columns; a built-in kind its printer's.
+pub fn to_table(
+    obj: &Value,
+    now: Now,
+    with_columns: bool,
+    added: Option<&registry::ResourceDef>,
+) -> Option<Value> {
     let (group, kind) = group_kind(obj);
     let (item_kind, items, list_meta): (String, Vec<&Value>, Option<&Value>) =
         match obj.get("items").and_then(Value::as_array) {
@@ -313,7 +326,17 @@ pub fn to_table(obj: &Value, now: Now, with_columns: bool) -> Option<Value> {
             ),
             _ => (kind.clone(), vec![obj], None),
         };
-    registry::find_kind(&group, &item_kind)?;
+    let custom = match added.filter(|d| !d.builtin) {
+        Some(def) => Some(
+            def.columns
+                .clone()
+                .unwrap_or_else(|| vec![crate::printers::custom::PrinterColumn::age()]),
+        ),
+        None => {
+            registry::find_kind(&group, &item_kind)?;
+            None
+        }
+    };
     let mut items = items;
     // Some kinds print in their own order (FlowSchemas by matching precedence).
     items.sort_by(|a, b| crate::printers::row_order(&group, &item_kind, a, b));
@@ -321,8 +344,12 @@ pub fn to_table(obj: &Value, now: Now, with_columns: bool) -> Option<Value> {
     let rows: Vec<Value> = items
         .iter()
         .map(|item| {
+            let cells = match &custom {
+                Some(c) => crate::printers::custom::row_cells(c, item, now.wall_secs()),
+                None => crate::printers::row_cells(&group, &item_kind, item, now.wall_secs()),
+            };
             json!({
-                "cells": crate::printers::row_cells(&group, &item_kind, item, now.wall_secs()),
+                "cells": cells,
                 "object": partial_metadata("meta.k8s.io/v1", item),
             })
         })
@@ -343,10 +370,12 @@ pub fn to_table(obj: &Value, now: Now, with_columns: bool) -> Option<Value> {
     table.insert("metadata".into(), Value::Object(meta));
     table.insert(
         "columnDefinitions".into(),
-        if with_columns {
-            crate::printers::column_definitions_json(cols)
-        } else {
+        if !with_columns {
             json!([])
+        } else if let Some(c) = &custom {
+            crate::printers::custom::column_definitions_json(c)
+        } else {
+            crate::printers::column_definitions_json(cols)
         },
     );
     table.insert("rows".into(), Value::Array(rows));

@@ -1179,7 +1179,7 @@ impl Server {
                 keep_alive,
             } => {
                 let bytes = match result {
-                    Ok(reply) => encode::reply(&negotiated, reply, self.now),
+                    Ok(reply) => encode::reply(&negotiated, reply, self.now, &self.hub.resources),
                     Err(e) => encode::error(&e),
                 };
                 self.write(conn, bytes);

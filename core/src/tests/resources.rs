@@ -34,6 +34,7 @@ fn widgets() -> ResourceDef {
         stored_as: None,
         builtin: false,
         schema: None,
+        columns: None,
     }
 }
 
@@ -366,4 +367,55 @@ fn a_replica_started_later_serves_what_is_already_defined() {
     let c = h.connect_admin(1);
     let r = h.request(c, "GET", "/apis/example.com/v1/namespaces/default/gadgets", "");
     assert_eq!(statuses(&r), vec![200], "{r}");
+}
+
+#[test]
+fn tables_of_a_resource_added_at_run_time_print_its_columns() {
+    let mut h = Harness::new();
+    let mut def = widgets();
+    def.columns = Some(vec![
+        crate::printers::custom::PrinterColumn {
+            name: "Size".into(),
+            type_: "integer".into(),
+            format: String::new(),
+            description: "How big.".into(),
+            priority: 0,
+            json_path: ".spec.size".into(),
+        },
+        crate::printers::custom::PrinterColumn::age(),
+    ]);
+    h.server.put_resource(h.now, def).expect("added");
+    h.run();
+    let c = h.connect_admin(1);
+    let r = h.request(c, "POST", WIDGETS, &widget("one"));
+    assert_eq!(statuses(&r), vec![201], "{r}");
+    let table = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json";
+    let r = h.request_with(c, "GET", WIDGETS, &[("Accept", table)], "");
+    let t = body(&r);
+    assert_eq!(t["kind"], "Table", "{r}");
+    assert_eq!(names(&t, "columnDefinitions", "name"), ["Name", "Size", "Age"]);
+    assert_eq!(t["rows"][0]["cells"][0], "one");
+    assert_eq!(t["rows"][0]["cells"][1], 3);
+    let r = h.request_with(c, "GET", &format!("{WIDGETS}/one"), &[("Accept", table)], "");
+    assert_eq!(body(&r)["rows"][0]["cells"][1], 3, "{r}");
+
+    // Without columns of its own, a resource prints Name and Age, as kube prints a custom
+    // resource whose definition names none; so do its watch events.
+    let plain = widgets();
+    h.server.put_resource(h.now, plain).expect("changed");
+    h.run();
+    let r = h.request_with(c, "GET", WIDGETS, &[("Accept", table)], "");
+    assert_eq!(
+        names(&body(&r), "columnDefinitions", "name"),
+        ["Name", "Age"],
+        "{r}"
+    );
+    let w = h.connect_admin(2);
+    let watch = format!("GET {WIDGETS}?watch=true HTTP/1.1\r\nHost: x\r\nAccept: {table}\r\n\r\n");
+    h.send(w, watch.as_bytes());
+    let seen = h.take(w);
+    assert!(
+        seen.contains("\"kind\":\"Table\"") && seen.contains("\"name\":\"Age\""),
+        "{seen}"
+    );
 }
