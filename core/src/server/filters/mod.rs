@@ -58,13 +58,13 @@ impl Server {
     pub(super) fn serve(&mut self, id: ReqId, origin: Origin, request: Request) {
         let info = request_info::resolve(&request);
         let peer = match &origin {
-            Origin::Client { conn, .. } => self.conns.get(conn).map(|c| c.cert.clone()),
+            Origin::Client { conn, .. } => self.conns.get(conn).map(|c| &c.cert),
             _ => None,
         }
-        .unwrap_or(PeerCert::None);
+        .unwrap_or(&PeerCert::None);
         let credentials = Credentials {
             request: &request,
-            peer: &peer,
+            peer,
             loopback: !matches!(origin, Origin::Client { .. }),
         };
         let flow = authentication::authenticate(
