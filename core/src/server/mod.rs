@@ -2,7 +2,10 @@
 //!
 //! # Run loop
 //!
-//! The runtime owns sockets, TLS, timers and storage, and drives the server like this:
+//! The runtime owns sockets, TLS, timers and storage, and drives the server like this (what
+//! the server is asked to serve changes through [`Server::put_resource`],
+//! [`Server::remove_resource`] and [`Server::add_resource_source`], and the admission chain
+//! through [`Server::add_admission_plugin`]):
 //!
 //! 1. apply exactly one input, with the current [`Now`]:
 //!    - [`Server::start`], once, first;
@@ -10,7 +13,7 @@
 //!    - [`Server::handle_bytes`]: bytes arrived on a connection;
 //!    - [`Server::handle_closed`]: a connection is gone (also when a write to it failed);
 //!    - [`Server::handle_effect`]: what came of an [`Output::Effect`] (a storage answer, a
-//!      dial's outcome, a relay's bytes or end);
+//!      dial's outcome, a relay's bytes or end, an HTTPS answer, a timer that is due);
 //!    - [`Server::handle_watch_events`], [`Server::handle_watch_progress`],
 //!      [`Server::handle_watch_failed`]: news of the storage watches of
 //!      [`Output::StartWatch`];
