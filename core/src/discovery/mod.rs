@@ -154,13 +154,13 @@ pub fn api_resource_list(resources: &Resources, group: &str, version: &str) -> O
             "singularName": r.singular,
             "namespaced": r.namespaced,
             "kind": r.kind,
-            "verbs": r.verbs.to_vec(),
+            "verbs": &r.verbs,
         });
         if !r.short_names.is_empty() {
-            e["shortNames"] = json!(r.short_names.to_vec());
+            e["shortNames"] = json!(&r.short_names);
         }
         if !r.categories.is_empty() {
-            e["categories"] = json!(r.categories.to_vec());
+            e["categories"] = json!(&r.categories);
         }
         resources.push(e);
         for s in r.subresources.iter() {
@@ -199,13 +199,13 @@ fn discovery_group(served: &Resources, group: &str) -> Value {
                         "responseKind": {"group": "", "version": "", "kind": r.kind},
                         "scope": if r.namespaced { "Namespaced" } else { "Cluster" },
                         "singularResource": r.singular,
-                        "verbs": r.verbs.to_vec(),
+                        "verbs": &r.verbs,
                     });
                     if !r.short_names.is_empty() {
-                        e["shortNames"] = json!(r.short_names.to_vec());
+                        e["shortNames"] = json!(&r.short_names);
                     }
                     if !r.categories.is_empty() {
-                        e["categories"] = json!(r.categories.to_vec());
+                        e["categories"] = json!(&r.categories);
                     }
                     if !r.subresources.is_empty() {
                         let subs: Vec<Value> = r

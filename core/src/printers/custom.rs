@@ -40,18 +40,12 @@ impl PrinterColumn {
 
 /// The column definitions of a Table: Name, then `cols`.
 pub fn column_definitions_json(cols: &[PrinterColumn]) -> Value {
-    let name = super::column_definitions_json(&[super::NAME]);
-    let mut defs = name.as_array().cloned().unwrap_or_default();
-    defs.extend(cols.iter().map(|c| {
-        json!({
-            "name": c.name,
-            "type": c.type_,
-            "format": c.format,
-            "description": c.description,
-            "priority": c.priority,
-        })
-    }));
-    Value::Array(defs)
+    let n = super::NAME;
+    let name = super::column_json(n.name, n.type_, n.format, n.description, n.priority);
+    let rest = cols
+        .iter()
+        .map(|c| super::column_json(&c.name, &c.type_, &c.format, &c.description, c.priority));
+    Value::Array(std::iter::once(name).chain(rest).collect())
 }
 
 /// The cells of one row: the object's name, then each column's value (null where the path

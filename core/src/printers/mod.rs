@@ -184,17 +184,20 @@ pub fn row_order(group: &str, kind: &str, a: &Value, b: &Value) -> std::cmp::Ord
 pub fn column_definitions_json(cols: &[Column]) -> Value {
     Value::Array(
         cols.iter()
-            .map(|c| {
-                json!({
-                    "name": c.name,
-                    "type": c.type_,
-                    "format": c.format,
-                    "description": c.description,
-                    "priority": c.priority,
-                })
-            })
+            .map(|c| column_json(c.name, c.type_, c.format, c.description, c.priority))
             .collect(),
     )
+}
+
+/// One entry of a Table's `columnDefinitions`.
+fn column_json(name: &str, type_: &str, format: &str, description: &str, priority: u32) -> Value {
+    json!({
+        "name": name,
+        "type": type_,
+        "format": format,
+        "description": description,
+        "priority": priority,
+    })
 }
 
 /// Which printer handles a group/kind.

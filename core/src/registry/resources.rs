@@ -38,10 +38,12 @@ impl Names {
             Names::Owned(v) => v.is_empty(),
         }
     }
+}
 
-    /// The names as owned strings.
-    pub fn to_vec(&self) -> Vec<String> {
-        self.iter().map(str::to_string).collect()
+/// A list of names is written as a JSON array of strings.
+impl serde::Serialize for Names {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
     }
 }
 

@@ -183,13 +183,13 @@ fn display(def: &ResourceDef) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::borrow::Cow;
 
     use super::*;
     use crate::registry::resources::Names;
 
-    /// A resource as a custom resource definition would give it.
+    /// A resource as a custom resource definition would give it (`example.com`'s widgets).
     pub(crate) fn widgets(version: &str) -> ResourceDef {
         ResourceDef {
             group: "example.com".into(),

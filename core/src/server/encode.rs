@@ -194,13 +194,8 @@ pub fn reply(n: &Negotiated, reply: Reply, now: Now, served: &registry::Resource
     let is_status = reply.object.get("kind").and_then(Value::as_str) == Some("Status");
     let mut object = reply.object;
     if n.table && !is_status {
-        let (group, kind) = group_kind(&object);
-        let item_kind = match object.get("items") {
-            Some(_) => kind.strip_suffix("List").unwrap_or(&kind),
-            None => &kind,
-        };
-        let added = served.find_kind(&group, item_kind);
-        if let Some(table) = to_table(&object, now, true, added.map(|d| &**d)) {
+        let added = |group: &str, kind: &str| served.find_kind(group, kind).map(|d| &**d);
+        if let Some(table) = to_table(&object, now, true, added) {
             if !n.yaml {
                 let ct = format!("application/json;as=Table;v={};g=meta.k8s.io", n.table_version);
                 return json_response(reply.code, &ct, &table, &reply.warnings);
@@ -308,13 +303,14 @@ fn group_kind(obj: &Value) -> (String, String) {
 }
 
 /// Builds a meta.k8s.io/v1 Table from an object or a list; `with_columns` false leaves the
-/// column definitions out (watch events after the first). A resource added at run time
-/// (`added`) prints its own columns; a built-in kind its printer's.
-pub fn to_table(
+/// column definitions out (watch events after the first). `served` finds the definition of
+/// a group's kind: a resource added at run time prints its own columns, a built-in kind its
+/// printer's.
+pub fn to_table<'d>(
     obj: &Value,
     now: Now,
     with_columns: bool,
-    added: Option<&registry::ResourceDef>,
+    served: impl FnOnce(&str, &str) -> Option<&'d registry::ResourceDef>,
 ) -> Option<Value> {
     let (group, kind) = group_kind(obj);
     let (item_kind, items, list_meta): (String, Vec<&Value>, Option<&Value>) =
@@ -326,17 +322,21 @@ pub fn to_table(
             ),
             _ => (kind.clone(), vec![obj], None),
         };
-    let custom = match added.filter(|d| !d.builtin) {
-        Some(def) => Some(
-            def.columns
-                .clone()
-                .unwrap_or_else(|| vec![crate::printers::custom::PrinterColumn::age()]),
-        ),
-        None => {
-            registry::find_kind(&group, &item_kind)?;
-            None
-        }
-    };
+    let age;
+    let custom: Option<&[crate::printers::custom::PrinterColumn]> =
+        match served(&group, &item_kind).filter(|d| !d.builtin) {
+            Some(def) => Some(match &def.columns {
+                Some(columns) => columns,
+                None => {
+                    age = [crate::printers::custom::PrinterColumn::age()];
+                    &age
+                }
+            }),
+            None => {
+                registry::find_kind(&group, &item_kind)?;
+                None
+            }
+        };
     let mut items = items;
     // Some kinds print in their own order (FlowSchemas by matching precedence).
     items.sort_by(|a, b| crate::printers::row_order(&group, &item_kind, a, b));
@@ -344,7 +344,7 @@ pub fn to_table(
     let rows: Vec<Value> = items
         .iter()
         .map(|item| {
-            let cells = match &custom {
+            let cells = match custom {
                 Some(c) => crate::printers::custom::row_cells(c, item, now.wall_secs()),
                 None => crate::printers::row_cells(&group, &item_kind, item, now.wall_secs()),
             };
@@ -372,7 +372,7 @@ pub fn to_table(
         "columnDefinitions".into(),
         if !with_columns {
             json!([])
-        } else if let Some(c) = &custom {
+        } else if let Some(c) = custom {
             crate::printers::custom::column_definitions_json(c)
         } else {
             crate::printers::column_definitions_json(cols)

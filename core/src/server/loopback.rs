@@ -9,8 +9,7 @@ use crate::registry::Call;
 
 /// The HTTP request that asks for what `call` describes.
 pub(super) fn request(call: &Call) -> Request {
-    let def = call.def.clone();
-    let def = &*def;
+    let def = &*call.def;
     let mut path = if def.group.is_empty() {
         format!("/api/{}", def.version)
     } else {

@@ -371,7 +371,7 @@ impl Server {
     /// sources stored under the cache `changed` (all when `None`) whose cache is filled.
     fn sync_sources(&mut self, changed: Option<WatchId>) {
         for i in 0..self.hub.sources.len() {
-            let (source, serving) = self.hub.sources[i].clone();
+            let source = &self.hub.sources[i].0;
             let prefix = format!("{}/{}/", self.cfg.storage_prefix, source.storage_path()).into_bytes();
             let id = self.hub.caches.id_for_key(&prefix);
             if changed.is_some() && id != changed {
@@ -382,14 +382,13 @@ impl Server {
                 continue;
             }
             let wanted = source.resources(&mut cache.list(&prefix).map(|(_, v)| &**v));
-            let gone: Vec<_> = serving
-                .iter()
+            let gone: Vec<_> = std::mem::take(&mut self.hub.sources[i].1)
+                .into_iter()
                 .filter(|(g, v, r)| {
                     !wanted
                         .iter()
                         .any(|d| d.group == *g && d.version == *v && d.resource == *r)
                 })
-                .cloned()
                 .collect();
             let now = self.now;
             let mut served = Vec::new();
@@ -437,7 +436,14 @@ impl Server {
     }
 
     fn end_watches_of(&mut self, def: &registry::ResourceDef) {
-        for (id, conn, keep_alive) in self.watchers.end_resource(&mut self.out, def) {
+        let ended = self.watchers.end_resource(&mut self.out, def);
+        self.watches_ended(ended);
+    }
+
+    /// Watches whose stream was ended cleanly: their requests are complete and their
+    /// connections go on (or close) as their keep-alive says.
+    fn watches_ended(&mut self, ended: Vec<(ReqId, ConnId, bool)>) {
+        for (id, conn, keep_alive) in ended {
             filters::response_complete(id, 200);
             self.request_done(conn, keep_alive);
         }
@@ -803,10 +809,7 @@ impl Server {
             }
         }
         let ended = self.watchers.tick(&mut self.out, now, &self.hub.caches);
-        for (id, conn, keep_alive) in ended {
-            filters::response_complete(id, 200);
-            self.request_done(conn, keep_alive);
-        }
+        self.watches_ended(ended);
         // Idle and stalled connections.
         let mut to_close = Vec::new();
         for (id, c) in &self.conns {
@@ -894,7 +897,6 @@ impl Server {
 
     // ---- internals ----
 
-    /// What the registry's machines may read and draw from.
     /// Asks for `effect` on behalf of `waiter`.
     fn effect(&mut self, waiter: Waiter, effect: Effect) -> EffectId {
         let id = EffectId(self.next_effect);

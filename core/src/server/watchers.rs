@@ -56,7 +56,8 @@ impl Watcher {
 
     fn event(&mut self, ty: &str, obj: &Value, now: Now) -> Vec<u8> {
         let object = if self.table {
-            let t = to_table(obj, now, !self.columns_sent, Some(&self.def)).unwrap_or_else(|| obj.clone());
+            let def = &*self.def;
+            let t = to_table(obj, now, !self.columns_sent, |_, _| Some(def)).unwrap_or_else(|| obj.clone());
             self.columns_sent = true;
             t
         } else if let Some(api_version) = &self.partial {

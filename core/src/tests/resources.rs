@@ -2,8 +2,6 @@
 //! discovery, has a watch cache and serves every verb; changed, its watches end and the new
 //! definition serves; removed, it answers 404 and its watches end.
 
-use std::borrow::Cow;
-
 use serde_json::Value;
 
 use super::harness::{body, statuses, Harness};
@@ -12,30 +10,7 @@ use crate::registry::{Names, ResourceDef};
 const WIDGETS: &str = "/apis/example.com/v1/namespaces/default/widgets";
 
 fn widgets() -> ResourceDef {
-    ResourceDef {
-        group: "example.com".into(),
-        version: "v1".into(),
-        resource: "widgets".into(),
-        singular: "widget".into(),
-        kind: "Widget".into(),
-        namespaced: true,
-        short_names: Names::Owned(vec!["wd".into()]),
-        categories: Names::Owned(Vec::new()),
-        verbs: crate::registry::find("", "v1", "configmaps")
-            .expect("configmaps")
-            .verbs
-            .clone(),
-        subresources: Cow::Owned(Vec::new()),
-        storage: "example.com/widgets".into(),
-        tracks_generation: true,
-        create_on_update: false,
-        returns_deleted_object: true,
-        definition: "com.example.v1.Widget".into(),
-        stored_as: None,
-        builtin: false,
-        schema: None,
-        columns: None,
-    }
+    crate::registry::table::tests::widgets("v1")
 }
 
 fn names(doc: &Value, list: &str, field: &str) -> Vec<String> {

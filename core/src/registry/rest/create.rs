@@ -5,8 +5,7 @@ use super::*;
 
 impl Machine {
     pub(super) fn start_create(&mut self, env: &mut Env<'_>, cs: &mut CreateState, _key: Vec<u8>) -> Step {
-        let def = self.call.def.clone();
-        let def = &*def;
+        let def = &*self.call.def;
         let validation = match FieldValidation::parse(self.call.params.get("fieldValidation")) {
             Ok(v) => v,
             Err(e) => return fail(e),
@@ -50,8 +49,7 @@ impl Machine {
         cs: &mut CreateState,
         mut obj: Value,
     ) -> Step {
-        let def = self.call.def.clone();
-        let def = &*def;
+        let def = &*self.call.def;
         // A mutating plugin may not move the object elsewhere than the request names.
         if let Err(e) = body::reconcile_name_namespace(def, &mut obj, &self.call.namespace, None) {
             return fail(e);
@@ -130,8 +128,7 @@ impl Machine {
         mut cs: CreateState,
         result: Result<StorageResponse, StorageError>,
     ) -> Step {
-        let def = self.call.def.clone();
-        let def = &*def;
+        let def = &*self.call.def;
         let resp = match result {
             Ok(r) => r,
             // Planted defect (d), simulator only: the create is acknowledged although storage

@@ -9,8 +9,7 @@ impl Machine {
         mut ds: DeleteState,
         result: Result<StorageResponse, StorageError>,
     ) -> Step {
-        let def = self.call.def.clone();
-        let def = &*def;
+        let def = &*self.call.def;
         let resp = match result {
             Ok(r) => r,
             Err(e) => return fail(storage_error(&e)),
@@ -120,8 +119,7 @@ impl Machine {
         mut cs: CollectionState,
         result: Result<StorageResponse, StorageError>,
     ) -> Step {
-        let def = self.call.def.clone();
-        let def = &*def;
+        let def = &*self.call.def;
         let resp = match result {
             Ok(r) => r,
             Err(e) => return fail(storage_error(&e)),

@@ -119,8 +119,7 @@ impl Machine {
     /// managedFields updated, and the configuration's resourceVersion (a precondition, as
     /// in any patch; empty when it has none).
     pub(super) fn apply_config(&self, env: &Env<'_>, live: Option<&Value>) -> Result<Value, ApiError> {
-        let served = self.call.served.clone();
-        let served = &*served;
+        let served = &*self.call.served;
         let mut config: Value = serde_yaml::from_slice(&self.call.body)
             .map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))?;
         if !config.is_object() {

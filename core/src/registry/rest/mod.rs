@@ -459,8 +459,7 @@ fn parse_dry_run(call: &Call) -> Result<bool, ApiError> {
 impl Machine {
     /// Routes a call to its machine; refuses verbs and subresources the resource lacks.
     pub fn new(call: Call) -> Result<Machine, ApiError> {
-        let def = call.def.clone();
-        let def = &*def;
+        let def = &*call.def;
         let sub = call.subresource.as_str();
         if !sub.is_empty() {
             let Some(s) = def.subresource(sub) else {
@@ -620,8 +619,7 @@ impl Machine {
     pub fn start(&mut self, env: &mut Env<'_>) -> Step {
         self.ttl =
             (self.call.def.resource == "events" && env.event_ttl_secs > 0).then_some(env.event_ttl_secs);
-        let def = self.call.def.clone();
-        let def = &*def;
+        let def = &*self.call.def;
         let key = object_key(env.prefix, def, &self.call.namespace, &self.call.name);
         match std::mem::replace(&mut self.state, State::Finished) {
             State::Get => {
@@ -824,8 +822,7 @@ impl Machine {
         object: Option<Value>,
         old: Option<Value>,
     ) -> admission::Request {
-        let def = self.call.def.clone();
-        let def = &*def;
+        let def = &*self.call.def;
         let namespace = match &object {
             Some(o) if def.namespaced => api::namespace(o).to_string(),
             _ => self.call.namespace.clone(),

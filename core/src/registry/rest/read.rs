@@ -20,8 +20,7 @@ impl Machine {
         if !fresh_enough {
             return None;
         }
-        let def = self.call.def.clone();
-        let def = &*def;
+        let def = &*self.call.def;
         let Some(obj) = env.cache_of(&self.call.def).get(key) else {
             return Some(fail(ApiError::not_found(
                 &def.group,
@@ -64,8 +63,7 @@ impl Machine {
 
     /// The list as the watch cache holds it now.
     pub(super) fn cached_list(&self, env: &Env<'_>, ls: &ListState) -> Step {
-        let def = self.call.def.clone();
-        let def = &*def;
+        let def = &*self.call.def;
         let items: Vec<Value> = env
             .cache_of(def)
             .list(&ls.prefix)
@@ -88,8 +86,7 @@ impl Machine {
         env: &Env<'_>,
         result: Result<StorageResponse, StorageError>,
     ) -> Step {
-        let def = self.call.def.clone();
-        let def = &*def;
+        let def = &*self.call.def;
         let resp = match result {
             Ok(r) => r,
             Err(e) => return fail(storage_error(&e)),
@@ -109,8 +106,7 @@ impl Machine {
         mut ls: ListState,
         result: Result<StorageResponse, StorageError>,
     ) -> Step {
-        let def = self.call.def.clone();
-        let def = &*def;
+        let def = &*self.call.def;
         if ls.watch_list_read {
             return match result {
                 Ok(StorageResponse::Range { revision, kvs, .. }) => Step::Watch(WatchSpec {

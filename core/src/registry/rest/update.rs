@@ -5,8 +5,7 @@ use super::*;
 
 impl Machine {
     pub(super) fn decode_replacement(&self, env: &Env<'_>) -> Result<(Value, Vec<String>), ApiError> {
-        let def = self.call.def.clone();
-        let def = &*def;
+        let def = &*self.call.def;
         let validation = FieldValidation::parse(self.call.params.get("fieldValidation"))?;
         if self.call.subresource == "scale" {
             let v: Value = serde_json::from_slice(&self.call.body).map_err(|e| {
@@ -38,8 +37,7 @@ impl Machine {
         mut us: UpdateState,
         result: Result<StorageResponse, StorageError>,
     ) -> Step {
-        let def = self.call.def.clone();
-        let def = &*def;
+        let def = &*self.call.def;
         let resp = match result {
             Ok(r) => r,
             Err(e) => return fail(storage_error(&e)),
@@ -164,8 +162,7 @@ impl Machine {
         cur: Value,
         mut new: Value,
     ) -> Step {
-        let def = self.call.def.clone();
-        let def = &*def;
+        let def = &*self.call.def;
         let new_rv = api::meta_str(&new, "resourceVersion").to_string();
         let cur_rv = kv.mod_revision.to_string();
         if let Change::Patch(..) | Change::Apply = us.change {
@@ -222,8 +219,7 @@ impl Machine {
         cur: Value,
         new: Value,
     ) -> Step {
-        let def = self.call.def.clone();
-        let def = &*def;
+        let def = &*self.call.def;
         let unchanged = strategy::same_object(&new, &cur);
         if unchanged || self.dry_run {
             let obj = with_rv(new, kv.mod_revision);
@@ -287,8 +283,7 @@ impl Machine {
         env: &Env<'_>,
     ) -> Result<Value, ApiError> {
         let openapi = env.openapi;
-        let def = self.call.def.clone();
-        let def = &*def;
+        let def = &*self.call.def;
         let is_scale = self.call.subresource == "scale";
         match change {
             Change::Bind { node, annotations } => {
@@ -337,8 +332,7 @@ impl Machine {
             }
             Change::Patch(pt, bytes) => {
                 // The patch speaks the version the client asked for.
-                let served = self.call.served.clone();
-                let served = &*served;
+                let served = &*self.call.served;
                 let (group, kind, base) = if is_scale {
                     ("autoscaling", "Scale", scale::to_scale(cur))
                 } else {
