@@ -362,9 +362,14 @@ impl Etcd {
 
     /// The client URLs of all members, comma separated (for `--etcd-servers`).
     pub fn endpoints(&self) -> String {
-        self.members
+        self.endpoints_in(&(0..self.members.len()).collect::<Vec<_>>())
+    }
+
+    /// The client URLs of the members `order`, in that order, for `--etcd-servers`.
+    pub fn endpoints_in(&self, order: &[usize]) -> String {
+        order
             .iter()
-            .map(|m| m.client_url.as_str())
+            .map(|&i| self.members[i].client_url.as_str())
             .collect::<Vec<_>>()
             .join(",")
     }
@@ -464,27 +469,17 @@ impl Etcd {
             .collect()
     }
 
-    /// Makes member `i` the raft leader (`etcdctl move-leader`, sent to the leader), unless it
-    /// already is.
-    pub fn move_leader(&mut self, i: usize) {
+    /// The index of the raft leader, waiting (at most [`START_TIMEOUT`]) until there is one.
+    pub fn wait_leader(&mut self) -> usize {
         let start = Instant::now();
         loop {
-            let leader = self.leader();
-            if leader == Some(i) {
-                return;
+            if let Some(l) = self.leader() {
+                return l;
             }
             assert!(
                 start.elapsed() < START_TIMEOUT,
-                "member {i} never became the leader"
+                "no etcd member became the leader"
             );
-            if let Some(l) = leader {
-                let id = self.member_ids()[i];
-                let (ok, out, err) =
-                    Etcd::etcdctl(&self.members[l].client_url, &["move-leader", &format!("{id:x}")]);
-                if !ok {
-                    eprintln!("etcdctl move-leader: {out}{err}");
-                }
-            }
             std::thread::sleep(Duration::from_millis(100));
         }
     }
