@@ -40,6 +40,16 @@ pub struct Flags {
     #[arg(long, action = ArgAction::Set, num_args = 0..=1, require_equals = true, default_value = "true", default_missing_value = "true")]
     pub anonymous_auth: bool,
 
+    /// If set, the file used to secure the secure port of the API server via token
+    /// authentication: CSV lines of `token,user,uid[,"group1,group2"]`.
+    #[arg(long)]
+    pub token_auth_file: Option<PathBuf>,
+
+    /// Identifiers of the API. Tokens presented to the server must be for at least one of
+    /// them. Defaults to the first --service-account-issuer, when given.
+    #[arg(long, value_delimiter = ',')]
+    pub api_audiences: Vec<String>,
+
     /// The prefix to prepend to all resource paths in storage.
     #[arg(long, default_value = "/registry")]
     pub etcd_prefix: String,

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use std::sync::{mpsc, Arc};
 use std::time::SystemTime;
 
+use gatehouse_core::authn::token::Tokens;
+use gatehouse_core::authn::token_file::TokenFile;
 use gatehouse_core::storage::MemStore;
 use gatehouse_core::Config;
 
@@ -32,6 +34,8 @@ pub struct Prepared {
     pub data_dir: PathBuf,
     /// TLS toward kubelets and proxy backends.
     pub relays: RelayConfig,
+    /// The token authenticators and API audiences.
+    pub tokens: Tokens,
     store: Option<Backend>,
 }
 
@@ -184,6 +188,7 @@ pub fn prepare(flags: &Flags) -> Result<Prepared, HostError> {
         }
     };
     let relays = RelayConfig::new(kubelet_client, flags.kubelet_certificate_authority.as_deref())?;
+    let tokens = token_authenticators(flags)?;
     Ok(Prepared {
         config,
         tls,
@@ -191,8 +196,25 @@ pub fn prepare(flags: &Flags) -> Result<Prepared, HostError> {
         pki,
         data_dir,
         relays,
+        tokens,
         store: Some(store),
     })
+}
+
+/// The token authenticators the flags configure, in kube's order, and the API audiences.
+fn token_authenticators(flags: &Flags) -> Result<Tokens, HostError> {
+    let mut tokens = Tokens::default();
+    tokens.set_audiences(flags.api_audiences.clone());
+    if let Some(path) = &flags.token_auth_file {
+        let text = std::fs::read_to_string(path).map_err(|e| HostError::io(path, e))?;
+        let (file, warnings) = TokenFile::parse(&path.display().to_string(), &text)
+            .map_err(|e| invalid("--token-auth-file", e))?;
+        for w in warnings {
+            eprintln!("gatehouse: {w}");
+        }
+        tokens.push(Arc::new(file));
+    }
+    Ok(tokens)
 }
 
 fn bracket(addr: &str) -> String {
@@ -286,8 +308,10 @@ impl Prepared {
         let (inputs, inputs_rx) = async_channel::unbounded();
         let (store, _thread) = self.spawn_storage(inputs.clone())?;
         let (ready_tx, ready_rx) = async_channel::bounded(1);
+        let mut server = gatehouse_core::Server::new(self.config);
+        server.set_tokens(self.tokens);
         Ok(Assembled {
-            server: gatehouse_core::Server::new(self.config),
+            server,
             inputs,
             inputs_rx,
             store,

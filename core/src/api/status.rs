@@ -34,6 +34,9 @@ pub struct ApiError {
     pub retry_after: Option<u32>,
     /// `metadata.continue` (a fresh token handed back with an expired one).
     pub continue_token: Option<String>,
+    /// Written as Go's `http.Error` writes it (the message as `text/plain`), where kube
+    /// answers so rather than with a `Status`.
+    pub plain_text: bool,
 }
 
 /// `resource.group`, or just `resource` in the core group, as kube names a GroupResource.
@@ -57,6 +60,7 @@ impl ApiError {
             causes: Vec::new(),
             retry_after: None,
             continue_token: None,
+            plain_text: false,
         }
     }
 
@@ -151,6 +155,21 @@ impl ApiError {
     /// 403 for a non-resource path, as kube-apiserver words it.
     pub fn forbidden_path(why: &str) -> Self {
         Self::new(403, "Forbidden", format!("forbidden: {why}"))
+    }
+
+    /// 500 written as plain text, as kube's filters answer an internal error before a
+    /// handler runs (`Internal Server Error: "<uri>": <why>`).
+    pub fn internal_text(uri: &str, why: &str) -> Self {
+        let mut e = Self::new(
+            500,
+            "InternalError",
+            format!(
+                "Internal Server Error: {}: {why}",
+                crate::validation::go_quote(uri)
+            ),
+        );
+        e.plain_text = true;
+        e
     }
 
     /// 401.

@@ -1,6 +1,8 @@
 //! Authentication: who is asking. A union of authenticators; the first that recognises the
 //! request wins, and anonymous access applies only when none did.
 
+pub mod token;
+pub mod token_file;
 pub mod x509;
 
 use std::collections::BTreeMap;
@@ -74,16 +76,8 @@ pub trait Authenticator: Send + Sync {
     fn authenticate(
         &self,
         request: &crate::http::Request,
+        cx: &crate::server::effect::Lookups<'_>,
     ) -> crate::server::Flow<Result<Option<UserInfo>, crate::api::ApiError>>;
-}
-
-/// The outcome of authenticating a request.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Authn {
-    /// A user.
-    User(UserInfo),
-    /// Credentials were presented and refused: 401.
-    Refused,
 }
 
 /// The identity a connection's client certificate established, decided once per connection.
@@ -97,30 +91,19 @@ pub enum PeerCert {
     Invalid(String),
 }
 
-/// Authenticates one request from its connection's certificate and its headers.
-///
-/// Mirrors kube-apiserver's chain: the configured authenticators form a union, and anonymous
-/// access is appended with fail-on-error semantics, so a presented credential that fails
-/// verification (a certificate from another CA, an expired one) is answered with 401 and
-/// never downgraded to anonymous.
-pub fn authenticate(peer: &PeerCert, authorization: Option<&str>, anonymous_auth: bool) -> Authn {
-    match peer {
-        PeerCert::Valid(u) => return Authn::User(u.clone()),
-        // A presented certificate that fails verification is an authentication error, and
-        // kube-apiserver answers such requests with 401 rather than treating them as
-        // anonymous.
-        PeerCert::Invalid(_) => return Authn::Refused,
-        PeerCert::None => {}
-    }
-    // A presented bearer token that no authenticator accepts is refused, never downgraded to
-    // anonymous; no token authenticator is configured yet, so every token is refused.
-    if authorization.is_some_and(|h| h.trim_start().to_ascii_lowercase().starts_with("bearer ")) {
-        return Authn::Refused;
-    }
-    if anonymous_auth {
-        Authn::User(UserInfo::anonymous())
-    } else {
-        Authn::Refused
+impl UserInfo {
+    /// The user with `system:authenticated` among its groups, as kube's authenticated-group
+    /// adder leaves every user the union establishes (unless it is anonymous, or already in
+    /// either virtual group).
+    pub fn authenticated(mut self) -> Self {
+        let virtual_group = self
+            .groups
+            .iter()
+            .any(|g| g == "system:authenticated" || g == "system:unauthenticated");
+        if self.name != "system:anonymous" && !virtual_group {
+            self.groups.push("system:authenticated".into());
+        }
+        self
     }
 }
 

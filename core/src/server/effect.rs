@@ -149,6 +149,8 @@ pub struct Lookups<'a> {
     pub prefix: &'a str,
     /// How stored objects read back.
     pub storage: &'a crate::storage::Transformer,
+    /// The time of the input being handled (token expiry, bootstrap token expiration).
+    pub now: crate::time::Now,
 }
 
 impl<T: Send + 'static> Flow<T> {

@@ -167,6 +167,20 @@ pub fn raw_response(status: u16, headers: Vec<(String, String)>, body: &[u8]) ->
 
 /// A `Status` error response.
 pub fn error(e: &ApiError) -> Vec<u8> {
+    if e.plain_text {
+        // Go's http.Error: the text, a newline, and no sniffing.
+        let headers = [
+            (
+                "Content-Type".to_string(),
+                "text/plain; charset=utf-8".to_string(),
+            ),
+            ("X-Content-Type-Options".to_string(), "nosniff".to_string()),
+        ];
+        let mut out = response_head(e.code, &headers, Some(e.message.len() + 1));
+        out.extend_from_slice(e.message.as_bytes());
+        out.push(b'\n');
+        return out;
+    }
     let mut headers = json_headers("application/json", &[]);
     if let Some(r) = e.retry_after {
         headers.push(("Retry-After".into(), r.to_string()));

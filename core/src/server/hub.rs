@@ -38,6 +38,8 @@ pub(crate) struct Hub {
     pub storage: Transformer,
     /// The authenticators of the union beyond client certificates and anonymous access.
     pub authenticators: Vec<Arc<dyn authn::Authenticator>>,
+    /// The token authenticators behind the bearer step of the union.
+    pub tokens: authn::token::Tokens,
     /// The authorizers of the chain beyond the built-in rules.
     pub authorizers: Vec<Arc<dyn authz::Authorizer>>,
     /// The admission plugins every write passes.
@@ -74,6 +76,7 @@ impl Hub {
             caches,
             storage,
             authenticators: Vec::new(),
+            tokens: authn::token::Tokens::default(),
             authorizers: Vec::new(),
             admission: admission::Chain::builtin(),
             openapi: cfg.serve_openapi.then(Documents::load),
@@ -102,11 +105,12 @@ impl Hub {
     }
 
     /// What a filter or admission plugin may look up while it decides.
-    pub fn lookups(&self) -> Lookups<'_> {
+    pub fn lookups(&self, now: crate::time::Now) -> Lookups<'_> {
         Lookups {
             caches: &self.caches,
             prefix: &self.prefix,
             storage: &self.storage,
+            now,
         }
     }
 }

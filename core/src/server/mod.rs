@@ -294,6 +294,11 @@ impl Server {
         }
     }
 
+    /// What a stage may look up while it decides, as of the input being handled.
+    pub(crate) fn lookups(&self) -> effect::Lookups<'_> {
+        self.hub.lookups(self.now)
+    }
+
     /// Begins start-up: lists storage to fill the watch caches, then creates the system
     /// namespaces and the `kubernetes` Service.
     pub fn start(&mut self, now: Now) {
@@ -356,6 +361,11 @@ impl Server {
             docs.invalidate(&self.hub.resources);
         }
         Ok(changed)
+    }
+
+    /// Reads bearer tokens with `tokens` (and for their API audiences) from now on.
+    pub fn set_tokens(&mut self, tokens: authn::token::Tokens) {
+        self.hub.tokens = tokens;
     }
 
     /// Serves, from now on and on every replica that has it too, the resources the objects
@@ -603,7 +613,7 @@ impl Server {
                 self.resume_filter((req, origin, deadline), *parked, completion)
             }
             (Stage::Admitting { machine, then }, completion) => {
-                let flow = (then.0)(completion, &self.hub.lookups());
+                let flow = (then.0)(completion, &self.lookups());
                 self.follow_admission(
                     req,
                     InFlight {
@@ -1122,7 +1132,7 @@ impl Server {
                 self.effect(Waiter::Request(id), Effect::Storage(request));
             }
             Step::Admit(phase, request) => {
-                let flow = self.hub.admission.run(phase, *request, &self.hub.lookups());
+                let flow = self.hub.admission.run(phase, *request, &self.lookups());
                 self.follow_admission(id, inflight, flow);
             }
             Step::Done(result) => {

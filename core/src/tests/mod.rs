@@ -2,6 +2,7 @@
 //! in-memory store.
 
 mod apply;
+mod authentication;
 mod binding;
 mod connections;
 mod delete_options;

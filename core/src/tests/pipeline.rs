@@ -271,6 +271,7 @@ impl crate::authn::Authenticator for TokenHook {
     fn authenticate(
         &self,
         request: &crate::http::Request,
+        _cx: &Lookups<'_>,
     ) -> Flow<Result<Option<crate::authn::UserInfo>, ApiError>> {
         if request.header("authorization") != Some("Bearer hooked") {
             return Flow::Ready(Ok(None));

@@ -7,7 +7,8 @@
 use std::sync::Arc;
 
 use crate::api::ApiError;
-use crate::authn::{self, Authenticator, Authn, PeerCert, UserInfo};
+use crate::authn::token::{self, Tokens};
+use crate::authn::{Authenticator, PeerCert, UserInfo};
 use crate::http::Request;
 use crate::server::effect::{Flow, Lookups};
 
@@ -26,6 +27,7 @@ pub(in crate::server) struct Credentials<'a> {
 pub(in crate::server) fn authenticate(
     credentials: &Credentials<'_>,
     authenticators: &[Arc<dyn Authenticator>],
+    tokens: &Tokens,
     anonymous_auth: bool,
     cx: &Lookups<'_>,
 ) -> Flow<Result<UserInfo, ApiError>> {
@@ -37,17 +39,26 @@ pub(in crate::server) fn authenticate(
         PeerCert::Invalid(_) => return Flow::Ready(Err(ApiError::unauthorized())),
         PeerCert::None => {}
     }
+    let request = credentials.request;
+    // The bearer step goes last, as kube's union orders it; its token is read once here. It
+    // is always there (service-account tokens are always read), so a bearer token nobody
+    // accepts is refused, never taken for anonymous.
+    let bearer = token::bearer_token(request).map(|t| (t.to_string(), tokens.clone()));
     Union {
         authenticators: authenticators.to_vec(),
+        bearer,
         refused: false,
         anonymous_auth,
     }
-    .from(0, credentials.request, cx)
+    .from(0, request, cx)
+    .and_then(cx, |outcome, _| Flow::Ready(outcome.map(UserInfo::authenticated)))
 }
 
-/// The walk through the configured authenticators.
+/// The walk through the configured authenticators, then the bearer token.
 struct Union {
     authenticators: Vec<Arc<dyn Authenticator>>,
+    /// The request's bearer token and the authenticators that read it, when it has one.
+    bearer: Option<(String, Tokens)>,
     /// Whether one of them refused what the request presented.
     refused: bool,
     anonymous_auth: bool,
@@ -56,9 +67,9 @@ struct Union {
 impl Union {
     fn from(mut self, i: usize, request: &Request, cx: &Lookups<'_>) -> Flow<Result<UserInfo, ApiError>> {
         let Some(authenticator) = self.authenticators.get(i).cloned() else {
-            return Flow::Ready(self.nobody(request));
+            return self.bearer(cx);
         };
-        match authenticator.authenticate(request) {
+        match authenticator.authenticate(request, cx) {
             Flow::Ready(outcome) => match self.next(outcome) {
                 Some(user) => Flow::Ready(Ok(user)),
                 None => self.from(i + 1, request, cx),
@@ -74,6 +85,21 @@ impl Union {
         }
     }
 
+    /// The bearer step: a token nobody accepts is kube's "invalid bearer token", a 401.
+    fn bearer(mut self, cx: &Lookups<'_>) -> Flow<Result<UserInfo, ApiError>> {
+        let Some((token, tokens)) = self.bearer.take() else {
+            return Flow::Ready(self.nobody());
+        };
+        tokens
+            .authenticate(&token, tokens.audiences(), cx)
+            .and_then(cx, move |outcome, _| {
+                Flow::Ready(match outcome {
+                    Ok(Some(user)) => Ok(user),
+                    Ok(None) | Err(_) => Err(ApiError::unauthorized()),
+                })
+            })
+    }
+
     /// The user one authenticator established, or `None` to ask the next.
     fn next(&mut self, outcome: Result<Option<UserInfo>, ApiError>) -> Option<UserInfo> {
         match outcome {
@@ -87,17 +113,10 @@ impl Union {
     }
 
     /// No authenticator recognised the request: anonymous, or 401.
-    fn nobody(&self, request: &Request) -> Result<UserInfo, ApiError> {
-        if self.refused {
+    fn nobody(&self) -> Result<UserInfo, ApiError> {
+        if self.refused || !self.anonymous_auth {
             return Err(ApiError::unauthorized());
         }
-        match authn::authenticate(
-            &PeerCert::None,
-            request.header("authorization"),
-            self.anonymous_auth,
-        ) {
-            Authn::User(user) => Ok(user),
-            Authn::Refused => Err(ApiError::unauthorized()),
-        }
+        Ok(UserInfo::anonymous())
     }
 }

@@ -30,12 +30,23 @@ pub(in crate::server) fn authorize(
         name: &info.name,
         path: &info.path,
     };
-    let why = match authz::authorize(user, &attrs) {
+    authorize_attributes(user, &attrs, authorizers, cx)
+}
+
+/// Allows what `attrs` describe for `user` (a request, or one of impersonation's checks), or
+/// answers kube's 403.
+pub(in crate::server) fn authorize_attributes(
+    user: &UserInfo,
+    attrs: &Attributes<'_>,
+    authorizers: &[Arc<dyn Authorizer>],
+    cx: &Lookups<'_>,
+) -> Flow<Result<(), ApiError>> {
+    let why = match authz::authorize(user, attrs) {
         Decision::Allow => return Flow::Ready(Ok(())),
         Decision::Deny(why) => why,
     };
     if authorizers.is_empty() {
-        return Flow::Ready(Err(forbidden(user, &attrs, &why)));
+        return Flow::Ready(Err(forbidden(user, attrs, &why)));
     }
     Chain {
         authorizers: authorizers.to_vec(),
@@ -85,12 +96,8 @@ impl Chain {
 fn forbidden(user: &UserInfo, attrs: &Attributes<'_>, why: &str) -> ApiError {
     let reason = authz::forbidden_reason(user, attrs, why);
     if attrs.resource_request {
-        let resource = if attrs.subresource.is_empty() {
-            attrs.resource.to_string()
-        } else {
-            format!("{}/{}", attrs.resource, attrs.subresource)
-        };
-        ApiError::forbidden(attrs.group, &resource, attrs.name, &reason)
+        // The Status names the resource without its subresource (the message names both).
+        ApiError::forbidden(attrs.group, attrs.resource, attrs.name, &reason)
     } else {
         ApiError::forbidden_path(&reason)
     }

@@ -70,8 +70,9 @@ impl Server {
         let flow = authentication::authenticate(
             &credentials,
             &self.hub.authenticators,
+            &self.hub.tokens,
             self.cfg.anonymous_auth,
-            &self.hub.lookups(),
+            &self.lookups(),
         );
         // One deadline for the whole request, however many times it waits.
         let deadline_ms = self.now.mono_ms + self.cfg.request_timeout_ms;
@@ -95,11 +96,28 @@ impl Server {
             }
         };
         audit::request_received(w.id, &user, &w.info);
-        let user = impersonation::act_as(user, &w.request);
+        let flow = impersonation::act_as(user, &w.request, &self.hub.authorizers, &self.lookups());
+        self.impersonated(w, flow);
+    }
+
+    /// Goes on once impersonation has decided who the request acts as, or waits for the
+    /// access review it asked for.
+    pub(super) fn impersonated(&mut self, mut w: Waiting, flow: Flow<Result<UserInfo, ApiError>>) {
+        let user = match flow {
+            Flow::Ready(Ok(user)) => user,
+            Flow::Ready(Err(e)) => return self.finish(w.id, w.origin, Err(e)),
+            Flow::Wait(effect, then) => {
+                return self.park(w, FilterWait::Impersonation(Pending(then)), effect);
+            }
+        };
+        // Nothing after this filter (handlers, proxied backends) sees the headers, as in kube.
+        w.request
+            .headers
+            .retain(|(name, _)| !impersonation::is_impersonation_header(name));
         match priority_and_fairness::admit(&user, &w.info) {
             Admit::Run => {}
         }
-        let flow = authorization::authorize(&user, &w.info, &self.hub.authorizers, &self.hub.lookups());
+        let flow = authorization::authorize(&user, &w.info, &self.hub.authorizers, &self.lookups());
         self.authorized(w, user, flow);
     }
 
@@ -155,11 +173,15 @@ impl Server {
         };
         match wait {
             FilterWait::Authentication(then) => {
-                let flow = (then.0)(completion, &self.hub.lookups());
+                let flow = (then.0)(completion, &self.lookups());
                 self.authenticated(w, flow);
             }
+            FilterWait::Impersonation(then) => {
+                let flow = (then.0)(completion, &self.lookups());
+                self.impersonated(w, flow);
+            }
             FilterWait::Authorization(user, then) => {
-                let flow = (then.0)(completion, &self.hub.lookups());
+                let flow = (then.0)(completion, &self.lookups());
                 self.authorized(w, user, flow);
             }
         }
@@ -188,5 +210,6 @@ pub(super) struct Filtering {
 #[derive(Debug)]
 enum FilterWait {
     Authentication(Pending<Result<UserInfo, ApiError>>),
+    Impersonation(Pending<Result<UserInfo, ApiError>>),
     Authorization(UserInfo, Pending<Result<(), ApiError>>),
 }

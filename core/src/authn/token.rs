@@ -1,0 +1,213 @@
+//! Bearer tokens: kube's `bearertoken` request authenticator over the union of token
+//! authenticators (a token file, service-account tokens, bootstrap tokens, and later OIDC
+//! and a webhook), behind a cache of successes keyed by a hash of the token.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use ring::digest;
+
+use crate::api::ApiError;
+use crate::http::Request;
+use crate::server::effect::{Flow, Lookups};
+
+use super::UserInfo;
+
+/// How long a success is remembered (kube's `--authentication-token-success-cache-ttl`
+/// default, 10 s).
+pub const SUCCESS_TTL_MS: u64 = 10_000;
+
+/// The most entries the cache holds before it forgets the oldest half.
+const CACHE_CAP: usize = 4096;
+
+/// One way of turning a token into a user.
+pub trait TokenAuthenticator: Send + Sync {
+    /// Its name, for logs.
+    fn name(&self) -> &'static str;
+
+    /// The user `token` proves to be when presented to `audiences` (the server's API
+    /// audiences, or a TokenReview's); `Ok(None)` when the token is not of its kind; an error
+    /// when it is and is refused. Now, or after an effect (a JWKS fetch, a TokenReview).
+    fn authenticate_token(
+        &self,
+        token: &str,
+        audiences: &[String],
+        cx: &Lookups<'_>,
+    ) -> Flow<Result<Option<UserInfo>, ApiError>>;
+}
+
+/// The bearer token of `request` as kube's authenticator reads it: `Authorization`, trimmed,
+/// split on single spaces, a case-insensitive `bearer` then a non-empty token. Anything
+/// else is not a bearer token at all (the request may still be anonymous).
+pub fn bearer_token(request: &Request) -> Option<&str> {
+    let auth = request.header("authorization")?.trim();
+    let mut parts = auth.splitn(3, ' ');
+    let scheme = parts.next()?;
+    let token = parts.next()?;
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+/// The token authenticators, in kube's order, the audiences a request's token must be for,
+/// and their cache.
+#[derive(Clone, Default)]
+pub struct Tokens {
+    authenticators: Vec<Arc<dyn TokenAuthenticator>>,
+    audiences: Vec<String>,
+    cache: Arc<TokenCache>,
+}
+
+impl Tokens {
+    /// The audiences a token presented to this server must be for (`--api-audiences`).
+    pub fn audiences(&self) -> &[String] {
+        &self.audiences
+    }
+
+    /// Sets them.
+    pub fn set_audiences(&mut self, audiences: Vec<String>) {
+        self.audiences = audiences;
+    }
+
+    /// Adds an authenticator after those already there.
+    pub fn push(&mut self, authenticator: Arc<dyn TokenAuthenticator>) {
+        self.authenticators.push(authenticator);
+    }
+
+    /// The user `token` proves to be for `audiences`: the first authenticator to accept it
+    /// wins; `Ok(None)` when none does and none refused it, an error when one refused it.
+    pub fn authenticate(
+        &self,
+        token: &str,
+        audiences: &[String],
+        cx: &Lookups<'_>,
+    ) -> Flow<Result<Option<UserInfo>, ApiError>> {
+        let key = TokenCache::key(token, audiences);
+        if let Some(user) = self.cache.get(&key, cx.now.mono_ms) {
+            return Flow::Ready(Ok(Some(user)));
+        }
+        let cache = self.cache.clone();
+        Walk {
+            authenticators: self.authenticators.clone(),
+            token: token.to_string(),
+            audiences: audiences.to_vec(),
+            refused: None,
+        }
+        .from(0, cx)
+        .and_then(cx, move |outcome, cx| {
+            if let Ok(Some(user)) = &outcome {
+                cache.put(key, user.clone(), cx.now.mono_ms + SUCCESS_TTL_MS);
+            }
+            Flow::Ready(outcome)
+        })
+    }
+}
+
+/// The walk through the token authenticators.
+struct Walk {
+    authenticators: Vec<Arc<dyn TokenAuthenticator>>,
+    token: String,
+    audiences: Vec<String>,
+    /// The first refusal, answered when nobody accepts the token.
+    refused: Option<ApiError>,
+}
+
+impl Walk {
+    fn from(mut self, i: usize, cx: &Lookups<'_>) -> Flow<Result<Option<UserInfo>, ApiError>> {
+        let Some(authenticator) = self.authenticators.get(i).cloned() else {
+            return Flow::Ready(match self.refused {
+                Some(e) => Err(e),
+                None => Ok(None),
+            });
+        };
+        authenticator
+            .authenticate_token(&self.token, &self.audiences, cx)
+            .and_then(cx, move |outcome, cx| match outcome {
+                Ok(Some(user)) => Flow::Ready(Ok(Some(user))),
+                Ok(None) => self.from(i + 1, cx),
+                Err(e) => {
+                    self.refused.get_or_insert(e);
+                    self.from(i + 1, cx)
+                }
+            })
+    }
+}
+
+/// Recent successes, keyed by a SHA-256 of the audiences and the token (never the token).
+#[derive(Default)]
+pub struct TokenCache {
+    entries: Mutex<HashMap<[u8; 32], (UserInfo, u64)>>,
+}
+
+impl TokenCache {
+    fn key(token: &str, audiences: &[String]) -> [u8; 32] {
+        let mut ctx = digest::Context::new(&digest::SHA256);
+        for a in audiences {
+            ctx.update(&(a.len() as u64).to_be_bytes());
+            ctx.update(a.as_bytes());
+        }
+        ctx.update(token.as_bytes());
+        let mut key = [0u8; 32];
+        key.copy_from_slice(ctx.finish().as_ref());
+        key
+    }
+
+    fn get(&self, key: &[u8; 32], now_ms: u64) -> Option<UserInfo> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries
+            .get(key)
+            .filter(|(_, until)| now_ms < *until)
+            .map(|(user, _)| user.clone())
+    }
+
+    fn put(&self, key: [u8; 32], user: UserInfo, until_ms: u64) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= CACHE_CAP {
+            let now = until_ms.saturating_sub(SUCCESS_TTL_MS);
+            entries.retain(|_, (_, until)| *until > now);
+            if entries.len() >= CACHE_CAP {
+                entries.clear();
+            }
+        }
+        entries.insert(key, (user, until_ms));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_auth(value: &str) -> Request {
+        Request {
+            method: "GET".into(),
+            target: "/".into(),
+            headers: vec![("authorization".into(), value.into())],
+            body: Vec::new(),
+            keep_alive: true,
+        }
+    }
+
+    #[test]
+    fn bearer_tokens_are_read_as_kube_reads_them() {
+        assert_eq!(bearer_token(&with_auth("Bearer abc")), Some("abc"));
+        assert_eq!(bearer_token(&with_auth("  bearer abc  ")), Some("abc"));
+        assert_eq!(bearer_token(&with_auth("BEARER abc extra")), Some("abc"));
+        // A second space is an empty token: not a bearer token at all.
+        assert_eq!(bearer_token(&with_auth("Bearer  abc")), None);
+        assert_eq!(bearer_token(&with_auth("Bearer")), None);
+        assert_eq!(bearer_token(&with_auth("Basic abc")), None);
+    }
+
+    #[test]
+    fn cache_keys_hash_token_and_audiences() {
+        let a = TokenCache::key("t", &["x".into()]);
+        assert_ne!(a, TokenCache::key("t", &["y".into()]));
+        assert_ne!(a, TokenCache::key("u", &["x".into()]));
+        assert_ne!(
+            TokenCache::key("t", &["ab".into(), "c".into()]),
+            TokenCache::key("t", &["a".into(), "bc".into()])
+        );
+        let cache = TokenCache::default();
+        cache.put(a, UserInfo::anonymous(), 100);
+        assert!(cache.get(&a, 99).is_some());
+        assert!(cache.get(&a, 100).is_none());
+    }
+}

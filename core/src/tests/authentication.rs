@@ -1,0 +1,313 @@
+//! Authentication and impersonation through the whole server: static tokens, kube's 401 for
+//! a token nobody accepts (even with anonymous requests allowed), anonymous requests, and
+//! impersonation checked part by part with kube's 403s, the impersonated user then
+//! authorized for the request itself.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::harness::{body, statuses, Harness};
+use crate::authn::token::Tokens;
+use crate::authn::token_file::TokenFile;
+use crate::authz::{Authorizer, OwnedAttributes, Verdict};
+use crate::server::{ConnId, Flow};
+
+const CMS: &str = "/api/v1/namespaces/default/configmaps";
+const WHOAMI: &str = "/apis/authentication.k8s.io/v1/selfsubjectreviews";
+const REVIEW: &str = r#"{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}"#;
+
+/// Tokens for an administrator, `jane` (may impersonate users and group `devs`, nothing
+/// else) and `joe` (may do nothing).
+const TOKENS: &str = "admin-token,admin,uid-admin,system:masters\n\
+                      jane-token,jane,uid-jane,\"staff,impersonators\"\n\
+                      joe-token,joe,uid-joe\n";
+
+/// Stands in for RBAC: the `impersonators` group may impersonate any user, the group `devs`
+/// and the `scopes` extra with value `view`; nothing else is decided here.
+struct Impersonators;
+
+impl Authorizer for Impersonators {
+    fn name(&self) -> &'static str {
+        "Impersonators"
+    }
+
+    fn authorize(&self, user: &crate::authn::UserInfo, a: &OwnedAttributes) -> Flow<Verdict> {
+        let allowed = user.in_group("impersonators")
+            && a.verb == "impersonate"
+            && match a.resource.as_str() {
+                "users" => true,
+                "groups" => a.name == "devs",
+                "userextras" => a.subresource == "scopes" && a.name == "view",
+                _ => false,
+            };
+        Flow::Ready(if allowed {
+            Verdict::Allow
+        } else {
+            Verdict::NoOpinion(String::new())
+        })
+    }
+}
+
+fn harness(anonymous_auth: bool) -> Harness {
+    let mut h = Harness::with(|c| c.anonymous_auth = anonymous_auth);
+    let (file, _) = TokenFile::parse("tokens.csv", TOKENS).unwrap();
+    let mut tokens = Tokens::default();
+    tokens.push(Arc::new(file));
+    h.server.set_tokens(tokens);
+    h.server.hub.authorizers.push(Arc::new(Impersonators));
+    h
+}
+
+fn bearer(token: &str) -> String {
+    format!("Bearer {token}")
+}
+
+fn whoami(h: &mut Harness, c: ConnId, headers: &[(&str, &str)]) -> (u16, Value) {
+    let mut all = vec![("Content-Type", "application/json")];
+    all.extend_from_slice(headers);
+    let r = h.request_with(c, "POST", WHOAMI, &all, REVIEW);
+    (statuses(&r)[0], body(&r))
+}
+
+fn list_configmaps(h: &mut Harness, c: ConnId, headers: &[(&str, &str)]) -> (u16, Value) {
+    let r = h.request_with(c, "GET", CMS, headers, "");
+    (statuses(&r)[0], body(&r))
+}
+
+fn user_of(review: &Value) -> (String, Vec<String>) {
+    let info = &review["status"]["userInfo"];
+    let groups = info["groups"]
+        .as_array()
+        .map(|g| g.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+        .unwrap_or_default();
+    (info["username"].as_str().unwrap_or("").to_string(), groups)
+}
+
+fn assert_unauthorized(code: u16, status: &Value) {
+    assert_eq!(code, 401, "{status}");
+    assert_eq!(status["kind"], "Status");
+    assert_eq!(status["status"], "Failure");
+    assert_eq!(status["reason"], "Unauthorized");
+    assert_eq!(status["message"], "Unauthorized");
+    assert_eq!(status["code"], 401);
+    assert!(status.get("details").is_none(), "{status}");
+}
+
+#[test]
+fn a_static_token_authenticates_its_user_with_the_authenticated_group() {
+    let mut h = harness(true);
+    let c = h.connect(1);
+    let auth = bearer("jane-token");
+    let (code, review) = whoami(&mut h, c, &[("Authorization", &auth)]);
+    assert_eq!(code, 201, "{review}");
+    assert_eq!(
+        user_of(&review),
+        (
+            "jane".to_string(),
+            vec![
+                "staff".into(),
+                "impersonators".into(),
+                "system:authenticated".into()
+            ]
+        )
+    );
+    assert_eq!(review["status"]["userInfo"]["uid"], "uid-jane");
+    let auth = bearer("admin-token");
+    let (code, list) = list_configmaps(&mut h, c, &[("Authorization", &auth)]);
+    assert_eq!(code, 200, "{list}");
+}
+
+#[test]
+fn a_token_nobody_accepts_is_401_even_with_anonymous_allowed() {
+    let mut h = harness(true);
+    let c = h.connect(1);
+    for auth in ["Bearer wrong-token", "bearer jane-tokenx", "Bearer jane-token-"] {
+        let (code, status) = whoami(&mut h, c, &[("Authorization", auth)]);
+        assert_unauthorized(code, &status);
+    }
+    // Not a bearer token at all (kube reads none from these): anonymous.
+    for auth in ["Basic amFuZTpwdw==", "Bearer  jane-token", "Bearer"] {
+        let (code, status) = list_configmaps(&mut h, c, &[("Authorization", auth)]);
+        assert_eq!(code, 403, "{auth}: {status}");
+        assert!(
+            status["message"]
+                .as_str()
+                .unwrap()
+                .contains("User \"system:anonymous\""),
+            "{status}"
+        );
+    }
+}
+
+#[test]
+fn without_anonymous_auth_a_request_without_credentials_is_401() {
+    let mut h = harness(false);
+    let c = h.connect(1);
+    let (code, status) = list_configmaps(&mut h, c, &[]);
+    assert_unauthorized(code, &status);
+    let auth = bearer("joe-token");
+    let (code, status) = list_configmaps(&mut h, c, &[("Authorization", &auth)]);
+    assert_eq!(code, 403, "{status}");
+}
+
+#[test]
+fn impersonation_acts_as_the_named_user_and_is_authorized_as_them() {
+    let mut h = harness(true);
+    let admin = h.connect_admin(1);
+    let (code, review) = whoami(&mut h, admin, &[("Impersonate-User", "alice")]);
+    assert_eq!(code, 201, "{review}");
+    assert_eq!(
+        user_of(&review),
+        ("alice".to_string(), vec!["system:authenticated".into()])
+    );
+    // The administrator acting as alice has alice's rights, not its own.
+    let (code, status) = list_configmaps(&mut h, admin, &[("Impersonate-User", "alice")]);
+    assert_eq!(code, 403, "{status}");
+    assert_eq!(
+        status["message"],
+        "configmaps is forbidden: User \"alice\" cannot list resource \"configmaps\" in API group \"\" in the namespace \"default\""
+    );
+    let r = h.request_with(
+        admin,
+        "POST",
+        CMS,
+        &[
+            ("Content-Type", "application/json"),
+            ("Impersonate-User", "alice"),
+        ],
+        r#"{"metadata":{"name":"as-alice"}}"#,
+    );
+    assert_eq!(statuses(&r), vec![403], "{r}");
+    let (_, list) = list_configmaps(&mut h, admin, &[]);
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(0), "{list}");
+}
+
+#[test]
+fn impersonating_a_service_account_brings_its_groups_and_extras_are_kept() {
+    let mut h = harness(true);
+    let admin = h.connect_admin(1);
+    let (_, review) = whoami(
+        &mut h,
+        admin,
+        &[
+            ("Impersonate-User", "system:serviceaccount:ci:builder"),
+            ("Impersonate-Uid", "u-42"),
+            ("Impersonate-Extra-Scopes", "view"),
+            ("Impersonate-Extra-Scopes", "edit"),
+        ],
+    );
+    assert_eq!(
+        user_of(&review),
+        (
+            "system:serviceaccount:ci:builder".to_string(),
+            vec![
+                "system:serviceaccounts".into(),
+                "system:serviceaccounts:ci".into(),
+                "system:authenticated".into()
+            ]
+        )
+    );
+    let info = &review["status"]["userInfo"];
+    assert_eq!(info["uid"], "u-42");
+    assert_eq!(info["extra"]["scopes"], serde_json::json!(["view", "edit"]));
+}
+
+#[test]
+fn each_impersonated_part_needs_its_own_right() {
+    let mut h = harness(true);
+    let c = h.connect(1);
+    let jane = bearer("jane-token");
+    let joe = bearer("joe-token");
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+    let cases: &[Case<'_>] = &[
+        (
+            &joe,
+            &[("Impersonate-User", "alice")],
+            "users \"alice\" is forbidden: User \"joe\" cannot impersonate resource \"users\" in API group \"\" at the cluster scope",
+        ),
+        (
+            &joe,
+            &[("Impersonate-User", "system:serviceaccount:ci:builder")],
+            "serviceaccounts \"builder\" is forbidden: User \"joe\" cannot impersonate resource \"serviceaccounts\" in API group \"\" in the namespace \"ci\"",
+        ),
+        (
+            &jane,
+            &[("Impersonate-User", "alice"), ("Impersonate-Group", "system:masters")],
+            "groups \"system:masters\" is forbidden: User \"jane\" cannot impersonate resource \"groups\" in API group \"\" at the cluster scope",
+        ),
+        (
+            &jane,
+            &[("Impersonate-User", "alice"), ("Impersonate-Extra-Scopes", "admin")],
+            "userextras.authentication.k8s.io \"admin\" is forbidden: User \"jane\" cannot impersonate resource \"userextras/scopes\" in API group \"authentication.k8s.io\" at the cluster scope",
+        ),
+        (
+            &jane,
+            &[("Impersonate-User", "alice"), ("Impersonate-Uid", "u-1")],
+            "uids.authentication.k8s.io \"u-1\" is forbidden: User \"jane\" cannot impersonate resource \"uids\" in API group \"authentication.k8s.io\" at the cluster scope",
+        ),
+    ];
+    for (auth, headers, message) in cases {
+        let mut all = vec![("Authorization", *auth)];
+        all.extend_from_slice(headers);
+        let (code, status) = whoami(&mut h, c, &all);
+        assert_eq!(code, 403, "{headers:?}: {status}");
+        assert_eq!(status["reason"], "Forbidden");
+        assert_eq!(status["message"], *message, "{headers:?}");
+    }
+    // What jane may impersonate, she gets.
+    let (code, review) = whoami(
+        &mut h,
+        c,
+        &[
+            ("Authorization", &jane),
+            ("Impersonate-User", "alice"),
+            ("Impersonate-Group", "devs"),
+            ("Impersonate-Extra-Scopes", "view"),
+        ],
+    );
+    assert_eq!(code, 201, "{review}");
+    assert_eq!(
+        user_of(&review),
+        (
+            "alice".to_string(),
+            vec!["devs".into(), "system:authenticated".into()]
+        )
+    );
+}
+
+#[test]
+fn impersonating_groups_without_a_user_is_refused() {
+    let mut h = harness(true);
+    let admin = h.connect_admin(1);
+    let r = h.request_with(
+        admin,
+        "POST",
+        WHOAMI,
+        &[
+            ("Content-Type", "application/json"),
+            ("Impersonate-Group", "system:masters"),
+        ],
+        REVIEW,
+    );
+    assert_eq!(statuses(&r), vec![500], "{r}");
+    assert!(r.contains("Content-Type: text/plain; charset=utf-8\r\n"), "{r}");
+    assert!(
+        r.ends_with(
+            "\r\n\r\nInternal Server Error: \"/apis/authentication.k8s.io/v1/selfsubjectreviews\": requested [{Group  system:masters    }] without impersonating a user\n"
+        ),
+        "{r}"
+    );
+}
+
+#[test]
+fn anonymous_requests_cannot_impersonate() {
+    let mut h = harness(true);
+    let c = h.connect(1);
+    let (code, status) = list_configmaps(&mut h, c, &[("Impersonate-User", "admin")]);
+    assert_eq!(code, 403, "{status}");
+    assert_eq!(
+        status["message"],
+        "users \"admin\" is forbidden: User \"system:anonymous\" cannot impersonate resource \"users\" in API group \"\" at the cluster scope"
+    );
+}
