@@ -50,6 +50,37 @@ pub struct Flags {
     #[arg(long, value_delimiter = ',')]
     pub api_audiences: Vec<String>,
 
+    /// Identifier of the service account token issuer: the `iss` of issued tokens. Repeat
+    /// it to accept tokens of earlier issuers too (the first one signs). Defaults to
+    /// https://kubernetes.default.svc.cluster.local.
+    #[arg(long, action = ArgAction::Append)]
+    pub service_account_issuer: Vec<String>,
+
+    /// File containing PEM-encoded public keys (or certificates, or private keys) used to
+    /// verify service account tokens. Repeatable. Defaults to the signing key's public key.
+    #[arg(long, action = ArgAction::Append)]
+    pub service_account_key_file: Vec<PathBuf>,
+
+    /// Path to the file that contains the current private key of the service account token
+    /// issuer. When unset, a key is generated as <data-dir>/pki/sa.key.
+    #[arg(long)]
+    pub service_account_signing_key_file: Option<PathBuf>,
+
+    /// The maximum validity duration of a token created by the service account token issuer;
+    /// a TokenRequest asking for longer is shortened to it. 0 means no limit.
+    #[arg(long, default_value = "0s")]
+    pub service_account_max_token_expiration: String,
+
+    /// Turns on projected service account expiration extension during token generation,
+    /// which helps safe transition from legacy token to bound service account token feature.
+    #[arg(long, action = ArgAction::Set, num_args = 0..=1, require_equals = true, default_value = "true", default_missing_value = "true")]
+    pub service_account_extend_token_expiration: bool,
+
+    /// Overrides the URI for the JSON Web Key Set in the discovery doc served at
+    /// /.well-known/openid-configuration.
+    #[arg(long)]
+    pub service_account_jwks_uri: Option<String>,
+
     /// The prefix to prepend to all resource paths in storage.
     #[arg(long, default_value = "/registry")]
     pub etcd_prefix: String,

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::{mpsc, Arc};
 use std::time::SystemTime;
 
+use gatehouse_core::authn::serviceaccount::{BoundTokens, Config as ServiceAccounts};
 use gatehouse_core::authn::token::Tokens;
 use gatehouse_core::authn::token_file::TokenFile;
 use gatehouse_core::storage::MemStore;
@@ -36,6 +37,8 @@ pub struct Prepared {
     pub relays: RelayConfig,
     /// The token authenticators and API audiences.
     pub tokens: Tokens,
+    /// How service-account tokens are issued and checked.
+    pub service_accounts: Arc<ServiceAccounts>,
     store: Option<Backend>,
 }
 
@@ -188,7 +191,8 @@ pub fn prepare(flags: &Flags) -> Result<Prepared, HostError> {
         }
     };
     let relays = RelayConfig::new(kubelet_client, flags.kubelet_certificate_authority.as_deref())?;
-    let tokens = token_authenticators(flags)?;
+    let service_accounts = Arc::new(crate::service_accounts::config(flags, &data_dir)?);
+    let tokens = token_authenticators(flags, &service_accounts)?;
     Ok(Prepared {
         config,
         tls,
@@ -197,14 +201,16 @@ pub fn prepare(flags: &Flags) -> Result<Prepared, HostError> {
         data_dir,
         relays,
         tokens,
+        service_accounts,
         store: Some(store),
     })
 }
 
-/// The token authenticators the flags configure, in kube's order, and the API audiences.
-fn token_authenticators(flags: &Flags) -> Result<Tokens, HostError> {
+/// The token authenticators the flags configure, in kube's order (token file, service-account
+/// tokens), and the API audiences.
+fn token_authenticators(flags: &Flags, service_accounts: &Arc<ServiceAccounts>) -> Result<Tokens, HostError> {
     let mut tokens = Tokens::default();
-    tokens.set_audiences(flags.api_audiences.clone());
+    tokens.set_audiences(service_accounts.api_audiences.clone());
     if let Some(path) = &flags.token_auth_file {
         let text = std::fs::read_to_string(path).map_err(|e| HostError::io(path, e))?;
         let (file, warnings) = TokenFile::parse(&path.display().to_string(), &text)
@@ -214,6 +220,7 @@ fn token_authenticators(flags: &Flags) -> Result<Tokens, HostError> {
         }
         tokens.push(Arc::new(file));
     }
+    tokens.push(Arc::new(BoundTokens::new(service_accounts.clone())));
     Ok(tokens)
 }
 
@@ -310,6 +317,7 @@ impl Prepared {
         let (ready_tx, ready_rx) = async_channel::bounded(1);
         let mut server = gatehouse_core::Server::new(self.config);
         server.set_tokens(self.tokens);
+        server.set_service_accounts(self.service_accounts);
         Ok(Assembled {
             server,
             inputs,

@@ -16,6 +16,7 @@ pub mod launch;
 pub mod net;
 pub mod pki;
 pub mod relay;
+pub mod service_accounts;
 pub mod store;
 pub mod tls;
 pub mod webhook;

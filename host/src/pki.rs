@@ -678,7 +678,12 @@ fn write_pair(dir: &Path, name: &str, pair: &CertKeyPem) -> Result<(), HostError
     write_file_atomically(&cert_path, pair.cert_pem.as_bytes(), CERT_MODE)
 }
 
-fn create_private_dir(dir: &Path) -> Result<(), HostError> {
+/// Writes a private key file (owner-only), atomically.
+pub(crate) fn write_key_file(path: &Path, pem: &[u8]) -> Result<(), HostError> {
+    write_file_atomically(path, pem, KEY_MODE)
+}
+
+pub(crate) fn create_private_dir(dir: &Path) -> Result<(), HostError> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]

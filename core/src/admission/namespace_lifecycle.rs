@@ -6,8 +6,7 @@ use serde_json::Value;
 
 use super::{Operation, Phase, Plugin, Request};
 use crate::api::{self, ApiError};
-use crate::server::effect::{Completion, Effect, Flow, Lookups};
-use crate::storage::{StorageRequest, StorageResponse};
+use crate::server::effect::{Flow, Lookups};
 
 /// Namespaces that can never be deleted.
 pub const IMMORTAL: &[&str] = &["default", "kube-system", "kube-public"];
@@ -33,36 +32,9 @@ impl Plugin for NamespaceLifecycle {
             return Flow::Ready(Ok(request));
         }
         let key = format!("{}/namespaces/{}", cx.prefix, request.namespace).into_bytes();
-        if let Some(ns) = cx.caches.for_key(&key).get(&key) {
-            let verdict = admit_create(&request.namespace, Some(ns));
-            return Flow::Ready(verdict.map(|()| request));
-        }
-        // Not in the cache (yet): ask storage before refusing.
-        let read = StorageRequest::Range {
-            key,
-            range_end: Vec::new(),
-            revision: 0,
-            limit: 0,
-        };
-        Flow::Wait(
-            Effect::Storage(read),
-            Box::new(move |completion, cx| {
-                let ns = match completion {
-                    Completion::Storage(Ok(StorageResponse::Range { kvs, .. })) => {
-                        kvs.first().and_then(|kv| cx.storage.decode(kv))
-                    }
-                    Completion::Storage(Err(e)) => {
-                        return Flow::Ready(Err(crate::registry::rest::storage_error(&e)))
-                    }
-                    other => {
-                        return Flow::Ready(Err(ApiError::internal(format!(
-                            "unexpected answer to a namespace read: {other:?}"
-                        ))))
-                    }
-                };
-                Flow::Ready(admit_create(&request.namespace, ns.as_ref()).map(|()| request))
-            }),
-        )
+        cx.object(key).and_then(cx, move |ns, _| {
+            Flow::Ready(ns.and_then(|ns| admit_create(&request.namespace, ns.as_ref()).map(|()| request)))
+        })
     }
 }
 

@@ -177,6 +177,12 @@ impl ApiError {
         Self::new(401, "Unauthorized", "Unauthorized")
     }
 
+    /// 401 saying why a credential was refused: for a TokenReview's `status.error` and the
+    /// log. A request presenting the credential is answered [`ApiError::unauthorized`].
+    pub fn unauthenticated(why: impl Into<String>) -> Self {
+        Self::new(401, "Unauthorized", why)
+    }
+
     /// 405.
     pub fn method_not_allowed() -> Self {
         Self::new(

@@ -1,6 +1,9 @@
 //! Authentication: who is asking. A union of authenticators; the first that recognises the
 //! request wins, and anonymous access applies only when none did.
 
+pub mod jwt;
+pub mod keys;
+pub mod serviceaccount;
 pub mod token;
 pub mod token_file;
 pub mod x509;

@@ -109,6 +109,7 @@ pub enum Decision {
 }
 
 const PUBLIC_INFO: &[&str] = &["/healthz", "/livez", "/readyz", "/version", "/version/"];
+const ISSUER_DISCOVERY: &[&str] = &["/.well-known/openid-configuration", "/openid/v1/jwks"];
 const DISCOVERY_PREFIXES: &[&str] = &["/api", "/apis", "/openapi"];
 
 /// Decides one request.
@@ -135,6 +136,10 @@ pub fn authorize(user: &UserInfo, attrs: &Attributes<'_>) -> Decision {
         // system:public-info-viewer names these exact paths (its rules have no `/*`): the
         // individual checks (`/readyz/etcd`) are for system:monitoring, not everyone.
         if PUBLIC_INFO.contains(&p) {
+            return Decision::Allow;
+        }
+        // system:service-account-issuer-discovery, bound to every service account.
+        if ISSUER_DISCOVERY.contains(&p) && user.in_group("system:serviceaccounts") {
             return Decision::Allow;
         }
         if user.in_group("system:authenticated")

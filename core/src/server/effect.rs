@@ -15,6 +15,9 @@
 
 use std::fmt;
 
+use serde_json::Value;
+
+use crate::api::ApiError;
 use crate::storage::{StorageError, StorageRequest, StorageResponse};
 
 /// Identifies one effect; the server never reuses one.
@@ -151,6 +154,46 @@ pub struct Lookups<'a> {
     pub storage: &'a crate::storage::Transformer,
     /// The time of the input being handled (token expiry, bootstrap token expiration).
     pub now: crate::time::Now,
+}
+
+impl Lookups<'_> {
+    /// The storage key of the built-in core (`v1`) object `resource` `namespace`/`name`
+    /// (`nodes` live under `minions`, as in kube).
+    pub fn core_key(&self, resource: &str, namespace: &str, name: &str) -> Vec<u8> {
+        match crate::registry::find("", "v1", resource) {
+            Some(def) => crate::registry::object_key(self.prefix, def, namespace, name),
+            None => format!("{}/{resource}/{namespace}/{name}", self.prefix).into_bytes(),
+        }
+    }
+
+    /// The object stored at `key`: from the watch cache when it has it, else read from
+    /// storage (an object written through another replica may not have reached this one's
+    /// cache yet). `None` when there is none.
+    pub fn object(&self, key: Vec<u8>) -> Flow<Result<Option<Value>, ApiError>> {
+        if let Some(obj) = self.caches.for_key(&key).get(&key) {
+            return Flow::Ready(Ok(Some(Value::clone(obj))));
+        }
+        let read = StorageRequest::Range {
+            key,
+            range_end: Vec::new(),
+            revision: 0,
+            limit: 0,
+        };
+        Flow::Wait(
+            Effect::Storage(read),
+            Box::new(|completion, cx| {
+                Flow::Ready(match completion {
+                    Completion::Storage(Ok(StorageResponse::Range { kvs, .. })) => {
+                        Ok(kvs.first().and_then(|kv| cx.storage.decode(kv)))
+                    }
+                    Completion::Storage(Err(e)) => Err(crate::registry::rest::storage_error(&e)),
+                    other => Err(ApiError::internal(format!(
+                        "unexpected answer to a read: {other:?}"
+                    ))),
+                })
+            }),
+        )
+    }
 }
 
 impl<T: Send + 'static> Flow<T> {

@@ -9,7 +9,7 @@ use crate::registry::{self, Call, Machine, Params, ResourceDef};
 use crate::request::info::RequestInfo;
 
 use super::filters::Filtered;
-use super::{encode, kubelet, nonresource, proxy, reviews};
+use super::{encode, kubelet, nonresource, proxy, reviews, token_request};
 use super::{Effect, InFlight, Origin, RelayFor, RelayTls, ReqId, Server, Stage, Waiter};
 
 impl Server {
@@ -62,6 +62,20 @@ impl Server {
             };
             return self.start_call(id, origin, call, deadline_ms);
         }
+        if def.group.is_empty() && def.resource == "serviceaccounts" && info.subresource == "token" {
+            if info.verb != "create" {
+                return self.finish(id, origin, Err(ApiError::method_not_allowed()));
+            }
+            let ask = token_request::Ask {
+                namespace: &info.namespace,
+                name: &info.name,
+                content_type: req.header("content-type").unwrap_or(""),
+                body: &req.body,
+                jti: self.request_rng(id).uuid_v4(),
+            };
+            let flow = token_request::issue(ask, &self.hub.service_accounts, &self.lookups());
+            return self.decided(id, origin, Some(deadline_ms), flow);
+        }
         if !def.is_stored() {
             let ask = reviews::Ask {
                 def: &def,
@@ -113,6 +127,29 @@ impl Server {
             user,
         };
         self.start_call(id, origin, call, deadline_ms);
+    }
+
+    /// Answers once a deciding handler has decided, or parks the request on its effect.
+    pub(super) fn decided(
+        &mut self,
+        id: ReqId,
+        origin: Origin,
+        deadline_ms: Option<u64>,
+        flow: crate::server::Flow<Result<registry::Reply, ApiError>>,
+    ) {
+        match flow {
+            crate::server::Flow::Ready(result) => self.finish(id, origin, result),
+            crate::server::Flow::Wait(effect, then) => {
+                let inflight = InFlight {
+                    origin,
+                    stage: Stage::Deciding(super::Pending(then)),
+                    deadline_ms,
+                    rng: self.request_rng(id),
+                };
+                self.reqs.insert(id, inflight);
+                self.effect(Waiter::Request(id), effect);
+            }
+        }
     }
 
     /// Starts `call` in the registry, to end by `deadline_ms`.

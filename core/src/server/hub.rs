@@ -40,6 +40,8 @@ pub(crate) struct Hub {
     pub authenticators: Vec<Arc<dyn authn::Authenticator>>,
     /// The token authenticators behind the bearer step of the union.
     pub tokens: authn::token::Tokens,
+    /// How service-account tokens are issued (TokenRequest) and published (discovery).
+    pub service_accounts: Arc<authn::serviceaccount::Config>,
     /// The authorizers of the chain beyond the built-in rules.
     pub authorizers: Vec<Arc<dyn authz::Authorizer>>,
     /// The admission plugins every write passes.
@@ -77,6 +79,7 @@ impl Hub {
             storage,
             authenticators: Vec::new(),
             tokens: authn::token::Tokens::default(),
+            service_accounts: Arc::default(),
             authorizers: Vec::new(),
             admission: admission::Chain::builtin(),
             openapi: cfg.serve_openapi.then(Documents::load),

@@ -43,6 +43,7 @@ mod openapi_docs;
 mod proxy;
 mod reviews;
 mod root_ca;
+mod token_request;
 mod watchers;
 
 use std::collections::{BTreeMap, VecDeque};
@@ -177,6 +178,9 @@ enum Stage {
         machine: Box<Machine>,
         then: Pending<Result<admission::Request, ApiError>>,
     },
+    /// A handler that decides from lookups rather than a registry machine (TokenRequest),
+    /// waiting on an effect.
+    Deciding(Pending<Result<registry::Reply, ApiError>>),
     /// Waiting for a kubelet dial (exec, attach, port-forward); `url` is where the request
     /// would go.
     Dial { url: String },
@@ -366,6 +370,12 @@ impl Server {
     /// Reads bearer tokens with `tokens` (and for their API audiences) from now on.
     pub fn set_tokens(&mut self, tokens: authn::token::Tokens) {
         self.hub.tokens = tokens;
+    }
+
+    /// Issues and checks service-account tokens under `config` from now on (the token
+    /// authenticator itself goes in the [`Server::set_tokens`] union, in kube's order).
+    pub fn set_service_accounts(&mut self, config: std::sync::Arc<authn::serviceaccount::Config>) {
+        self.hub.service_accounts = config;
     }
 
     /// Serves, from now on and on every replica that has it too, the resources the objects
@@ -607,6 +617,10 @@ impl Server {
                     },
                     step,
                 );
+            }
+            (Stage::Deciding(then), completion) => {
+                let flow = (then.0)(completion, &self.lookups());
+                self.decided(req, origin, deadline_ms, flow);
             }
             (Stage::Filtering(parked), completion) => {
                 let deadline = deadline_ms.unwrap_or(self.now.mono_ms);

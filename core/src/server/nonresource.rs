@@ -27,6 +27,8 @@ pub(super) fn serve(server: &Server, req: &Request, info: &RequestInfo, n: &Nego
     }
     match path {
         "/version" => json_response(200, "application/json", &version(), &[]),
+        "/.well-known/openid-configuration" => issuer_discovery(server, false),
+        "/openid/v1/jwks" => issuer_discovery(server, true),
         "/api" => match &n.discovery {
             Some(v) => discovery_response(&discovery::aggregated(&server.hub.resources, true, v), v),
             None => json_response(
@@ -72,6 +74,46 @@ pub(super) fn serve(server: &Server, req: &Request, info: &RequestInfo, n: &Nego
 
 fn not_found() -> Vec<u8> {
     super::encode::error(&crate::api::ApiError::path_not_found())
+}
+
+/// Service-account issuer discovery, as kube serves it: the OpenID configuration naming the
+/// issuer and where its keys are, and the keys as a JWK set (cacheable for an hour).
+fn issuer_discovery(server: &Server, keys: bool) -> Vec<u8> {
+    let sa = &server.hub.service_accounts;
+    let Some(issuer) = sa.issuers.first() else {
+        return not_found();
+    };
+    let (content_type, doc) = if keys {
+        let keys: Vec<Value> = sa.keys.iter().map(|k| k.jwk()).collect();
+        ("application/jwk-set+json", serde_json::json!({ "keys": keys }))
+    } else {
+        let jwks_uri = sa
+            .jwks_uri
+            .clone()
+            .unwrap_or_else(|| format!("https://{}/openid/v1/jwks", server_address(server)));
+        let mut algs: Vec<&str> = sa.keys.iter().map(|k| k.algorithm()).collect();
+        algs.sort_unstable();
+        algs.dedup();
+        (
+            "application/json",
+            serde_json::json!({
+                "issuer": issuer,
+                "jwks_uri": jwks_uri,
+                "response_types_supported": ["id_token"],
+                "subject_types_supported": ["public"],
+                "id_token_signing_alg_values_supported": algs,
+            }),
+        )
+    };
+    let body = serde_json::to_vec(&doc).unwrap_or_default();
+    raw_response(
+        200,
+        vec![
+            ("Cache-Control".into(), "public, max-age=3600".into()),
+            ("Content-Type".into(), content_type.into()),
+        ],
+        &body,
+    )
 }
 
 fn server_address(server: &Server) -> String {

@@ -15,6 +15,7 @@ mod pipeline;
 mod reads;
 mod resources;
 mod root_ca;
+mod service_accounts;
 mod services;
 mod subresources;
 mod versions;
