@@ -50,6 +50,11 @@ pub struct Flags {
     #[arg(long, value_delimiter = ',')]
     pub api_audiences: Vec<String>,
 
+    /// Enable to allow secrets of type 'bootstrap.kubernetes.io/token' in the 'kube-system'
+    /// namespace to be used for TLS bootstrapping authentication.
+    #[arg(long, action = ArgAction::Set, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true")]
+    pub enable_bootstrap_token_auth: bool,
+
     /// Identifier of the service account token issuer: the `iss` of issued tokens. Repeat
     /// it to accept tokens of earlier issuers too (the first one signs). Defaults to
     /// https://kubernetes.default.svc.cluster.local.

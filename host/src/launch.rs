@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::{mpsc, Arc};
 use std::time::SystemTime;
 
+use gatehouse_core::authn::bootstrap::BootstrapTokens;
 use gatehouse_core::authn::serviceaccount::{BoundTokens, Config as ServiceAccounts};
 use gatehouse_core::authn::token::Tokens;
 use gatehouse_core::authn::token_file::TokenFile;
@@ -207,7 +208,7 @@ pub fn prepare(flags: &Flags) -> Result<Prepared, HostError> {
 }
 
 /// The token authenticators the flags configure, in kube's order (token file, service-account
-/// tokens), and the API audiences.
+/// tokens, bootstrap tokens), and the API audiences.
 fn token_authenticators(flags: &Flags, service_accounts: &Arc<ServiceAccounts>) -> Result<Tokens, HostError> {
     let mut tokens = Tokens::default();
     tokens.set_audiences(service_accounts.api_audiences.clone());
@@ -221,6 +222,9 @@ fn token_authenticators(flags: &Flags, service_accounts: &Arc<ServiceAccounts>) 
         tokens.push(Arc::new(file));
     }
     tokens.push(Arc::new(BoundTokens::new(service_accounts.clone())));
+    if flags.enable_bootstrap_token_auth {
+        tokens.push(Arc::new(BootstrapTokens));
+    }
     Ok(tokens)
 }
 

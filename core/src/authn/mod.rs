@@ -1,6 +1,7 @@
 //! Authentication: who is asking. A union of authenticators; the first that recognises the
 //! request wins, and anonymous access applies only when none did.
 
+pub mod bootstrap;
 pub mod jwt;
 pub mod keys;
 pub mod serviceaccount;
@@ -108,6 +109,16 @@ impl UserInfo {
         }
         self
     }
+}
+
+/// Whether `a` and `b` are equal, in time that depends on their lengths only (as Go's
+/// `subtle.ConstantTimeCompare`), for comparing secrets.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    std::hint::black_box(diff) == 0
 }
 
 /// Builds the user of a verified client certificate: CN is the name, each O a group.

@@ -241,6 +241,10 @@ impl TokenAuthenticator for BoundTokens {
         "ServiceAccountToken"
     }
 
+    fn audience_agnostic(&self) -> bool {
+        false
+    }
+
     fn authenticate_token(
         &self,
         token: &str,

@@ -25,6 +25,12 @@ pub trait TokenAuthenticator: Send + Sync {
     /// Its name, for logs.
     fn name(&self) -> &'static str;
 
+    /// Whether its tokens carry no audience (a token file, bootstrap tokens): such a token
+    /// is good for the API's own audiences only, as kube's audience-agnostic wrapper has it.
+    fn audience_agnostic(&self) -> bool {
+        true
+    }
+
     /// The user `token` proves to be when presented to `audiences` (the server's API
     /// audiences, or a TokenReview's); `Ok(None)` when the token is not of its kind; an error
     /// when it is and is refused. Now, or after an effect (a JWKS fetch, a TokenReview).
@@ -85,8 +91,16 @@ impl Tokens {
             return Flow::Ready(Ok(Some(user)));
         }
         let cache = self.cache.clone();
+        // Tokens without an audience are for the API only: asked for other audiences (a
+        // TokenReview's), their authenticators are skipped.
+        let for_api = audiences.is_empty() || audiences.iter().any(|a| self.audiences.contains(a));
         Walk {
-            authenticators: self.authenticators.clone(),
+            authenticators: self
+                .authenticators
+                .iter()
+                .filter(|a| for_api || !a.audience_agnostic())
+                .cloned()
+                .collect(),
             token: token.to_string(),
             audiences: audiences.to_vec(),
             refused: None,

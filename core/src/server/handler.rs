@@ -87,6 +87,10 @@ impl Server {
                 user: &user,
                 storage_ok: self.storage_ok(),
             };
+            if def.kind == "TokenReview" {
+                let flow = reviews::token_review(&ask, &self.hub.tokens, &self.lookups());
+                return self.decided(id, origin, Some(deadline_ms), flow);
+            }
             let result = reviews::serve(&ask);
             return self.finish(id, origin, result);
         }

@@ -4,10 +4,12 @@
 use serde_json::{json, Map, Value};
 
 use crate::api::ApiError;
+use crate::authn::token::Tokens;
 use crate::authn::UserInfo;
 use crate::authz::{self, Attributes, Decision};
 use crate::registry::body::{decode_object, FieldValidation};
 use crate::registry::{Reply, ResourceDef};
+use crate::server::effect::{Flow, Lookups};
 use crate::validation::FieldError;
 
 /// One request for a computed resource.
@@ -43,13 +45,6 @@ pub(super) fn serve(ask: &Ask<'_>) -> Result<Reply, ApiError> {
     let spec = review.get("spec").cloned().unwrap_or_else(|| json!({}));
     let status = match &*def.kind {
         "SelfSubjectReview" => json!({"userInfo": ask.user.to_json()}),
-        "TokenReview" => {
-            if spec.get("token").and_then(Value::as_str).unwrap_or("").is_empty() {
-                return Err(invalid(def, vec![FieldError::required("spec.token", "")]));
-            }
-            // No token authenticator is configured: no token authenticates.
-            json!({"user": {}})
-        }
         "SelfSubjectAccessReview" => {
             check_attributes(def, &spec)?;
             access(ask.user, &spec)
@@ -89,6 +84,60 @@ pub(super) fn serve(ask: &Ask<'_>) -> Result<Reply, ApiError> {
         "SelfSubjectRulesReview" => rules(ask.user),
         _ => return Err(ApiError::method_not_allowed()),
     };
+    Ok(reply(def, &review, spec, status))
+}
+
+/// A TokenReview: the token authenticators (and their cache) decide the token for the
+/// review's audiences (the API's when it names none), as they would for a request.
+pub(super) fn token_review(
+    ask: &Ask<'_>,
+    tokens: &Tokens,
+    cx: &Lookups<'_>,
+) -> Flow<Result<Reply, ApiError>> {
+    let def = ask.def;
+    if !def.allows(ask.verb) {
+        return Flow::Ready(Err(ApiError::method_not_allowed()));
+    }
+    let review = match decode_object(def, ask.content_type, ask.body, FieldValidation::Ignore, None) {
+        Ok(d) => d.object,
+        Err(e) => return Flow::Ready(Err(e)),
+    };
+    let spec = review.get("spec").cloned().unwrap_or_else(|| json!({}));
+    let token = spec
+        .get("token")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    if token.is_empty() {
+        return Flow::Ready(Err(invalid(def, vec![FieldError::required("spec.token", "")])));
+    }
+    let mut audiences: Vec<String> = spec
+        .get("audiences")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .unwrap_or_default();
+    if audiences.is_empty() {
+        audiences = tokens.audiences().to_vec();
+    }
+    let def = ask.def.clone();
+    tokens
+        .authenticate(&token, &audiences, cx)
+        .and_then(cx, move |outcome, _| {
+            let status = match outcome {
+                Ok(Some(user)) => json!({
+                    "authenticated": true,
+                    "user": user.authenticated().to_json(),
+                    "audiences": audiences,
+                }),
+                Ok(None) => json!({"user": {}}),
+                Err(e) => json!({"user": {}, "error": e.message}),
+            };
+            Flow::Ready(Ok(reply(&def, &review, spec, status)))
+        })
+}
+
+/// The review as answered: its metadata, its spec (but for SelfSubjectReview), the status.
+fn reply(def: &ResourceDef, review: &Value, spec: Value, status: Value) -> Reply {
     let mut meta = review
         .get("metadata")
         .and_then(Value::as_object)
@@ -103,11 +152,11 @@ pub(super) fn serve(ask: &Ask<'_>) -> Result<Reply, ApiError> {
         out.insert("spec".into(), spec);
     }
     out.insert("status".into(), status);
-    Ok(Reply {
+    Reply {
         code: 201,
         object: Value::Object(out),
         warnings: Vec::new(),
-    })
+    }
 }
 
 fn invalid(def: &ResourceDef, errs: Vec<FieldError>) -> ApiError {

@@ -311,3 +311,65 @@ fn anonymous_requests_cannot_impersonate() {
         "users \"admin\" is forbidden: User \"system:anonymous\" cannot impersonate resource \"users\" in API group \"\" at the cluster scope"
     );
 }
+
+#[test]
+fn a_bootstrap_token_authenticates_while_its_secret_vouches_for_it() {
+    let mut h = harness(true);
+    let mut tokens = Tokens::default();
+    tokens.push(Arc::new(crate::authn::bootstrap::BootstrapTokens));
+    h.server.set_tokens(tokens);
+    let admin = h.connect_admin(1);
+    let b64 = |s: &str| {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(s)
+    };
+    let secret = serde_json::json!({
+        "metadata": {"name": "bootstrap-token-abcdef", "namespace": "kube-system"},
+        "type": "bootstrap.kubernetes.io/token",
+        "data": {
+            "token-id": b64("abcdef"),
+            "token-secret": b64("0123456789abcdef"),
+            "usage-bootstrap-authentication": b64("true"),
+            "auth-extra-groups": b64("system:bootstrappers:kubeadm:default-node-token"),
+        }
+    });
+    let r = h.request(
+        admin,
+        "POST",
+        "/api/v1/namespaces/kube-system/secrets",
+        &secret.to_string(),
+    );
+    assert_eq!(statuses(&r), vec![201], "{r}");
+    let c = h.connect(2);
+    let (code, review) = whoami(&mut h, c, &[("Authorization", "Bearer abcdef.0123456789abcdef")]);
+    assert_eq!(code, 201, "{review}");
+    assert_eq!(
+        user_of(&review),
+        (
+            "system:bootstrap:abcdef".to_string(),
+            vec![
+                "system:bootstrappers".into(),
+                "system:bootstrappers:kubeadm:default-node-token".into(),
+                "system:authenticated".into()
+            ]
+        )
+    );
+    // The wrong secret, or an id without a Secret: 401.
+    for token in ["abcdef.0123456789abcdeX", "zzzzzz.0123456789abcdef"] {
+        let auth = bearer(token);
+        let (code, status) = whoami(&mut h, c, &[("Authorization", &auth)]);
+        assert_unauthorized(code, &status);
+    }
+    // Deleted, it no longer authenticates (once the cache forgets it).
+    let r = h.request(
+        admin,
+        "DELETE",
+        "/api/v1/namespaces/kube-system/secrets/bootstrap-token-abcdef",
+        "",
+    );
+    assert_eq!(statuses(&r), vec![200], "{r}");
+    h.advance(crate::authn::token::SUCCESS_TTL_MS + 1);
+    let c = h.connect(3);
+    let (code, status) = whoami(&mut h, c, &[("Authorization", "Bearer abcdef.0123456789abcdef")]);
+    assert_unauthorized(code, &status);
+}

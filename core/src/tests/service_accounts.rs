@@ -421,3 +421,44 @@ fn issuer_discovery_publishes_keys_that_verify_issued_tokens() {
     let r = c.h.request(anon, "GET", "/openid/v1/jwks", "");
     assert_eq!(statuses(&r), vec![403], "{r}");
 }
+
+#[test]
+fn a_token_review_reports_what_the_token_authenticators_decide() {
+    let mut c = cluster(|_| {});
+    let token = c.token(json!({"audiences": [ISSUER, "vault"]}));
+    let review = |c: &mut Cluster, token: &str, audiences: Value| {
+        let r = c.post(
+            "/apis/authentication.k8s.io/v1/tokenreviews",
+            &json!({"apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview",
+                    "spec": {"token": token, "audiences": audiences}}),
+        );
+        assert_eq!(statuses(&r), vec![201], "{r}");
+        body(&r)["status"].clone()
+    };
+    let status = review(&mut c, &token, json!([]));
+    assert_eq!(status["authenticated"], true, "{status}");
+    assert_eq!(
+        status["user"]["username"],
+        "system:serviceaccount:default:builder"
+    );
+    assert_eq!(status["audiences"], json!([ISSUER]));
+    let status = review(&mut c, &token, json!(["vault"]));
+    assert_eq!(status["authenticated"], true, "{status}");
+    assert_eq!(status["audiences"], json!(["vault"]));
+    let status = review(&mut c, &token, json!(["elsewhere"]));
+    assert_eq!(status.get("authenticated"), None, "{status}");
+    assert!(
+        status["error"]
+            .as_str()
+            .unwrap()
+            .contains("is invalid for the target audiences"),
+        "{status}"
+    );
+    let status = review(&mut c, "no-such-token", json!([]));
+    assert_eq!(status, json!({"user": {}}));
+    let r = c.post(
+        "/apis/authentication.k8s.io/v1/tokenreviews",
+        &json!({"spec": {}}),
+    );
+    assert_eq!(statuses(&r), vec![422], "{r}");
+}
