@@ -7,6 +7,7 @@ use std::sync::{mpsc, Arc};
 use std::time::SystemTime;
 
 use gatehouse_core::authn::bootstrap::BootstrapTokens;
+use gatehouse_core::authn::request_header::RequestHeaderConfig;
 use gatehouse_core::authn::serviceaccount::{BoundTokens, Config as ServiceAccounts};
 use gatehouse_core::authn::token::Tokens;
 use gatehouse_core::authn::token_file::TokenFile;
@@ -107,7 +108,15 @@ pub fn prepare(flags: &Flags) -> Result<Prepared, HostError> {
                 ))
             }
         };
-    let tls = tls::server_config(&serving_cert, &serving_key, client_ca.as_deref())?;
+    let request_header = request_header(flags, client_ca.as_deref())?;
+    // Clients pick their certificate by the CAs the server names: both are named.
+    let acceptable_cas = match (&client_ca, &request_header) {
+        (Some(ca), Some((_, proxy_ca))) => Some([ca.as_slice(), b"\n", proxy_ca].concat()),
+        (Some(ca), None) => Some(ca.clone()),
+        (None, Some((_, proxy_ca))) => Some(proxy_ca.clone()),
+        (None, None) => None,
+    };
+    let tls = tls::server_config(&serving_cert, &serving_key, acceptable_cas.as_deref())?;
     // What pods verify the API server with (kube-root-ca.crt): the CA that signed the serving
     // certificate Gatehouse made, or else the client CA, which clusters set up as kubeadm
     // does share with the serving certificate.
@@ -149,6 +158,7 @@ pub fn prepare(flags: &Flags) -> Result<Prepared, HostError> {
         seed,
         client_ca_der,
         anonymous_auth: flags.anonymous_auth,
+        request_header: request_header.map(|(rh, _)| rh),
         storage_prefix: flags.etcd_prefix.trim_end_matches('/').to_string(),
         secure_port: flags.secure_port,
         request_timeout_ms,
@@ -205,6 +215,72 @@ pub fn prepare(flags: &Flags) -> Result<Prepared, HostError> {
         service_accounts,
         store: Some(store),
     })
+}
+
+/// The authenticating front proxy the `--requestheader-*` flags describe, and its CA's PEM;
+/// kube's start-up check that client certificates cannot pose as the proxy.
+fn request_header(
+    flags: &Flags,
+    client_ca_pem: Option<&[u8]>,
+) -> Result<Option<(RequestHeaderConfig, Vec<u8>)>, HostError> {
+    let Some(path) = &flags.requestheader_client_ca_file else {
+        return Ok(None);
+    };
+    let pem = std::fs::read(path).map_err(|e| HostError::io(path, e))?;
+    let ca_der: Vec<Vec<u8>> = tls::certs_from_pem(&pem, "request-header CA")?
+        .into_iter()
+        .map(|c| c.to_vec())
+        .collect();
+    let names = |v: &[String], flag: &str| -> Result<Vec<String>, HostError> {
+        v.iter()
+            .map(|h| {
+                let h = h.trim();
+                if h.is_empty() {
+                    Err(invalid(flag, format!("empty header {h:?}")))
+                } else {
+                    Ok(h.to_string())
+                }
+            })
+            .collect()
+    };
+    let allowed_names: Vec<String> = flags
+        .requestheader_allowed_names
+        .iter()
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty())
+        .collect();
+    if allowed_names.is_empty() {
+        if let Some(client) = client_ca_pem {
+            let client: Vec<Vec<u8>> = tls::certs_from_pem(client, "client CA")?
+                .into_iter()
+                .map(|c| c.to_vec())
+                .collect();
+            if ca_der.iter().any(|c| client.contains(c)) {
+                return Err(invalid(
+                    "--requestheader-client-ca-file",
+                    "--requestheader-client-ca-file and --client-ca-file contain overlapping certificates; --requestheader-allowed-names must be specified to ensure regular client certificates cannot set authenticating proxy headers for arbitrary users",
+                ));
+            }
+        }
+    }
+    let config = RequestHeaderConfig {
+        ca_der,
+        allowed_names,
+        username_headers: names(
+            &flags.requestheader_username_headers,
+            "--requestheader-username-headers",
+        )?,
+        uid_headers: names(&flags.requestheader_uid_headers, "--requestheader-uid-headers")?,
+        group_headers: names(
+            &flags.requestheader_group_headers,
+            "--requestheader-group-headers",
+        )?,
+        extra_prefixes: names(
+            &flags.requestheader_extra_headers_prefix,
+            "--requestheader-extra-headers-prefix",
+        )?,
+    };
+    Ok(Some((config, pem)))
 }
 
 /// The token authenticators the flags configure, in kube's order (token file, service-account

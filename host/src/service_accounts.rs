@@ -13,6 +13,7 @@ use ring::signature::{self, EcdsaKeyPair, RsaKeyPair};
 
 use crate::error::HostError;
 use crate::flags::{parse_duration_ms, Flags};
+use crate::pki::der::{self, tlv};
 
 /// The issuer of the zero-setup start (kubeadm's).
 pub const DEFAULT_ISSUER: &str = "https://kubernetes.default.svc.cluster.local";
@@ -193,23 +194,9 @@ fn sec1_to_pkcs8(sec1: &[u8], curve: gatehouse_core::authn::keys::Curve) -> Vec<
         "ES384" => OID_P384,
         _ => OID_P256,
     };
-    let alg = [tlv(0x06, OID_EC), tlv(0x06, curve_oid)].concat();
-    let body = [tlv(0x02, &[0]), tlv(0x30, &alg), tlv(0x04, sec1)].concat();
-    tlv(0x30, &body)
-}
-
-fn tlv(tag: u8, value: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    let len = value.len();
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes: Vec<u8> = len.to_be_bytes().into_iter().skip_while(|&b| b == 0).collect();
-        out.push(0x80 | bytes.len() as u8);
-        out.extend_from_slice(&bytes);
-    }
-    out.extend_from_slice(value);
-    out
+    let alg = [tlv(der::OID, OID_EC), tlv(der::OID, curve_oid)].concat();
+    let body = [tlv(0x02, &[0]), tlv(der::SEQUENCE, &alg), tlv(0x04, sec1)].concat();
+    tlv(der::SEQUENCE, &body)
 }
 
 impl Signer for KeySigner {

@@ -13,6 +13,8 @@ pub struct Config {
     pub client_ca_der: Option<Vec<Vec<u8>>>,
     /// `--anonymous-auth`.
     pub anonymous_auth: bool,
+    /// The authenticating front proxy (`--requestheader-*`), when configured.
+    pub request_header: Option<crate::authn::request_header::RequestHeaderConfig>,
     /// `--etcd-prefix` (default `/registry`), without a trailing slash.
     pub storage_prefix: String,
     /// Service address ranges (`--service-cluster-ip-range`, `--service-node-port-range`).
@@ -53,6 +55,7 @@ impl Default for Config {
             seed: 0,
             client_ca_der: None,
             anonymous_auth: true,
+            request_header: None,
             storage_prefix: "/registry".into(),
             services: ServiceRanges {
                 cluster_ip_base: 0x0a00_0000,

@@ -1,5 +1,6 @@
 //! Per-connection state.
 
+use crate::authn::request_header::ProxyCert;
 use crate::authn::PeerCert;
 use crate::http::{Limits, Parser};
 
@@ -15,6 +16,8 @@ pub(super) struct Conn {
     pub parser: Parser,
     /// The identity its client certificate established, decided at connect.
     pub cert: PeerCert,
+    /// Whether that certificate is the authenticating front proxy's.
+    pub proxy: ProxyCert,
     /// The request being answered; HTTP/1.1 answers in order, so the next waits.
     pub busy: Option<ReqId>,
     pub last_activity_ms: u64,
@@ -36,10 +39,11 @@ impl Conn {
         })
     }
 
-    pub fn new(cert: PeerCert, limits: Limits, now_ms: u64) -> Self {
+    pub fn new(cert: PeerCert, proxy: ProxyCert, limits: Limits, now_ms: u64) -> Self {
         Conn {
             parser: Parser::new(limits),
             cert,
+            proxy,
             busy: None,
             last_activity_ms: now_ms,
             request_started_ms: None,

@@ -241,7 +241,7 @@ struct Startup {
     pending_bootstrap: usize,
     /// Start-up objects not yet created, in stages: a stage starts once the previous one is
     /// stored (namespaces before the objects that live in them).
-    stages: VecDeque<Vec<(&'static str, serde_json::Value)>>,
+    stages: VecDeque<Vec<nonresource::StartupObject>>,
     bootstrapped: bool,
     /// Fills to ask for again, and when, after they failed.
     retry_fill: Vec<(u64, Option<WatchId>)>,
@@ -507,14 +507,19 @@ impl Server {
     pub fn handle_connect(&mut self, now: Now, conn: ConnId, peer: Peer) {
         self.now = now;
         let cert = self.verify_peer(&peer);
-        if let PeerCert::Invalid(why) = &cert {
+        let proxy = match &self.cfg.request_header {
+            Some(rh) => rh.judge(&peer.cert_chain, now.wall_secs()),
+            None => authn::request_header::ProxyCert::None,
+        };
+        // A front proxy's certificate is not a client certificate; it is not refused as one.
+        if let (PeerCert::Invalid(why), false) = (&cert, proxy == authn::request_header::ProxyCert::Trusted) {
             self.out.push_back(Output::Log(format!(
                 "client certificate from {} refused: {why}",
                 peer.remote
             )));
         }
         self.conns
-            .insert(conn, Conn::new(cert, self.cfg.limits, now.mono_ms));
+            .insert(conn, Conn::new(cert, proxy, self.cfg.limits, now.mono_ms));
     }
 
     /// Bytes arrived on a connection.
@@ -1021,7 +1026,7 @@ impl Server {
             return;
         };
         let mut requests = Vec::new();
-        for (resource, body) in stage {
+        for (verb, resource, body) in stage {
             let Some(def) = self.hub.resources.find("", "v1", resource).cloned() else {
                 continue;
             };
@@ -1036,12 +1041,17 @@ impl Server {
                 .filter(|p| !p.is_empty())
                 .collect::<Vec<_>>()
                 .join("/");
+            let name = if verb == "create" {
+                String::new()
+            } else {
+                crate::api::name(&body).to_string()
+            };
             let call = Call {
                 def: def.clone(),
                 served: def,
-                verb: "create".into(),
+                verb: verb.into(),
                 namespace,
-                name: String::new(),
+                name,
                 subresource: String::new(),
                 params: Params::default(),
                 content_type: "application/json".into(),
@@ -1240,7 +1250,8 @@ impl Server {
             }
             Origin::Bootstrap(what) => {
                 match result {
-                    Ok(_) => self.out.push_back(Output::Log(format!("created {what}"))),
+                    Ok(r) if r.code == 201 => self.out.push_back(Output::Log(format!("created {what}"))),
+                    Ok(_) => {}
                     Err(e) if e.code == 409 => {}
                     Err(e) => self
                         .out

@@ -267,22 +267,30 @@ fn openapi_v3(server: &Server, gv_path: &str) -> Vec<u8> {
         .map_or_else(not_found, <[u8]>::to_vec)
 }
 
+/// One object start-up writes: created (kept when it exists) or, for `update`, written over.
+pub type StartupObject = (&'static str, &'static str, Value);
+
 /// The objects every start makes sure exist, in stages: the system namespaces, then the
-/// `kubernetes` Service in `default`.
-pub fn bootstrap_objects(cfg: &Config) -> Vec<Vec<(&'static str, Value)>> {
-    let namespaces: Vec<(&'static str, Value)> = ["default", "kube-system", "kube-public", "kube-node-lease"]
+/// `kubernetes` Service in `default` and the `extension-apiserver-authentication`
+/// ConfigMap, which is then brought up to date with this server's settings.
+pub fn bootstrap_objects(cfg: &Config) -> Vec<Vec<StartupObject>> {
+    let namespaces: Vec<StartupObject> = ["default", "kube-system", "kube-public", "kube-node-lease"]
         .iter()
         .map(|ns| {
             (
+                "create",
                 "namespaces",
                 json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}),
             )
         })
         .collect();
     let ip = crate::registry::strategy::ipv4_string(cfg.services.cluster_ip_base + 1);
-    let service = vec![(
-        "services",
-        json!({
+    let authentication = extension_apiserver_authentication(cfg);
+    let objects = vec![
+        (
+            "create",
+            "services",
+            json!({
             "apiVersion": "v1",
             "kind": "Service",
             "metadata": {
@@ -297,7 +305,63 @@ pub fn bootstrap_objects(cfg: &Config) -> Vec<Vec<(&'static str, Value)>> {
                 "sessionAffinity": "None",
                 "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": cfg.secure_port}],
             },
-        }),
-    )];
-    vec![namespaces, service]
+            }),
+        ),
+        ("create", "configmaps", authentication.clone()),
+    ];
+    vec![
+        namespaces,
+        objects,
+        vec![("update", "configmaps", authentication)],
+    ]
+}
+
+/// `kube-system/extension-apiserver-authentication`: how this server authenticates, for
+/// extension API servers to trust its client CA and front proxy as kube publishes them (lists
+/// as JSON arrays in strings).
+pub fn extension_apiserver_authentication(cfg: &Config) -> Value {
+    let mut data = serde_json::Map::new();
+    if let Some(ca) = &cfg.client_ca_der {
+        data.insert("client-ca-file".into(), json!(pem_bundle(ca)));
+    }
+    if let Some(rh) = cfg.request_header.as_ref().filter(|rh| !rh.ca_der.is_empty()) {
+        let list = |v: &[String]| Value::String(serde_json::to_string(v).unwrap_or_default());
+        data.insert(
+            "requestheader-client-ca-file".into(),
+            json!(pem_bundle(&rh.ca_der)),
+        );
+        data.insert(
+            "requestheader-username-headers".into(),
+            list(&rh.username_headers),
+        );
+        data.insert("requestheader-uid-headers".into(), list(&rh.uid_headers));
+        data.insert("requestheader-group-headers".into(), list(&rh.group_headers));
+        data.insert(
+            "requestheader-extra-headers-prefix".into(),
+            list(&rh.extra_prefixes),
+        );
+        data.insert("requestheader-allowed-names".into(), list(&rh.allowed_names));
+    }
+    json!({
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "extension-apiserver-authentication", "namespace": "kube-system"},
+        "data": data,
+    })
+}
+
+/// DER certificates as one PEM bundle.
+fn pem_bundle(certs: &[Vec<u8>]) -> String {
+    use base64::Engine;
+    let mut out = String::new();
+    for der in certs {
+        let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+        out.push_str("-----BEGIN CERTIFICATE-----\n");
+        for line in b64.as_bytes().chunks(64) {
+            out.push_str(&String::from_utf8_lossy(line));
+            out.push('\n');
+        }
+        out.push_str("-----END CERTIFICATE-----\n");
+    }
+    out
 }

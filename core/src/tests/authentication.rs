@@ -373,3 +373,43 @@ fn a_bootstrap_token_authenticates_while_its_secret_vouches_for_it() {
     let (code, status) = whoami(&mut h, c, &[("Authorization", "Bearer abcdef.0123456789abcdef")]);
     assert_unauthorized(code, &status);
 }
+
+#[test]
+fn credentials_and_impersonation_headers_go_no_further_than_the_filters() {
+    let mut h = harness(true);
+    let admin = h.connect_admin(1);
+    let pods = "/api/v1/namespaces/default/pods";
+    let r = h.request(
+        admin,
+        "POST",
+        pods,
+        r#"{"metadata":{"name":"web"},"spec":{"containers":[{"name":"app","image":"nginx"}]}}"#,
+    );
+    assert_eq!(statuses(&r), vec![201], "{r}");
+    let mut pod = body(&h.request(admin, "GET", &format!("{pods}/web"), ""));
+    pod["status"] = serde_json::json!({"podIP": "10.1.0.5", "podIPs": [{"ip": "10.1.0.5"}]});
+    let r = h.request(admin, "PUT", &format!("{pods}/web/status"), &pod.to_string());
+    assert_eq!(statuses(&r), vec![200], "{r}");
+    h.backend_answer = Some(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".to_vec());
+    let c = h.connect(2);
+    let auth = bearer("admin-token");
+    let r = h.request_with(
+        c,
+        "GET",
+        &format!("{pods}/web:8080/proxy/x"),
+        &[
+            ("Authorization", &auth),
+            ("Impersonate-User", "someone"),
+            ("Impersonate-Group", "system:masters"),
+            ("X-Custom", "kept"),
+        ],
+        "",
+    );
+    assert!(r.starts_with("HTTP/1.1 200"), "{r}");
+    let (_, _, _, relayed) = h.relayed.last().cloned().expect("a relay");
+    let relayed = String::from_utf8(relayed).unwrap().to_ascii_lowercase();
+    assert!(relayed.contains("x-custom: kept"), "{relayed}");
+    assert!(!relayed.contains("authorization"), "{relayed}");
+    assert!(!relayed.contains("impersonate-"), "{relayed}");
+    assert!(!relayed.contains("admin-token"), "{relayed}");
+}

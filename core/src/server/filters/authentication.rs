@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use crate::api::ApiError;
+use crate::authn::request_header::{ProxyCert, RequestHeaderConfig};
 use crate::authn::token::{self, Tokens};
 use crate::authn::{Authenticator, PeerCert, UserInfo};
 use crate::http::Request;
@@ -18,6 +19,10 @@ pub(in crate::server) struct Credentials<'a> {
     pub request: &'a Request,
     /// What the connection's client certificate established.
     pub peer: &'a PeerCert,
+    /// Whether the connection is the authenticating front proxy's.
+    pub proxy: &'a ProxyCert,
+    /// The front proxy's configuration, when there is one.
+    pub request_header: Option<&'a RequestHeaderConfig>,
     /// The server's own request (kube's loopback client): it is `system:apiserver`. No
     /// network byte can make a request loopback.
     pub loopback: bool,
@@ -34,12 +39,25 @@ pub(in crate::server) fn authenticate(
     if credentials.loopback {
         return Flow::Ready(Ok(UserInfo::apiserver()));
     }
+    let request = credentials.request;
+    // kube's order: the front proxy, the client certificate, then the rest. A refusal of
+    // either certificate is an error the rest may still overcome (a valid token), never
+    // anonymous.
+    let mut refused = false;
+    match (credentials.proxy, credentials.request_header) {
+        (ProxyCert::Trusted, Some(rh)) => {
+            if let Some(user) = rh.user(request) {
+                return Flow::Ready(Ok(user.authenticated()));
+            }
+        }
+        (ProxyCert::NotAllowed(_), _) => refused = true,
+        _ => {}
+    }
     match credentials.peer {
         PeerCert::Valid(user) => return Flow::Ready(Ok(user.clone())),
-        PeerCert::Invalid(_) => return Flow::Ready(Err(ApiError::unauthorized())),
+        PeerCert::Invalid(_) => refused = true,
         PeerCert::None => {}
     }
-    let request = credentials.request;
     // The bearer step goes last, as kube's union orders it; its token is read once here. It
     // is always there (service-account tokens are always read), so a bearer token nobody
     // accepts is refused, never taken for anonymous.
@@ -47,7 +65,7 @@ pub(in crate::server) fn authenticate(
     Union {
         authenticators: authenticators.to_vec(),
         bearer,
-        refused: false,
+        refused,
         anonymous_auth,
     }
     .from(0, request, cx)

@@ -27,6 +27,7 @@ mod request_info;
 pub(super) use audit::response_complete;
 
 use crate::api::ApiError;
+use crate::authn::request_header::ProxyCert;
 use crate::authn::{PeerCert, UserInfo};
 use crate::http::Request;
 use crate::request::info::RequestInfo;
@@ -57,14 +58,15 @@ impl Server {
     /// Runs request `id` through the filter chain; the handler takes it from there.
     pub(super) fn serve(&mut self, id: ReqId, origin: Origin, request: Request) {
         let info = request_info::resolve(&request);
-        let peer = match &origin {
-            Origin::Client { conn, .. } => self.conns.get(conn).map(|c| &c.cert),
+        let conn = match &origin {
+            Origin::Client { conn, .. } => self.conns.get(conn),
             _ => None,
-        }
-        .unwrap_or(&PeerCert::None);
+        };
         let credentials = Credentials {
             request: &request,
-            peer,
+            peer: conn.map_or(&PeerCert::None, |c| &c.cert),
+            proxy: conn.map_or(&ProxyCert::None, |c| &c.proxy),
+            request_header: self.cfg.request_header.as_ref(),
             loopback: !matches!(origin, Origin::Client { .. }),
         };
         let flow = authentication::authenticate(
@@ -87,7 +89,7 @@ impl Server {
     }
 
     /// Goes on once authentication has decided, or waits for the effect it asked for.
-    pub(super) fn authenticated(&mut self, w: Waiting, flow: Flow<Result<UserInfo, ApiError>>) {
+    pub(super) fn authenticated(&mut self, mut w: Waiting, flow: Flow<Result<UserInfo, ApiError>>) {
         let user = match flow {
             Flow::Ready(Ok(user)) => user,
             Flow::Ready(Err(e)) => return self.finish(w.id, w.origin, Err(e)),
@@ -95,6 +97,11 @@ impl Server {
                 return self.park(w, FilterWait::Authentication(Pending(then)), effect);
             }
         };
+        // The credentials have done their work: nothing after this filter sees them.
+        let proxy = self.cfg.request_header.as_ref();
+        w.request
+            .headers
+            .retain(|(name, _)| name != "authorization" && !proxy.is_some_and(|p| p.is_proxy_header(name)));
         audit::request_received(w.id, &user, &w.info);
         let flow = impersonation::act_as(user, &w.request, &self.hub.authorizers, &self.lookups());
         self.impersonated(w, flow);
