@@ -47,7 +47,7 @@ impl RequestHeaderConfig {
         }
         match verify_client_chain(chain, &self.ca_der, now) {
             Ok(Some(id)) => {
-                if self.allowed_names.is_empty() || self.allowed_names.iter().any(|n| *n == id.user) {
+                if self.allowed_names.is_empty() || self.allowed_names.contains(&id.user) {
                     ProxyCert::Trusted
                 } else {
                     ProxyCert::NotAllowed(format!(
