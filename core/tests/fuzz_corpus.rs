@@ -136,6 +136,7 @@ replay_tests!(
     object_validation,
     server,
     http_response,
+    authentication,
 );
 
 /// A chunk-size line longer than 1024 bytes (`000…02`) is refused whether its CRLF arrives

@@ -9,7 +9,13 @@
 //! as text that parses back to itself, a parser gives the same answers however its input is
 //! split) the harness asserts that too.
 
+use gatehouse_core::authn::jwt::Jwt;
+use gatehouse_core::authn::keys::public_keys_from_pem;
+use gatehouse_core::authn::request_header::RequestHeaderConfig;
+use gatehouse_core::authn::token::Tokens;
+use gatehouse_core::authn::token_file::TokenFile;
 use gatehouse_core::authn::x509::verify_client_chain;
+use gatehouse_core::authn::{bootstrap, serviceaccount};
 use gatehouse_core::codec::protobuf;
 use gatehouse_core::http::{Limits, Parsed, Parser, Request};
 use gatehouse_core::patch::{self, PatchType};
@@ -47,6 +53,7 @@ pub const TARGETS: &[(&str, Harness)] = &[
     ("server", server),
     ("apply", apply),
     ("http_response", http_response),
+    ("authentication", authentication),
 ];
 
 // ---- http_request ----
@@ -578,6 +585,114 @@ pub fn server(data: &[u8]) {
         server.handle_timeout(now);
         drive(&mut server, &mut store, &mut watches, &mut closed, now);
     }
+    server.handle_closed(now, conn);
+    drive(&mut server, &mut store, &mut watches, &mut closed, now);
+}
+
+// ---- authentication ----
+
+/// The service-account verification key of the `authentication` target (P-256).
+const SA_PUBLIC_PEM: &str = "-----BEGIN PUBLIC KEY-----
+MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEZsoQfpiE0Tc9gI7RAdh5mQiRGzZf
+H7qCSf+iDiSaUVv2lQQQ1Fsy70iU4qU/dYjuDdRnHFY7Va7Rrt/jtl1oOQ==
+-----END PUBLIC KEY-----
+";
+
+/// Input: one control byte, then text. The text goes through each credential parser on its
+/// own (a JWT, a token file, PEM keys), then its lines become the headers of one request to
+/// a server with every authenticator configured (a token file, service-account and bootstrap
+/// tokens, a front proxy whose CA signed the admin certificate, impersonation): the request
+/// gets an answer, whatever it presents, and nothing panics. Bit 0 of the control byte
+/// presents the admin certificate; bit 1 allows anonymous requests.
+pub fn authentication(data: &[u8]) {
+    let Some((&ctl, rest)) = data.split_first() else {
+        return;
+    };
+    let text = String::from_utf8_lossy(rest);
+    let keys = public_keys_from_pem(SA_PUBLIC_PEM.as_bytes()).expect("the fuzz key");
+    if let Some(jwt) = Jwt::parse(text.trim()) {
+        let _ = (jwt.alg(), jwt.kid(), jwt.audiences(), jwt.claim_time("exp"));
+        assert!(!jwt.verify(&keys), "a token nobody signed verified");
+    }
+    let _ = TokenFile::parse("fuzz.csv", &text);
+    let _ = public_keys_from_pem(rest);
+
+    let request_header = RequestHeaderConfig {
+        ca_der: vec![CA_DER.to_vec()],
+        allowed_names: if ctl & 4 == 4 {
+            vec!["fuzz-admin".into()]
+        } else {
+            Vec::new()
+        },
+        username_headers: vec!["X-Remote-User".into()],
+        uid_headers: vec!["X-Remote-Uid".into()],
+        group_headers: vec!["X-Remote-Group".into()],
+        extra_prefixes: vec!["X-Remote-Extra-".into()],
+    };
+    let cfg = Config {
+        client_ca_der: Some(vec![CA_DER.to_vec()]),
+        anonymous_auth: ctl & 2 == 2,
+        request_header: Some(request_header),
+        serve_openapi: false,
+        ..Config::default()
+    };
+    let mut now = Now {
+        mono_ms: 1_000,
+        wall_ms: WALL_SECS * 1000,
+    };
+    let mut server = Server::new(cfg);
+    let sa = std::sync::Arc::new(serviceaccount::Config {
+        issuers: vec!["https://kubernetes.default.svc.cluster.local".into()],
+        api_audiences: vec!["https://kubernetes.default.svc.cluster.local".into()],
+        keys,
+        ..serviceaccount::Config::default()
+    });
+    let mut tokens = Tokens::default();
+    tokens.set_audiences(sa.api_audiences.clone());
+    let (file, _) =
+        TokenFile::parse("t.csv", "admin-token,admin,1,system:masters\n").expect("the token file");
+    tokens.push(std::sync::Arc::new(file));
+    tokens.push(std::sync::Arc::new(serviceaccount::BoundTokens::new(sa.clone())));
+    tokens.push(std::sync::Arc::new(bootstrap::BootstrapTokens));
+    server.set_tokens(tokens);
+    server.set_service_accounts(sa);
+    let mut store = MemStore::new();
+    let (mut watches, mut closed) = (WatchSet::default(), false);
+    server.start(now);
+    drive(&mut server, &mut store, &mut watches, &mut closed, now);
+
+    let conn = ConnId(1);
+    let peer = Peer {
+        remote: "127.0.0.1:50000".into(),
+        cert_chain: if ctl & 1 == 1 {
+            vec![ADMIN_DER.to_vec()]
+        } else {
+            Vec::new()
+        },
+    };
+    server.handle_connect(now, conn, peer);
+    let mut head = String::from("POST /apis/authentication.k8s.io/v1/selfsubjectreviews HTTP/1.1\r\n");
+    for line in text.lines() {
+        let line: String = line.chars().filter(|c| *c != '\r').collect();
+        if line.contains(':') {
+            head.push_str(&line);
+            head.push_str("\r\n");
+        }
+    }
+    let body = br#"{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}"#;
+    head.push_str(&format!(
+        "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    ));
+    let mut wire = head.into_bytes();
+    wire.extend_from_slice(body);
+    now.mono_ms += 1;
+    server.handle_bytes(now, conn, &wire);
+    drive(&mut server, &mut store, &mut watches, &mut closed, now);
+    now.mono_ms += 61_000;
+    now.wall_ms += 61_000;
+    server.handle_timeout(now);
+    drive(&mut server, &mut store, &mut watches, &mut closed, now);
     server.handle_closed(now, conn);
     drive(&mut server, &mut store, &mut watches, &mut closed, now);
 }

@@ -46,6 +46,8 @@ pub enum Input {
     Store(StoreReport),
     /// What came of an effect run outside the storage thread (a dial, a relay).
     Effect(EffectId, Completion),
+    /// `--client-ca-file` changed: its certificates (DER).
+    ClientCa(Vec<Vec<u8>>),
     /// Stop serving.
     Shutdown,
 }
@@ -153,6 +155,7 @@ pub async fn run<N: Net>(
                 server.handle_connect(now, conn, peer);
             }
             Some(Ok(Input::Bytes(conn, bytes))) => server.handle_bytes(now, conn, &bytes),
+            Some(Ok(Input::ClientCa(der))) => server.set_client_ca(der),
             Some(Ok(Input::Closed(conn))) => {
                 conns.remove(&conn);
                 server.handle_closed(now, conn);

@@ -41,6 +41,8 @@ pub struct Prepared {
     pub tokens: Tokens,
     /// How service-account tokens are issued and checked.
     pub service_accounts: Arc<ServiceAccounts>,
+    /// `--client-ca-file`, watched for changes once serving.
+    client_ca_file: Option<PathBuf>,
     store: Option<Backend>,
 }
 
@@ -213,8 +215,44 @@ pub fn prepare(flags: &Flags) -> Result<Prepared, HostError> {
         relays,
         tokens,
         service_accounts,
+        client_ca_file: flags.client_ca_file.clone(),
         store: Some(store),
     })
+}
+
+/// How often `--client-ca-file` is looked at for changes.
+const CLIENT_CA_POLL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Watches `path` and hands the driver its certificates whenever its contents change; a
+/// change that does not read as certificates keeps the last good bundle, as kube does.
+fn watch_client_ca(path: PathBuf, inputs: async_channel::Sender<Input>) -> Result<(), HostError> {
+    let mut last = std::fs::read(&path).map_err(|e| HostError::io(&path, e))?;
+    std::thread::Builder::new()
+        .name("gatehouse-client-ca".into())
+        .spawn(move || loop {
+            std::thread::sleep(CLIENT_CA_POLL);
+            let Ok(now) = std::fs::read(&path) else {
+                continue;
+            };
+            if now == last {
+                continue;
+            }
+            match tls::certs_from_pem(&now, "client CA") {
+                Ok(certs) if !certs.is_empty() => {
+                    let der = certs.into_iter().map(|c| c.to_vec()).collect();
+                    if inputs.send_blocking(Input::ClientCa(der)).is_err() {
+                        return;
+                    }
+                }
+                _ => eprintln!(
+                    "gatehouse: {} changed but holds no certificate; keeping the last client CA",
+                    path.display()
+                ),
+            }
+            last = now;
+        })
+        .map_err(|e| HostError::io("client CA watcher", e))?;
+    Ok(())
 }
 
 /// The authenticating front proxy the `--requestheader-*` flags describe, and its CA's PEM;
@@ -395,6 +433,9 @@ impl Prepared {
         let (inputs, inputs_rx) = async_channel::unbounded();
         let (store, _thread) = self.spawn_storage(inputs.clone())?;
         let (ready_tx, ready_rx) = async_channel::bounded(1);
+        if let Some(path) = self.client_ca_file.take() {
+            watch_client_ca(path, inputs.clone())?;
+        }
         let mut server = gatehouse_core::Server::new(self.config);
         server.set_tokens(self.tokens);
         server.set_service_accounts(self.service_accounts);

@@ -213,3 +213,57 @@ async fn unknown_bearer_token_is_unauthorized_even_with_anonymous_auth() {
     let out = k.fails(&["get", "configmaps", "-n", "default"]).await;
     assert!(out.stderr.contains(KUBECTL_UNAUTHORIZED), "{out}");
 }
+
+/// `--client-ca-file` is read again when it changes: certificates of the new CA are accepted
+/// on new connections and those of the old one refused, without a restart; a file that stops
+/// holding certificates keeps the last good bundle.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_client_ca_file_is_reloaded_when_it_changes() {
+    use std::time::{Duration, Instant, SystemTime};
+    let dir = TempDir::new("auth-ca-reload");
+    let issue = |ca: &CertKeyPem, user: &str| {
+        let now = SystemTime::now();
+        gatehouse_host::pki::issue_client_cert(
+            ca,
+            user,
+            &["system:masters"],
+            now - Duration::from_secs(60),
+            now + Duration::from_secs(3600),
+        )
+        .unwrap()
+    };
+    let old_ca = gatehouse_host::pki::new_ca("old-client-ca").unwrap();
+    let new_ca = gatehouse_host::pki::new_ca("new-client-ca").unwrap();
+    let ca_file = dir.write("client-ca.crt", &old_ca.cert_pem);
+    let server = Server::start(
+        Options::tokio()
+            .memory()
+            .arg(format!("--client-ca-file={}", ca_file.display())),
+    )
+    .await;
+    let path = "/api/v1/namespaces/default/configmaps";
+    let old_cert = issue(&old_ca, "old-admin");
+    let new_cert = issue(&new_ca, "new-admin");
+    assert_eq!(server.http_as(&dir, Some(&old_cert)).get(path).await.code, 200);
+    assert_unauthorized(&server.http_as(&dir, Some(&new_cert)).get(path).await);
+
+    // Not certificates: the old bundle stays.
+    std::fs::write(&ca_file, "garbage").unwrap();
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    assert_eq!(server.http_as(&dir, Some(&old_cert)).get(path).await.code, 200);
+
+    std::fs::write(&ca_file, &new_ca.cert_pem).unwrap();
+    let start = Instant::now();
+    loop {
+        if server.http_as(&dir, Some(&new_cert)).get(path).await.code == 200 {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the new CA was never loaded"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert_unauthorized(&server.http_as(&dir, Some(&old_cert)).get(path).await);
+    server.stop().await;
+}

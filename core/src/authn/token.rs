@@ -53,6 +53,55 @@ pub fn bearer_token(request: &Request) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
+/// The subprotocol prefix a WebSocket client (a browser cannot set `Authorization`) carries
+/// its bearer token in, base64url-encoded.
+pub const WEBSOCKET_PROTOCOL_PREFIX: &str = "base64url.bearer.authorization.k8s.io.";
+
+/// The bearer token of a WebSocket request's subprotocols, as kube's protocol authenticator
+/// reads it: `None` when the request is no WebSocket upgrade or carries none; an error (a
+/// 401) for two tokens, a token that does not decode, or a token with no other subprotocol.
+pub fn websocket_token(request: &Request) -> Option<Result<String, &'static str>> {
+    let upgrade = request
+        .header("connection")
+        .is_some_and(|c| c.split(',').any(|t| t.trim().eq_ignore_ascii_case("upgrade")))
+        && request
+            .header("upgrade")
+            .is_some_and(|u| u.trim().eq_ignore_ascii_case("websocket"));
+    if !upgrade {
+        return None;
+    }
+    let mut token = None;
+    let mut others = 0;
+    for protocol in request
+        .header_all("sec-websocket-protocol")
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+    {
+        match protocol.strip_prefix(WEBSOCKET_PROTOCOL_PREFIX) {
+            Some(encoded) => {
+                if token.is_some() {
+                    return Some(Err("multiple base64.bearer.authorization tokens specified"));
+                }
+                token = Some(encoded);
+            }
+            None if !protocol.is_empty() => others += 1,
+            None => {}
+        }
+    }
+    let encoded = token?;
+    use base64::Engine;
+    let Ok(bytes) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(encoded) else {
+        return Some(Err("invalid base64.bearer.authorization token encoding"));
+    };
+    let Ok(token) = String::from_utf8(bytes) else {
+        return Some(Err("invalid base64.bearer.authorization token"));
+    };
+    if others == 0 {
+        return Some(Err("missing additional subprotocol"));
+    }
+    Some(Ok(token))
+}
+
 /// The token authenticators, in kube's order, the audiences a request's token must be for,
 /// and their cache.
 #[derive(Clone, Default)]
@@ -208,6 +257,40 @@ mod tests {
         assert_eq!(bearer_token(&with_auth("Bearer  abc")), None);
         assert_eq!(bearer_token(&with_auth("Bearer")), None);
         assert_eq!(bearer_token(&with_auth("Basic abc")), None);
+    }
+
+    #[test]
+    fn websocket_tokens_are_read_as_kube_reads_them() {
+        let ws = |protocols: &str| Request {
+            method: "GET".into(),
+            target: "/".into(),
+            headers: vec![
+                ("connection".into(), "Upgrade".into()),
+                ("upgrade".into(), "websocket".into()),
+                ("sec-websocket-protocol".into(), protocols.into()),
+            ],
+            body: Vec::new(),
+            keep_alive: true,
+        };
+        let t = "base64url.bearer.authorization.k8s.io.YWJj"; // "abc"
+        assert_eq!(
+            websocket_token(&ws(&format!("v4.channel.k8s.io, {t}"))),
+            Some(Ok("abc".into()))
+        );
+        assert_eq!(websocket_token(&ws("v4.channel.k8s.io")), None);
+        assert_eq!(
+            websocket_token(&ws(t)),
+            Some(Err("missing additional subprotocol"))
+        );
+        assert!(websocket_token(&ws(&format!("x, {t}, {t}"))).unwrap().is_err());
+        assert!(
+            websocket_token(&ws("x, base64url.bearer.authorization.k8s.io.!!"))
+                .unwrap()
+                .is_err()
+        );
+        let mut plain = ws(&format!("x, {t}"));
+        plain.headers.remove(0);
+        assert_eq!(websocket_token(&plain), None);
     }
 
     #[test]

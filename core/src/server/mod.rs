@@ -367,6 +367,16 @@ impl Server {
         Ok(changed)
     }
 
+    /// Verifies client certificates of connections made from now on against `ca_der` (the
+    /// `--client-ca-file` bundle, reloaded when the file changes).
+    pub fn set_client_ca(&mut self, ca_der: Vec<Vec<u8>>) {
+        self.out.push_back(Output::Log(format!(
+            "client CA reloaded: {} certificate(s)",
+            ca_der.len()
+        )));
+        self.cfg.client_ca_der = Some(ca_der);
+    }
+
     /// Reads bearer tokens with `tokens` (and for their API audiences) from now on.
     pub fn set_tokens(&mut self, tokens: authn::token::Tokens) {
         self.hub.tokens = tokens;

@@ -413,3 +413,49 @@ fn credentials_and_impersonation_headers_go_no_further_than_the_filters() {
     assert!(!relayed.contains("impersonate-"), "{relayed}");
     assert!(!relayed.contains("admin-token"), "{relayed}");
 }
+
+#[test]
+fn a_websocket_client_may_carry_its_token_in_a_subprotocol() {
+    use base64::Engine;
+    let mut h = harness(true);
+    let c = h.connect(1);
+    let encoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("jane-token");
+    let token_protocol =
+        format!("base64.bearer.authorization.k8s.io.{encoded}").replacen("base64.", "base64url.", 1);
+    let ws = |protocols: String| {
+        vec![
+            ("Connection".to_string(), "Upgrade".to_string()),
+            ("Upgrade".to_string(), "websocket".to_string()),
+            ("Sec-WebSocket-Protocol".to_string(), protocols),
+        ]
+    };
+    let list = |h: &mut Harness, headers: Vec<(String, String)>| {
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        let r = h.request_with(c, "GET", CMS, &headers, "");
+        (statuses(&r)[0], body(&r))
+    };
+    let (code, status) = list(&mut h, ws(format!("v4.channel.k8s.io, {token_protocol}")));
+    assert_eq!(code, 403, "{status}");
+    assert!(
+        status["message"].as_str().unwrap().contains("User \"jane\""),
+        "{status}"
+    );
+    // Alone (no real subprotocol), twice, or not base64url: 401.
+    for protocols in [
+        token_protocol.clone(),
+        format!("v4.channel.k8s.io, {token_protocol}, {token_protocol}"),
+        "v4.channel.k8s.io, base64url.bearer.authorization.k8s.io.!!".to_string(),
+    ] {
+        let (code, status) = list(&mut h, ws(protocols.clone()));
+        assert_unauthorized(code, &status);
+    }
+    // A token nobody issued: 401.
+    let unknown = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("nobody");
+    let (code, status) = list(
+        &mut h,
+        ws(format!(
+            "v4.channel.k8s.io, base64url.bearer.authorization.k8s.io.{unknown}"
+        )),
+    );
+    assert_unauthorized(code, &status);
+}

@@ -61,7 +61,17 @@ pub(in crate::server) fn authenticate(
     // The bearer step goes last, as kube's union orders it; its token is read once here. It
     // is always there (service-account tokens are always read), so a bearer token nobody
     // accepts is refused, never taken for anonymous.
-    let bearer = token::bearer_token(request).map(|t| (t.to_string(), tokens.clone()));
+    let mut candidates: Vec<String> = token::bearer_token(request)
+        .map(str::to_string)
+        .into_iter()
+        .collect();
+    // Then a WebSocket client's token subprotocol; one that is malformed is refused.
+    match token::websocket_token(request) {
+        Some(Ok(t)) => candidates.push(t),
+        Some(Err(_)) => refused = true,
+        None => {}
+    }
+    let bearer = (!candidates.is_empty()).then(|| (candidates, tokens.clone()));
     Union {
         authenticators: authenticators.to_vec(),
         bearer,
@@ -75,8 +85,9 @@ pub(in crate::server) fn authenticate(
 /// The walk through the configured authenticators, then the bearer token.
 struct Union {
     authenticators: Vec<Arc<dyn Authenticator>>,
-    /// The request's bearer token and the authenticators that read it, when it has one.
-    bearer: Option<(String, Tokens)>,
+    /// The request's bearer tokens (its `Authorization`, then its WebSocket subprotocol)
+    /// and the authenticators that read them, when it has any.
+    bearer: Option<(Vec<String>, Tokens)>,
     /// Whether one of them refused what the request presented.
     refused: bool,
     anonymous_auth: bool,
@@ -103,18 +114,24 @@ impl Union {
         }
     }
 
-    /// The bearer step: a token nobody accepts is kube's "invalid bearer token", a 401.
+    /// The bearer step: a token nobody accepts is kube's "invalid bearer token", a 401
+    /// unless a later token is accepted.
     fn bearer(mut self, cx: &Lookups<'_>) -> Flow<Result<UserInfo, ApiError>> {
-        let Some((token, tokens)) = self.bearer.take() else {
+        let Some((mut candidates, tokens)) = self.bearer.take() else {
             return Flow::Ready(self.nobody());
         };
+        if candidates.is_empty() {
+            return Flow::Ready(Err(ApiError::unauthorized()));
+        }
+        let token = candidates.remove(0);
         tokens
             .authenticate(&token, tokens.audiences(), cx)
-            .and_then(cx, move |outcome, _| {
-                Flow::Ready(match outcome {
-                    Ok(Some(user)) => Ok(user),
-                    Ok(None) | Err(_) => Err(ApiError::unauthorized()),
-                })
+            .and_then(cx, move |outcome, cx| match outcome {
+                Ok(Some(user)) => Flow::Ready(Ok(user)),
+                Ok(None) | Err(_) => {
+                    self.bearer = Some((candidates, tokens));
+                    self.bearer(cx)
+                }
             })
     }
 

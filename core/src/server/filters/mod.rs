@@ -28,7 +28,7 @@ pub(super) use audit::response_complete;
 
 use crate::api::ApiError;
 use crate::authn::request_header::ProxyCert;
-use crate::authn::{PeerCert, UserInfo};
+use crate::authn::{self, PeerCert, UserInfo};
 use crate::http::Request;
 use crate::request::info::RequestInfo;
 
@@ -102,6 +102,17 @@ impl Server {
         w.request
             .headers
             .retain(|(name, _)| name != "authorization" && !proxy.is_some_and(|p| p.is_proxy_header(name)));
+        // A WebSocket client's token subprotocol goes too; its other subprotocols stay.
+        for (name, value) in w.request.headers.iter_mut() {
+            if name == "sec-websocket-protocol" && value.contains(authn::token::WEBSOCKET_PROTOCOL_PREFIX) {
+                *value = value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|p| !p.starts_with(authn::token::WEBSOCKET_PROTOCOL_PREFIX))
+                    .collect::<Vec<_>>()
+                    .join(",");
+            }
+        }
         audit::request_received(w.id, &user, &w.info);
         let flow = impersonation::act_as(user, &w.request, &self.hub.authorizers, &self.lookups());
         self.impersonated(w, flow);
