@@ -50,6 +50,20 @@ pub struct Flags {
     #[arg(long, value_delimiter = ',')]
     pub api_audiences: Vec<String>,
 
+    /// File with webhook configuration for token authentication in kubeconfig format. The API
+    /// server will query the remote service to determine authentication for bearer tokens.
+    #[arg(long)]
+    pub authentication_token_webhook_config_file: Option<PathBuf>,
+
+    /// The API version of the authentication.k8s.io TokenReview to send to and expect from
+    /// the webhook (v1 or v1beta1).
+    #[arg(long, default_value = "v1beta1")]
+    pub authentication_token_webhook_version: String,
+
+    /// The duration to cache responses from the webhook token authenticator.
+    #[arg(long, default_value = "2m0s")]
+    pub authentication_token_webhook_cache_ttl: String,
+
     /// Root certificate bundle to use to verify client certificates on incoming requests
     /// before trusting usernames in headers specified by --requestheader-username-headers.
     #[arg(long)]

@@ -11,6 +11,7 @@ use gatehouse_core::authn::request_header::RequestHeaderConfig;
 use gatehouse_core::authn::serviceaccount::{BoundTokens, Config as ServiceAccounts};
 use gatehouse_core::authn::token::Tokens;
 use gatehouse_core::authn::token_file::TokenFile;
+use gatehouse_core::authn::webhook;
 use gatehouse_core::storage::MemStore;
 use gatehouse_core::Config;
 
@@ -322,7 +323,7 @@ fn request_header(
 }
 
 /// The token authenticators the flags configure, in kube's order (token file, service-account
-/// tokens, bootstrap tokens), and the API audiences.
+/// tokens, bootstrap tokens, a token webhook), and the API audiences.
 fn token_authenticators(flags: &Flags, service_accounts: &Arc<ServiceAccounts>) -> Result<Tokens, HostError> {
     let mut tokens = Tokens::default();
     tokens.set_audiences(service_accounts.api_audiences.clone());
@@ -338,6 +339,38 @@ fn token_authenticators(flags: &Flags, service_accounts: &Arc<ServiceAccounts>) 
     tokens.push(Arc::new(BoundTokens::new(service_accounts.clone())));
     if flags.enable_bootstrap_token_auth {
         tokens.push(Arc::new(BootstrapTokens));
+    }
+    if let Some(path) = &flags.authentication_token_webhook_config_file {
+        let version = match flags.authentication_token_webhook_version.as_str() {
+            "v1" => webhook::Version::V1,
+            "v1beta1" => webhook::Version::V1beta1,
+            other => {
+                return Err(invalid(
+                    "--authentication-token-webhook-version",
+                    format!("unsupported authentication webhook version {other:?} (supported: v1, v1beta1)"),
+                ))
+            }
+        };
+        let cache_ttl_ms =
+            parse_duration_ms(&flags.authentication_token_webhook_cache_ttl).ok_or_else(|| {
+                invalid(
+                    "--authentication-token-webhook-cache-ttl",
+                    flags.authentication_token_webhook_cache_ttl.clone(),
+                )
+            })?;
+        let client = crate::webhook::load(path)?;
+        let target = webhook::Target {
+            url: client.url,
+            tls: client.tls,
+            headers: client.headers,
+        };
+        let implicit = service_accounts.api_audiences.clone();
+        tokens.push(Arc::new(webhook::TokenWebhook::new(
+            target,
+            version,
+            cache_ttl_ms,
+            implicit,
+        )));
     }
     Ok(tokens)
 }

@@ -1405,6 +1405,7 @@ pub mod ha;
 
 /// Debian tools the tests run, installed when missing and the tests run as root with apt.
 pub mod packages;
+pub mod webhook_server;
 
 /// A `curl` command, with curl installed first when it is missing.
 pub fn curl_command() -> Command {

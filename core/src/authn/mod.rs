@@ -8,6 +8,7 @@ pub mod request_header;
 pub mod serviceaccount;
 pub mod token;
 pub mod token_file;
+pub mod webhook;
 pub mod x509;
 
 use std::collections::BTreeMap;

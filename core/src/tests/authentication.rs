@@ -459,3 +459,136 @@ fn a_websocket_client_may_carry_its_token_in_a_subprotocol() {
     );
     assert_unauthorized(code, &status);
 }
+
+fn webhook_harness() -> Harness {
+    use crate::authn::webhook::{Target, TokenWebhook, Version};
+    let mut h = harness(true);
+    let (file, _) = TokenFile::parse("tokens.csv", TOKENS).unwrap();
+    let mut tokens = Tokens::default();
+    tokens.push(Arc::new(file));
+    let target = Target {
+        url: "https://authn.example/review".into(),
+        tls: crate::server::ClientTls::default(),
+        headers: vec![("Authorization".into(), "Bearer apiserver-credential".into())],
+    };
+    tokens.push(Arc::new(TokenWebhook::new(
+        target,
+        Version::V1,
+        120_000,
+        Vec::new(),
+    )));
+    h.server.set_tokens(tokens);
+    h
+}
+
+fn webhook_says(
+    body: serde_json::Value,
+) -> Option<Result<crate::server::HttpsResponse, crate::server::NetError>> {
+    Some(Ok(crate::server::HttpsResponse {
+        status: 200,
+        headers: Vec::new(),
+        body: body.to_string().into_bytes(),
+    }))
+}
+
+#[test]
+fn a_token_webhook_reviews_tokens_and_its_answers_are_cached() {
+    let mut h = webhook_harness();
+    h.https_answer = webhook_says(serde_json::json!({
+        "apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview",
+        "status": {"authenticated": true, "user": {"username": "remote-jane", "groups": ["remote"]}}
+    }));
+    let c = h.connect(1);
+    let (code, review) = whoami(&mut h, c, &[("Authorization", "Bearer remote-token")]);
+    assert_eq!(code, 201, "{review}");
+    assert_eq!(
+        user_of(&review),
+        (
+            "remote-jane".to_string(),
+            vec!["remote".into(), "system:authenticated".into()]
+        )
+    );
+    assert_eq!(h.https.len(), 1);
+    let call = &h.https[0];
+    assert_eq!(
+        (call.method.as_str(), call.url.as_str()),
+        ("POST", "https://authn.example/review")
+    );
+    assert!(call
+        .headers
+        .contains(&("Authorization".into(), "Bearer apiserver-credential".into())));
+    let sent: serde_json::Value = serde_json::from_slice(&call.body).unwrap();
+    assert_eq!(sent["apiVersion"], "authentication.k8s.io/v1");
+    assert_eq!(sent["spec"]["token"], "remote-token");
+    // A static token never reaches the webhook.
+    let auth = bearer("jane-token");
+    assert_eq!(whoami(&mut h, c, &[("Authorization", &auth)]).0, 201);
+    assert_eq!(h.https.len(), 1);
+    // Within the cache's time the answer is remembered: no second call, even past the token
+    // cache's 10 s.
+    h.advance(30_000);
+    let c = h.connect(2);
+    assert_eq!(
+        whoami(&mut h, c, &[("Authorization", "Bearer remote-token")]).0,
+        201
+    );
+    assert_eq!(h.https.len(), 1);
+}
+
+#[test]
+fn a_token_webhook_that_says_no_fails_or_says_nonsense_is_401() {
+    let mut h = webhook_harness();
+    let c = h.connect(1);
+    let bodies = [
+        serde_json::json!({"status": {"authenticated": false}}),
+        serde_json::json!({"status": {"authenticated": false, "error": "revoked"}}),
+        serde_json::json!({"status": {"authenticated": true, "user": {}}}),
+        serde_json::json!("not a review"),
+    ];
+    for (i, body) in bodies.into_iter().enumerate() {
+        h.https_answer = webhook_says(body);
+        let auth = format!("Bearer t-{i}");
+        let (code, status) = whoami(&mut h, c, &[("Authorization", &auth)]);
+        assert_unauthorized(code, &status);
+        assert_eq!(h.https.len(), i + 1, "each token is asked about once");
+    }
+    // Down: the call is made again with backoff, then the request is refused, and nothing
+    // is left waiting.
+    h.https_answer = Some(Err(crate::server::NetError::Refused {
+        addr: "10.0.0.1:443".into(),
+    }));
+    let calls = h.https.len();
+    let c = h.connect(2);
+    let auth = "Bearer t-down".to_string();
+    let _ = h.request_with(
+        c,
+        "POST",
+        WHOAMI,
+        &[("Content-Type", "application/json"), ("Authorization", &auth)],
+        REVIEW,
+    );
+    h.advance(10_000);
+    let r = h.take(c);
+    assert_eq!(statuses(&r), vec![401], "{r}");
+    assert_eq!(h.https.len() - calls, 5, "one call and four retries");
+    assert_eq!(h.server.outstanding(), crate::Outstanding::default());
+    // Never answering: the request ends at its deadline, and the late answer finds nothing.
+    h.https_answer = None;
+    let c = h.connect(3);
+    let _ = h.request_with(
+        c,
+        "POST",
+        WHOAMI,
+        &[
+            ("Content-Type", "application/json"),
+            ("Authorization", "Bearer t-slow"),
+        ],
+        REVIEW,
+    );
+    h.advance(h.server.config().request_timeout_ms + 1);
+    assert_eq!(statuses(&h.take(c)), vec![504]);
+    h.answer_https(Err(crate::server::NetError::Refused {
+        addr: "10.0.0.1:443".into(),
+    }));
+    assert_eq!(h.server.outstanding(), crate::Outstanding::default());
+}
