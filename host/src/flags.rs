@@ -50,6 +50,46 @@ pub struct Flags {
     #[arg(long, value_delimiter = ',')]
     pub api_audiences: Vec<String>,
 
+    /// The URL of the OpenID issuer, only HTTPS scheme will be accepted. If set, it will be
+    /// used to verify the OIDC JSON Web Token (JWT).
+    #[arg(long)]
+    pub oidc_issuer_url: Option<String>,
+
+    /// The client ID for the OpenID Connect client, must be set if oidc-issuer-url is set.
+    #[arg(long)]
+    pub oidc_client_id: Option<String>,
+
+    /// The OpenID claim to use as the user name.
+    #[arg(long, default_value = "sub")]
+    pub oidc_username_claim: String,
+
+    /// If provided, all usernames will be prefixed with this value. If not provided, username
+    /// claims other than 'email' are prefixed by the issuer URL to avoid clashes. To skip any
+    /// prefixing, provide the value '-'.
+    #[arg(long)]
+    pub oidc_username_prefix: Option<String>,
+
+    /// If provided, the name of a custom OpenID Connect claim for specifying user groups.
+    #[arg(long)]
+    pub oidc_groups_claim: Option<String>,
+
+    /// If provided, all groups will be prefixed with this value to prevent conflicts.
+    #[arg(long, default_value = "")]
+    pub oidc_groups_prefix: String,
+
+    /// A key=value pair that describes a required claim in the ID Token. Repeatable.
+    #[arg(long, value_delimiter = ',', action = ArgAction::Append)]
+    pub oidc_required_claim: Vec<String>,
+
+    /// If set, the OpenID server's certificate will be verified by one of the authorities in
+    /// the oidc-ca-file, otherwise the host's root CA set will be used.
+    #[arg(long)]
+    pub oidc_ca_file: Option<PathBuf>,
+
+    /// Comma-separated list of allowed JOSE asymmetric signing algorithms.
+    #[arg(long, value_delimiter = ',', default_value = "RS256")]
+    pub oidc_signing_algs: Vec<String>,
+
     /// File with webhook configuration for token authentication in kubeconfig format. The API
     /// server will query the remote service to determine authentication for bearer tokens.
     #[arg(long)]

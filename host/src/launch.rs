@@ -7,6 +7,7 @@ use std::sync::{mpsc, Arc};
 use std::time::SystemTime;
 
 use gatehouse_core::authn::bootstrap::BootstrapTokens;
+use gatehouse_core::authn::oidc::{Oidc, OidcConfig};
 use gatehouse_core::authn::request_header::RequestHeaderConfig;
 use gatehouse_core::authn::serviceaccount::{BoundTokens, Config as ServiceAccounts};
 use gatehouse_core::authn::token::Tokens;
@@ -322,8 +323,74 @@ fn request_header(
     Ok(Some((config, pem)))
 }
 
+/// The OIDC issuer the `--oidc-*` flags describe, refused as kube refuses it.
+fn oidc(flags: &Flags) -> Result<Option<OidcConfig>, HostError> {
+    let Some(issuer_url) = flags.oidc_issuer_url.clone() else {
+        return Ok(None);
+    };
+    if !issuer_url.starts_with("https://") {
+        return Err(invalid(
+            "--oidc-issuer-url",
+            format!("{issuer_url:?}: only the https scheme is accepted"),
+        ));
+    }
+    let client_id = flags
+        .oidc_client_id
+        .clone()
+        .filter(|c| !c.is_empty())
+        .ok_or_else(|| {
+            invalid(
+                "--oidc-client-id",
+                "oidc-client-id must be set when oidc-issuer-url is set",
+            )
+        })?;
+    const ALLOWED: &[&str] = &[
+        "RS256", "RS384", "RS512", "ES256", "ES384", "PS256", "PS384", "PS512",
+    ];
+    for alg in &flags.oidc_signing_algs {
+        if !ALLOWED.contains(&alg.as_str()) {
+            return Err(invalid(
+                "--oidc-signing-algs",
+                format!(
+                    "oidc-signing-algs: unsupported signing alg {alg:?} (supported: {})",
+                    ALLOWED.join(", ")
+                ),
+            ));
+        }
+    }
+    let mut required_claims = std::collections::BTreeMap::new();
+    for pair in &flags.oidc_required_claim {
+        let (k, v) = pair
+            .split_once('=')
+            .ok_or_else(|| invalid("--oidc-required-claim", format!("{pair:?} is not key=value")))?;
+        required_claims.insert(k.trim().to_string(), v.trim().to_string());
+    }
+    let ca_pem = match &flags.oidc_ca_file {
+        Some(p) => {
+            let pem = std::fs::read(p).map_err(|e| HostError::io(p, e))?;
+            tls::certs_from_pem(&pem, "OIDC CA")?;
+            pem
+        }
+        None => Vec::new(),
+    };
+    Ok(Some(OidcConfig {
+        issuer_url,
+        client_id,
+        username_claim: flags.oidc_username_claim.clone(),
+        username_prefix: flags.oidc_username_prefix.clone(),
+        groups_claim: flags.oidc_groups_claim.clone().filter(|g| !g.is_empty()),
+        groups_prefix: flags.oidc_groups_prefix.clone(),
+        required_claims,
+        signing_algs: flags.oidc_signing_algs.clone(),
+        tls: gatehouse_core::ClientTls {
+            ca_pem,
+            ..gatehouse_core::ClientTls::default()
+        },
+    }))
+}
+
 /// The token authenticators the flags configure, in kube's order (token file, service-account
-/// tokens, bootstrap tokens, a token webhook), and the API audiences.
+/// tokens, bootstrap tokens, OIDC, a token webhook), and the API audiences.
 fn token_authenticators(flags: &Flags, service_accounts: &Arc<ServiceAccounts>) -> Result<Tokens, HostError> {
     let mut tokens = Tokens::default();
     tokens.set_audiences(service_accounts.api_audiences.clone());
@@ -339,6 +406,9 @@ fn token_authenticators(flags: &Flags, service_accounts: &Arc<ServiceAccounts>) 
     tokens.push(Arc::new(BoundTokens::new(service_accounts.clone())));
     if flags.enable_bootstrap_token_auth {
         tokens.push(Arc::new(BootstrapTokens));
+    }
+    if let Some(oidc) = oidc(flags)? {
+        tokens.push(Arc::new(Oidc::new(oidc)));
     }
     if let Some(path) = &flags.authentication_token_webhook_config_file {
         let version = match flags.authentication_token_webhook_version.as_str() {

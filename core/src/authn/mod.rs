@@ -4,6 +4,7 @@
 pub mod bootstrap;
 pub mod jwt;
 pub mod keys;
+pub mod oidc;
 pub mod request_header;
 pub mod serviceaccount;
 pub mod token;
