@@ -154,7 +154,7 @@ fn strings(claims: &serde_json::Map<String, Value>, name: &str) -> Option<Vec<St
 
 /// The user a verified token names, or why not.
 fn user_of(config: &OidcConfig, jwt: &Jwt, now: i64) -> Result<UserInfo, ApiError> {
-    if !jwt.audiences().iter().any(|a| *a == config.client_id) {
+    if !jwt.audiences().contains(&config.client_id) {
         return Err(refuse(format!("expected audience {:?}", config.client_id)));
     }
     match jwt.claim_time("exp") {
