@@ -1,9 +1,9 @@
 //! What authentication costs per request, side by side in one run: the same request
 //! (`POST selfsubjectreviews`, which reads nothing from storage) through the whole server
 //! state machine, presented with a client certificate (the baseline), a static token, a
-//! service-account token the token cache has seen, and service-account tokens it has not
-//! (each one verified: ES256 signature, claims, the service account looked up). Prints a
-//! Markdown table; checks nothing.
+//! service-account token the token cache has seen, service-account tokens it has not (each
+//! one verified: ES256 signature, claims, the service account looked up), and OIDC ID tokens
+//! (seen, and new: ES256 signature and claims). Prints a Markdown table; checks nothing.
 //!
 //! `cargo bench -p gatehouse-core --bench authn`
 
@@ -15,15 +15,18 @@ use std::time::{Duration, Instant};
 
 use gatehouse_core::authn::jwt::{self, Signer};
 use gatehouse_core::authn::keys::{public_keys_from_pem, PublicKey};
+use gatehouse_core::authn::oidc::{Oidc, OidcConfig};
 use gatehouse_core::authn::serviceaccount::{self, Binding, BoundTokens, Ref};
 use gatehouse_core::authn::token::Tokens;
 use gatehouse_core::authn::token_file::TokenFile;
+use gatehouse_core::server::HttpsResponse;
 use gatehouse_core::storage::MemStore;
 use gatehouse_core::{Completion, Config, ConnId, Effect, Now, Output, Peer, Server};
 use ring::rand::SystemRandom;
 use ring::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
 
 const ISSUER: &str = "https://kubernetes.default.svc.cluster.local";
+const OIDC_ISSUER: &str = "https://oidc.example";
 const REVIEW: &str = r#"{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}"#;
 
 struct BenchSigner {
@@ -50,6 +53,8 @@ struct Bench {
     store: MemStore,
     now: Now,
     written: Vec<u8>,
+    /// The OIDC issuer's one key, as its key set lists it.
+    oidc_jwk: serde_json::Value,
 }
 
 impl Bench {
@@ -66,6 +71,25 @@ impl Bench {
                         self.store.take_wal();
                         self.store.take_events();
                         done.push((id, Completion::Storage(result)));
+                    }
+                    Output::Effect {
+                        id,
+                        effect: Effect::Https(call),
+                    } => {
+                        // The OIDC issuer: its discovery document and key set.
+                        let body = if call.url.ends_with("/.well-known/openid-configuration") {
+                            serde_json::json!({"issuer": OIDC_ISSUER, "jwks_uri": format!("{OIDC_ISSUER}/keys")})
+                        } else {
+                            serde_json::json!({"keys": [self.oidc_jwk]})
+                        };
+                        done.push((
+                            id,
+                            Completion::Https(Ok(HttpsResponse {
+                                status: 200,
+                                headers: Vec::new(),
+                                body: body.to_string().into_bytes(),
+                            })),
+                        ));
                     }
                     Output::Write { bytes, .. } => self.written.extend_from_slice(&bytes),
                     _ => {}
@@ -143,6 +167,25 @@ fn main() {
     let (file, _) = TokenFile::parse("tokens.csv", "static-token,admin,1,system:masters\n").unwrap();
     tokens.push(Arc::new(file));
     tokens.push(Arc::new(BoundTokens::new(sa.clone())));
+    tokens.push(Arc::new(Oidc::new(OidcConfig {
+        issuer_url: OIDC_ISSUER.into(),
+        client_id: "kubernetes".into(),
+        username_claim: "sub".into(),
+        signing_algs: vec!["ES256".into()],
+        ..OidcConfig::default()
+    })));
+    let oidc_key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let oidc_signer = BenchSigner {
+        key: EcdsaKeyPair::from_pkcs8(
+            &ECDSA_P256_SHA256_FIXED_SIGNING,
+            &oidc_key.serialize_der(),
+            &SystemRandom::new(),
+        )
+        .unwrap(),
+        public: public_keys_from_pem(oidc_key.public_key_pem().as_bytes())
+            .unwrap()
+            .remove(0),
+    };
 
     let now = Now {
         mono_ms: 1_000,
@@ -160,6 +203,7 @@ fn main() {
         store: MemStore::new(),
         now,
         written: Vec::new(),
+        oidc_jwk: oidc_signer.public.jwk(),
     };
     b.server.start(now);
     b.drive();
@@ -224,6 +268,15 @@ fn main() {
         })
         .collect();
 
+    // OIDC ID tokens, each new to the caches (the key set is fetched once, on the first).
+    let oidc: Vec<String> = (0..n)
+        .map(|i| {
+            let claims = serde_json::json!({"iss": OIDC_ISSUER, "aud": "kubernetes", "sub": format!("user-{i}"),
+                "iat": 1_800_000_000, "exp": 1_800_003_600});
+            jwt::encode(&claims, &oidc_signer).unwrap()
+        })
+        .collect();
+
     let path = "/apis/authentication.k8s.io/v1/selfsubjectreviews";
     let run = |b: &mut Bench, conn: ConnId, token: &dyn Fn(usize) -> Option<String>| -> Duration {
         for i in 0..100 {
@@ -243,6 +296,8 @@ fn main() {
         ("static token (--token-auth-file)", Vec::new()),
         ("service-account token, cached", Vec::new()),
         ("service-account token, verified (ES256 + lookup)", Vec::new()),
+        ("OIDC ID token, cached", Vec::new()),
+        ("OIDC ID token, verified (ES256)", Vec::new()),
     ];
     for _ in 0..rounds {
         // Past the token cache's lifetime: each round starts from a cold cache.
@@ -253,6 +308,8 @@ fn main() {
             .push(run(&mut b, bearer, &|_| Some("static-token".into())));
         rows[2].1.push(run(&mut b, bearer, &|_| Some(sa_token.clone())));
         rows[3].1.push(run(&mut b, bearer, &|i| Some(fresh[i].clone())));
+        rows[4].1.push(run(&mut b, bearer, &|_| Some(oidc[0].clone())));
+        rows[5].1.push(run(&mut b, bearer, &|i| Some(oidc[i].clone())));
     }
     let base = rows[0].1.iter().min().copied().unwrap_or_default();
     println!("| credential | µs per request (best of {rounds}) | over the certificate |");
