@@ -527,6 +527,33 @@ fn drive(server: &mut Server, store: &mut MemStore, watches: &mut WatchSet, clos
     }
 }
 
+/// Starts `server` on `store` and connects one client (with the admin certificate when
+/// `admin`), whose connection id it returns.
+fn start_and_connect(
+    server: &mut Server,
+    store: &mut MemStore,
+    watches: &mut WatchSet,
+    now: Now,
+    admin: bool,
+) -> ConnId {
+    let mut closed = false;
+    server.start(now);
+    drive(server, store, watches, &mut closed, now);
+    assert!(server.is_ready(), "start-up did not finish");
+    let conn = ConnId(1);
+    let peer = Peer {
+        remote: "127.0.0.1:50000".into(),
+        cert_chain: if admin {
+            vec![ADMIN_DER.to_vec()]
+        } else {
+            Vec::new()
+        },
+    };
+    server.handle_connect(now, conn, peer);
+    drive(server, store, watches, &mut closed, now);
+    conn
+}
+
 /// Input: one control byte, then the bytes a client sends on one connection. Bit 0 of the
 /// control byte connects as the `system:masters` admin (else anonymous); bit 1 loads and
 /// serves the OpenAPI documents (as the binary does; off, a run is about ten times faster);
@@ -547,23 +574,8 @@ pub fn server(data: &[u8]) {
         wall_ms: WALL_SECS * 1000,
     };
     let mut server = Server::new(cfg);
-    let mut store = MemStore::new();
-    let (mut watches, mut closed) = (WatchSet::default(), false);
-    server.start(now);
-    drive(&mut server, &mut store, &mut watches, &mut closed, now);
-    assert!(server.is_ready(), "start-up did not finish");
-
-    let conn = ConnId(1);
-    let peer = Peer {
-        remote: "127.0.0.1:50000".into(),
-        cert_chain: if ctl & 1 == 1 {
-            vec![ADMIN_DER.to_vec()]
-        } else {
-            Vec::new()
-        },
-    };
-    server.handle_connect(now, conn, peer);
-    drive(&mut server, &mut store, &mut watches, &mut closed, now);
+    let (mut store, mut watches, mut closed) = (MemStore::new(), WatchSet::default(), false);
+    let conn = start_and_connect(&mut server, &mut store, &mut watches, now, ctl & 1 == 1);
     let read = match usize::from(ctl >> 2) {
         0 => usize::MAX,
         n => n,
@@ -656,21 +668,8 @@ pub fn authentication(data: &[u8]) {
     tokens.push(std::sync::Arc::new(bootstrap::BootstrapTokens));
     server.set_tokens(tokens);
     server.set_service_accounts(sa);
-    let mut store = MemStore::new();
-    let (mut watches, mut closed) = (WatchSet::default(), false);
-    server.start(now);
-    drive(&mut server, &mut store, &mut watches, &mut closed, now);
-
-    let conn = ConnId(1);
-    let peer = Peer {
-        remote: "127.0.0.1:50000".into(),
-        cert_chain: if ctl & 1 == 1 {
-            vec![ADMIN_DER.to_vec()]
-        } else {
-            Vec::new()
-        },
-    };
-    server.handle_connect(now, conn, peer);
+    let (mut store, mut watches, mut closed) = (MemStore::new(), WatchSet::default(), false);
+    let conn = start_and_connect(&mut server, &mut store, &mut watches, now, ctl & 1 == 1);
     let mut head = String::from("POST /apis/authentication.k8s.io/v1/selfsubjectreviews HTTP/1.1\r\n");
     for line in text.lines() {
         let line: String = line.chars().filter(|c| *c != '\r').collect();

@@ -114,6 +114,32 @@ impl UserInfo {
     }
 }
 
+/// A user-extra key from a header name (impersonation's `Impersonate-Extra-`, the front
+/// proxy's `X-Remote-Extra-`): percent-decoded, since header names cannot carry every
+/// character, as kube reads it (header names arrive lower-cased); a key that does not decode
+/// is kept as sent.
+pub fn unescape_extra_key(key: &str) -> String {
+    let bytes = key.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+            match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                Some(b) => {
+                    out.push(b);
+                    i += 3;
+                    continue;
+                }
+                None => return key.to_string(),
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| key.to_string())
+}
+
 /// Whether `a` and `b` are equal, in time that depends on their lengths only (as Go's
 /// `subtle.ConstantTimeCompare`), for comparing secrets.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -132,5 +158,18 @@ pub fn user_from_cert(common_name: &str, organizations: &[String]) -> UserInfo {
         name: common_name.to_string(),
         groups,
         ..UserInfo::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extra_keys_are_percent_decoded_and_bad_escapes_keep_the_key() {
+        assert_eq!(unescape_extra_key("a%2Fb"), "a/b");
+        assert_eq!(unescape_extra_key("a%41"), "aA");
+        assert_eq!(unescape_extra_key("a%zzb"), "a%zzb");
+        assert_eq!(unescape_extra_key("a%"), "a%");
     }
 }

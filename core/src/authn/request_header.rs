@@ -97,7 +97,10 @@ impl RequestHeaderConfig {
         for (header, value) in &request.headers {
             for prefix in &prefixes {
                 if let Some(key) = header.strip_prefix(prefix.as_str()) {
-                    extra.entry(unescape(key)).or_default().push(value.clone());
+                    extra
+                        .entry(super::unescape_extra_key(key))
+                        .or_default()
+                        .push(value.clone());
                 }
             }
         }
@@ -121,29 +124,6 @@ impl RequestHeaderConfig {
     }
 }
 
-/// A percent-encoded extra key, decoded (kept as sent when it does not decode).
-fn unescape(key: &str) -> String {
-    let bytes = key.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
-            match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                Some(b) => {
-                    out.push(b);
-                    i += 3;
-                    continue;
-                }
-                None => return key.to_string(),
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8(out).unwrap_or_else(|_| key.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,16 +139,7 @@ mod tests {
     }
 
     fn request(headers: &[(&str, &str)]) -> Request {
-        Request {
-            method: "GET".into(),
-            target: "/".into(),
-            headers: headers
-                .iter()
-                .map(|(n, v)| (n.to_string(), v.to_string()))
-                .collect(),
-            body: Vec::new(),
-            keep_alive: true,
-        }
+        Request::get_with("/", headers)
     }
 
     #[test]

@@ -102,6 +102,20 @@ pub fn websocket_token(request: &Request) -> Option<Result<String, &'static str>
     Some(Ok(token))
 }
 
+/// The audiences a review asks about (`spec.audiences`), or `default` when it names none.
+pub fn requested_audiences(spec: &serde_json::Value, default: &[String]) -> Vec<String> {
+    let asked: Vec<String> = spec
+        .get("audiences")
+        .and_then(serde_json::Value::as_array)
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .unwrap_or_default();
+    if asked.is_empty() {
+        default.to_vec()
+    } else {
+        asked
+    }
+}
+
 /// The token authenticators, in kube's order, the audiences a request's token must be for,
 /// and their cache.
 #[derive(Clone, Default)]
@@ -135,7 +149,7 @@ impl Tokens {
         audiences: &[String],
         cx: &Lookups<'_>,
     ) -> Flow<Result<Option<UserInfo>, ApiError>> {
-        let key = TokenCache::key(token, audiences);
+        let key = token_digest(token, audiences);
         if let Some(user) = self.cache.get(&key, cx.now.mono_ms) {
             return Flow::Ready(Ok(Some(user)));
         }
@@ -200,19 +214,21 @@ pub struct TokenCache {
     entries: Mutex<HashMap<[u8; 32], (UserInfo, u64)>>,
 }
 
-impl TokenCache {
-    fn key(token: &str, audiences: &[String]) -> [u8; 32] {
-        let mut ctx = digest::Context::new(&digest::SHA256);
-        for a in audiences {
-            ctx.update(&(a.len() as u64).to_be_bytes());
-            ctx.update(a.as_bytes());
-        }
-        ctx.update(token.as_bytes());
-        let mut key = [0u8; 32];
-        key.copy_from_slice(ctx.finish().as_ref());
-        key
+/// What token caches key an answer by: a SHA-256 of the audiences and the token, so that no
+/// cache holds a token.
+pub fn token_digest(token: &str, audiences: &[String]) -> [u8; 32] {
+    let mut ctx = digest::Context::new(&digest::SHA256);
+    for a in audiences {
+        ctx.update(&(a.len() as u64).to_be_bytes());
+        ctx.update(a.as_bytes());
     }
+    ctx.update(token.as_bytes());
+    let mut key = [0u8; 32];
+    key.copy_from_slice(ctx.finish().as_ref());
+    key
+}
 
+impl TokenCache {
     fn get(&self, key: &[u8; 32], now_ms: u64) -> Option<UserInfo> {
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         entries
@@ -239,13 +255,7 @@ mod tests {
     use super::*;
 
     fn with_auth(value: &str) -> Request {
-        Request {
-            method: "GET".into(),
-            target: "/".into(),
-            headers: vec![("authorization".into(), value.into())],
-            body: Vec::new(),
-            keep_alive: true,
-        }
+        Request::get_with("/", &[("authorization", value)])
     }
 
     #[test]
@@ -261,16 +271,15 @@ mod tests {
 
     #[test]
     fn websocket_tokens_are_read_as_kube_reads_them() {
-        let ws = |protocols: &str| Request {
-            method: "GET".into(),
-            target: "/".into(),
-            headers: vec![
-                ("connection".into(), "Upgrade".into()),
-                ("upgrade".into(), "websocket".into()),
-                ("sec-websocket-protocol".into(), protocols.into()),
-            ],
-            body: Vec::new(),
-            keep_alive: true,
+        let ws = |protocols: &str| {
+            Request::get_with(
+                "/",
+                &[
+                    ("connection", "Upgrade"),
+                    ("upgrade", "websocket"),
+                    ("sec-websocket-protocol", protocols),
+                ],
+            )
         };
         let t = "base64url.bearer.authorization.k8s.io.YWJj"; // "abc"
         assert_eq!(
@@ -295,12 +304,12 @@ mod tests {
 
     #[test]
     fn cache_keys_hash_token_and_audiences() {
-        let a = TokenCache::key("t", &["x".into()]);
-        assert_ne!(a, TokenCache::key("t", &["y".into()]));
-        assert_ne!(a, TokenCache::key("u", &["x".into()]));
+        let a = token_digest("t", &["x".into()]);
+        assert_ne!(a, token_digest("t", &["y".into()]));
+        assert_ne!(a, token_digest("u", &["x".into()]));
         assert_ne!(
-            TokenCache::key("t", &["ab".into(), "c".into()]),
-            TokenCache::key("t", &["a".into(), "bc".into()])
+            token_digest("t", &["ab".into(), "c".into()]),
+            token_digest("t", &["a".into(), "bc".into()])
         );
         let cache = TokenCache::default();
         cache.put(a, UserInfo::anonymous(), 100);

@@ -7,7 +7,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
-use ring::digest;
 use serde_json::{json, Value};
 
 use crate::api::ApiError;
@@ -98,18 +97,6 @@ impl TokenWebhook {
             timeout_ms: CALL_TIMEOUT_MS,
         }
     }
-}
-
-fn cache_key(token: &str, audiences: &[String]) -> [u8; 32] {
-    let mut ctx = digest::Context::new(&digest::SHA256);
-    for a in audiences {
-        ctx.update(&(a.len() as u64).to_be_bytes());
-        ctx.update(a.as_bytes());
-    }
-    ctx.update(token.as_bytes());
-    let mut key = [0u8; 32];
-    key.copy_from_slice(ctx.finish().as_ref());
-    key
 }
 
 /// What one call came to: an answer (a user or not), or a failure worth retrying.
@@ -240,7 +227,7 @@ impl TokenAuthenticator for TokenWebhook {
         audiences: &[String],
         cx: &Lookups<'_>,
     ) -> Flow<Result<Option<UserInfo>, ApiError>> {
-        let key = cache_key(token, audiences);
+        let key = super::token::token_digest(token, audiences);
         {
             let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
             if let Some((answer, until)) = cache.get(&key) {

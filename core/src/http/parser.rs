@@ -38,6 +38,23 @@ pub struct Request {
     pub keep_alive: bool,
 }
 
+#[cfg(test)]
+impl Request {
+    /// A GET of `target` with `headers` (names as given), for tests.
+    pub(crate) fn get_with(target: &str, headers: &[(&str, &str)]) -> Request {
+        Request {
+            method: "GET".into(),
+            target: target.into(),
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            body: Vec::new(),
+            keep_alive: true,
+        }
+    }
+}
+
 impl Request {
     /// The first value of a header (`name` lower-case).
     pub fn header(&self, name: &str) -> Option<&str> {

@@ -432,9 +432,18 @@ pub(crate) fn invalid_if_any(
     if errs.is_empty() {
         return Ok(());
     }
-    let qualified_kind = crate::api::qualified_kind(&def.group, &def.kind);
-    let name = api::name(obj);
-    let message = crate::validation::aggregate_message(&qualified_kind, name, &errs);
+    Err(invalid_error(&def.group, &def.kind, api::name(obj), &errs))
+}
+
+/// kube's 422 for `group`'s `kind` named `name`: the aggregate message, one cause per error.
+pub(crate) fn invalid_error(
+    group: &str,
+    kind: &str,
+    name: &str,
+    errs: &[crate::validation::FieldError],
+) -> ApiError {
+    let qualified_kind = crate::api::qualified_kind(group, kind);
+    let message = crate::validation::aggregate_message(&qualified_kind, name, errs);
     let causes = errs
         .iter()
         .map(|e| Cause {
@@ -443,7 +452,7 @@ pub(crate) fn invalid_if_any(
             field: e.field.clone(),
         })
         .collect();
-    Err(ApiError::invalid(&def.group, &def.kind, name, message, causes))
+    ApiError::invalid(group, kind, name, message, causes)
 }
 
 /// Picks a free cluster IP in `cidr` (base address, prefix length) not in `used`.

@@ -111,14 +111,7 @@ pub(super) fn token_review(
     if token.is_empty() {
         return Flow::Ready(Err(invalid(def, vec![FieldError::required("spec.token", "")])));
     }
-    let mut audiences: Vec<String> = spec
-        .get("audiences")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
-        .unwrap_or_default();
-    if audiences.is_empty() {
-        audiences = tokens.audiences().to_vec();
-    }
+    let audiences = crate::authn::token::requested_audiences(&spec, tokens.audiences());
     let def = ask.def.clone();
     tokens
         .authenticate(&token, &audiences, cx)

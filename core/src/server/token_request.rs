@@ -7,14 +7,14 @@ use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
-use crate::api::{qualified_kind, ApiError, Cause};
+use crate::api::ApiError;
 use crate::authn::jwt;
 use crate::authn::serviceaccount::{self, Binding, Config, Ref};
 use crate::registry::body::decode_untyped;
 use crate::registry::Reply;
 use crate::server::effect::{Flow, Lookups};
 use crate::time::format_rfc3339;
-use crate::validation::{aggregate_message, FieldError};
+use crate::validation::FieldError;
 
 const GROUP: &str = "authentication.k8s.io";
 const KIND: &str = "TokenRequest";
@@ -149,14 +149,8 @@ fn prepare(ask: &Ask<'_>, config: &Config) -> Result<Prepared, ApiError> {
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
-    let mut audiences: Vec<String> = spec
-        .get("audiences")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
-        .unwrap_or_default();
-    if audiences.is_empty() {
-        audiences = config.api_audiences.clone();
-    }
+    let audiences =
+        crate::authn::token::requested_audiences(&Value::Object(spec.clone()), &config.api_audiences);
     let expiration = spec
         .get("expirationSeconds")
         .and_then(Value::as_i64)
@@ -204,16 +198,7 @@ fn prepare(ask: &Ask<'_>, config: &Config) -> Result<Prepared, ApiError> {
 
 /// The 422 of a TokenRequest named `name`.
 fn invalid(name: &str, errs: Vec<FieldError>) -> ApiError {
-    let message = aggregate_message(&qualified_kind(GROUP, KIND), name, &errs);
-    let causes = errs
-        .iter()
-        .map(|e| Cause {
-            reason: e.reason().to_string(),
-            message: e.body(),
-            field: e.field.clone(),
-        })
-        .collect();
-    ApiError::invalid(GROUP, KIND, name, message, causes)
+    crate::registry::strategy::invalid_error(GROUP, KIND, name, &errs)
 }
 
 fn uid_of(obj: &Value) -> String {
