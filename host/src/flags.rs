@@ -147,6 +147,10 @@ pub struct Flags {
     #[arg(long, action = ArgAction::Append)]
     pub service_account_key_file: Vec<PathBuf>,
 
+    /// If true, validate ServiceAccount tokens exist in etcd as part of authentication.
+    #[arg(long, action = ArgAction::Set, num_args = 0..=1, require_equals = true, default_value = "true", default_missing_value = "true")]
+    pub service_account_lookup: bool,
+
     /// Path to the file that contains the current private key of the service account token
     /// issuer. When unset, a key is generated as <data-dir>/pki/sa.key.
     #[arg(long)]

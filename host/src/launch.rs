@@ -9,7 +9,7 @@ use std::time::SystemTime;
 use gatehouse_core::authn::bootstrap::BootstrapTokens;
 use gatehouse_core::authn::oidc::{Oidc, OidcConfig};
 use gatehouse_core::authn::request_header::RequestHeaderConfig;
-use gatehouse_core::authn::serviceaccount::{BoundTokens, Config as ServiceAccounts};
+use gatehouse_core::authn::serviceaccount::{BoundTokens, Config as ServiceAccounts, LegacyTokens};
 use gatehouse_core::authn::token::Tokens;
 use gatehouse_core::authn::token_file::TokenFile;
 use gatehouse_core::authn::webhook;
@@ -389,8 +389,9 @@ fn oidc(flags: &Flags) -> Result<Option<OidcConfig>, HostError> {
     }))
 }
 
-/// The token authenticators the flags configure, in kube's order (token file, service-account
-/// tokens, bootstrap tokens, OIDC, a token webhook), and the API audiences.
+/// The token authenticators the flags configure, in kube's order (token file, legacy and
+/// bound service-account tokens, bootstrap tokens, OIDC, a token webhook), and the API
+/// audiences.
 fn token_authenticators(flags: &Flags, service_accounts: &Arc<ServiceAccounts>) -> Result<Tokens, HostError> {
     let mut tokens = Tokens::default();
     tokens.set_audiences(service_accounts.api_audiences.clone());
@@ -403,6 +404,10 @@ fn token_authenticators(flags: &Flags, service_accounts: &Arc<ServiceAccounts>) 
         }
         tokens.push(Arc::new(file));
     }
+    tokens.push(Arc::new(LegacyTokens::new(
+        service_accounts.clone(),
+        flags.service_account_lookup,
+    )));
     tokens.push(Arc::new(BoundTokens::new(service_accounts.clone())));
     if flags.enable_bootstrap_token_auth {
         tokens.push(Arc::new(BootstrapTokens));

@@ -283,3 +283,58 @@ fn bad_service_account_flags_are_refused_at_start_up() {
         assert!(err.contains(message), "{flag}: {err}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_account_token_secret_is_filled_with_a_long_lived_token() {
+    let server = Server::start(Options::tokio().memory()).await;
+    let dir = TempDir::new("sa-secret");
+    let admin = server.kubectl(&dir);
+    admin.ok(&["create", "serviceaccount", "deployer"]).await;
+    let secret = dir.write(
+        "secret.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: deployer-token\n  annotations:\n    \
+         kubernetes.io/service-account.name: deployer\ntype: kubernetes.io/service-account-token\n",
+    );
+    admin.ok(&["apply", "-f", secret.to_str().unwrap()]).await;
+    let start = std::time::Instant::now();
+    let token = loop {
+        let out = admin
+            .run(&["get", "secret", "deployer-token", "-o", "jsonpath={.data.token}"])
+            .await;
+        let encoded = out.stdout.trim().to_string();
+        if !encoded.is_empty() {
+            let bytes = base64::engine::general_purpose::STANDARD.decode(encoded).unwrap();
+            break String::from_utf8(bytes).unwrap();
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(20),
+            "never filled: {out}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert_eq!(part(&token, 1)["iss"], "kubernetes/serviceaccount");
+    let ca = admin
+        .ok(&[
+            "get",
+            "secret",
+            "deployer-token",
+            "-o",
+            "jsonpath={.data.ca\\.crt}",
+        ])
+        .await;
+    assert!(!ca.trim().is_empty(), "no ca.crt");
+    let k = server.kubectl_as(&dir, "deployer", Credential::Token(&token));
+    assert_eq!(
+        user_of(&k).await["username"],
+        "system:serviceaccount:default:deployer"
+    );
+    // Deleting the Secret revokes the token.
+    admin.ok(&["delete", "secret", "deployer-token"]).await;
+    forget().await;
+    let out = k.fails(&["auth", "whoami"]).await;
+    assert!(
+        out.stderr.contains("You must be logged in to the server"),
+        "{out}"
+    );
+    server.stop().await;
+}

@@ -271,6 +271,160 @@ impl TokenAuthenticator for BoundTokens {
     }
 }
 
+/// The issuer of legacy (Secret-based) service-account tokens.
+pub const LEGACY_ISSUER: &str = "kubernetes/serviceaccount";
+const LEGACY_NAMESPACE: &str = "kubernetes.io/serviceaccount/namespace";
+const LEGACY_SECRET: &str = "kubernetes.io/serviceaccount/secret.name";
+const LEGACY_SA_NAME: &str = "kubernetes.io/serviceaccount/service-account.name";
+const LEGACY_SA_UID: &str = "kubernetes.io/serviceaccount/service-account.uid";
+/// The label that marks a legacy token invalid.
+pub const LEGACY_INVALID_LABEL: &str = "kubernetes.io/legacy-token-invalid-since";
+
+/// The claims of a legacy token for the Secret `secret` of `binding`'s service account, as
+/// kube's token controller writes them (no audience, no expiry).
+pub fn legacy_claims(binding: &Binding, secret: &str) -> Value {
+    json!({
+        "iss": LEGACY_ISSUER,
+        LEGACY_NAMESPACE: binding.namespace,
+        LEGACY_SECRET: secret,
+        LEGACY_SA_NAME: binding.service_account.name,
+        LEGACY_SA_UID: binding.service_account.uid,
+        "sub": format!("{USER_PREFIX}{}:{}", binding.namespace, binding.service_account.name),
+    })
+}
+
+/// kube's authenticator of legacy service-account tokens: signed by a verification key, and
+/// (with `--service-account-lookup`) still the token of its Secret, which still names the
+/// service account, which is still there with its uid.
+pub struct LegacyTokens {
+    config: Arc<Config>,
+    lookup: bool,
+}
+
+impl LegacyTokens {
+    /// Checks legacy tokens signed by `config`'s keys; `lookup` looks the Secret and the
+    /// service account up.
+    pub fn new(config: Arc<Config>, lookup: bool) -> Self {
+        LegacyTokens { config, lookup }
+    }
+}
+
+impl TokenAuthenticator for LegacyTokens {
+    fn name(&self) -> &'static str {
+        "LegacyServiceAccountToken"
+    }
+
+    fn authenticate_token(
+        &self,
+        token: &str,
+        _audiences: &[String],
+        cx: &Lookups<'_>,
+    ) -> Flow<Result<Option<UserInfo>, ApiError>> {
+        let Some(jwt) = Jwt::parse(token) else {
+            return Flow::Ready(Ok(None));
+        };
+        if jwt.claim_str("iss") != Some(LEGACY_ISSUER) {
+            return Flow::Ready(Ok(None));
+        }
+        if !jwt.verify(&self.config.keys) {
+            return Flow::Ready(Err(refuse("invalid signature")));
+        }
+        let claim = |name: &str, what: &str| {
+            jwt.claim_str(name)
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+                .ok_or_else(|| refuse(format!("{what} claim is missing")))
+        };
+        let checked = (|| {
+            let sub = claim("sub", "sub")?;
+            let namespace = claim(LEGACY_NAMESPACE, "namespace")?;
+            let secret = claim(LEGACY_SECRET, "secretName")?;
+            let name = claim(LEGACY_SA_NAME, "serviceAccountName")?;
+            let uid = claim(LEGACY_SA_UID, "serviceAccountUID")?;
+            if sub != format!("{USER_PREFIX}{namespace}:{name}") {
+                return Err(refuse("sub claim is invalid"));
+            }
+            Ok((
+                Binding {
+                    namespace,
+                    service_account: Ref { name, uid },
+                    ..Binding::default()
+                },
+                secret,
+            ))
+        })();
+        let (binding, secret) = match checked {
+            Ok(c) => c,
+            Err(e) => return Flow::Ready(Err(e)),
+        };
+        if !self.lookup {
+            return Flow::Ready(Ok(Some(user(&binding, None))));
+        }
+        let token = token.to_string();
+        let secret_key = cx.core_key("secrets", &binding.namespace, &secret);
+        cx.object(secret_key).and_then(cx, move |obj, cx| {
+            let obj = match obj {
+                Ok(Some(o))
+                    if o.pointer("/metadata/deletionTimestamp")
+                        .is_none_or(Value::is_null) =>
+                {
+                    o
+                }
+                Ok(_) => return Flow::Ready(Err(refuse("Token has been invalidated"))),
+                Err(e) => return Flow::Ready(Err(e)),
+            };
+            let stored = obj
+                .pointer("/data/token")
+                .and_then(Value::as_str)
+                .and_then(|b| {
+                    use base64::Engine;
+                    base64::engine::general_purpose::STANDARD.decode(b).ok()
+                })
+                .unwrap_or_default();
+            if !super::constant_time_eq(&stored, token.as_bytes()) {
+                return Flow::Ready(Err(refuse("Token does not match server's copy")));
+            }
+            if obj
+                .pointer("/metadata/labels")
+                .and_then(|l| l.get(LEGACY_INVALID_LABEL))
+                .is_some()
+            {
+                return Flow::Ready(Err(refuse(format!(
+                    "the token in secret {}/{secret} for service account {}/{} has been marked invalid",
+                    binding.namespace, binding.namespace, binding.service_account.name
+                ))));
+            }
+            let sa_key = cx.core_key(
+                "serviceaccounts",
+                &binding.namespace,
+                &binding.service_account.name,
+            );
+            cx.object(sa_key).and_then(cx, move |sa, _| {
+                Flow::Ready(match sa {
+                    Err(e) => Err(e),
+                    Ok(None) => Err(refuse("serviceaccount not found")),
+                    Ok(Some(sa)) => {
+                        let deleting = sa
+                            .pointer("/metadata/deletionTimestamp")
+                            .is_some_and(|v| !v.is_null());
+                        let uid = sa.pointer("/metadata/uid").and_then(Value::as_str).unwrap_or("");
+                        if deleting {
+                            Err(refuse("ServiceAccount has been deleted"))
+                        } else if uid != binding.service_account.uid {
+                            Err(refuse(format!(
+                                "ServiceAccount UID ({uid}) does not match claim ({})",
+                                binding.service_account.uid
+                            )))
+                        } else {
+                            Ok(Some(user(&binding, None)))
+                        }
+                    }
+                })
+            })
+        })
+    }
+}
+
 /// Whether an object a token names is still the one it was issued for: present, with the
 /// same uid, and not deleted more than the leeway ago.
 fn current(obj: Option<Value>, want_uid: &str, now: i64) -> Result<Value, &'static str> {

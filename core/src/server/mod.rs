@@ -43,6 +43,7 @@ mod openapi_docs;
 mod proxy;
 mod reviews;
 mod root_ca;
+mod token_controller;
 mod token_request;
 mod watchers;
 
@@ -71,6 +72,7 @@ use conn::Conn;
 use encode::Negotiated;
 use namespaces::NamespaceController;
 use root_ca::RootCaPublisher;
+use token_controller::TokenController;
 use watchers::Watchers;
 
 /// How long to wait before listing storage again after a failed cache fill.
@@ -151,6 +153,8 @@ enum Origin {
     NamespaceCleanup(String),
     /// A write of a namespace's `kube-root-ca.crt`.
     RootCa(String),
+    /// A write filling a service-account token Secret (namespace, name).
+    TokenSecret((String, String)),
 }
 
 /// The User-Agent of the server's own writes (its field manager is `kube-apiserver`).
@@ -267,6 +271,8 @@ pub struct Server {
     storage_healthy: bool,
     namespaces: NamespaceController,
     root_ca: RootCaPublisher,
+    /// Service-account token Secrets to fill.
+    tokens: TokenController,
     /// The storage health probe in flight, and when the next one is due: /readyz and the
     /// `etcd` check must notice an outage (and its end) even when no client is writing.
     health_op: Option<EffectId>,
@@ -293,6 +299,7 @@ impl Server {
             storage_healthy: true,
             namespaces: NamespaceController::default(),
             root_ca,
+            tokens: TokenController::default(),
             health_op: None,
             next_health_ms: 0,
         }
@@ -778,6 +785,8 @@ impl Server {
         self.sync_sources(Some(watch));
         self.namespaces.observe(&prefix, &decoded, now.mono_ms);
         self.root_ca.observe(&prefix, &decoded, now.mono_ms);
+        self.tokens
+            .observe(&prefix, &decoded, &self.hub.caches, now.mono_ms);
         self.drive_namespaces();
     }
 
@@ -906,6 +915,18 @@ impl Server {
             let id = self.req_id();
             self.serve(id, Origin::RootCa(ns), loopback::request(&call));
         }
+        let calls = self.tokens.due_calls(
+            &self.cfg.storage_prefix,
+            &self.hub.resources,
+            &self.hub.caches,
+            &self.hub.service_accounts,
+            self.cfg.root_ca_pem.as_deref(),
+            self.now.mono_ms,
+        );
+        for (secret, call) in calls {
+            let id = self.req_id();
+            self.serve(id, Origin::TokenSecret(secret), loopback::request(&call));
+        }
     }
 
     /// The next output to execute.
@@ -921,6 +942,7 @@ impl Server {
         let watches = self.watchers.next_deadline();
         let namespaces = self.namespaces.next_deadline();
         let root_ca = self.root_ca.next_deadline();
+        let token_secrets = self.tokens.next_deadline();
         let conns = self
             .conns
             .values()
@@ -928,10 +950,19 @@ impl Server {
             .min();
         let probe = (self.startup.bootstrapped && self.health_op.is_none()).then_some(self.next_health_ms);
         let refill = self.startup.retry_fill.iter().map(|(t, _)| *t).min();
-        [reqs, watches, conns, namespaces, root_ca, probe, refill]
-            .into_iter()
-            .flatten()
-            .min()
+        [
+            reqs,
+            watches,
+            conns,
+            namespaces,
+            root_ca,
+            token_secrets,
+            probe,
+            refill,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     // ---- internals ----
@@ -1001,6 +1032,8 @@ impl Server {
                 self.namespaces
                     .resync(&self.cfg.storage_prefix, &self.hub.caches, self.now.mono_ms);
                 self.root_ca
+                    .resync(&self.cfg.storage_prefix, &self.hub.caches, self.now.mono_ms);
+                self.tokens
                     .resync(&self.cfg.storage_prefix, &self.hub.caches, self.now.mono_ms);
                 self.sync_sources(watch);
                 if !self.startup.bootstrapped && watch.is_none() {
@@ -1209,7 +1242,10 @@ impl Server {
                         self.request_done(conn, keep_alive);
                     }
                 }
-                Origin::Bootstrap(_) | Origin::NamespaceCleanup(_) | Origin::RootCa(_) => {}
+                Origin::Bootstrap(_)
+                | Origin::NamespaceCleanup(_)
+                | Origin::RootCa(_)
+                | Origin::TokenSecret(_) => {}
             },
         }
     }
@@ -1257,6 +1293,19 @@ impl Server {
                     }
                 };
                 self.root_ca.done(&ns, backoff, self.now.mono_ms);
+            }
+            Origin::TokenSecret(secret) => {
+                // A Conflict or NotFound: another writer came first, or the Secret went.
+                let backoff = match &result {
+                    Ok(_) => false,
+                    Err(e) if matches!(e.code, 404 | 409) => true,
+                    Err(e) => {
+                        let what = format!("filling token secret {}/{}: {}", secret.0, secret.1, e.message);
+                        self.out.push_back(Output::Log(what));
+                        true
+                    }
+                };
+                self.tokens.done(&secret, backoff, self.now.mono_ms);
             }
             Origin::Bootstrap(what) => {
                 match result {

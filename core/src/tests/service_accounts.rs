@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use super::harness::{body, statuses, Harness};
 use crate::authn::jwt::test_signer::TestSigner;
 use crate::authn::jwt::{self, Signer};
-use crate::authn::serviceaccount::{BoundTokens, Config};
+use crate::authn::serviceaccount::{BoundTokens, Config, LegacyTokens};
 use crate::authn::token::Tokens;
 use crate::server::ConnId;
 
@@ -44,6 +44,7 @@ fn cluster(tweak: impl FnOnce(&mut Config)) -> Cluster {
     let config = Arc::new(config);
     let mut tokens = Tokens::default();
     tokens.set_audiences(config.api_audiences.clone());
+    tokens.push(Arc::new(LegacyTokens::new(config.clone(), true)));
     tokens.push(Arc::new(BoundTokens::new(config.clone())));
     h.server.set_tokens(tokens);
     h.server.set_service_accounts(config);
@@ -461,4 +462,101 @@ fn a_token_review_reports_what_the_token_authenticators_decide() {
         &json!({"spec": {}}),
     );
     assert_eq!(statuses(&r), vec![422], "{r}");
+}
+
+#[test]
+fn a_token_secret_is_filled_and_its_legacy_token_lives_as_long_as_it_does() {
+    use base64::engine::general_purpose::STANDARD;
+    let mut c = cluster(|_| {});
+    let secrets = "/api/v1/namespaces/default/secrets";
+    let r = c.post(
+        secrets,
+        &json!({"metadata": {"name": "builder-token", "annotations": {"kubernetes.io/service-account.name": "builder"}},
+                "type": "kubernetes.io/service-account-token"}),
+    );
+    assert_eq!(statuses(&r), vec![201], "{r}");
+    c.h.advance(1);
+    let admin = c.admin;
+    let secret = body(&c.h.request(admin, "GET", &format!("{secrets}/builder-token"), ""));
+    let sa = body(&c.h.request(admin, "GET", &format!("{SAS}/builder"), ""));
+    assert_eq!(
+        secret["metadata"]["annotations"]["kubernetes.io/service-account.uid"], sa["metadata"]["uid"],
+        "{secret}"
+    );
+    let field = |s: &Value, k: &str| {
+        String::from_utf8(STANDARD.decode(s["data"][k].as_str().unwrap_or("")).unwrap()).unwrap()
+    };
+    assert_eq!(field(&secret, "namespace"), "default");
+    let token = field(&secret, "token");
+    let claims = claims_of(&token);
+    assert_eq!(claims["iss"], "kubernetes/serviceaccount");
+    assert_eq!(claims["sub"], "system:serviceaccount:default:builder");
+    assert_eq!(
+        claims["kubernetes.io/serviceaccount/secret.name"],
+        "builder-token"
+    );
+    assert!(claims.get("exp").is_none(), "{claims}");
+
+    let (code, review) = c.whoami(&token);
+    assert_eq!(code, 201, "{review}");
+    let user = &review["status"]["userInfo"];
+    assert_eq!(user["username"], "system:serviceaccount:default:builder");
+    assert_eq!(user["uid"], sa["metadata"]["uid"]);
+    assert!(user.get("extra").is_none(), "{review}");
+
+    // Marked invalid: refused.
+    let mut marked = secret.clone();
+    marked["metadata"]["labels"] = json!({"kubernetes.io/legacy-token-invalid-since": "2026-01-01"});
+    let r = c.h.request(
+        admin,
+        "PUT",
+        &format!("{secrets}/builder-token"),
+        &marked.to_string(),
+    );
+    assert_eq!(statuses(&r), vec![200], "{r}");
+    c.forget();
+    c.assert_refused(&token, "a token marked invalid");
+    // The token in the Secret replaced: the old one no longer matches.
+    let mut replaced = body(&c.h.request(admin, "GET", &format!("{secrets}/builder-token"), ""));
+    replaced["metadata"]["labels"] = json!({});
+    replaced["data"]["token"] = json!(STANDARD.encode("something-else"));
+    let r = c.h.request(
+        admin,
+        "PUT",
+        &format!("{secrets}/builder-token"),
+        &replaced.to_string(),
+    );
+    assert_eq!(statuses(&r), vec![200], "{r}");
+    c.assert_refused(&token, "a token its Secret no longer holds");
+    // A legacy token signed by another key, or for a Secret that is not there.
+    let foreign = TestSigner::new();
+    c.assert_refused(&jwt::encode(&claims, &foreign).unwrap(), "a foreign key");
+    let mut other = claims.clone();
+    other["kubernetes.io/serviceaccount/secret.name"] = json!("no-such-secret");
+    c.assert_refused(&jwt::encode(&other, &*c.signer).unwrap(), "no such Secret");
+}
+
+#[test]
+fn a_token_secret_made_before_its_service_account_is_filled_when_it_comes() {
+    let mut c = cluster(|_| {});
+    let secrets = "/api/v1/namespaces/default/secrets";
+    let r = c.post(
+        secrets,
+        &json!({"metadata": {"name": "later-token", "annotations": {"kubernetes.io/service-account.name": "later"}},
+                "type": "kubernetes.io/service-account-token"}),
+    );
+    assert_eq!(statuses(&r), vec![201], "{r}");
+    c.h.advance(5_000);
+    let admin = c.admin;
+    let secret = body(&c.h.request(admin, "GET", &format!("{secrets}/later-token"), ""));
+    assert!(secret["data"].get("token").is_none(), "{secret}");
+    let r = c.post(SAS, &json!({"metadata": {"name": "later"}}));
+    assert_eq!(statuses(&r), vec![201], "{r}");
+    c.h.advance(1);
+    let admin = c.admin;
+    let secret = body(&c.h.request(admin, "GET", &format!("{secrets}/later-token"), ""));
+    assert!(
+        secret["data"]["token"].as_str().is_some_and(|t| !t.is_empty()),
+        "{secret}"
+    );
 }
