@@ -245,6 +245,16 @@ impl TokenAuthenticator for BoundTokens {
         false
     }
 
+    fn token_audiences(&self, token: &str, requested: &[String]) -> Option<Vec<String>> {
+        let requested = if requested.is_empty() {
+            &self.config.api_audiences
+        } else {
+            requested
+        };
+        let auds = Jwt::parse(token)?.audiences();
+        Some(requested.iter().filter(|a| auds.contains(a)).cloned().collect())
+    }
+
     fn authenticate_token(
         &self,
         token: &str,

@@ -31,6 +31,13 @@ pub trait TokenAuthenticator: Send + Sync {
         true
     }
 
+    /// Which of `requested` an accepted `token` is good for, for a TokenReview's
+    /// `status.audiences`; `None` for an audience-agnostic token (then: those of `requested`
+    /// that are the API's own).
+    fn token_audiences(&self, _token: &str, _requested: &[String]) -> Option<Vec<String>> {
+        None
+    }
+
     /// The user `token` proves to be when presented to `audiences` (the server's API
     /// audiences, or a TokenReview's); `Ok(None)` when the token is not of its kind; an error
     /// when it is and is refused. Now, or after an effect (a JWKS fetch, a TokenReview).
@@ -149,9 +156,22 @@ impl Tokens {
         audiences: &[String],
         cx: &Lookups<'_>,
     ) -> Flow<Result<Option<UserInfo>, ApiError>> {
+        self.review(token, audiences, cx).and_then(cx, |outcome, _| {
+            Flow::Ready(outcome.map(|o| o.map(|(user, _)| user)))
+        })
+    }
+
+    /// [`Tokens::authenticate`], with which of `audiences` the token is good for (a
+    /// TokenReview's `status.audiences`).
+    pub fn review(
+        &self,
+        token: &str,
+        audiences: &[String],
+        cx: &Lookups<'_>,
+    ) -> Flow<Result<Option<(UserInfo, Vec<String>)>, ApiError>> {
         let key = token_digest(token, audiences);
-        if let Some(user) = self.cache.get(&key, cx.now.mono_ms) {
-            return Flow::Ready(Ok(Some(user)));
+        if let Some(hit) = self.cache.get(&key, cx.now.mono_ms) {
+            return Flow::Ready(Ok(Some(hit)));
         }
         let cache = self.cache.clone();
         // Tokens without an audience are for the API only: asked for other audiences (a
@@ -166,12 +186,13 @@ impl Tokens {
                 .collect(),
             token: token.to_string(),
             audiences: audiences.to_vec(),
+            api_audiences: self.audiences.clone(),
             refused: None,
         }
         .from(0, cx)
         .and_then(cx, move |outcome, cx| {
-            if let Ok(Some(user)) = &outcome {
-                cache.put(key, user.clone(), cx.now.mono_ms + SUCCESS_TTL_MS);
+            if let Ok(Some(hit)) = &outcome {
+                cache.put(key, hit.clone(), cx.now.mono_ms + SUCCESS_TTL_MS);
             }
             Flow::Ready(outcome)
         })
@@ -183,12 +204,13 @@ struct Walk {
     authenticators: Vec<Arc<dyn TokenAuthenticator>>,
     token: String,
     audiences: Vec<String>,
+    api_audiences: Vec<String>,
     /// The first refusal, answered when nobody accepts the token.
     refused: Option<ApiError>,
 }
 
 impl Walk {
-    fn from(mut self, i: usize, cx: &Lookups<'_>) -> Flow<Result<Option<UserInfo>, ApiError>> {
+    fn from(mut self, i: usize, cx: &Lookups<'_>) -> Flow<Result<Option<(UserInfo, Vec<String>)>, ApiError>> {
         let Some(authenticator) = self.authenticators.get(i).cloned() else {
             return Flow::Ready(match self.refused {
                 Some(e) => Err(e),
@@ -198,7 +220,18 @@ impl Walk {
         authenticator
             .authenticate_token(&self.token, &self.audiences, cx)
             .and_then(cx, move |outcome, cx| match outcome {
-                Ok(Some(user)) => Flow::Ready(Ok(Some(user))),
+                Ok(Some(user)) => {
+                    let audiences = authenticator
+                        .token_audiences(&self.token, &self.audiences)
+                        .unwrap_or_else(|| {
+                            self.audiences
+                                .iter()
+                                .filter(|a| self.api_audiences.contains(a))
+                                .cloned()
+                                .collect()
+                        });
+                    Flow::Ready(Ok(Some((user, audiences))))
+                }
                 Ok(None) => self.from(i + 1, cx),
                 Err(e) => {
                     self.refused.get_or_insert(e);
@@ -211,7 +244,7 @@ impl Walk {
 /// Recent successes, keyed by a SHA-256 of the audiences and the token (never the token).
 #[derive(Default)]
 pub struct TokenCache {
-    entries: Mutex<HashMap<[u8; 32], (UserInfo, u64)>>,
+    entries: Mutex<HashMap<[u8; 32], ((UserInfo, Vec<String>), u64)>>,
 }
 
 /// What token caches key an answer by: a SHA-256 of the audiences and the token, so that no
@@ -229,7 +262,7 @@ pub fn token_digest(token: &str, audiences: &[String]) -> [u8; 32] {
 }
 
 impl TokenCache {
-    fn get(&self, key: &[u8; 32], now_ms: u64) -> Option<UserInfo> {
+    fn get(&self, key: &[u8; 32], now_ms: u64) -> Option<(UserInfo, Vec<String>)> {
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         entries
             .get(key)
@@ -237,7 +270,7 @@ impl TokenCache {
             .map(|(user, _)| user.clone())
     }
 
-    fn put(&self, key: [u8; 32], user: UserInfo, until_ms: u64) {
+    fn put(&self, key: [u8; 32], user: (UserInfo, Vec<String>), until_ms: u64) {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         if entries.len() >= CACHE_CAP {
             let now = until_ms.saturating_sub(SUCCESS_TTL_MS);
@@ -312,7 +345,7 @@ mod tests {
             token_digest("t", &["a".into(), "bc".into()])
         );
         let cache = TokenCache::default();
-        cache.put(a, UserInfo::anonymous(), 100);
+        cache.put(a, (UserInfo::anonymous(), Vec::new()), 100);
         assert!(cache.get(&a, 99).is_some());
         assert!(cache.get(&a, 100).is_none());
     }

@@ -130,6 +130,12 @@ pub fn verify_client_chain<C: AsRef<[u8]>, A: AsRef<[u8]>>(
     identity_of(leaf.as_ref())
 }
 
+/// When the certificate `der` stops being valid (Unix seconds), if it parses.
+pub fn not_after(der: &[u8]) -> Option<i64> {
+    let (_, cert) = X509Certificate::from_der(der).ok()?;
+    Some(cert.validity().not_after.timestamp())
+}
+
 /// The credential id kube 1.32 records for a client certificate: `X509SHA256=` and the
 /// hex SHA-256 of its DER.
 pub fn credential_id(leaf_der: &[u8]) -> String {

@@ -18,6 +18,13 @@ pub(super) struct Conn {
     pub cert: PeerCert,
     /// Whether that certificate is the authenticating front proxy's.
     pub proxy: ProxyCert,
+    /// The certificate chain presented, judged again when the client CA changes or the
+    /// leaf expires (kube judges it on every request).
+    pub chain: Vec<Vec<u8>>,
+    /// The client CA generation `cert` was judged against.
+    pub judged: u64,
+    /// When the leaf certificate expires (Unix seconds).
+    pub valid_until: Option<i64>,
     /// The request being answered; HTTP/1.1 answers in order, so the next waits.
     pub busy: Option<ReqId>,
     pub last_activity_ms: u64,
@@ -44,6 +51,9 @@ impl Conn {
             parser: Parser::new(limits),
             cert,
             proxy,
+            chain: Vec::new(),
+            judged: 0,
+            valid_until: None,
             busy: None,
             last_activity_ms: now_ms,
             request_started_ms: None,

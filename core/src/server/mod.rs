@@ -273,6 +273,8 @@ pub struct Server {
     root_ca: RootCaPublisher,
     /// Service-account token Secrets to fill.
     tokens: TokenController,
+    /// Bumped whenever the client CA changes, so connections' certificates are judged again.
+    ca_generation: u64,
     /// The storage health probe in flight, and when the next one is due: /readyz and the
     /// `etcd` check must notice an outage (and its end) even when no client is writing.
     health_op: Option<EffectId>,
@@ -300,6 +302,7 @@ impl Server {
             namespaces: NamespaceController::default(),
             root_ca,
             tokens: TokenController::default(),
+            ca_generation: 0,
             health_op: None,
             next_health_ms: 0,
         }
@@ -382,6 +385,7 @@ impl Server {
             ca_der.len()
         )));
         self.cfg.client_ca_der = Some(ca_der);
+        self.ca_generation += 1;
     }
 
     /// Reads bearer tokens with `tokens` (and for their API audiences) from now on.
@@ -523,11 +527,7 @@ impl Server {
     /// A connection was accepted and its TLS handshake finished.
     pub fn handle_connect(&mut self, now: Now, conn: ConnId, peer: Peer) {
         self.now = now;
-        let cert = self.verify_peer(&peer);
-        let proxy = match &self.cfg.request_header {
-            Some(rh) => rh.judge(&peer.cert_chain, now.wall_secs()),
-            None => authn::request_header::ProxyCert::None,
-        };
+        let (cert, proxy) = self.judge_chain(&peer.cert_chain);
         // A front proxy's certificate is not a client certificate; it is not refused as one.
         if let (PeerCert::Invalid(why), false) = (&cert, proxy == authn::request_header::ProxyCert::Trusted) {
             self.out.push_back(Output::Log(format!(
@@ -535,8 +535,44 @@ impl Server {
                 peer.remote
             )));
         }
-        self.conns
-            .insert(conn, Conn::new(cert, proxy, self.cfg.limits, now.mono_ms));
+        let mut c = Conn::new(cert, proxy, self.cfg.limits, now.mono_ms);
+        c.valid_until = peer
+            .cert_chain
+            .first()
+            .and_then(|leaf| authn::x509::not_after(leaf));
+        c.chain = peer.cert_chain;
+        c.judged = self.ca_generation;
+        self.conns.insert(conn, c);
+    }
+
+    /// What a certificate chain is: a client certificate's user (or refused), and whether
+    /// it is the front proxy's.
+    fn judge_chain(&self, chain: &[Vec<u8>]) -> (PeerCert, authn::request_header::ProxyCert) {
+        let cert = self.verify_peer(chain);
+        let proxy = match &self.cfg.request_header {
+            Some(rh) => rh.judge(chain, self.now.wall_secs()),
+            None => authn::request_header::ProxyCert::None,
+        };
+        (cert, proxy)
+    }
+
+    /// Judges connection `conn`'s certificate again if the client CA changed or the
+    /// certificate expired since it was judged, as kube judges it on every request.
+    pub(super) fn rejudge(&mut self, conn: ConnId) {
+        let (generation, now) = (self.ca_generation, self.now.wall_secs());
+        let Some(c) = self.conns.get(&conn) else {
+            return;
+        };
+        let stale = c.judged != generation || c.valid_until.is_some_and(|t| now > t);
+        if c.chain.is_empty() || !stale {
+            return;
+        }
+        let (cert, proxy) = self.judge_chain(&c.chain);
+        if let Some(c) = self.conns.get_mut(&conn) {
+            c.cert = cert;
+            c.proxy = proxy;
+            c.judged = generation;
+        }
     }
 
     /// Bytes arrived on a connection.
@@ -982,18 +1018,18 @@ impl Server {
         id
     }
 
-    fn verify_peer(&self, peer: &Peer) -> PeerCert {
-        if peer.cert_chain.is_empty() {
+    fn verify_peer(&self, chain: &[Vec<u8>]) -> PeerCert {
+        if chain.is_empty() {
             return PeerCert::None;
         }
         let Some(cas) = &self.cfg.client_ca_der else {
             // Without --client-ca-file, client certificates are not an authentication method.
             return PeerCert::None;
         };
-        match crate::authn::x509::verify_client_chain(&peer.cert_chain, cas, self.now.wall_secs()) {
+        match crate::authn::x509::verify_client_chain(chain, cas, self.now.wall_secs()) {
             Ok(Some(id)) => {
                 let mut user = authn::user_from_cert(&id.user, &id.groups);
-                if let Some(leaf) = peer.cert_chain.first() {
+                if let Some(leaf) = chain.first() {
                     let id = crate::authn::x509::credential_id(leaf);
                     user.extra.insert(authn::CREDENTIAL_ID.into(), vec![id]);
                 }

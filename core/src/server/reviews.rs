@@ -114,15 +114,16 @@ pub(super) fn token_review(
     let audiences = crate::authn::token::requested_audiences(&spec, tokens.audiences());
     let def = ask.def.clone();
     tokens
-        .authenticate(&token, &audiences, cx)
+        .review(&token, &audiences, cx)
         .and_then(cx, move |outcome, _| {
             let status = match outcome {
-                Ok(Some(user)) => json!({
+                Ok(Some((user, good_for))) => json!({
                     "authenticated": true,
                     "user": user.authenticated().to_json(),
-                    "audiences": audiences,
+                    "audiences": good_for,
                 }),
-                Ok(None) => json!({"user": {}}),
+                // As kube's bearer-token authenticator words a token nobody accepts.
+                Ok(None) => json!({"user": {}, "error": "invalid bearer token"}),
                 Err(e) => json!({"user": {}, "error": e.message}),
             };
             Flow::Ready(Ok(reply(&def, &review, spec, status)))

@@ -151,10 +151,22 @@ fn prepare(ask: &Ask<'_>, config: &Config) -> Result<Prepared, ApiError> {
         .unwrap_or_default();
     let audiences =
         crate::authn::token::requested_audiences(&Value::Object(spec.clone()), &config.api_audiences);
-    let expiration = spec
-        .get("expirationSeconds")
-        .and_then(Value::as_i64)
-        .unwrap_or(DEFAULT_EXPIRATION_SECS);
+    let expiration = match spec.get("expirationSeconds") {
+        None | Some(Value::Null) => DEFAULT_EXPIRATION_SECS,
+        Some(v) => v.as_i64().ok_or_else(|| {
+            // What decoding into kube's int64 field says of anything else.
+            let what = match v {
+                Value::Number(n) => format!("number {n}"),
+                Value::String(_) => "string".to_string(),
+                Value::Bool(_) => "bool".to_string(),
+                Value::Array(_) => "array".to_string(),
+                _ => "object".to_string(),
+            };
+            ApiError::bad_request(format!(
+                "TokenRequest in version \"v1\" cannot be handled as a TokenRequest: json: cannot unmarshal {what} into Go struct field TokenRequestSpec.spec.expirationSeconds of type int64"
+            ))
+        })?,
+    };
     let mut errs = Vec::new();
     if expiration < MIN_EXPIRATION_SECS {
         errs.push(FieldError::invalid(

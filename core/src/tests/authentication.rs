@@ -592,3 +592,20 @@ fn a_token_webhook_that_says_no_fails_or_says_nonsense_is_401() {
     }));
     assert_eq!(h.server.outstanding(), crate::Outstanding::default());
 }
+
+#[test]
+fn a_connections_certificate_is_judged_again_when_the_client_ca_changes() {
+    let mut h = harness(true);
+    let admin = h.connect_admin(1);
+    let (code, _) = list_configmaps(&mut h, admin, &[]);
+    assert_eq!(code, 200);
+    // Another CA replaces the one that signed the admin certificate: the same connection's
+    // next request is refused, as kube judges the certificate on every request.
+    let other = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca = params.self_signed(&other).unwrap();
+    h.server.set_client_ca(vec![ca.der().to_vec()]);
+    let (code, status) = list_configmaps(&mut h, admin, &[]);
+    assert_unauthorized(code, &status);
+}

@@ -446,6 +446,13 @@ fn a_token_review_reports_what_the_token_authenticators_decide() {
     let status = review(&mut c, &token, json!(["vault"]));
     assert_eq!(status["authenticated"], true, "{status}");
     assert_eq!(status["audiences"], json!(["vault"]));
+    // Only the audiences the token holds are reported, never one it was not issued for.
+    let status = review(&mut c, &token, json!(["vault", "bank"]));
+    assert_eq!(status["authenticated"], true, "{status}");
+    assert_eq!(status["audiences"], json!(["vault"]));
+    let api_only = c.token(json!({}));
+    let status = review(&mut c, &api_only, json!([ISSUER, "vault"]));
+    assert_eq!(status["audiences"], json!([ISSUER]), "{status}");
     let status = review(&mut c, &token, json!(["elsewhere"]));
     assert_eq!(status.get("authenticated"), None, "{status}");
     assert!(
@@ -456,7 +463,7 @@ fn a_token_review_reports_what_the_token_authenticators_decide() {
         "{status}"
     );
     let status = review(&mut c, "no-such-token", json!([]));
-    assert_eq!(status, json!({"user": {}}));
+    assert_eq!(status, json!({"user": {}, "error": "invalid bearer token"}));
     let r = c.post(
         "/apis/authentication.k8s.io/v1/tokenreviews",
         &json!({"spec": {}}),
@@ -559,4 +566,17 @@ fn a_token_secret_made_before_its_service_account_is_filled_when_it_comes() {
         secret["data"]["token"].as_str().is_some_and(|t| !t.is_empty()),
         "{secret}"
     );
+}
+
+#[test]
+fn an_expiration_that_is_not_a_whole_number_is_a_bad_request() {
+    let mut c = cluster(|_| {});
+    for bad in [json!("3600"), json!(3600.5), json!(true)] {
+        let (code, status) = c.token_request("builder", json!({"expirationSeconds": bad}));
+        assert_eq!(code, 400, "{bad}: {status}");
+        assert!(
+            status["message"].as_str().unwrap().contains("cannot unmarshal"),
+            "{status}"
+        );
+    }
 }

@@ -57,6 +57,9 @@ pub(super) struct Filtered {
 impl Server {
     /// Runs request `id` through the filter chain; the handler takes it from there.
     pub(super) fn serve(&mut self, id: ReqId, origin: Origin, request: Request) {
+        if let Origin::Client { conn, .. } = &origin {
+            self.rejudge(*conn);
+        }
         let info = request_info::resolve(&request);
         let conn = match &origin {
             Origin::Client { conn, .. } => self.conns.get(conn),
