@@ -242,6 +242,19 @@ mod regression {
     fn regression_watch_list_read_behind_the_cache_etcd() {
         replay(1085, etcd_options);
     }
+
+    /// A replica that restarted late created what start-up creates (the
+    /// `extension-apiserver-authentication` ConfigMap, which the fail-closed admission
+    /// webhook had refused at first) while the end-of-run read-back watch was open; the
+    /// checker demanded the collection as of the run's end, not as of when the watch was
+    /// sent. Runs with the webhook, as drawn.
+    #[test]
+    fn regression_read_back_during_a_late_startup_write() {
+        let _g = serial();
+        plant(0);
+        let report = sim::run(&options(11_012_823));
+        assert!(report.passed(), "{report}");
+    }
 }
 
 /// Explores seeds on every core until `SIM_CAMPAIGN` seeds have passed (default one million)

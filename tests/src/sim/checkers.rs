@@ -1320,7 +1320,10 @@ fn check_watches(c: &mut Ctx<'_>, complete: bool) {
             let mut i = 0;
             loop {
                 let s = if i == 0 { 0 } else { proj[i - 1].rev };
-                if !w.audit || i == proj.len() {
+                // A read-back at the end shows the collection no older than when it was sent
+                // (the server's own start-up writes may still come after: a replica that
+                // restarted late creates what start-up creates).
+                if !w.audit || s >= w.rev_sent || i == proj.len() {
                     let mut want: Vec<Want> = state
                         .values()
                         .map(|x| Want {
