@@ -123,6 +123,9 @@ pub fn requested_audiences(spec: &serde_json::Value, default: &[String]) -> Vec<
     }
 }
 
+/// An accepted token's user, and which of the asked-for audiences it is good for.
+pub type Reviewed = (UserInfo, Vec<String>);
+
 /// The token authenticators, in kube's order, the audiences a request's token must be for,
 /// and their cache.
 #[derive(Clone, Default)]
@@ -168,7 +171,7 @@ impl Tokens {
         token: &str,
         audiences: &[String],
         cx: &Lookups<'_>,
-    ) -> Flow<Result<Option<(UserInfo, Vec<String>)>, ApiError>> {
+    ) -> Flow<Result<Option<Reviewed>, ApiError>> {
         let key = token_digest(token, audiences);
         if let Some(hit) = self.cache.get(&key, cx.now.mono_ms) {
             return Flow::Ready(Ok(Some(hit)));
@@ -210,7 +213,7 @@ struct Walk {
 }
 
 impl Walk {
-    fn from(mut self, i: usize, cx: &Lookups<'_>) -> Flow<Result<Option<(UserInfo, Vec<String>)>, ApiError>> {
+    fn from(mut self, i: usize, cx: &Lookups<'_>) -> Flow<Result<Option<Reviewed>, ApiError>> {
         let Some(authenticator) = self.authenticators.get(i).cloned() else {
             return Flow::Ready(match self.refused {
                 Some(e) => Err(e),
@@ -244,7 +247,7 @@ impl Walk {
 /// Recent successes, keyed by a SHA-256 of the audiences and the token (never the token).
 #[derive(Default)]
 pub struct TokenCache {
-    entries: Mutex<HashMap<[u8; 32], ((UserInfo, Vec<String>), u64)>>,
+    entries: Mutex<HashMap<[u8; 32], (Reviewed, u64)>>,
 }
 
 /// What token caches key an answer by: a SHA-256 of the audiences and the token, so that no
@@ -262,7 +265,7 @@ pub fn token_digest(token: &str, audiences: &[String]) -> [u8; 32] {
 }
 
 impl TokenCache {
-    fn get(&self, key: &[u8; 32], now_ms: u64) -> Option<(UserInfo, Vec<String>)> {
+    fn get(&self, key: &[u8; 32], now_ms: u64) -> Option<Reviewed> {
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         entries
             .get(key)
@@ -270,7 +273,7 @@ impl TokenCache {
             .map(|(user, _)| user.clone())
     }
 
-    fn put(&self, key: [u8; 32], user: (UserInfo, Vec<String>), until_ms: u64) {
+    fn put(&self, key: [u8; 32], user: Reviewed, until_ms: u64) {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         if entries.len() >= CACHE_CAP {
             let now = until_ms.saturating_sub(SUCCESS_TTL_MS);
