@@ -30,6 +30,7 @@
 
 mod config;
 mod conn;
+mod due;
 pub mod effect;
 mod encode;
 mod filters;

@@ -8,13 +8,13 @@
 //! loser gets a Conflict, then sees the winner's write and finds nothing left to do). All
 //! replicas of one cluster publish the same bundle, so they agree on what is right.
 
-use std::collections::BTreeMap;
-
 use serde_json::{json, Value};
 
 use crate::api;
 use crate::registry::{Call, Params};
 use crate::watch::{CacheEvent, EventType, WatchCaches};
+
+use super::due::DueSet;
 
 /// The ConfigMap's name.
 pub const NAME: &str = "kube-root-ca.crt";
@@ -28,35 +28,25 @@ const RETRY_MS: u64 = 1000;
 /// The User-Agent of the publisher's writes, as kube-controller-manager's.
 const CONTROLLER_AGENT: &str = "kube-controller-manager/v1.32.0 (linux/amd64) kubernetes/gatehouse";
 
-#[derive(Debug, Clone, Copy)]
-struct Due {
-    in_flight: bool,
-    at_ms: u64,
-}
-
 /// The namespaces whose `kube-root-ca.crt` must be looked at.
 #[derive(Debug, Default)]
 pub(super) struct RootCaPublisher {
     /// The PEM bundle to publish; `None` publishes nothing.
     bundle: Option<String>,
-    due: BTreeMap<String, Due>,
+    due: DueSet<String>,
 }
 
 impl RootCaPublisher {
     pub fn new(bundle: Option<String>) -> Self {
         RootCaPublisher {
             bundle,
-            due: BTreeMap::new(),
+            due: DueSet::default(),
         }
     }
 
     fn mark(&mut self, ns: &str, now_ms: u64) {
         if self.bundle.is_some() {
-            let d = self.due.entry(ns.to_string()).or_insert(Due {
-                in_flight: false,
-                at_ms: now_ms,
-            });
-            d.at_ms = d.at_ms.min(now_ms);
+            self.due.mark(ns.to_string(), now_ms);
         }
     }
 
@@ -68,7 +58,7 @@ impl RootCaPublisher {
             if ev.key.starts_with(namespaces.as_bytes()) {
                 let name = api::name(&ev.object);
                 if ev.kind == EventType::Deleted {
-                    self.due.remove(name);
+                    self.due.remove(&name.to_string());
                 } else {
                     self.mark(name, now_ms);
                 }
@@ -99,15 +89,12 @@ impl RootCaPublisher {
     /// already shows it), after a pause when `backoff` (a failure, or another writer that came
     /// first and whose write may not have reached this replica's cache yet).
     pub fn done(&mut self, ns: &str, backoff: bool, now_ms: u64) {
-        if let Some(d) = self.due.get_mut(ns) {
-            d.in_flight = false;
-            d.at_ms = if backoff { now_ms + RETRY_MS } else { now_ms };
-        }
+        self.due.done(&ns.to_string(), backoff, RETRY_MS, now_ms);
     }
 
     /// When the next namespace is due.
     pub fn next_deadline(&self) -> Option<u64> {
-        self.due.values().filter(|d| !d.in_flight).map(|d| d.at_ms).min()
+        self.due.next_deadline()
     }
 
     /// The writes to issue now: a create where the ConfigMap is missing, an update at the

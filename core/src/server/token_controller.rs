@@ -8,8 +8,6 @@
 //! watch; writes are updates at the resourceVersion the replica saw, so two replicas never
 //! both write (the loser gets a Conflict and then sees the winner's Secret, already filled).
 
-use std::collections::BTreeMap;
-
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde_json::{json, Value};
@@ -19,6 +17,8 @@ use crate::authn::jwt;
 use crate::authn::serviceaccount::{legacy_claims, Binding, Config, Ref};
 use crate::registry::{Call, Params};
 use crate::watch::{CacheEvent, EventType, WatchCaches};
+
+use super::due::DueSet;
 
 /// The Secret type it fills.
 pub const SECRET_TYPE: &str = "kubernetes.io/service-account-token";
@@ -32,16 +32,10 @@ const RETRY_MS: u64 = 1000;
 /// The User-Agent of its writes, as kube-controller-manager's.
 const CONTROLLER_AGENT: &str = "kube-controller-manager/v1.32.0 (linux/amd64) kubernetes/gatehouse";
 
-#[derive(Debug, Clone, Copy)]
-struct Due {
-    in_flight: bool,
-    at_ms: u64,
-}
-
 /// The Secrets (namespace, name) to look at.
 #[derive(Debug, Default)]
 pub(super) struct TokenController {
-    due: BTreeMap<(String, String), Due>,
+    due: DueSet<(String, String)>,
 }
 
 fn is_token_secret(obj: &Value) -> bool {
@@ -50,11 +44,7 @@ fn is_token_secret(obj: &Value) -> bool {
 
 impl TokenController {
     fn mark(&mut self, ns: &str, name: &str, now_ms: u64) {
-        let d = self.due.entry((ns.to_string(), name.to_string())).or_insert(Due {
-            in_flight: false,
-            at_ms: now_ms,
-        });
-        d.at_ms = d.at_ms.min(now_ms);
+        self.due.mark((ns.to_string(), name.to_string()), now_ms);
     }
 
     /// Notes token Secrets that appeared or changed, and those of service accounts that
@@ -114,15 +104,12 @@ impl TokenController {
 
     /// A write for a Secret finished; it is looked at again (after a pause when `backoff`).
     pub fn done(&mut self, key: &(String, String), backoff: bool, now_ms: u64) {
-        if let Some(d) = self.due.get_mut(key) {
-            d.in_flight = false;
-            d.at_ms = if backoff { now_ms + RETRY_MS } else { now_ms };
-        }
+        self.due.done(key, backoff, RETRY_MS, now_ms);
     }
 
     /// When the next Secret is due.
     pub fn next_deadline(&self) -> Option<u64> {
-        self.due.values().filter(|d| !d.in_flight).map(|d| d.at_ms).min()
+        self.due.next_deadline()
     }
 
     /// The updates to issue now: a token Secret whose service account is there and whose
