@@ -156,6 +156,8 @@ enum Origin {
     RootCa(String),
     /// A write filling a service-account token Secret (namespace, name).
     TokenSecret((String, String)),
+    /// The server itself: publishing what changed while serving (`configmaps/kube-system/…`).
+    Publish(String),
 }
 
 /// The User-Agent of the server's own writes (its field manager is `kube-apiserver`).
@@ -387,6 +389,15 @@ impl Server {
         )));
         self.cfg.client_ca_der = Some(ca_der);
         self.ca_generation += 1;
+        // Extension API servers read the client CA from kube-system: publish the new one
+        // (start-up publishes it when it has not happened yet).
+        if self.startup.bootstrapped {
+            let body = nonresource::extension_apiserver_authentication(&self.cfg);
+            if let Some((what, request)) = self.own_write("update", "configmaps", &body) {
+                let id = self.req_id();
+                self.serve(id, Origin::Publish(what), request);
+            }
+        }
     }
 
     /// Reads bearer tokens with `tokens` (and for their API audiences) from now on.
@@ -1097,6 +1108,46 @@ impl Server {
         self.next_bootstrap_stage();
     }
 
+    /// The server's own write (`create`, or `update` by name) of `body`, a core `v1`
+    /// `resource`: what the log names it (`services/default/kubernetes`), and the request.
+    fn own_write(
+        &self,
+        verb: &str,
+        resource: &str,
+        body: &serde_json::Value,
+    ) -> Option<(String, crate::http::Request)> {
+        let def = self.hub.resources.find("", "v1", resource).cloned()?;
+        let namespace = body
+            .pointer("/metadata/namespace")
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string();
+        let what = [resource, namespace.as_str(), crate::api::name(body)]
+            .into_iter()
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join("/");
+        let name = if verb == "create" {
+            String::new()
+        } else {
+            crate::api::name(body).to_string()
+        };
+        let call = Call {
+            def: def.clone(),
+            served: def,
+            verb: verb.into(),
+            namespace,
+            name,
+            subresource: String::new(),
+            params: Params::default(),
+            content_type: "application/json".into(),
+            body: body.to_string().into_bytes(),
+            user: crate::authn::UserInfo::apiserver(),
+            user_agent: APISERVER_AGENT.into(),
+        };
+        Some((what, loopback::request(&call)))
+    }
+
     /// Launches the next stage of start-up objects, or finishes start-up.
     fn next_bootstrap_stage(&mut self) {
         let Some(stage) = self.startup.stages.pop_front() else {
@@ -1105,42 +1156,10 @@ impl Server {
             self.drive_namespaces();
             return;
         };
-        let mut requests = Vec::new();
-        for (verb, resource, body) in stage {
-            let Some(def) = self.hub.resources.find("", "v1", resource).cloned() else {
-                continue;
-            };
-            let namespace = body
-                .pointer("/metadata/namespace")
-                .and_then(|v| v.as_str())
-                .unwrap_or("")
-                .to_string();
-            // What the log names: `namespaces/default`, `services/default/kubernetes`.
-            let what = [resource, namespace.as_str(), crate::api::name(&body)]
-                .into_iter()
-                .filter(|p| !p.is_empty())
-                .collect::<Vec<_>>()
-                .join("/");
-            let name = if verb == "create" {
-                String::new()
-            } else {
-                crate::api::name(&body).to_string()
-            };
-            let call = Call {
-                def: def.clone(),
-                served: def,
-                verb: verb.into(),
-                namespace,
-                name,
-                subresource: String::new(),
-                params: Params::default(),
-                content_type: "application/json".into(),
-                body: body.to_string().into_bytes(),
-                user: crate::authn::UserInfo::apiserver(),
-                user_agent: APISERVER_AGENT.into(),
-            };
-            requests.push((what, loopback::request(&call)));
-        }
+        let requests: Vec<(String, crate::http::Request)> = stage
+            .iter()
+            .filter_map(|(verb, resource, body)| self.own_write(verb, resource, body))
+            .collect();
         // Counted before any is sent: one that fails at once must not end the stage early.
         self.startup.pending_bootstrap += requests.len();
         if requests.is_empty() {
@@ -1282,7 +1301,8 @@ impl Server {
                 Origin::Bootstrap(_)
                 | Origin::NamespaceCleanup(_)
                 | Origin::RootCa(_)
-                | Origin::TokenSecret(_) => {}
+                | Origin::TokenSecret(_)
+                | Origin::Publish(_) => {}
             },
         }
     }
@@ -1330,6 +1350,12 @@ impl Server {
                     }
                 };
                 self.root_ca.done(&ns, backoff, self.now.mono_ms);
+            }
+            Origin::Publish(what) => {
+                if let Err(e) = result {
+                    self.out
+                        .push_back(Output::Log(format!("publishing {what}: {}", e.message)));
+                }
             }
             Origin::TokenSecret(secret) => {
                 // A Conflict or NotFound: another writer came first, or the Secret went.

@@ -606,6 +606,25 @@ fn a_connections_certificate_is_judged_again_when_the_client_ca_changes() {
     params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
     let ca = params.self_signed(&other).unwrap();
     h.server.set_client_ca(vec![ca.der().to_vec()]);
+    h.run();
     let (code, status) = list_configmaps(&mut h, admin, &[]);
     assert_unauthorized(code, &status);
+    // Extension API servers find the new CA where kube publishes it.
+    let c = h.connect(2);
+    let auth = bearer("admin-token");
+    let r = h.request_with(
+        c,
+        "GET",
+        "/api/v1/namespaces/kube-system/configmaps/extension-apiserver-authentication",
+        &[("Authorization", &auth)],
+        "",
+    );
+    assert_eq!(statuses(&r), vec![200], "{r}");
+    let published = body(&r)["data"]["client-ca-file"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(ca.der());
+    assert!(published.replace('\n', "").contains(&b64), "{published}");
 }
