@@ -517,8 +517,8 @@ fn encode_name(cn: &str, groups: &[&str]) -> Vec<u8> {
     der::tlv(der::SEQUENCE, &rdns.concat())
 }
 
-/// The little DER needed to re-assemble a certificate (and to wrap a key).
-pub(crate) mod der {
+/// The little DER needed to re-assemble a certificate.
+mod der {
     pub const SEQUENCE: u8 = 0x30;
     pub const SET: u8 = 0x31;
     pub const OID: u8 = 0x06;

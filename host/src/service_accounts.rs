@@ -6,14 +6,15 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use gatehouse_core::authn::jwt::Signer;
-use gatehouse_core::authn::keys::{public_keys_from_pem, KeyMaterial, PublicKey};
+use gatehouse_core::authn::keys::{
+    public_key_of_block, public_keys_from_pem, sec1_to_pkcs8, KeyMaterial, PublicKey,
+};
 use gatehouse_core::authn::serviceaccount::Config;
 use ring::rand::SystemRandom;
 use ring::signature::{self, EcdsaKeyPair, RsaKeyPair};
 
 use crate::error::HostError;
 use crate::flags::{parse_duration_ms, Flags};
-use crate::pki::der::{self, tlv};
 
 /// The issuer of the zero-setup start (kubeadm's).
 pub const DEFAULT_ISSUER: &str = "https://kubernetes.default.svc.cluster.local";
@@ -129,74 +130,37 @@ impl KeySigner {
         for block in x509_parser::pem::Pem::iter_from_buffer(pem) {
             let block = block.map_err(|e| format!("reading PEM: {e}"))?;
             let der = block.contents.as_slice();
-            let key = match block.label.as_str() {
-                "RSA PRIVATE KEY" => RsaKeyPair::from_der(der)
-                    .map(Key::Rsa)
-                    .map_err(|e| e.to_string())?,
-                "PRIVATE KEY" | "EC PRIVATE KEY" => {
-                    let public = single_public(&block.label, der)?;
-                    match &public.material {
-                        KeyMaterial::Rsa { .. } => RsaKeyPair::from_pkcs8(der)
-                            .map(Key::Rsa)
-                            .map_err(|e| e.to_string())?,
-                        KeyMaterial::Ec { curve, .. } => {
-                            let alg = match curve.algorithm() {
-                                "ES384" => &signature::ECDSA_P384_SHA384_FIXED_SIGNING,
-                                _ => &signature::ECDSA_P256_SHA256_FIXED_SIGNING,
-                            };
-                            let pkcs8 = if block.label == "EC PRIVATE KEY" {
-                                sec1_to_pkcs8(der, *curve)
-                            } else {
-                                der.to_vec()
-                            };
-                            EcdsaKeyPair::from_pkcs8(alg, &pkcs8, &rng)
-                                .map(Key::Ec)
-                                .map_err(|e| e.to_string())?
-                        }
-                    }
+            if !matches!(
+                block.label.as_str(),
+                "RSA PRIVATE KEY" | "PRIVATE KEY" | "EC PRIVATE KEY"
+            ) {
+                continue;
+            }
+            let public = public_key_of_block(&block.label, der)
+                .ok_or_else(|| format!("the {} block is not a supported key", block.label))?;
+            let key = match &public.material {
+                KeyMaterial::Rsa { .. } if block.label == "RSA PRIVATE KEY" => {
+                    RsaKeyPair::from_der(der).map(Key::Rsa)
                 }
-                _ => continue,
-            };
-            let public = single_public(&block.label, der)?;
+                KeyMaterial::Rsa { .. } => RsaKeyPair::from_pkcs8(der).map(Key::Rsa),
+                KeyMaterial::Ec { curve, .. } => {
+                    let alg = match curve.algorithm() {
+                        "ES384" => &signature::ECDSA_P384_SHA384_FIXED_SIGNING,
+                        _ => &signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+                    };
+                    let pkcs8 = if block.label == "EC PRIVATE KEY" {
+                        sec1_to_pkcs8(der, *curve)
+                    } else {
+                        der.to_vec()
+                    };
+                    EcdsaKeyPair::from_pkcs8(alg, &pkcs8, &rng).map(Key::Ec)
+                }
+            }
+            .map_err(|e| e.to_string())?;
             return Ok(KeySigner { key, public, rng });
         }
         Err("no private key found (PEM blocks PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY)".into())
     }
-}
-
-/// The public half of one private-key block.
-fn single_public(label: &str, der: &[u8]) -> Result<PublicKey, String> {
-    let pem = pem_block(label, der);
-    public_keys_from_pem(pem.as_bytes())?
-        .into_iter()
-        .next()
-        .ok_or_else(|| "no key".to_string())
-}
-
-fn pem_block(label: &str, der: &[u8]) -> String {
-    use base64::Engine;
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let mut out = format!("-----BEGIN {label}-----\n");
-    for chunk in b64.as_bytes().chunks(64) {
-        out.push_str(&String::from_utf8_lossy(chunk));
-        out.push('\n');
-    }
-    out.push_str(&format!("-----END {label}-----\n"));
-    out
-}
-
-/// Wraps a SEC1 EC private key in PKCS#8, the form `ring` reads.
-fn sec1_to_pkcs8(sec1: &[u8], curve: gatehouse_core::authn::keys::Curve) -> Vec<u8> {
-    const OID_EC: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
-    const OID_P256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
-    const OID_P384: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x22];
-    let curve_oid = match curve.algorithm() {
-        "ES384" => OID_P384,
-        _ => OID_P256,
-    };
-    let alg = [tlv(der::OID, OID_EC), tlv(der::OID, curve_oid)].concat();
-    let body = [tlv(0x02, &[0]), tlv(der::SEQUENCE, &alg), tlv(0x04, sec1)].concat();
-    tlv(der::SEQUENCE, &body)
 }
 
 impl Signer for KeySigner {
@@ -248,6 +212,18 @@ mod tests {
         assert!(KeySigner::from_pem(b"").is_err());
         let pair = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
         assert!(KeySigner::from_pem(pair.public_key_pem().as_bytes()).is_err());
+    }
+
+    fn pem_block(label: &str, der: &[u8]) -> String {
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+        let mut out = format!("-----BEGIN {label}-----\n");
+        for chunk in b64.as_bytes().chunks(64) {
+            out.push_str(&String::from_utf8_lossy(chunk));
+            out.push('\n');
+        }
+        out.push_str(&format!("-----END {label}-----\n"));
+        out
     }
 
     /// The OCTET STRING of a PKCS#8 PrivateKeyInfo (version, algorithm, then the key).

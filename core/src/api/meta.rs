@@ -62,11 +62,30 @@ pub fn finalizers(obj: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// `metadata.uid`, or "" when unset.
+pub fn uid(obj: &Value) -> &str {
+    meta(obj)
+        .and_then(|m| m.get("uid"))
+        .and_then(Value::as_str)
+        .unwrap_or("")
+}
+
 /// Whether `metadata.deletionTimestamp` is set.
 pub fn is_terminating(obj: &Value) -> bool {
     meta(obj)
         .and_then(|m| m.get("deletionTimestamp"))
         .is_some_and(|v| !v.is_null())
+}
+
+/// Sets annotation `key` to `value` (making `metadata.annotations` an object if it is not).
+pub fn set_annotation(obj: &mut Value, key: &str, value: &str) {
+    let annotations = meta_mut(obj)
+        .entry("annotations")
+        .or_insert_with(|| Value::Object(Default::default()));
+    if !annotations.is_object() {
+        *annotations = Value::Object(Default::default());
+    }
+    annotations[key] = Value::String(value.to_string());
 }
 
 /// Sets a string field of `metadata`.

@@ -47,10 +47,7 @@ fn valid_group(group: &str) -> bool {
 /// The user the Secret makes of the token `id`.`secret` at `now` (Unix seconds), or `None`
 /// when the Secret does not vouch for it.
 fn user_of(secret_obj: &Value, id: &str, secret: &str, now: i64) -> Option<UserInfo> {
-    if secret_obj
-        .pointer("/metadata/deletionTimestamp")
-        .is_some_and(|v| !v.is_null())
-    {
+    if crate::api::is_terminating(secret_obj) {
         return None;
     }
     if secret_obj.get("type").and_then(Value::as_str) != Some(SECRET_TYPE) {

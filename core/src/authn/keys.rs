@@ -209,22 +209,42 @@ pub fn public_keys_from_pem(pem: &[u8]) -> Result<Vec<PublicKey>, String> {
     let mut keys = Vec::new();
     for block in x509_parser::pem::Pem::iter_from_buffer(pem) {
         let block = block.map_err(|e| format!("reading PEM: {e}"))?;
-        let material = match block.label.as_str() {
-            "PUBLIC KEY" => from_spki(&block.contents),
-            "RSA PUBLIC KEY" => from_pkcs1_public(&block.contents),
-            "CERTIFICATE" => from_certificate(&block.contents),
-            "PRIVATE KEY" => from_pkcs8(&block.contents),
-            "RSA PRIVATE KEY" => from_pkcs1_private(&block.contents),
-            "EC PRIVATE KEY" => from_sec1(&block.contents, None),
-            _ => continue,
+        if !KEY_LABELS.contains(&block.label.as_str()) {
+            continue;
         }
-        .ok_or_else(|| format!("the {} block is not a supported key", block.label))?;
-        keys.push(PublicKey::new(material));
+        let key = public_key_of_block(&block.label, &block.contents)
+            .ok_or_else(|| format!("the {} block is not a supported key", block.label))?;
+        keys.push(key);
     }
     if keys.is_empty() {
         return Err("no public key found (PEM blocks PUBLIC KEY, RSA PUBLIC KEY, CERTIFICATE, PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY)".into());
     }
     Ok(keys)
+}
+
+/// The PEM labels a key is read from.
+const KEY_LABELS: &[&str] = &[
+    "PUBLIC KEY",
+    "RSA PUBLIC KEY",
+    "CERTIFICATE",
+    "PRIVATE KEY",
+    "RSA PRIVATE KEY",
+    "EC PRIVATE KEY",
+];
+
+/// The public key of one PEM block's DER (`label` as in [`public_keys_from_pem`]); `None`
+/// for a label or contents that are not a supported key.
+pub fn public_key_of_block(label: &str, der: &[u8]) -> Option<PublicKey> {
+    let material = match label {
+        "PUBLIC KEY" => from_spki(der),
+        "RSA PUBLIC KEY" => from_pkcs1_public(der),
+        "CERTIFICATE" => from_certificate(der),
+        "PRIVATE KEY" => from_pkcs8(der),
+        "RSA PRIVATE KEY" => from_pkcs1_private(der),
+        "EC PRIVATE KEY" => from_sec1(der, None),
+        _ => None,
+    }?;
+    Some(PublicKey::new(material))
 }
 
 fn from_certificate(der: &[u8]) -> Option<KeyMaterial> {
@@ -319,6 +339,16 @@ fn ec_point(curve: Curve, point: &[u8]) -> Option<KeyMaterial> {
 fn strip_zeros(b: &[u8]) -> &[u8] {
     let first = b.iter().position(|&x| x != 0).unwrap_or(b.len());
     &b[first..]
+}
+
+/// A SEC1 EC private key (`EC PRIVATE KEY`) on `curve` wrapped in PKCS#8 (`PRIVATE KEY`),
+/// the form signing libraries read.
+pub fn sec1_to_pkcs8(sec1: &[u8], curve: Curve) -> Vec<u8> {
+    let alg = [tlv(0x06, OID_EC), tlv(0x06, curve.oid())].concat();
+    tlv(
+        0x30,
+        &[tlv(0x02, &[0]), tlv(0x30, &alg), tlv(0x04, sec1)].concat(),
+    )
 }
 
 /// The key's PKIX (SubjectPublicKeyInfo) DER, as Go's `x509.MarshalPKIXPublicKey` writes it.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
-use crate::api::ApiError;
+use crate::api::{self, ApiError};
 use crate::server::effect::{Flow, Lookups};
 
 use super::jwt::{Jwt, Signer};
@@ -374,12 +374,7 @@ impl TokenAuthenticator for LegacyTokens {
         let secret_key = cx.core_key("secrets", &binding.namespace, &secret);
         cx.object(secret_key).and_then(cx, move |obj, cx| {
             let obj = match obj {
-                Ok(Some(o))
-                    if o.pointer("/metadata/deletionTimestamp")
-                        .is_none_or(Value::is_null) =>
-                {
-                    o
-                }
+                Ok(Some(o)) if !api::is_terminating(&o) => o,
                 Ok(_) => return Flow::Ready(Err(refuse("Token has been invalidated"))),
                 Err(e) => return Flow::Ready(Err(e)),
             };
@@ -414,11 +409,8 @@ impl TokenAuthenticator for LegacyTokens {
                     Err(e) => Err(e),
                     Ok(None) => Err(refuse("serviceaccount not found")),
                     Ok(Some(sa)) => {
-                        let deleting = sa
-                            .pointer("/metadata/deletionTimestamp")
-                            .is_some_and(|v| !v.is_null());
-                        let uid = sa.pointer("/metadata/uid").and_then(Value::as_str).unwrap_or("");
-                        if deleting {
+                        let uid = api::uid(&sa);
+                        if api::is_terminating(&sa) {
                             Err(refuse("ServiceAccount has been deleted"))
                         } else if uid != binding.service_account.uid {
                             Err(refuse(format!(
@@ -439,8 +431,7 @@ impl TokenAuthenticator for LegacyTokens {
 /// same uid, and not deleted more than the leeway ago.
 fn current(obj: Option<Value>, want_uid: &str, now: i64) -> Result<Value, &'static str> {
     let obj = obj.ok_or("not found")?;
-    let uid = obj.pointer("/metadata/uid").and_then(Value::as_str).unwrap_or("");
-    if !want_uid.is_empty() && uid != want_uid {
+    if !want_uid.is_empty() && api::uid(&obj) != want_uid {
         return Err("uid differs");
     }
     let deleted = obj

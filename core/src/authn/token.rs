@@ -132,7 +132,7 @@ pub type Reviewed = (UserInfo, Vec<String>);
 pub struct Tokens {
     authenticators: Vec<Arc<dyn TokenAuthenticator>>,
     audiences: Vec<String>,
-    cache: Arc<TokenCache>,
+    cache: Arc<TokenCache<Reviewed>>,
 }
 
 impl Tokens {
@@ -195,7 +195,7 @@ impl Tokens {
         .from(0, cx)
         .and_then(cx, move |outcome, cx| {
             if let Ok(Some(hit)) = &outcome {
-                cache.put(key, hit.clone(), cx.now.mono_ms + SUCCESS_TTL_MS);
+                cache.put(key, hit.clone(), cx.now.mono_ms, SUCCESS_TTL_MS);
             }
             Flow::Ready(outcome)
         })
@@ -244,10 +244,18 @@ impl Walk {
     }
 }
 
-/// Recent successes, keyed by a SHA-256 of the audiences and the token (never the token).
-#[derive(Default)]
-pub struct TokenCache {
-    entries: Mutex<HashMap<[u8; 32], (Reviewed, u64)>>,
+/// Recent answers, keyed by a SHA-256 of the audiences and the token (never the token),
+/// capped at [`CACHE_CAP`] entries.
+pub struct TokenCache<V> {
+    entries: Mutex<HashMap<[u8; 32], (V, u64)>>,
+}
+
+impl<V> Default for TokenCache<V> {
+    fn default() -> Self {
+        TokenCache {
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
 }
 
 /// What token caches key an answer by: a SHA-256 of the audiences and the token, so that no
@@ -264,25 +272,27 @@ pub fn token_digest(token: &str, audiences: &[String]) -> [u8; 32] {
     key
 }
 
-impl TokenCache {
-    fn get(&self, key: &[u8; 32], now_ms: u64) -> Option<Reviewed> {
+impl<V: Clone> TokenCache<V> {
+    /// The answer kept for `key`, while it lasts.
+    pub fn get(&self, key: &[u8; 32], now_ms: u64) -> Option<V> {
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         entries
             .get(key)
             .filter(|(_, until)| now_ms < *until)
-            .map(|(user, _)| user.clone())
+            .map(|(v, _)| v.clone())
     }
 
-    fn put(&self, key: [u8; 32], user: Reviewed, until_ms: u64) {
+    /// Keeps `value` for `key` for `ttl_ms`; a full cache first forgets what has lapsed, and
+    /// everything if that is not enough.
+    pub fn put(&self, key: [u8; 32], value: V, now_ms: u64, ttl_ms: u64) {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         if entries.len() >= CACHE_CAP {
-            let now = until_ms.saturating_sub(SUCCESS_TTL_MS);
-            entries.retain(|_, (_, until)| *until > now);
+            entries.retain(|_, (_, until)| *until > now_ms);
             if entries.len() >= CACHE_CAP {
                 entries.clear();
             }
         }
-        entries.insert(key, (user, until_ms));
+        entries.insert(key, (value, now_ms + ttl_ms));
     }
 }
 
@@ -347,8 +357,8 @@ mod tests {
             token_digest("t", &["ab".into(), "c".into()]),
             token_digest("t", &["a".into(), "bc".into()])
         );
-        let cache = TokenCache::default();
-        cache.put(a, (UserInfo::anonymous(), Vec::new()), 100);
+        let cache: TokenCache<Reviewed> = TokenCache::default();
+        cache.put(a, (UserInfo::anonymous(), Vec::new()), 0, 100);
         assert!(cache.get(&a, 99).is_some());
         assert!(cache.get(&a, 100).is_none());
     }

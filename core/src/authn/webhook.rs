@@ -4,8 +4,7 @@
 //! `--authentication-token-webhook-cache-ttl`, keyed by a hash of the token; a call that
 //! fails (no connection, a 5xx or 429) is retried with backoff, then counts as an error.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
+use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
@@ -13,15 +12,13 @@ use crate::api::ApiError;
 use crate::server::effect::{Completion, Effect, Flow, HttpsCall, Lookups};
 use crate::server::{ClientTls, HttpsResponse};
 
-use super::token::TokenAuthenticator;
+use super::token::{TokenAuthenticator, TokenCache};
 use super::UserInfo;
 
 /// How long one call may take (kube's webhook client timeout).
 pub const CALL_TIMEOUT_MS: u64 = 30_000;
 /// The waits before each retry (kube's default webhook backoff: 500 ms, times 1.5).
 const RETRY_WAITS_MS: [u64; 4] = [500, 750, 1_125, 1_688];
-/// The most answers cached.
-const CACHE_CAP: usize = 4096;
 
 /// The TokenReview version spoken (`--authentication-token-webhook-version`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,10 +49,6 @@ pub struct Target {
     pub headers: Vec<(String, String)>,
 }
 
-/// Answers remembered, by a hash of the token and audiences: the user (or none) and until
-/// when (monotonic ms).
-type Answers = HashMap<[u8; 32], (Option<UserInfo>, u64)>;
-
 /// What to do with a review's outcome once decided (remember it), given the time.
 type Remember = Box<dyn FnOnce(&Result<Option<UserInfo>, ApiError>, u64) + Send>;
 
@@ -66,7 +59,7 @@ pub struct TokenWebhook {
     implicit: Vec<String>,
     version: Version,
     cache_ttl_ms: u64,
-    cache: std::sync::Arc<Mutex<Answers>>,
+    cache: std::sync::Arc<TokenCache<Option<UserInfo>>>,
 }
 
 impl TokenWebhook {
@@ -228,13 +221,8 @@ impl TokenAuthenticator for TokenWebhook {
         cx: &Lookups<'_>,
     ) -> Flow<Result<Option<UserInfo>, ApiError>> {
         let key = super::token::token_digest(token, audiences);
-        {
-            let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some((answer, until)) = cache.get(&key) {
-                if cx.now.mono_ms < *until {
-                    return Flow::Ready(Ok(answer.clone()));
-                }
-            }
+        if let Some(answer) = self.cache.get(&key, cx.now.mono_ms) {
+            return Flow::Ready(Ok(answer));
         }
         let mut spec = json!({"token": token});
         if !audiences.is_empty() {
@@ -253,14 +241,7 @@ impl TokenAuthenticator for TokenWebhook {
         // Answers are remembered, yes and no alike; errors are not.
         let done = Box::new(move |outcome: &Result<Option<UserInfo>, ApiError>, now_ms: u64| {
             if let (Ok(answer), true) = (outcome, ttl > 0) {
-                let mut cache = cache.lock().unwrap_or_else(|p| p.into_inner());
-                if cache.len() >= CACHE_CAP {
-                    cache.retain(|_, (_, until)| *until > now_ms);
-                    if cache.len() >= CACHE_CAP {
-                        cache.clear();
-                    }
-                }
-                cache.insert(key, (answer.clone(), now_ms + ttl));
+                cache.put(key, answer.clone(), now_ms, ttl);
             }
         });
         review(call, audiences.to_vec(), self.implicit.clone(), 0, done)

@@ -39,7 +39,7 @@ pub(crate) struct Hub {
     /// The authenticators of the union beyond client certificates and anonymous access.
     pub authenticators: Vec<Arc<dyn authn::Authenticator>>,
     /// The token authenticators behind the bearer step of the union.
-    pub tokens: authn::token::Tokens,
+    pub tokens: Arc<authn::token::Tokens>,
     /// How service-account tokens are issued (TokenRequest) and published (discovery).
     pub service_accounts: Arc<authn::serviceaccount::Config>,
     /// The authorizers of the chain beyond the built-in rules.
@@ -78,7 +78,7 @@ impl Hub {
             caches,
             storage,
             authenticators: Vec::new(),
-            tokens: authn::token::Tokens::default(),
+            tokens: Arc::default(),
             service_accounts: Arc::default(),
             authorizers: Vec::new(),
             admission: admission::Chain::builtin(),

@@ -4,8 +4,35 @@
 //! in `system:masters`), audit, priority and fairness, authorization and admission see them
 //! as they see any other.
 
+use std::sync::Arc;
+
+use serde_json::Value;
+
 use crate::http::Request;
-use crate::registry::Call;
+use crate::registry::{Call, Params, ResourceDef};
+
+/// The server's own write of `body` into `def` (`create`, or `update` of the object it
+/// names), sent as `user_agent`.
+pub(super) fn write(def: &Arc<ResourceDef>, verb: &str, body: &Value, user_agent: &str) -> Request {
+    let name = if verb == "create" {
+        ""
+    } else {
+        crate::api::name(body)
+    };
+    request(&Call {
+        def: def.clone(),
+        served: def.clone(),
+        verb: verb.into(),
+        namespace: crate::api::namespace(body).to_string(),
+        name: name.to_string(),
+        subresource: String::new(),
+        params: Params::default(),
+        content_type: "application/json".into(),
+        body: body.to_string().into_bytes(),
+        user: crate::authn::UserInfo::apiserver(),
+        user_agent: user_agent.into(),
+    })
+}
 
 /// The HTTP request that asks for what `call` describes.
 pub(super) fn request(call: &Call) -> Request {

@@ -62,7 +62,7 @@ use crate::admission;
 use crate::api::ApiError;
 use crate::authn::{self, PeerCert};
 use crate::http::Parsed;
-use crate::registry::{self, Call, Machine, Params, Step};
+use crate::registry::{self, Machine, Step};
 use crate::rng::Rng;
 use crate::storage::{
     prefix_end, KeyValue, StorageError, StorageEvent, StorageRequest, StorageResponse, WatchId,
@@ -402,7 +402,7 @@ impl Server {
 
     /// Reads bearer tokens with `tokens` (and for their API audiences) from now on.
     pub fn set_tokens(&mut self, tokens: authn::token::Tokens) {
-        self.hub.tokens = tokens;
+        self.hub.tokens = std::sync::Arc::new(tokens);
     }
 
     /// Issues and checks service-account tokens under `config` from now on (the token
@@ -959,9 +959,9 @@ impl Server {
             &self.hub.caches,
             self.now.mono_ms,
         );
-        for (ns, call) in calls {
+        for (ns, request) in calls {
             let id = self.req_id();
-            self.serve(id, Origin::RootCa(ns), loopback::request(&call));
+            self.serve(id, Origin::RootCa(ns), request);
         }
         let calls = self.tokens.due_calls(
             &self.cfg.storage_prefix,
@@ -971,9 +971,9 @@ impl Server {
             self.cfg.root_ca_pem.as_deref(),
             self.now.mono_ms,
         );
-        for (secret, call) in calls {
+        for (secret, request) in calls {
             let id = self.req_id();
-            self.serve(id, Origin::TokenSecret(secret), loopback::request(&call));
+            self.serve(id, Origin::TokenSecret(secret), request);
         }
     }
 
@@ -1116,36 +1116,13 @@ impl Server {
         resource: &str,
         body: &serde_json::Value,
     ) -> Option<(String, crate::http::Request)> {
-        let def = self.hub.resources.find("", "v1", resource).cloned()?;
-        let namespace = body
-            .pointer("/metadata/namespace")
-            .and_then(|v| v.as_str())
-            .unwrap_or("")
-            .to_string();
-        let what = [resource, namespace.as_str(), crate::api::name(body)]
+        let def = self.hub.resources.find("", "v1", resource)?;
+        let what = [resource, crate::api::namespace(body), crate::api::name(body)]
             .into_iter()
             .filter(|p| !p.is_empty())
             .collect::<Vec<_>>()
             .join("/");
-        let name = if verb == "create" {
-            String::new()
-        } else {
-            crate::api::name(body).to_string()
-        };
-        let call = Call {
-            def: def.clone(),
-            served: def,
-            verb: verb.into(),
-            namespace,
-            name,
-            subresource: String::new(),
-            params: Params::default(),
-            content_type: "application/json".into(),
-            body: body.to_string().into_bytes(),
-            user: crate::authn::UserInfo::apiserver(),
-            user_agent: APISERVER_AGENT.into(),
-        };
-        Some((what, loopback::request(&call)))
+        Some((what, loopback::write(def, verb, body, APISERVER_AGENT)))
     }
 
     /// Launches the next stage of start-up objects, or finishes start-up.

@@ -11,7 +11,7 @@
 use serde_json::{json, Value};
 
 use crate::api;
-use crate::registry::{Call, Params};
+use crate::http::Request;
 use crate::watch::{CacheEvent, EventType, WatchCaches};
 
 use super::due::DueSet;
@@ -105,7 +105,7 @@ impl RootCaPublisher {
         resources: &crate::registry::Resources,
         caches: &WatchCaches,
         now_ms: u64,
-    ) -> Vec<(String, Call)> {
+    ) -> Vec<(String, Request)> {
         let Some(bundle) = self.bundle.clone() else {
             return Vec::new();
         };
@@ -130,10 +130,9 @@ impl RootCaPublisher {
             }
             let key = format!("{prefix}/configmaps/{ns}/{NAME}");
             let current = caches.for_key(key.as_bytes()).get(key.as_bytes());
-            let (verb, name, body) = match current {
+            let (verb, body) = match current {
                 None => (
                     "create",
-                    String::new(),
                     json!({
                         "apiVersion": "v1",
                         "kind": "ConfigMap",
@@ -153,31 +152,14 @@ impl RootCaPublisher {
                     // The resourceVersion seen stays: the update is conditional on it.
                     let mut cm = (**cm).clone();
                     cm["data"] = json!({"ca.crt": bundle});
-                    let meta = api::meta_mut(&mut cm);
-                    let annotations = meta.entry("annotations").or_insert_with(|| json!({}));
-                    if !annotations.is_object() {
-                        *annotations = json!({});
-                    }
-                    annotations[DESCRIPTION_ANNOTATION] = json!(DESCRIPTION);
-                    ("update", NAME.to_string(), cm)
+                    api::set_annotation(&mut cm, DESCRIPTION_ANNOTATION, DESCRIPTION);
+                    ("update", cm)
                 }
             };
             d.in_flight = true;
             calls.push((
                 ns.clone(),
-                Call {
-                    def: cms.clone(),
-                    served: cms.clone(),
-                    verb: verb.into(),
-                    namespace: ns.clone(),
-                    name,
-                    subresource: String::new(),
-                    params: Params::default(),
-                    content_type: "application/json".into(),
-                    body: body.to_string().into_bytes(),
-                    user: crate::authn::UserInfo::apiserver(),
-                    user_agent: CONTROLLER_AGENT.into(),
-                },
+                super::loopback::write(&cms, verb, &body, CONTROLLER_AGENT),
             ));
         }
         for ns in settled {

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use crate::api;
 use crate::authn::jwt;
 use crate::authn::serviceaccount::{legacy_claims, Binding, Config, Ref};
-use crate::registry::{Call, Params};
+use crate::http::Request;
 use crate::watch::{CacheEvent, EventType, WatchCaches};
 
 use super::due::DueSet;
@@ -123,7 +123,7 @@ impl TokenController {
         config: &Config,
         root_ca_pem: Option<&str>,
         now_ms: u64,
-    ) -> Vec<((String, String), Call)> {
+    ) -> Vec<((String, String), Request)> {
         let Some(signer) = config.signer.clone() else {
             self.due.clear();
             return Vec::new();
@@ -158,7 +158,7 @@ impl TokenController {
                 settled.push(key.clone());
                 continue;
             };
-            let sa_uid = sa.pointer("/metadata/uid").and_then(Value::as_str).unwrap_or("");
+            let sa_uid = api::uid(sa);
             let named_uid = annotations
                 .and_then(|a| a.get(UID_ANNOTATION))
                 .and_then(Value::as_str)
@@ -202,28 +202,11 @@ impl TokenController {
             if !has("namespace") {
                 set_data(&mut updated, "namespace", ns);
             }
-            let meta = api::meta_mut(&mut updated);
-            let annotations = meta.entry("annotations").or_insert_with(|| json!({}));
-            if !annotations.is_object() {
-                *annotations = json!({});
-            }
-            annotations[UID_ANNOTATION] = json!(sa_uid);
+            api::set_annotation(&mut updated, UID_ANNOTATION, sa_uid);
             d.in_flight = true;
             calls.push((
                 key.clone(),
-                Call {
-                    def: secrets.clone(),
-                    served: secrets.clone(),
-                    verb: "update".into(),
-                    namespace: ns.clone(),
-                    name: name.clone(),
-                    subresource: String::new(),
-                    params: Params::default(),
-                    content_type: "application/json".into(),
-                    body: updated.to_string().into_bytes(),
-                    user: crate::authn::UserInfo::apiserver(),
-                    user_agent: CONTROLLER_AGENT.into(),
-                },
+                super::loopback::write(&secrets, "update", &updated, CONTROLLER_AGENT),
             ));
         }
         for key in settled {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
-use crate::api::ApiError;
+use crate::api::{self, ApiError};
 use crate::authn::jwt;
 use crate::authn::serviceaccount::{self, Binding, Config, Ref};
 use crate::registry::body::decode_untyped;
@@ -59,7 +59,7 @@ pub(super) fn issue(ask: Ask<'_>, config: &Arc<Config>, cx: &Lookups<'_>) -> Flo
             namespace: namespace.clone(),
             service_account: Ref {
                 name: name.clone(),
-                uid: uid_of(&sa),
+                uid: api::uid(&sa).to_string(),
             },
             ..Binding::default()
         };
@@ -144,13 +144,12 @@ fn prepare(ask: &Ask<'_>, config: &Config) -> Result<Prepared, ApiError> {
         }
         meta.insert(field.into(), json!(want));
     }
+    // Read in place: the spec stays in the object, which the answer echoes.
     let spec = object
         .get("spec")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
-    let audiences =
-        crate::authn::token::requested_audiences(&Value::Object(spec.clone()), &config.api_audiences);
+        .filter(|s| s.is_object())
+        .unwrap_or(&Value::Null);
+    let audiences = crate::authn::token::requested_audiences(spec, &config.api_audiences);
     let expiration = match spec.get("expirationSeconds") {
         None | Some(Value::Null) => DEFAULT_EXPIRATION_SECS,
         Some(v) => v.as_i64().ok_or_else(|| {
@@ -213,13 +212,6 @@ fn invalid(name: &str, errs: Vec<FieldError>) -> ApiError {
     crate::registry::strategy::invalid_error(GROUP, KIND, name, &errs)
 }
 
-fn uid_of(obj: &Value) -> String {
-    obj.pointer("/metadata/uid")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string()
-}
-
 /// Reads the bound object (and a pod's node) into the binding, with kube's refusals.
 fn bind(request: &mut Prepared, mut binding: Binding, cx: &Lookups<'_>) -> Flow<Result<Binding, ApiError>> {
     let Some((kind, name, want_uid)) = request.bound.clone() else {
@@ -236,7 +228,7 @@ fn bind(request: &mut Prepared, mut binding: Binding, cx: &Lookups<'_>) -> Flow<
             Ok(None) => return Flow::Ready(Err(ApiError::not_found("", resource, &name))),
             Err(e) => return Flow::Ready(Err(e)),
         };
-        let uid = uid_of(&obj);
+        let uid = api::uid(&obj).to_string();
         if !want_uid.is_empty() && uid != want_uid {
             return Flow::Ready(Err(ApiError::conflict(
                 "",
@@ -268,7 +260,7 @@ fn bind(request: &mut Prepared, mut binding: Binding, cx: &Lookups<'_>) -> Flow<
                     // The pod's node goes into the token too; one that is gone still names it.
                     let node = node.to_string();
                     return cx.object(cx.core_key("nodes", "", &node)).and_then(cx, move |n, _| {
-                        let uid = n.ok().flatten().map(|n| uid_of(&n)).unwrap_or_default();
+                        let uid = n.ok().flatten().map(|n| api::uid(&n).to_string()).unwrap_or_default();
                         binding.node = Some(Ref { name: node, uid });
                         Flow::Ready(Ok(binding))
                     });

@@ -32,7 +32,7 @@ pub(in crate::server) struct Credentials<'a> {
 pub(in crate::server) fn authenticate(
     credentials: &Credentials<'_>,
     authenticators: &[Arc<dyn Authenticator>],
-    tokens: &Tokens,
+    tokens: &Arc<Tokens>,
     anonymous_auth: bool,
     cx: &Lookups<'_>,
 ) -> Flow<Result<UserInfo, ApiError>> {
@@ -87,7 +87,7 @@ struct Union {
     authenticators: Vec<Arc<dyn Authenticator>>,
     /// The request's bearer tokens (its `Authorization`, then its WebSocket subprotocol)
     /// and the authenticators that read them, when it has any.
-    bearer: Option<(Vec<String>, Tokens)>,
+    bearer: Option<(Vec<String>, Arc<Tokens>)>,
     /// Whether one of them refused what the request presented.
     refused: bool,
     anonymous_auth: bool,
