@@ -170,6 +170,7 @@ async fn a_pod_bound_token_dies_with_its_pod() {
 }
 
 fn openssl(args: &[&str]) {
+    gatehouse_tests::packages::require("openssl", "openssl");
     let out = Command::new("openssl").args(args).output().expect("openssl");
     assert!(
         out.status.success(),
