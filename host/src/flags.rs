@@ -131,6 +131,12 @@ pub struct Flags {
     #[arg(long, value_delimiter = ',')]
     pub requestheader_extra_headers_prefix: Vec<String>,
 
+    /// Ordered list of plug-ins to do authorization on secure port. Comma-delimited list of:
+    /// AlwaysAllow,AlwaysDeny,RBAC. Gatehouse's default is RBAC (kube-apiserver's is
+    /// AlwaysAllow, which would leave a fresh server open to every signed-in user).
+    #[arg(long, default_value = "RBAC")]
+    pub authorization_mode: String,
+
     /// Enable to allow secrets of type 'bootstrap.kubernetes.io/token' in the 'kube-system'
     /// namespace to be used for TLS bootstrapping authentication.
     #[arg(long, action = ArgAction::Set, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true")]

@@ -13,6 +13,7 @@ use gatehouse_core::authn::serviceaccount::{BoundTokens, Config as ServiceAccoun
 use gatehouse_core::authn::token::Tokens;
 use gatehouse_core::authn::token_file::TokenFile;
 use gatehouse_core::authn::webhook;
+use gatehouse_core::authz::modes::Mode;
 use gatehouse_core::storage::MemStore;
 use gatehouse_core::Config;
 
@@ -63,8 +64,25 @@ fn invalid(what: &str, reason: impl Into<String>) -> HostError {
     }
 }
 
+/// `--authorization-mode`, refused as kube refuses it, and refused by name for the modes
+/// Gatehouse does not have yet (Node, Webhook) rather than dropped.
+fn authorization_modes(flag: &str) -> Result<Vec<Mode>, HostError> {
+    let modes = Mode::parse_list(flag).map_err(|e| invalid("--authorization-mode", e))?;
+    if let Some(m) = modes.iter().find(|m| m.authorizer().is_none()) {
+        return Err(invalid(
+            "--authorization-mode",
+            format!(
+                "authorization-mode {:?} is not supported by Gatehouse yet (supported: AlwaysAllow, AlwaysDeny, RBAC)",
+                m.as_str()
+            ),
+        ));
+    }
+    Ok(modes)
+}
+
 /// Reads flags, loads or creates certificates, opens storage.
 pub fn prepare(flags: &Flags) -> Result<Prepared, HostError> {
+    let authorization_modes = authorization_modes(&flags.authorization_mode)?;
     let bind: SocketAddr = format!("{}:{}", bracket(&flags.bind_address), flags.secure_port)
         .parse()
         .map_err(|_| {
@@ -160,6 +178,7 @@ pub fn prepare(flags: &Flags) -> Result<Prepared, HostError> {
     };
     let mut config = Config {
         seed,
+        authorization_modes,
         client_ca_der,
         anonymous_auth: flags.anonymous_auth,
         request_header: request_header.map(|(rh, _)| rh),

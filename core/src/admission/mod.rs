@@ -113,7 +113,16 @@ impl Chain {
 
     /// Runs every plugin over `request` in `phase`, in order; the first refusal ends it.
     pub fn run(&self, phase: Phase, request: Request, cx: &Lookups<'_>) -> Flow<Result<Request, ApiError>> {
-        run_from(self.plugins.clone(), 0, phase, request, cx)
+        let plugins = run_from(self.plugins.clone(), 0, phase, request, cx);
+        if phase == Phase::Validating {
+            return plugins;
+        }
+        // After the mutating plugins, before validation: where kube's RBAC storage refuses
+        // a write that would grant more than its writer holds.
+        plugins.and_then(cx, |outcome, cx| match outcome {
+            Ok(request) => crate::authz::rbac::escalation::check(request, cx),
+            Err(e) => Flow::Ready(Err(e)),
+        })
     }
 }
 

@@ -1,9 +1,16 @@
-//! Authorization: may this user do this. Until RBAC is configured, the rules are those of
-//! kube-apiserver's built-in bindings that matter before RBAC: `system:masters` may do
-//! anything, and the public-info and discovery paths are open as the bootstrap roles
-//! `system:public-info-viewer` and `system:discovery` open them.
+//! Authorization: may this user do this. `system:masters` may do anything, before any
+//! authorizer is asked, as in kube-apiserver; then the configured authorizers
+//! (`--authorization-mode`, in order) each allow, deny, or pass with no opinion. The first
+//! to allow or deny decides; when none does, the request is denied with every reason given
+//! on the way.
+
+pub mod modes;
+pub mod rbac;
+
+use std::sync::Arc;
 
 use crate::authn::UserInfo;
+use crate::server::effect::{Flow, Lookups};
 
 /// What is being asked, as kube's `authorizer.Attributes`.
 #[derive(Clone, Debug, Default)]
@@ -29,21 +36,75 @@ pub struct Attributes<'a> {
 /// An authorizer's answer in the chain: the first that allows or denies decides.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
-    /// Allowed.
-    Allow,
+    /// Allowed, with the authorizer's reason (may be empty).
+    Allow(String),
     /// Denied, with the authorizer's reason (may be empty).
     Deny(String),
     /// No opinion: the next authorizer decides.
     NoOpinion(String),
 }
 
-/// One authorizer of the chain beyond the built-in rules (RBAC, Node, a webhook).
+/// One authorizer of the chain (RBAC, Node, a webhook).
 pub trait Authorizer: Send + Sync {
     /// Its name, for logs.
     fn name(&self) -> &'static str;
 
-    /// Decides what `user` asks (`attrs`), now or after an effect (a SubjectAccessReview).
-    fn authorize(&self, user: &UserInfo, attrs: &OwnedAttributes) -> crate::server::Flow<Verdict>;
+    /// Decides what `user` asks (`attrs`), now or after an effect (a SubjectAccessReview),
+    /// reading what it needs of the server's state from `cx`.
+    fn authorize(&self, user: &UserInfo, attrs: &OwnedAttributes, cx: &Lookups<'_>) -> Flow<Verdict>;
+
+    /// What `user` may do in `namespace`, for SelfSubjectRulesReview. An authorizer that
+    /// cannot list its rules says the list is incomplete, as kube's webhook does.
+    fn rules_for(&self, user: &UserInfo, namespace: &str, cx: &Lookups<'_>) -> Rules {
+        let _ = (user, namespace, cx);
+        Rules {
+            incomplete: true,
+            errors: vec![format!(
+                "{} authorizer does not support user rule resolution",
+                self.name()
+            )],
+            ..Rules::default()
+        }
+    }
+}
+
+/// The rules an authorizer grants a user in a namespace.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Rules {
+    /// The rules.
+    pub rules: Vec<rbac::PolicyRule>,
+    /// Whether there may be more than listed.
+    pub incomplete: bool,
+    /// What went wrong finding them.
+    pub errors: Vec<String>,
+}
+
+/// What `user` may do in `namespace` as the whole chain says: every authorizer's rules.
+pub fn rules_for(user: &UserInfo, namespace: &str, cx: &Lookups<'_>) -> Rules {
+    let mut all = Rules::default();
+    for a in cx.authorizers {
+        let r = a.rules_for(user, namespace, cx);
+        all.rules.extend(r.rules);
+        all.incomplete |= r.incomplete;
+        all.errors.extend(r.errors);
+    }
+    all
+}
+
+/// Several errors as one, as kube's aggregate error prints them: one alone as itself,
+/// several (repeats dropped) as `[a, b]`.
+pub fn aggregate(errors: &[String]) -> String {
+    let mut seen: Vec<&str> = Vec::new();
+    for e in errors {
+        if !seen.contains(&e.as_str()) {
+            seen.push(e);
+        }
+    }
+    match seen.len() {
+        0 => String::new(),
+        1 => seen[0].to_string(),
+        _ => format!("[{}]", seen.join(", ")),
+    }
 }
 
 impl Attributes<'_> {
@@ -99,58 +160,48 @@ impl OwnedAttributes {
     }
 }
 
-/// An authorization decision.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Decision {
-    /// Allowed.
-    Allow,
-    /// Denied; the text is the authorizer's reason (may be empty).
-    Deny(String),
+/// The group whose members may do anything (kube's privileged group).
+pub const PRIVILEGED_GROUP: &str = "system:masters";
+
+/// Decides what `user` asks: `system:masters` at once, else the configured authorizers of
+/// `cx` in order. A denial carries the deciding authorizer's reason; when nobody had an
+/// opinion, the reasons of all of them, one per line, as kube's union joins them.
+pub fn decide(user: &UserInfo, attrs: &Attributes<'_>, cx: &Lookups<'_>) -> Flow<Verdict> {
+    if user.in_group(PRIVILEGED_GROUP) {
+        return Flow::Ready(Verdict::Allow(String::new()));
+    }
+    walk(
+        cx.authorizers.to_vec(),
+        0,
+        user.clone(),
+        attrs.owned(),
+        Vec::new(),
+        cx,
+    )
 }
 
-const PUBLIC_INFO: &[&str] = &["/healthz", "/livez", "/readyz", "/version", "/version/"];
-const ISSUER_DISCOVERY: &[&str] = &["/.well-known/openid-configuration", "/openid/v1/jwks"];
-const DISCOVERY_PREFIXES: &[&str] = &["/api", "/apis", "/openapi"];
-
-/// Decides one request.
-pub fn authorize(user: &UserInfo, attrs: &Attributes<'_>) -> Decision {
-    if user.in_group("system:masters") {
-        return Decision::Allow;
-    }
-    // kube's system:basic-user: any signed-in user may ask what it may do and who it is.
-    if attrs.resource_request
-        && attrs.verb == "create"
-        && user.in_group("system:authenticated")
-        && matches!(
-            (attrs.group, attrs.resource),
-            (
-                "authorization.k8s.io",
-                "selfsubjectaccessreviews" | "selfsubjectrulesreviews"
-            ) | ("authentication.k8s.io", "selfsubjectreviews")
-        )
-    {
-        return Decision::Allow;
-    }
-    if !attrs.resource_request && attrs.verb == "get" {
-        let p = attrs.path;
-        // system:public-info-viewer names these exact paths (its rules have no `/*`): the
-        // individual checks (`/readyz/etcd`) are for system:monitoring, not everyone.
-        if PUBLIC_INFO.contains(&p) {
-            return Decision::Allow;
-        }
-        // system:service-account-issuer-discovery, bound to every service account.
-        if ISSUER_DISCOVERY.contains(&p) && user.in_group("system:serviceaccounts") {
-            return Decision::Allow;
-        }
-        if user.in_group("system:authenticated")
-            && DISCOVERY_PREFIXES
-                .iter()
-                .any(|x| p == *x || p.starts_with(&format!("{x}/")))
-        {
-            return Decision::Allow;
-        }
-    }
-    Decision::Deny(String::new())
+fn walk(
+    authorizers: Vec<Arc<dyn Authorizer>>,
+    i: usize,
+    user: UserInfo,
+    attrs: OwnedAttributes,
+    mut reasons: Vec<String>,
+    cx: &Lookups<'_>,
+) -> Flow<Verdict> {
+    let Some(authorizer) = authorizers.get(i).cloned() else {
+        return Flow::Ready(Verdict::NoOpinion(reasons.join("\n")));
+    };
+    authorizer
+        .authorize(&user, &attrs, cx)
+        .and_then(cx, move |verdict, cx| match verdict {
+            decided @ (Verdict::Allow(_) | Verdict::Deny(_)) => Flow::Ready(decided),
+            Verdict::NoOpinion(why) => {
+                if !why.is_empty() {
+                    reasons.push(why);
+                }
+                walk(authorizers, i + 1, user, attrs, reasons, cx)
+            }
+        })
 }
 
 /// The forbidden message kube-apiserver writes for a denied request, without the
@@ -189,53 +240,39 @@ pub fn forbidden_reason(user: &UserInfo, attrs: &Attributes<'_>, why: &str) -> S
 mod tests {
     use super::*;
 
-    fn attrs<'a>(verb: &'a str, resource: &'a str, ns: &'a str) -> Attributes<'a> {
-        Attributes {
-            verb,
-            resource_request: true,
-            resource,
-            namespace: ns,
-            ..Default::default()
-        }
-    }
-
     #[test]
-    fn masters_allowed_others_denied_with_kube_wording() {
-        let admin = crate::authn::user_from_cert("kubernetes-admin", &["system:masters".into()]);
-        assert_eq!(
-            authorize(&admin, &attrs("list", "configmaps", "default")),
-            Decision::Allow
-        );
+    fn kube_wording_of_a_denial() {
         let jane = crate::authn::user_from_cert("jane", &[]);
-        let a = attrs("list", "configmaps", "default");
-        assert!(matches!(authorize(&jane, &a), Decision::Deny(_)));
+        let a = Attributes {
+            verb: "list",
+            resource_request: true,
+            resource: "configmaps",
+            namespace: "default",
+            ..Default::default()
+        };
         assert_eq!(
             forbidden_reason(&jane, &a, ""),
             "User \"jane\" cannot list resource \"configmaps\" in API group \"\" in the namespace \"default\""
         );
-    }
-
-    #[test]
-    fn public_info_is_open_discovery_needs_authentication() {
-        let anon = UserInfo::anonymous();
-        let get = |path| Attributes {
+        let cluster = Attributes {
+            namespace: "",
+            verb: "watch",
+            resource: "nodes",
+            subresource: "status",
+            ..a
+        };
+        assert_eq!(
+            forbidden_reason(&jane, &cluster, "RBAC: x"),
+            "User \"jane\" cannot watch resource \"nodes/status\" in API group \"\" at the cluster scope: RBAC: x"
+        );
+        let path = Attributes {
             verb: "get",
-            path,
+            path: "/metrics",
             ..Default::default()
         };
-        assert_eq!(authorize(&anon, &get("/healthz")), Decision::Allow);
-        assert_eq!(authorize(&anon, &get("/version/")), Decision::Allow);
-        // The individual checks are system:monitoring's, not public.
-        assert!(matches!(
-            authorize(&anon, &get("/readyz/ping")),
-            Decision::Deny(_)
-        ));
-        assert!(matches!(
-            authorize(&anon, &get("/healthz/etcd")),
-            Decision::Deny(_)
-        ));
-        assert!(matches!(authorize(&anon, &get("/api")), Decision::Deny(_)));
-        let jane = crate::authn::user_from_cert("jane", &[]);
-        assert_eq!(authorize(&jane, &get("/apis/apps/v1")), Decision::Allow);
+        assert_eq!(
+            forbidden_reason(&jane, &path, ""),
+            "User \"jane\" cannot get path \"/metrics\""
+        );
     }
 }

@@ -396,6 +396,22 @@ pub fn parse_query(query: &str) -> Vec<(String, String)> {
     out
 }
 
+impl RequestInfo {
+    /// What authorization is asked about this request.
+    pub fn attributes(&self) -> crate::authz::Attributes<'_> {
+        crate::authz::Attributes {
+            verb: &self.verb,
+            resource_request: self.is_resource_request,
+            group: &self.api_group,
+            resource: &self.resource,
+            subresource: &self.subresource,
+            namespace: &self.namespace,
+            name: &self.name,
+            path: &self.path,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

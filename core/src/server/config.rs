@@ -47,6 +47,9 @@ pub struct Config {
     /// The CA bundle (PEM) published in every namespace as `kube-root-ca.crt`: the CA pods
     /// verify the API server with. `None` publishes nothing.
     pub root_ca_pem: Option<String>,
+    /// `--authorization-mode`, in order. Modes whose authorizer needs the outside world
+    /// (Node, Webhook) are added by the runtime.
+    pub authorization_modes: Vec<crate::authz::modes::Mode>,
 }
 
 impl Default for Config {
@@ -76,6 +79,7 @@ impl Default for Config {
             serve_openapi: true,
             advertise_address: "127.0.0.1".into(),
             root_ca_pem: None,
+            authorization_modes: vec![crate::authz::modes::Mode::Rbac],
         }
     }
 }

@@ -154,6 +154,10 @@ pub struct Lookups<'a> {
     pub storage: &'a crate::storage::Transformer,
     /// The time of the input being handled (token expiry, bootstrap token expiration).
     pub now: crate::time::Now,
+    /// The RBAC roles and bindings, from the watch caches.
+    pub rbac: &'a crate::authz::rbac::Rbac,
+    /// The authorizers of the chain, in order.
+    pub authorizers: &'a [std::sync::Arc<dyn crate::authz::Authorizer>],
 }
 
 impl Lookups<'_> {

@@ -91,8 +91,8 @@ impl Server {
                 let flow = reviews::token_review(&ask, &self.hub.tokens, &self.lookups());
                 return self.decided(id, origin, Some(deadline_ms), flow);
             }
-            let result = reviews::serve(&ask);
-            return self.finish(id, origin, result);
+            let flow = reviews::serve(&ask, &self.lookups());
+            return self.decided(id, origin, Some(deadline_ms), flow);
         }
         let namespace = if def.kind == "Namespace" && def.group.is_empty() {
             String::new()

@@ -42,8 +42,10 @@ pub(crate) struct Hub {
     pub tokens: Arc<authn::token::Tokens>,
     /// How service-account tokens are issued (TokenRequest) and published (discovery).
     pub service_accounts: Arc<authn::serviceaccount::Config>,
-    /// The authorizers of the chain beyond the built-in rules.
+    /// The authorizers of the chain (`--authorization-mode`), in order.
     pub authorizers: Vec<Arc<dyn authz::Authorizer>>,
+    /// The RBAC roles and bindings, kept from the watch caches.
+    pub rbac: authz::rbac::Rbac,
     /// The admission plugins every write passes.
     pub admission: admission::Chain,
     /// The OpenAPI documents, when served.
@@ -80,7 +82,12 @@ impl Hub {
             authenticators: Vec::new(),
             tokens: Arc::default(),
             service_accounts: Arc::default(),
-            authorizers: Vec::new(),
+            authorizers: cfg
+                .authorization_modes
+                .iter()
+                .filter_map(|m| m.authorizer())
+                .collect(),
+            rbac: authz::rbac::Rbac::default(),
             admission: admission::Chain::builtin(),
             openapi: cfg.serve_openapi.then(Documents::load),
             sources: Vec::new(),
@@ -114,6 +121,8 @@ impl Hub {
             prefix: &self.prefix,
             storage: &self.storage,
             now,
+            rbac: &self.rbac,
+            authorizers: &self.authorizers,
         }
     }
 }

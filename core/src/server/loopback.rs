@@ -19,11 +19,24 @@ pub(super) fn write(def: &Arc<ResourceDef>, verb: &str, body: &Value, user_agent
     } else {
         crate::api::name(body)
     };
+    let namespace = crate::api::namespace(body).to_string();
+    // A delete removes exactly the object seen: a newer one of the same name stays.
+    let delete_options;
+    let body = if verb == "delete" {
+        delete_options = serde_json::json!({
+            "kind": "DeleteOptions",
+            "apiVersion": "v1",
+            "preconditions": {"uid": crate::api::uid(body)},
+        });
+        &delete_options
+    } else {
+        body
+    };
     request(&Call {
         def: def.clone(),
         served: def.clone(),
         verb: verb.into(),
-        namespace: crate::api::namespace(body).to_string(),
+        namespace,
         name: name.to_string(),
         subresource: String::new(),
         params: Params::default(),

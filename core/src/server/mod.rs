@@ -43,6 +43,7 @@ mod nonresource;
 mod openapi_docs;
 mod proxy;
 mod reviews;
+mod role_aggregation;
 mod root_ca;
 mod token_controller;
 mod token_request;
@@ -61,6 +62,7 @@ pub use effect::{
 use crate::admission;
 use crate::api::ApiError;
 use crate::authn::{self, PeerCert};
+use crate::authz;
 use crate::http::Parsed;
 use crate::registry::{self, Machine, Step};
 use crate::rng::Rng;
@@ -72,6 +74,7 @@ use crate::time::Now;
 use conn::Conn;
 use encode::Negotiated;
 use namespaces::NamespaceController;
+use role_aggregation::RoleAggregator;
 use root_ca::RootCaPublisher;
 use token_controller::TokenController;
 use watchers::Watchers;
@@ -158,6 +161,8 @@ enum Origin {
     TokenSecret((String, String)),
     /// The server itself: publishing what changed while serving (`configmaps/kube-system/…`).
     Publish(String),
+    /// An update of an aggregating ClusterRole's rules (its name).
+    RoleAggregation(String),
 }
 
 /// The User-Agent of the server's own writes (its field manager is `kube-apiserver`).
@@ -274,6 +279,7 @@ pub struct Server {
     storage_healthy: bool,
     namespaces: NamespaceController,
     root_ca: RootCaPublisher,
+    aggregation: RoleAggregator,
     /// Service-account token Secrets to fill.
     tokens: TokenController,
     /// Bumped whenever the client CA changes, so connections' certificates are judged again.
@@ -304,6 +310,7 @@ impl Server {
             storage_healthy: true,
             namespaces: NamespaceController::default(),
             root_ca,
+            aggregation: RoleAggregator::default(),
             tokens: TokenController::default(),
             ca_generation: 0,
             health_op: None,
@@ -831,8 +838,11 @@ impl Server {
             self.watchers.fan_out(&decoded, &mut self.out, cache_prefix, now);
         }
         self.sync_sources(Some(watch));
+        self.hub.rbac.observe(&prefix, &decoded);
         self.namespaces.observe(&prefix, &decoded, now.mono_ms);
         self.root_ca.observe(&prefix, &decoded, now.mono_ms);
+        self.aggregation
+            .observe(&prefix, &decoded, &self.hub.caches, now.mono_ms);
         self.tokens
             .observe(&prefix, &decoded, &self.hub.caches, now.mono_ms);
         self.drive_namespaces();
@@ -963,6 +973,16 @@ impl Server {
             let id = self.req_id();
             self.serve(id, Origin::RootCa(ns), request);
         }
+        let calls = self.aggregation.due_calls(
+            &self.cfg.storage_prefix,
+            &self.hub.resources,
+            &self.hub.caches,
+            self.now.mono_ms,
+        );
+        for (name, request) in calls {
+            let id = self.req_id();
+            self.serve(id, Origin::RoleAggregation(name), request);
+        }
         let calls = self.tokens.due_calls(
             &self.cfg.storage_prefix,
             &self.hub.resources,
@@ -988,9 +1008,12 @@ impl Server {
     pub fn poll_timeout(&self) -> Option<u64> {
         let reqs = self.reqs.values().filter_map(|r| r.deadline_ms).min();
         let watches = self.watchers.next_deadline();
-        let namespaces = self.namespaces.next_deadline();
-        let root_ca = self.root_ca.next_deadline();
-        let token_secrets = self.tokens.next_deadline();
+        // The controllers start once start-up is done: what they noticed before waits.
+        let booted = self.startup.bootstrapped;
+        let namespaces = self.namespaces.next_deadline().filter(|_| booted);
+        let root_ca = self.root_ca.next_deadline().filter(|_| booted);
+        let aggregation = self.aggregation.next_deadline().filter(|_| booted);
+        let token_secrets = self.tokens.next_deadline().filter(|_| booted);
         let conns = self
             .conns
             .values()
@@ -1004,6 +1027,7 @@ impl Server {
             conns,
             namespaces,
             root_ca,
+            aggregation,
             token_secrets,
             probe,
             refill,
@@ -1077,9 +1101,12 @@ impl Server {
                         from_revision: revision,
                     });
                 }
+                self.hub.rbac.resync(&self.cfg.storage_prefix, &self.hub.caches);
                 self.namespaces
                     .resync(&self.cfg.storage_prefix, &self.hub.caches, self.now.mono_ms);
                 self.root_ca
+                    .resync(&self.cfg.storage_prefix, &self.hub.caches, self.now.mono_ms);
+                self.aggregation
                     .resync(&self.cfg.storage_prefix, &self.hub.caches, self.now.mono_ms);
                 self.tokens
                     .resync(&self.cfg.storage_prefix, &self.hub.caches, self.now.mono_ms);
@@ -1103,20 +1130,54 @@ impl Server {
     /// Creates the objects every cluster has, idempotently: an existing object is kept.
     fn bootstrap(&mut self) {
         if self.startup.stages.is_empty() && self.startup.pending_bootstrap == 0 {
-            self.startup.stages = nonresource::bootstrap_objects(&self.cfg).into();
+            let mut stages: VecDeque<_> = nonresource::bootstrap_objects(&self.cfg).into();
+            // The RBAC policy once the namespaces of its Roles exist.
+            let (now, after) = self.rbac_policy_writes();
+            let at = 1.min(stages.len());
+            stages.insert(at, now);
+            stages.insert(at + 1, after);
+            self.startup.stages = stages;
         }
         self.next_bootstrap_stage();
     }
 
-    /// The server's own write (`create`, or `update` by name) of `body`, a core `v1`
-    /// `resource`: what the log names it (`services/default/kubernetes`), and the request.
+    /// The writes the bootstrap RBAC policy needs, from what the caches hold: now, and once
+    /// those are done.
+    fn rbac_policy_writes(&self) -> (Vec<nonresource::StartupObject>, Vec<nonresource::StartupObject>) {
+        let prefix = &self.cfg.storage_prefix;
+        let caches = &self.hub.caches;
+        let stored = |resource: &str, ns: &str, name: &str| {
+            let key = if ns.is_empty() {
+                format!("{prefix}/{resource}/{name}")
+            } else {
+                format!("{prefix}/{resource}/{ns}/{name}")
+            };
+            let key = key.into_bytes();
+            caches.for_key(&key).get(&key).map(|o| (**o).clone())
+        };
+        let (now, after) = authz::rbac::bootstrap::reconcile(stored);
+        let startup = |w: authz::rbac::bootstrap::Write| (w.verb, w.resource, w.object);
+        (
+            now.into_iter().map(startup).collect(),
+            after.into_iter().map(startup).collect(),
+        )
+    }
+
+    /// The server's own write (`create`, `update` by name, or `delete` at its uid) of
+    /// `body`, a `resource` of the body's `apiVersion`: what the log names it
+    /// (`services/default/kubernetes`), and the request.
     fn own_write(
         &self,
         verb: &str,
         resource: &str,
         body: &serde_json::Value,
     ) -> Option<(String, crate::http::Request)> {
-        let def = self.hub.resources.find("", "v1", resource)?;
+        let api_version = body
+            .get("apiVersion")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("v1");
+        let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
+        let def = self.hub.resources.find(group, version, resource)?;
         let what = [resource, crate::api::namespace(body), crate::api::name(body)]
             .into_iter()
             .filter(|p| !p.is_empty())
@@ -1279,7 +1340,8 @@ impl Server {
                 | Origin::NamespaceCleanup(_)
                 | Origin::RootCa(_)
                 | Origin::TokenSecret(_)
-                | Origin::Publish(_) => {}
+                | Origin::Publish(_)
+                | Origin::RoleAggregation(_) => {}
             },
         }
     }
@@ -1327,6 +1389,19 @@ impl Server {
                     }
                 };
                 self.root_ca.done(&ns, backoff, self.now.mono_ms);
+            }
+            Origin::RoleAggregation(name) => {
+                // A Conflict or NotFound: another writer came first, or the role went.
+                let backoff = match &result {
+                    Ok(_) => false,
+                    Err(e) if matches!(e.code, 404 | 409) => true,
+                    Err(e) => {
+                        let what = format!("aggregating clusterrole {name}: {}", e.message);
+                        self.out.push_back(Output::Log(what));
+                        true
+                    }
+                };
+                self.aggregation.done(&name, backoff, self.now.mono_ms);
             }
             Origin::Publish(what) => {
                 if let Err(e) = result {

@@ -6,7 +6,7 @@ use serde_json::{json, Map, Value};
 use crate::api::ApiError;
 use crate::authn::token::Tokens;
 use crate::authn::UserInfo;
-use crate::authz::{self, Attributes, Decision};
+use crate::authz::{self, Attributes, Verdict};
 use crate::registry::body::{decode_object, FieldValidation};
 use crate::registry::{Reply, ResourceDef};
 use crate::server::effect::{Flow, Lookups};
@@ -26,65 +26,86 @@ pub(super) struct Ask<'a> {
     pub storage_ok: bool,
 }
 
-/// Answers a request for a computed resource.
-pub(super) fn serve(ask: &Ask<'_>) -> Result<Reply, ApiError> {
+/// Answers a request for a computed resource: at once, or once the authorizers have
+/// decided an access review.
+pub(super) fn serve(ask: &Ask<'_>, cx: &Lookups<'_>) -> Flow<Result<Reply, ApiError>> {
     let def = ask.def;
     if !def.allows(ask.verb) {
-        return Err(ApiError::method_not_allowed());
+        return Flow::Ready(Err(ApiError::method_not_allowed()));
     }
     if def.kind == "ComponentStatus" {
-        return component_statuses(ask);
+        return Flow::Ready(component_statuses(ask));
     }
     if def.kind == "Binding" {
         // Binding a pod to a node goes with scheduling support, which Gatehouse does not
         // have yet; refuse rather than pretend.
-        return Err(ApiError::method_not_allowed());
+        return Flow::Ready(Err(ApiError::method_not_allowed()));
     }
-    let decoded = decode_object(def, ask.content_type, ask.body, FieldValidation::Ignore, None)?;
-    let review = decoded.object;
+    let review = match decode_object(def, ask.content_type, ask.body, FieldValidation::Ignore, None) {
+        Ok(d) => d.object,
+        Err(e) => return Flow::Ready(Err(e)),
+    };
     let spec = review.get("spec").cloned().unwrap_or_else(|| json!({}));
-    let status = match &*def.kind {
-        "SelfSubjectReview" => json!({"userInfo": ask.user.to_json()}),
-        "SelfSubjectAccessReview" => {
-            check_attributes(def, &spec)?;
-            access(ask.user, &spec)
+    let user = match &*def.kind {
+        "SelfSubjectReview" => {
+            let status = json!({"userInfo": ask.user.to_json()});
+            return Flow::Ready(Ok(reply(def, &review, spec, status)));
         }
+        "SelfSubjectRulesReview" => {
+            let namespace = spec.get("namespace").and_then(Value::as_str).unwrap_or("");
+            if namespace.is_empty() {
+                return Flow::Ready(Err(ApiError::bad_request("no namespace on request")));
+            }
+            let status = rules(&authz::rules_for(ask.user, namespace, cx));
+            // kube answers with a new review: the request's metadata and spec are not kept.
+            return Flow::Ready(Ok(reply(def, &json!({}), json!({}), status)));
+        }
+        "SelfSubjectAccessReview" => match check_attributes(def, &spec) {
+            Ok(()) => ask.user.clone(),
+            Err(e) => return Flow::Ready(Err(e)),
+        },
         "LocalSubjectAccessReview" => {
-            check_attributes(def, &spec)?;
+            if let Err(e) = check_attributes(def, &spec) {
+                return Flow::Ready(Err(e));
+            }
             let ns = spec
                 .pointer("/resourceAttributes/namespace")
                 .and_then(Value::as_str);
             if ns != Some(ask.namespace) {
-                return Err(invalid(
+                return Flow::Ready(Err(invalid(
                     def,
                     vec![FieldError::invalid(
                         "spec.resourceAttributes.namespace",
                         ns.unwrap_or(""),
                         "must match metadata.namespace",
                     )],
-                ));
+                )));
             }
-            access(&subject(&spec), &spec)
+            subject(&spec)
         }
         "SubjectAccessReview" => {
-            check_attributes(def, &spec)?;
+            if let Err(e) = check_attributes(def, &spec) {
+                return Flow::Ready(Err(e));
+            }
             let user = subject(&spec);
             if user.name.is_empty() && user.groups.is_empty() {
-                return Err(invalid(
+                return Flow::Ready(Err(invalid(
                     def,
                     vec![FieldError::invalid(
                         "spec.user",
                         "",
                         "at least one of user or group must be specified",
                     )],
-                ));
+                )));
             }
-            access(&user, &spec)
+            user
         }
-        "SelfSubjectRulesReview" => rules(ask.user),
-        _ => return Err(ApiError::method_not_allowed()),
+        _ => return Flow::Ready(Err(ApiError::method_not_allowed())),
     };
-    Ok(reply(def, &review, spec, status))
+    let def = def.clone();
+    access(&user, &spec, cx).and_then(cx, move |status, _| {
+        Flow::Ready(Ok(reply(&def, &review, spec, status)))
+    })
 }
 
 /// A TokenReview: the token authenticators (and their cache) decide the token for the
@@ -209,8 +230,8 @@ fn subject(spec: &Value) -> UserInfo {
     }
 }
 
-/// The decision of the configured authorizer on the review's attributes.
-fn access(user: &UserInfo, spec: &Value) -> Value {
+/// The decision of the authorizers on the review's attributes, as a review's status.
+fn access(user: &UserInfo, spec: &Value, cx: &Lookups<'_>) -> Flow<Value> {
     let get = |path: &str| spec.pointer(path).and_then(Value::as_str).unwrap_or("");
     let attrs = if spec.get("resourceAttributes").is_some_and(|v| !v.is_null()) {
         Attributes {
@@ -231,44 +252,48 @@ fn access(user: &UserInfo, spec: &Value) -> Value {
             ..Default::default()
         }
     };
-    match authz::authorize(user, &attrs) {
-        Decision::Allow => json!({"allowed": true}),
-        Decision::Deny(why) if why.is_empty() => json!({"allowed": false}),
-        Decision::Deny(why) => json!({"allowed": false, "reason": why}),
-    }
+    authz::decide(user, &attrs, cx).and_then(cx, |verdict, _| {
+        let (allowed, denied, reason) = match verdict {
+            Verdict::Allow(why) => (true, false, why),
+            Verdict::Deny(why) => (false, true, why),
+            Verdict::NoOpinion(why) => (false, false, why),
+        };
+        let mut status = json!({"allowed": allowed});
+        if denied {
+            status["denied"] = json!(true);
+        }
+        if !reason.is_empty() {
+            status["reason"] = json!(reason);
+        }
+        Flow::Ready(status)
+    })
 }
 
-/// What the user may do, as the authorizer's rules say.
-fn rules(user: &UserInfo) -> Value {
-    if user.in_group("system:masters") {
-        return json!({
-            "resourceRules": [{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}],
-            "nonResourceRules": [{"verbs": ["*"], "nonResourceURLs": ["*"]}],
-            "incomplete": false,
-        });
-    }
+/// A SelfSubjectRulesReview's status: the rules, split as kube splits them.
+fn rules(found: &authz::Rules) -> Value {
     let mut resource_rules = Vec::new();
-    let mut non_resource = vec![json!({
-        "verbs": ["get"],
-        "nonResourceURLs": ["/healthz", "/livez", "/readyz", "/version", "/version/"],
-    })];
-    if user.in_group("system:authenticated") {
-        resource_rules.push(json!({
-            "verbs": ["create"],
-            "apiGroups": ["authorization.k8s.io"],
-            "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"],
-        }));
-        resource_rules.push(json!({
-            "verbs": ["create"],
-            "apiGroups": ["authentication.k8s.io"],
-            "resources": ["selfsubjectreviews"],
-        }));
-        non_resource.push(json!({
-            "verbs": ["get"],
-            "nonResourceURLs": ["/api", "/api/*", "/apis", "/apis/*", "/openapi", "/openapi/*"],
-        }));
+    let mut non_resource_rules = Vec::new();
+    for r in &found.rules {
+        if !r.resources.is_empty() {
+            let mut rule = json!({"verbs": r.verbs, "apiGroups": r.api_groups, "resources": r.resources});
+            if !r.resource_names.is_empty() {
+                rule["resourceNames"] = json!(r.resource_names);
+            }
+            resource_rules.push(rule);
+        }
+        if !r.non_resource_urls.is_empty() {
+            non_resource_rules.push(json!({"verbs": r.verbs, "nonResourceURLs": r.non_resource_urls}));
+        }
     }
-    json!({"resourceRules": resource_rules, "nonResourceRules": non_resource, "incomplete": false})
+    let mut status = json!({
+        "resourceRules": resource_rules,
+        "nonResourceRules": non_resource_rules,
+        "incomplete": found.incomplete,
+    });
+    if !found.errors.is_empty() {
+        status["evaluationError"] = json!(authz::aggregate(&found.errors));
+    }
+    status
 }
 
 /// The legacy health view of the control plane's parts. Gatehouse checks its storage; it runs

@@ -32,7 +32,12 @@ impl Authorizer for Impersonators {
         "Impersonators"
     }
 
-    fn authorize(&self, user: &crate::authn::UserInfo, a: &OwnedAttributes) -> Flow<Verdict> {
+    fn authorize(
+        &self,
+        user: &crate::authn::UserInfo,
+        a: &OwnedAttributes,
+        _: &crate::server::effect::Lookups<'_>,
+    ) -> Flow<Verdict> {
         let allowed = user.in_group("impersonators")
             && a.verb == "impersonate"
             && match a.resource.as_str() {
@@ -42,7 +47,7 @@ impl Authorizer for Impersonators {
                 _ => false,
             };
         Flow::Ready(if allowed {
-            Verdict::Allow
+            Verdict::Allow(String::new())
         } else {
             Verdict::NoOpinion(String::new())
         })

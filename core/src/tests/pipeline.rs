@@ -304,6 +304,7 @@ impl crate::authz::Authorizer for AskHook {
         &self,
         user: &crate::authn::UserInfo,
         attrs: &crate::authz::OwnedAttributes,
+        _: &crate::server::effect::Lookups<'_>,
     ) -> Flow<crate::authz::Verdict> {
         use crate::authz::Verdict;
         let body = format!("{} {} {}", user.name, attrs.verb, attrs.resource);
@@ -315,7 +316,7 @@ impl crate::authz::Authorizer for AskHook {
                         let text = String::from_utf8_lossy(&r.body).into_owned();
                         match text.strip_prefix("deny:") {
                             Some(why) => Verdict::Deny(why.to_string()),
-                            None if text == "allow" => Verdict::Allow,
+                            None if text == "allow" => Verdict::Allow(String::new()),
                             None => Verdict::NoOpinion(String::new()),
                         }
                     }

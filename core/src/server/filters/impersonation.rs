@@ -5,11 +5,10 @@
 //! `userextras/<key>` in `authentication.k8s.io`); the first refused is kube's 403 for it.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use crate::api::ApiError;
 use crate::authn::UserInfo;
-use crate::authz::{Attributes, Authorizer, OwnedAttributes};
+use crate::authz::{Attributes, OwnedAttributes};
 use crate::http::Request;
 use crate::server::effect::{Flow, Lookups};
 use crate::validation::{is_dns1123_label, is_dns1123_subdomain};
@@ -27,7 +26,6 @@ const SERVICE_ACCOUNT_PREFIX: &str = "system:serviceaccount:";
 pub(in crate::server) fn act_as(
     requestor: UserInfo,
     request: &Request,
-    authorizers: &[Arc<dyn Authorizer>],
     cx: &Lookups<'_>,
 ) -> Flow<Result<UserInfo, ApiError>> {
     let asked = match Asked::from_headers(request) {
@@ -37,13 +35,9 @@ pub(in crate::server) fn act_as(
     };
     let checks = asked.checks();
     let acting = asked.user();
-    Checks {
-        requestor,
-        authorizers: authorizers.to_vec(),
-        checks,
-    }
-    .from(0, cx)
-    .and_then(cx, move |allowed, _| Flow::Ready(allowed.map(|()| acting)))
+    Checks { requestor, checks }
+        .from(0, cx)
+        .and_then(cx, move |allowed, _| Flow::Ready(allowed.map(|()| acting)))
 }
 
 /// Whether `request` carries an impersonation header (which the chain strips once read).
@@ -182,7 +176,6 @@ fn service_account(user: &str) -> Option<(&str, &str)> {
 /// The walk through the access checks; the first refused ends it.
 struct Checks {
     requestor: UserInfo,
-    authorizers: Vec<Arc<dyn Authorizer>>,
     checks: Vec<OwnedAttributes>,
 }
 
@@ -192,13 +185,10 @@ impl Checks {
             return Flow::Ready(Ok(()));
         };
         let attrs: Attributes<'_> = attrs.borrowed();
-        authorize_attributes(&self.requestor, &attrs, &self.authorizers, cx).and_then(
-            cx,
-            move |allowed, cx| match allowed {
-                Ok(()) => self.from(i + 1, cx),
-                Err(e) => Flow::Ready(Err(e)),
-            },
-        )
+        authorize_attributes(&self.requestor, &attrs, cx).and_then(cx, move |allowed, cx| match allowed {
+            Ok(()) => self.from(i + 1, cx),
+            Err(e) => Flow::Ready(Err(e)),
+        })
     }
 }
 

@@ -117,7 +117,7 @@ impl Server {
             }
         }
         audit::request_received(w.id, &user, &w.info);
-        let flow = impersonation::act_as(user, &w.request, &self.hub.authorizers, &self.lookups());
+        let flow = impersonation::act_as(user, &w.request, &self.lookups());
         self.impersonated(w, flow);
     }
 
@@ -138,7 +138,7 @@ impl Server {
         match priority_and_fairness::admit(&user, &w.info) {
             Admit::Run => {}
         }
-        let flow = authorization::authorize(&user, &w.info, &self.hub.authorizers, &self.lookups());
+        let flow = authorization::authorize(&user, &w.info, &self.lookups());
         self.authorized(w, user, flow);
     }
 
