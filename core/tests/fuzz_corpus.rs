@@ -137,6 +137,7 @@ replay_tests!(
     server,
     http_response,
     authentication,
+    authorization,
 );
 
 /// A chunk-size line longer than 1024 bytes (`000…02`) is refused whether its CRLF arrives

@@ -16,6 +16,8 @@ use gatehouse_core::authn::token::Tokens;
 use gatehouse_core::authn::token_file::TokenFile;
 use gatehouse_core::authn::x509::verify_client_chain;
 use gatehouse_core::authn::{bootstrap, serviceaccount};
+use gatehouse_core::authz::rbac::{self, PolicyRule, Rbac};
+use gatehouse_core::authz::Attributes;
 use gatehouse_core::codec::protobuf;
 use gatehouse_core::http::{Limits, Parsed, Parser, Request};
 use gatehouse_core::patch::{self, PatchType};
@@ -54,6 +56,7 @@ pub const TARGETS: &[(&str, Harness)] = &[
     ("apply", apply),
     ("http_response", http_response),
     ("authentication", authentication),
+    ("authorization", authorization),
 ];
 
 // ---- http_request ----
@@ -694,4 +697,89 @@ pub fn authentication(data: &[u8]) {
     drive(&mut server, &mut store, &mut watches, &mut closed, now);
     server.handle_closed(now, conn);
     drive(&mut server, &mut store, &mut watches, &mut closed, now);
+}
+
+// ---- authorization ----
+
+/// RBAC over whatever arrives as roles and bindings (each line of the input that is JSON is
+/// stored as one of the four kinds, in turn), asked requests made from the input's bytes:
+/// nothing panics, a rule set covers itself, and a request is allowed exactly when a rule
+/// of the user's rules review allows it.
+pub fn authorization(data: &[u8]) {
+    const COLLECTIONS: [&str; 4] = ["clusterroles", "roles", "clusterrolebindings", "rolebindings"];
+    let text = String::from_utf8_lossy(data);
+    let mut rbac = Rbac::default();
+    let mut objects = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let Ok(obj) = serde_json::from_str::<Value>(line) else {
+            continue;
+        };
+        let collection = COLLECTIONS[i % 4];
+        let ns = obj
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let name = obj
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let key = format!("/registry/{collection}/{ns}/{name}");
+        let event = gatehouse_core::watch::CacheEvent {
+            revision: i as i64 + 1,
+            key: std::sync::Arc::from(key.into_bytes()),
+            kind: gatehouse_core::watch::EventType::Added,
+            object: std::sync::Arc::new(obj.clone()),
+            prev: None,
+        };
+        rbac.observe("/registry", &[event]);
+        let rules = PolicyRule::all_of(&obj);
+        assert!(
+            rbac::covers::uncovered(&rules, &rules).is_empty(),
+            "rules that do not cover themselves"
+        );
+        let _ = rbac::covers::compact(rbac::covers::uncovered(&[], &rules));
+        let _ = rules.iter().map(ToString::to_string).count();
+        objects.push(obj);
+    }
+    if let Some(first) = objects.first() {
+        let all: Vec<&Value> = objects.iter().collect();
+        let _ = rbac::aggregation::aggregated_rules(first, &all);
+        let _ = rbac::bootstrap::reconcile(|_, _, _| Some(first.clone()));
+    }
+    const WORDS: [&str; 8] = [
+        "",
+        "*",
+        "get",
+        "pods",
+        "log",
+        "a",
+        "system:authenticated",
+        "/healthz",
+    ];
+    let word = |b: u8| WORDS[usize::from(b) % WORDS.len()];
+    for chunk in data.chunks(8) {
+        let b = |i: usize| chunk.get(i).copied().unwrap_or(0);
+        let user = gatehouse_core::authn::UserInfo {
+            name: word(b(0)).into(),
+            groups: vec![word(b(1)).into()],
+            ..Default::default()
+        };
+        let attrs = Attributes {
+            verb: word(b(2)),
+            resource_request: b(3) & 1 == 0,
+            group: word(b(4)),
+            resource: word(b(5)),
+            subresource: word(b(6)),
+            namespace: word(b(7)),
+            name: word(b(3) >> 1),
+            path: word(b(3) >> 4),
+        };
+        let allowed = rbac.authorize(&user, &attrs).is_ok();
+        let (rules, _) = rbac.rules_for(&user, attrs.namespace, false);
+        assert_eq!(
+            allowed,
+            rules.iter().any(|r| r.allows(&attrs)),
+            "the decision and the rules review disagree"
+        );
+    }
 }
