@@ -162,6 +162,7 @@ fn main() {
         namespace: ns,
         name: "p",
         path: "",
+        field_selector: "",
     };
     let masters = user("kubernetes-admin", &["system:masters", "system:authenticated"]);
     let cases: Vec<(&str, UserInfo, Attributes<'static>)> = vec![

@@ -773,6 +773,7 @@ pub fn authorization(data: &[u8]) {
             namespace: word(b(7)),
             name: word(b(3) >> 1),
             path: word(b(3) >> 4),
+            field_selector: "",
         };
         let allowed = rbac.authorize(&user, &attrs).is_ok();
         let (rules, _) = rbac.rules_for(&user, attrs.namespace, false);

@@ -638,8 +638,8 @@ fn unknown_and_unbuilt_modes_are_refused_at_start_up() {
             "authorization-mode [\"RBAC\" \"RBAC\"] has mode specified more than once",
         ),
         (
-            "Node,RBAC",
-            "authorization-mode \"Node\" is not supported by Gatehouse yet",
+            "ABAC,RBAC",
+            "authorization-mode \"ABAC\" is not supported by Gatehouse yet",
         ),
         (
             "Webhook",
@@ -659,4 +659,131 @@ fn unknown_and_unbuilt_modes_are_refused_at_start_up() {
             .unwrap_or_default();
         assert!(err.contains(message), "{mode}: {err}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_reads_only_what_its_pods_use() {
+    let server = SERVER.get().await;
+    let dir = TempDir::new("rbac-node");
+    let admin = server.kubectl(&dir);
+    let ns = unique("node-authz");
+    admin.ok(&["create", "namespace", &ns]).await;
+    for s in ["used", "unused"] {
+        admin
+            .ok(&["create", "secret", "generic", s, "-n", &ns, "--from-literal=k=v"])
+            .await;
+    }
+    let node = unique("n");
+    let pod = json!({
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "web", "namespace": ns},
+        "spec": {
+            "nodeName": node,
+            "containers": [{"name": "c", "image": "nginx"}],
+            "volumes": [{"name": "s", "secret": {"secretName": "used"}}],
+        },
+    });
+    let file = dir.write("pod.json", pod.to_string());
+    admin.ok(&["create", "-f", &file.display().to_string()]).await;
+
+    let cert = server.client_cert(&format!("system:node:{node}"), &["system:nodes"]);
+    let kubelet = server.kubectl_as(&dir, "kubelet", cert_credential(&cert));
+    wait_for("the pod in the node graph", || async {
+        kubelet
+            .run(&["get", "secret", "used", "-n", &ns])
+            .await
+            .success()
+            .then_some(())
+    })
+    .await;
+    let out = kubelet.fails(&["get", "secret", "unused", "-n", &ns]).await;
+    assert!(
+        out.stderr.contains(&format!(
+            "secrets \"unused\" is forbidden: User \"system:node:{node}\" cannot get resource \"secrets\" in API group \"\" in the namespace \"{ns}\": no relationship found between node '{node}' and this object"
+        )),
+        "{out}"
+    );
+    // Its own pods by field selector, not everyone's.
+    let mine = kubelet
+        .ok(&[
+            "get",
+            "pods",
+            "-A",
+            "--field-selector",
+            &format!("spec.nodeName={node}"),
+            "-o",
+            "name",
+        ])
+        .await;
+    assert_eq!(mine.trim(), "pod/web");
+    let out = kubelet.fails(&["get", "pods", "-A"]).await;
+    assert!(
+        out.stderr
+            .contains("can only list/watch pods with spec.nodeName field selector"),
+        "{out}"
+    );
+    // Another node sees none of it.
+    let other = unique("n");
+    let cert = server.client_cert(&format!("system:node:{other}"), &["system:nodes"]);
+    let stranger = server.kubectl_as(&dir, "stranger", cert_credential(&cert));
+    let out = stranger.fails(&["get", "secret", "used", "-n", &ns]).await;
+    assert!(
+        out.stderr.contains(&format!(
+            "no relationship found between node '{other}' and this object"
+        )),
+        "{out}"
+    );
+    // The pod goes: so does the node's access.
+    admin
+        .ok(&["delete", "pod", "web", "-n", &ns, "--grace-period=0", "--force"])
+        .await;
+    wait_for("the pod out of the node graph", || async {
+        (!kubelet.run(&["get", "secret", "used", "-n", &ns]).await.success()).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_auth_reconcile_creates_and_extends_roles_and_bindings() {
+    let server = SERVER.get().await;
+    let dir = TempDir::new("rbac-reconcile");
+    let admin = server.kubectl(&dir);
+    let ns = unique("rbac-reconcile");
+    admin.ok(&["create", "namespace", &ns]).await;
+    let manifest = |verbs: &[&str]| {
+        let role = json!({
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "Role",
+            "metadata": {"name": "app", "namespace": ns},
+            "rules": [{"verbs": verbs, "apiGroups": [""], "resources": ["configmaps"]}],
+        });
+        let binding = json!({
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "RoleBinding",
+            "metadata": {"name": "app", "namespace": ns},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "app"},
+            "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "recon"}],
+        });
+        json!({"apiVersion": "v1", "kind": "List", "items": [role, binding]}).to_string()
+    };
+    let file = dir.write("rbac.json", manifest(&["get"]));
+    let out = admin
+        .ok(&["auth", "reconcile", "-f", &file.display().to_string()])
+        .await;
+    assert!(out.contains("reconciled"), "{out}");
+    let file = dir.write("rbac.json", manifest(&["get", "list"]));
+    admin
+        .ok(&["auth", "reconcile", "-f", &file.display().to_string()])
+        .await;
+    let role = admin.json(&["get", "role", "app", "-n", &ns, "-o", "json"]).await;
+    let verbs: Vec<&str> = role["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["verbs"].as_array().unwrap().iter().filter_map(|v| v.as_str()))
+        .collect();
+    assert!(verbs.contains(&"get") && verbs.contains(&"list"), "{role}");
+    let recon = user(server, &dir, "recon");
+    wait_allowed(&recon, &["list", "configmaps", "-n", &ns]).await;
 }

@@ -158,16 +158,18 @@ impl ApiError {
     }
 
     /// 500 written as plain text, as kube's filters answer an internal error before a
-    /// handler runs (`Internal Server Error: "<uri>": <why>`).
+    /// handler runs (`Internal Server Error: "<uri>": <why>`, HTML-escaped as kube's
+    /// sanitizer escapes it).
     pub fn internal_text(uri: &str, why: &str) -> Self {
-        let mut e = Self::new(
-            500,
-            "InternalError",
-            format!(
-                "Internal Server Error: {}: {why}",
-                crate::validation::go_quote(uri)
-            ),
+        let text = format!(
+            "Internal Server Error: {}: {why}",
+            crate::validation::go_quote(uri)
         );
+        let escaped = text
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;");
+        let mut e = Self::new(500, "InternalError", escaped);
         e.plain_text = true;
         e
     }

@@ -5,7 +5,9 @@
 //! on the way.
 
 pub mod modes;
+pub mod node;
 pub mod rbac;
+pub mod webhook;
 
 use std::sync::Arc;
 
@@ -31,6 +33,9 @@ pub struct Attributes<'a> {
     pub name: &'a str,
     /// The path, for non-resource requests.
     pub path: &'a str,
+    /// The raw `fieldSelector` of a list, watch or deletecollection, for authorizers that
+    /// decide by it (the Node authorizer).
+    pub field_selector: &'a str,
 }
 
 /// An authorizer's answer in the chain: the first that allows or denies decides.
@@ -42,6 +47,14 @@ pub enum Verdict {
     Deny(String),
     /// No opinion: the next authorizer decides.
     NoOpinion(String),
+    /// No opinion because deciding failed (a webhook that did not answer): the next
+    /// authorizer decides, and if none allows, the request ends in kube's 500.
+    Error {
+        /// The reasons given.
+        reason: String,
+        /// What failed.
+        error: String,
+    },
 }
 
 /// One authorizer of the chain (RBAC, Node, a webhook).
@@ -119,6 +132,7 @@ impl Attributes<'_> {
             namespace: self.namespace.to_string(),
             name: self.name.to_string(),
             path: self.path.to_string(),
+            field_selector: self.field_selector.to_string(),
         }
     }
 }
@@ -142,6 +156,8 @@ pub struct OwnedAttributes {
     pub name: String,
     /// The path, for non-resource requests.
     pub path: String,
+    /// The raw `fieldSelector`.
+    pub field_selector: String,
 }
 
 impl OwnedAttributes {
@@ -156,6 +172,7 @@ impl OwnedAttributes {
             namespace: &self.namespace,
             name: &self.name,
             path: &self.path,
+            field_selector: &self.field_selector,
         }
     }
 }
@@ -175,9 +192,16 @@ pub fn decide(user: &UserInfo, attrs: &Attributes<'_>, cx: &Lookups<'_>) -> Flow
         0,
         user.clone(),
         attrs.owned(),
-        Vec::new(),
+        Passed::default(),
         cx,
     )
+}
+
+/// What the authorizers without an opinion said so far: their reasons, and what failed.
+#[derive(Default)]
+struct Passed {
+    reasons: Vec<String>,
+    errors: Vec<String>,
 }
 
 fn walk(
@@ -185,22 +209,33 @@ fn walk(
     i: usize,
     user: UserInfo,
     attrs: OwnedAttributes,
-    mut reasons: Vec<String>,
+    mut passed: Passed,
     cx: &Lookups<'_>,
 ) -> Flow<Verdict> {
     let Some(authorizer) = authorizers.get(i).cloned() else {
-        return Flow::Ready(Verdict::NoOpinion(reasons.join("\n")));
+        let reason = passed.reasons.join("\n");
+        return Flow::Ready(if passed.errors.is_empty() {
+            Verdict::NoOpinion(reason)
+        } else {
+            Verdict::Error {
+                reason,
+                error: aggregate(&passed.errors),
+            }
+        });
     };
     authorizer
         .authorize(&user, &attrs, cx)
-        .and_then(cx, move |verdict, cx| match verdict {
-            decided @ (Verdict::Allow(_) | Verdict::Deny(_)) => Flow::Ready(decided),
-            Verdict::NoOpinion(why) => {
-                if !why.is_empty() {
-                    reasons.push(why);
-                }
-                walk(authorizers, i + 1, user, attrs, reasons, cx)
+        .and_then(cx, move |verdict, cx| {
+            let (why, error) = match verdict {
+                decided @ (Verdict::Allow(_) | Verdict::Deny(_)) => return Flow::Ready(decided),
+                Verdict::NoOpinion(why) => (why, None),
+                Verdict::Error { reason, error } => (reason, Some(error)),
+            };
+            if !why.is_empty() {
+                passed.reasons.push(why);
             }
+            passed.errors.extend(error);
+            walk(authorizers, i + 1, user, attrs, passed, cx)
         })
 }
 

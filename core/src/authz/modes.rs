@@ -77,13 +77,17 @@ impl Mode {
         Ok(out)
     }
 
-    /// The authorizer of a mode that needs nothing from outside; `None` for Node and Webhook.
+    /// The authorizer of a mode that needs nothing from outside; `None` for ABAC, which
+    /// Gatehouse does not have. A Webhook's stands in until the runtime sets the configured
+    /// one, and fails every decision meanwhile, so a missing webhook never lets anything by.
     pub fn authorizer(self) -> Option<Arc<dyn Authorizer>> {
         match self {
             Mode::AlwaysAllow => Some(Arc::new(AlwaysAllow)),
             Mode::AlwaysDeny => Some(Arc::new(AlwaysDeny)),
             Mode::Rbac => Some(Arc::new(Rbac)),
-            Mode::Node | Mode::Webhook | Mode::Abac => None,
+            Mode::Node => Some(Arc::new(super::node::NodeAuthorizer::new())),
+            Mode::Webhook => Some(Arc::new(UnconfiguredWebhook)),
+            Mode::Abac => None,
         }
     }
 }
@@ -144,6 +148,23 @@ impl Authorizer for AlwaysDeny {
 
     fn rules_for(&self, _: &UserInfo, _: &str, _: &Lookups<'_>) -> Rules {
         Rules::default()
+    }
+}
+
+/// The Webhook mode before its webhook is configured: every decision fails.
+#[derive(Debug)]
+pub struct UnconfiguredWebhook;
+
+impl Authorizer for UnconfiguredWebhook {
+    fn name(&self) -> &'static str {
+        "Webhook"
+    }
+
+    fn authorize(&self, _: &UserInfo, _: &OwnedAttributes, _: &Lookups<'_>) -> Flow<Verdict> {
+        Flow::Ready(Verdict::Error {
+            reason: String::new(),
+            error: "no authorization webhook is configured".into(),
+        })
     }
 }
 

@@ -408,6 +408,7 @@ impl RequestInfo {
             namespace: &self.namespace,
             name: &self.name,
             path: &self.path,
+            field_selector: &self.field_selector,
         }
     }
 }

@@ -47,8 +47,7 @@ pub struct Config {
     /// The CA bundle (PEM) published in every namespace as `kube-root-ca.crt`: the CA pods
     /// verify the API server with. `None` publishes nothing.
     pub root_ca_pem: Option<String>,
-    /// `--authorization-mode`, in order. Modes whose authorizer needs the outside world
-    /// (Node, Webhook) are added by the runtime.
+    /// `--authorization-mode`, in order (Gatehouse's default: Node, RBAC).
     pub authorization_modes: Vec<crate::authz::modes::Mode>,
 }
 
@@ -79,7 +78,7 @@ impl Default for Config {
             serve_openapi: true,
             advertise_address: "127.0.0.1".into(),
             root_ca_pem: None,
-            authorization_modes: vec![crate::authz::modes::Mode::Rbac],
+            authorization_modes: vec![crate::authz::modes::Mode::Node, crate::authz::modes::Mode::Rbac],
         }
     }
 }

@@ -156,6 +156,8 @@ pub struct Lookups<'a> {
     pub now: crate::time::Now,
     /// The RBAC roles and bindings, from the watch caches.
     pub rbac: &'a crate::authz::rbac::Rbac,
+    /// The Node authorizer's graph, from the watch caches.
+    pub node_graph: &'a crate::authz::node::graph::Graph,
     /// The authorizers of the chain, in order.
     pub authorizers: &'a [std::sync::Arc<dyn crate::authz::Authorizer>],
 }

@@ -46,6 +46,8 @@ pub(crate) struct Hub {
     pub authorizers: Vec<Arc<dyn authz::Authorizer>>,
     /// The RBAC roles and bindings, kept from the watch caches.
     pub rbac: authz::rbac::Rbac,
+    /// What each node's pods use, kept from the watch caches for the Node authorizer.
+    pub node_graph: authz::node::graph::Graph,
     /// The admission plugins every write passes.
     pub admission: admission::Chain,
     /// The OpenAPI documents, when served.
@@ -88,6 +90,7 @@ impl Hub {
                 .filter_map(|m| m.authorizer())
                 .collect(),
             rbac: authz::rbac::Rbac::default(),
+            node_graph: authz::node::graph::Graph::default(),
             admission: admission::Chain::builtin(),
             openapi: cfg.serve_openapi.then(Documents::load),
             sources: Vec::new(),
@@ -122,6 +125,7 @@ impl Hub {
             storage: &self.storage,
             now,
             rbac: &self.rbac,
+            node_graph: &self.node_graph,
             authorizers: &self.authorizers,
         }
     }

@@ -412,6 +412,16 @@ impl Server {
         self.hub.tokens = std::sync::Arc::new(tokens);
     }
 
+    /// Sets the webhook of the Webhook mode (`--authorization-webhook-config-file`) in its
+    /// place in the chain.
+    pub fn set_authorization_webhook(&mut self, webhook: std::sync::Arc<dyn authz::Authorizer>) {
+        for a in &mut self.hub.authorizers {
+            if a.name() == "Webhook" {
+                *a = webhook.clone();
+            }
+        }
+    }
+
     /// Issues and checks service-account tokens under `config` from now on (the token
     /// authenticator itself goes in the [`Server::set_tokens`] union, in kube's order).
     pub fn set_service_accounts(&mut self, config: std::sync::Arc<authn::serviceaccount::Config>) {
@@ -839,6 +849,7 @@ impl Server {
         }
         self.sync_sources(Some(watch));
         self.hub.rbac.observe(&prefix, &decoded);
+        self.hub.node_graph.observe(&prefix, &decoded);
         self.namespaces.observe(&prefix, &decoded, now.mono_ms);
         self.root_ca.observe(&prefix, &decoded, now.mono_ms);
         self.aggregation
@@ -1102,6 +1113,9 @@ impl Server {
                     });
                 }
                 self.hub.rbac.resync(&self.cfg.storage_prefix, &self.hub.caches);
+                self.hub
+                    .node_graph
+                    .resync(&self.cfg.storage_prefix, &self.hub.caches);
                 self.namespaces
                     .resync(&self.cfg.storage_prefix, &self.hub.caches, self.now.mono_ms);
                 self.root_ca

@@ -243,6 +243,7 @@ fn access(user: &UserInfo, spec: &Value, cx: &Lookups<'_>) -> Flow<Value> {
             namespace: get("/resourceAttributes/namespace"),
             name: get("/resourceAttributes/name"),
             path: "",
+            field_selector: get("/resourceAttributes/fieldSelector/rawSelector"),
         }
     } else {
         Attributes {
@@ -253,10 +254,11 @@ fn access(user: &UserInfo, spec: &Value, cx: &Lookups<'_>) -> Flow<Value> {
         }
     };
     authz::decide(user, &attrs, cx).and_then(cx, |verdict, _| {
-        let (allowed, denied, reason) = match verdict {
-            Verdict::Allow(why) => (true, false, why),
-            Verdict::Deny(why) => (false, true, why),
-            Verdict::NoOpinion(why) => (false, false, why),
+        let (allowed, denied, reason, error) = match verdict {
+            Verdict::Allow(why) => (true, false, why, String::new()),
+            Verdict::Deny(why) => (false, true, why, String::new()),
+            Verdict::NoOpinion(why) => (false, false, why, String::new()),
+            Verdict::Error { reason, error } => (false, false, reason, error),
         };
         let mut status = json!({"allowed": allowed});
         if denied {
@@ -264,6 +266,9 @@ fn access(user: &UserInfo, spec: &Value, cx: &Lookups<'_>) -> Flow<Value> {
         }
         if !reason.is_empty() {
             status["reason"] = json!(reason);
+        }
+        if !error.is_empty() {
+            status["evaluationError"] = json!(error);
         }
         Flow::Ready(status)
     })

@@ -3,6 +3,7 @@
 
 mod apply;
 mod authentication;
+mod authorization;
 mod binding;
 mod connections;
 mod delete_options;

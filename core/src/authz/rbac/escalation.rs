@@ -79,6 +79,7 @@ pub fn check(request: Request, cx: &Lookups<'_>) -> Flow<Result<Request, ApiErro
             namespace: &namespace,
             name: &name,
             path: "",
+            field_selector: "",
         };
         authz::decide(&request.user, &attrs, cx)
     };

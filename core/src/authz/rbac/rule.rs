@@ -177,6 +177,7 @@ mod tests {
             name,
             namespace: "ns",
             path: "",
+            field_selector: "",
         }
     }
 

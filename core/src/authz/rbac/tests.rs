@@ -46,6 +46,7 @@ fn attrs<'a>(verb: &'a str, resource: &'a str, namespace: &'a str) -> Attributes
         namespace,
         name: "",
         path: "",
+        field_selector: "",
     }
 }
 
@@ -339,6 +340,7 @@ proptest! {
                 namespace: ns,
                 name: object,
                 path: if *resource_request { "" } else if object.is_empty() { "/healthz" } else { &path },
+                field_selector: "",
             };
             prop_assert_eq!(rbac.authorize(&u, &a).is_ok(), scan(&store, &u, &a), "{:?} {:?}", u, a);
         }

@@ -14,23 +14,31 @@ use crate::server::effect::{Flow, Lookups};
 pub(in crate::server) fn authorize(
     user: &UserInfo,
     info: &RequestInfo,
+    uri: &str,
     cx: &Lookups<'_>,
 ) -> Flow<Result<(), ApiError>> {
-    authorize_attributes(user, &info.attributes(), cx)
+    authorize_attributes(user, &info.attributes(), Some(uri), cx)
 }
 
 /// Allows what `attrs` describe for `user` (a request, or one of impersonation's checks), or
-/// answers kube's 403.
+/// answers kube's 403. An authorizer that failed to decide is kube's 500 for the request at
+/// `uri`; impersonation (no `uri`) answers it with the 403, as kube's does.
 pub(in crate::server) fn authorize_attributes(
     user: &UserInfo,
     attrs: &Attributes<'_>,
+    uri: Option<&str>,
     cx: &Lookups<'_>,
 ) -> Flow<Result<(), ApiError>> {
-    let (who, what) = (user.clone(), attrs.owned());
+    let (who, what, uri) = (user.clone(), attrs.owned(), uri.map(str::to_string));
     authz::decide(user, attrs, cx).and_then(cx, move |decision, _| {
         Flow::Ready(match decision {
             Verdict::Allow(_) => Ok(()),
             Verdict::Deny(why) | Verdict::NoOpinion(why) => Err(forbidden(&who, &what.borrowed(), &why)),
+            // An authorizer that could not decide, and nobody allowed: kube's plain 500.
+            Verdict::Error { error, reason } => Err(match &uri {
+                Some(uri) => ApiError::internal_text(uri, &error),
+                None => forbidden(&who, &what.borrowed(), &reason),
+            }),
         })
     })
 }

@@ -89,7 +89,7 @@ impl Asked {
                     .map(|u| format!("{{UID  {u}  authentication.k8s.io/v1  }}")),
             );
             let why = format!("requested [{}] without impersonating a user", asked.join(" "));
-            return Err(ApiError::internal_text(&request.target, &escape_html(&why)));
+            return Err(ApiError::internal_text(&request.target, &why));
         }
         Ok(Some(Asked {
             user,
@@ -112,6 +112,7 @@ impl Asked {
                 namespace: namespace.into(),
                 name: name.into(),
                 path: String::new(),
+                field_selector: String::new(),
             };
         let mut checks = vec![match service_account(&self.user) {
             Some((ns, name)) => check("", "serviceaccounts", "", ns, name),
@@ -161,11 +162,6 @@ impl Asked {
     }
 }
 
-/// What kube's error sanitizer escapes in a plain-text error.
-fn escape_html(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
-}
-
 /// The namespace and name of a service account's user name (both valid names, as kube
 /// checks them; anything else is an ordinary user name).
 fn service_account(user: &str) -> Option<(&str, &str)> {
@@ -185,7 +181,8 @@ impl Checks {
             return Flow::Ready(Ok(()));
         };
         let attrs: Attributes<'_> = attrs.borrowed();
-        authorize_attributes(&self.requestor, &attrs, cx).and_then(cx, move |allowed, cx| match allowed {
+        authorize_attributes(&self.requestor, &attrs, None, cx).and_then(cx, move |allowed, cx| match allowed
+        {
             Ok(()) => self.from(i + 1, cx),
             Err(e) => Flow::Ready(Err(e)),
         })

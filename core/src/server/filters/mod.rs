@@ -138,7 +138,7 @@ impl Server {
         match priority_and_fairness::admit(&user, &w.info) {
             Admit::Run => {}
         }
-        let flow = authorization::authorize(&user, &w.info, &self.lookups());
+        let flow = authorization::authorize(&user, &w.info, &w.request.target, &self.lookups());
         self.authorized(w, user, flow);
     }
 
