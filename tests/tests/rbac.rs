@@ -641,10 +641,6 @@ fn unknown_and_unbuilt_modes_are_refused_at_start_up() {
             "ABAC,RBAC",
             "authorization-mode \"ABAC\" is not supported by Gatehouse yet",
         ),
-        (
-            "Webhook",
-            "authorization-mode \"Webhook\" is not supported by Gatehouse yet",
-        ),
     ] {
         let dir = TempDir::new("rbac-flags");
         let args = [
