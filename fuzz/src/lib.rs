@@ -741,6 +741,16 @@ pub fn authorization(data: &[u8]) {
         let _ = rules.iter().map(ToString::to_string).count();
         objects.push(obj);
     }
+    // The text as match conditions: compiled and judged without a panic.
+    let expressions: Vec<String> = text.lines().take(4).map(str::to_string).collect();
+    if let Ok(conditions) =
+        gatehouse_core::authz::match_conditions::MatchConditions::compile(&expressions, "fuzz")
+    {
+        let request = serde_json::json!({"user": "u", "groups": ["g"], "extra": {}, "uid": "",
+            "resourceAttributes": {"namespace": "ns", "verb": "get", "group": "", "version": "v1",
+                                   "resource": "pods", "subresource": "", "name": "p"}});
+        let _ = conditions.matches(&request);
+    }
     if let Some(first) = objects.first() {
         let all: Vec<&Value> = objects.iter().collect();
         let _ = rbac::aggregation::aggregated_rules(first, &all);

@@ -48,6 +48,8 @@ pub enum Input {
     Effect(EffectId, Completion),
     /// `--client-ca-file` changed: its certificates (DER).
     ClientCa(Vec<Vec<u8>>),
+    /// `--authorization-config` changed: the new chain.
+    Authorizers(Vec<std::sync::Arc<dyn gatehouse_core::authz::Authorizer>>),
     /// Stop serving.
     Shutdown,
 }
@@ -156,6 +158,7 @@ pub async fn run<N: Net>(
             }
             Some(Ok(Input::Bytes(conn, bytes))) => server.handle_bytes(now, conn, &bytes),
             Some(Ok(Input::ClientCa(der))) => server.set_client_ca(der),
+            Some(Ok(Input::Authorizers(chain))) => server.set_authorizers(chain),
             Some(Ok(Input::Closed(conn))) => {
                 conns.remove(&conn);
                 server.handle_closed(now, conn);

@@ -134,8 +134,14 @@ pub struct Flags {
     /// Ordered list of plug-ins to do authorization on secure port. Comma-delimited list of:
     /// AlwaysAllow,AlwaysDeny,Node,RBAC,Webhook. Gatehouse's default is Node,RBAC (kube-apiserver's
     /// is AlwaysAllow, which would leave a fresh server open to every signed-in user).
-    #[arg(long, default_value = "Node,RBAC")]
-    pub authorization_mode: String,
+    #[arg(long)]
+    pub authorization_mode: Option<String>,
+
+    /// File with Authorization Configuration to configure the authorizer chain. This flag is
+    /// mutually exclusive with the other --authorization-mode and --authorization-webhook-*
+    /// flags.
+    #[arg(long)]
+    pub authorization_config: Option<PathBuf>,
 
     /// File with webhook configuration in kubeconfig format, used with
     /// --authorization-mode=Webhook. The API server will query the remote service to
@@ -144,17 +150,18 @@ pub struct Flags {
     pub authorization_webhook_config_file: Option<PathBuf>,
 
     /// The API version of the authorization.k8s.io SubjectAccessReview to send to and expect
-    /// from the webhook.
-    #[arg(long, default_value = "v1beta1")]
-    pub authorization_webhook_version: String,
+    /// from the webhook (default v1beta1).
+    #[arg(long)]
+    pub authorization_webhook_version: Option<String>,
 
-    /// The duration to cache 'authorized' responses from the webhook authorizer.
-    #[arg(long, default_value = "5m0s")]
-    pub authorization_webhook_cache_authorized_ttl: String,
+    /// The duration to cache 'authorized' responses from the webhook authorizer (default 5m0s).
+    #[arg(long)]
+    pub authorization_webhook_cache_authorized_ttl: Option<String>,
 
-    /// The duration to cache 'unauthorized' responses from the webhook authorizer.
-    #[arg(long, default_value = "30s")]
-    pub authorization_webhook_cache_unauthorized_ttl: String,
+    /// The duration to cache 'unauthorized' responses from the webhook authorizer (default
+    /// 30s).
+    #[arg(long)]
+    pub authorization_webhook_cache_unauthorized_ttl: Option<String>,
 
     /// Enable to allow secrets of type 'bootstrap.kubernetes.io/token' in the 'kube-system'
     /// namespace to be used for TLS bootstrapping authentication.

@@ -13,8 +13,6 @@ use gatehouse_core::authn::serviceaccount::{BoundTokens, Config as ServiceAccoun
 use gatehouse_core::authn::token::Tokens;
 use gatehouse_core::authn::token_file::TokenFile;
 use gatehouse_core::authn::webhook;
-use gatehouse_core::authz::modes::Mode;
-use gatehouse_core::authz::webhook::{AuthzWebhook, Version as AuthzVersion};
 use gatehouse_core::storage::MemStore;
 use gatehouse_core::Config;
 
@@ -43,8 +41,8 @@ pub struct Prepared {
     pub relays: RelayConfig,
     /// The token authenticators and API audiences.
     pub tokens: Tokens,
-    /// The webhook of the Webhook authorization mode, when configured.
-    pub authorization_webhook: Option<Arc<AuthzWebhook>>,
+    /// The authorizer chain, and the configuration file to reload it from.
+    pub authorization: crate::authorization::Chain,
     /// How service-account tokens are issued and checked.
     pub service_accounts: Arc<ServiceAccounts>,
     /// `--client-ca-file`, watched for changes once serving.
@@ -67,77 +65,9 @@ fn invalid(what: &str, reason: impl Into<String>) -> HostError {
     }
 }
 
-/// `--authorization-mode`, refused as kube refuses it (a Webhook mode without its file, a
-/// webhook file without the mode), and refused by name for ABAC, which Gatehouse does not
-/// have, rather than dropped.
-fn authorization_modes(flags: &Flags) -> Result<Vec<Mode>, HostError> {
-    let modes =
-        Mode::parse_list(&flags.authorization_mode).map_err(|e| invalid("--authorization-mode", e))?;
-    if let Some(m) = modes.iter().find(|m| m.authorizer().is_none()) {
-        return Err(invalid(
-            "--authorization-mode",
-            format!(
-                "authorization-mode {:?} is not supported by Gatehouse yet (supported: AlwaysAllow, AlwaysDeny, Node, RBAC, Webhook)",
-                m.as_str()
-            ),
-        ));
-    }
-    let webhook = modes.contains(&Mode::Webhook);
-    match (webhook, flags.authorization_webhook_config_file.is_some()) {
-        (true, false) => Err(invalid(
-            "--authorization-mode",
-            "authorization-mode Webhook's authorization config file not passed",
-        )),
-        (false, true) => Err(invalid(
-            "--authorization-webhook-config-file",
-            "cannot specify --authorization-webhook-config-file without mode Webhook",
-        )),
-        _ => Ok(modes),
-    }
-}
-
-/// The authorization webhook of `--authorization-webhook-config-file`, when given.
-fn authorization_webhook(flags: &Flags) -> Result<Option<Arc<AuthzWebhook>>, HostError> {
-    let Some(path) = &flags.authorization_webhook_config_file else {
-        return Ok(None);
-    };
-    let version = match flags.authorization_webhook_version.as_str() {
-        "v1" => AuthzVersion::V1,
-        "v1beta1" => AuthzVersion::V1beta1,
-        other => {
-            return Err(invalid(
-                "--authorization-webhook-version",
-                format!("unsupported authorization webhook version {other:?} (supported: v1, v1beta1)"),
-            ))
-        }
-    };
-    let ttl = |flag: &str, value: &str| parse_duration_ms(value).ok_or_else(|| invalid(flag, value));
-    let authorized = ttl(
-        "--authorization-webhook-cache-authorized-ttl",
-        &flags.authorization_webhook_cache_authorized_ttl,
-    )?;
-    let unauthorized = ttl(
-        "--authorization-webhook-cache-unauthorized-ttl",
-        &flags.authorization_webhook_cache_unauthorized_ttl,
-    )?;
-    let client = crate::webhook::load(path)?;
-    let target = webhook::Target {
-        url: client.url,
-        tls: client.tls,
-        headers: client.headers,
-    };
-    Ok(Some(Arc::new(AuthzWebhook::new(
-        target,
-        version,
-        authorized,
-        unauthorized,
-    ))))
-}
-
 /// Reads flags, loads or creates certificates, opens storage.
 pub fn prepare(flags: &Flags) -> Result<Prepared, HostError> {
-    let authorization_modes = authorization_modes(flags)?;
-    let authorization_webhook = authorization_webhook(flags)?;
+    let authorization = crate::authorization::chain(flags)?;
     let bind: SocketAddr = format!("{}:{}", bracket(&flags.bind_address), flags.secure_port)
         .parse()
         .map_err(|_| {
@@ -233,7 +163,7 @@ pub fn prepare(flags: &Flags) -> Result<Prepared, HostError> {
     };
     let mut config = Config {
         seed,
-        authorization_modes,
+        authorization_modes: authorization.modes.clone(),
         client_ca_der,
         anonymous_auth: flags.anonymous_auth,
         request_header: request_header.map(|(rh, _)| rh),
@@ -290,7 +220,7 @@ pub fn prepare(flags: &Flags) -> Result<Prepared, HostError> {
         data_dir,
         relays,
         tokens,
-        authorization_webhook,
+        authorization,
         service_accounts,
         client_ca_file: flags.client_ca_file.clone(),
         store: Some(store),
@@ -621,8 +551,9 @@ impl Prepared {
         }
         let mut server = gatehouse_core::Server::new(self.config);
         server.set_tokens(self.tokens);
-        if let Some(w) = self.authorization_webhook {
-            server.set_authorization_webhook(w);
+        server.set_authorizers(self.authorization.authorizers);
+        if let Some((path, fixed, data)) = self.authorization.reload.take() {
+            crate::authorization::watch(path, fixed, data, inputs.clone())?;
         }
         server.set_service_accounts(self.service_accounts);
         Ok(Assembled {

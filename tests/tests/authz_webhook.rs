@@ -174,3 +174,147 @@ fn webhook_flags_are_checked_at_start_up() {
         assert!(err.contains(message), "{err}");
     }
 }
+
+/// An AuthorizationConfiguration: Node, a webhook asked only for resources in namespace
+/// `guarded` (or everywhere with `everywhere`), then RBAC.
+fn structured(kubeconfig: &std::path::Path, everywhere: bool, policy: &str) -> String {
+    let mut conditions = vec![json!({"expression": "has(request.resourceAttributes)"})];
+    if !everywhere {
+        conditions.push(json!({"expression": "request.resourceAttributes.namespace == 'guarded'"}));
+    }
+    json!({
+        "apiVersion": "apiserver.config.k8s.io/v1",
+        "kind": "AuthorizationConfiguration",
+        "authorizers": [
+            {"type": "Node", "name": "node"},
+            {"type": "Webhook", "name": "guard.example.com", "webhook": {
+                "timeout": "3s",
+                "subjectAccessReviewVersion": "v1",
+                "matchConditionSubjectAccessReviewVersion": "v1",
+                "failurePolicy": policy,
+                "connectionInfo": {"type": "KubeConfigFile", "kubeConfigFile": kubeconfig.display().to_string()},
+                "matchConditions": conditions,
+            }},
+            {"type": "RBAC", "name": "rbac"},
+        ],
+    })
+    .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_structured_configuration_with_match_conditions_and_reload() {
+    let hook = WebhookServer::start(Box::new(|r| {
+        let review: Value = serde_json::from_slice(&r.body).unwrap_or(Value::Null);
+        if review["spec"]["user"] == "fran" {
+            return (500, "{}".into());
+        }
+        let status = json!({"allowed": false, "denied": true, "reason": "guarded by the webhook"});
+        (
+            200,
+            json!({"apiVersion": review["apiVersion"], "kind": "SubjectAccessReview", "status": status})
+                .to_string(),
+        )
+    }));
+    let dir = TempDir::new("authz-config");
+    let kubeconfig = dir.write("guard.kubeconfig", hook.kubeconfig("/", "secret"));
+    let config = dir.write("authz.yaml", structured(&kubeconfig, false, "Deny"));
+    let server = Server::start(
+        Options::smol()
+            .memory()
+            .arg(format!("--authorization-config={}", config.display())),
+    )
+    .await;
+    let admin = server.kubectl(&dir);
+    for ns in ["guarded", "open"] {
+        admin.ok(&["create", "namespace", ns]).await;
+        for who in ["gina", "fran"] {
+            admin
+                .ok(&[
+                    "create",
+                    "rolebinding",
+                    who,
+                    "-n",
+                    ns,
+                    "--clusterrole=edit",
+                    &format!("--user={who}"),
+                ])
+                .await;
+        }
+    }
+    let as_user = |name: &str| {
+        let cert: &'static CertKeyPem = Box::leak(Box::new(server.client_cert(name, &[])));
+        server.kubectl_as(&dir, name, cert_credential(cert))
+    };
+    let gina = as_user("gina");
+    // Outside `guarded` the conditions do not hold: the webhook is not asked, RBAC allows.
+    wait_for("gina's binding", || async {
+        gina.run(&["get", "configmaps", "-n", "open"])
+            .await
+            .success()
+            .then_some(())
+    })
+    .await;
+    let out = gina.fails(&["get", "configmaps", "-n", "guarded"]).await;
+    assert!(out.stderr.contains(": guarded by the webhook"), "{out}");
+    assert!(hook
+        .received
+        .lock()
+        .unwrap()
+        .iter()
+        .all(|r| !String::from_utf8_lossy(&r.body).contains("\"namespace\":\"open\"")));
+    // A failing webhook with failurePolicy Deny: kube's 500, though RBAC would allow.
+    let cert = server.client_cert("fran", &[]);
+    let r = server
+        .http_as(&dir, Some(&cert))
+        .get("/api/v1/namespaces/guarded/configmaps")
+        .await;
+    assert_eq!(r.code, 500, "{r}");
+
+    // Reloaded: the webhook guards every namespace now.
+    dir.write("authz.yaml", structured(&kubeconfig, true, "Deny"));
+    wait_for("the new chain", || async {
+        (!gina.run(&["get", "configmaps", "-n", "open"]).await.success()).then_some(())
+    })
+    .await;
+    // A file that drops RBAC is not taken: the running chain stays.
+    let broken = json!({"apiVersion": "apiserver.config.k8s.io/v1", "kind": "AuthorizationConfiguration",
+        "authorizers": [{"type": "Node", "name": "node"}]});
+    dir.write("authz.yaml", broken.to_string());
+    tokio::time::sleep(std::time::Duration::from_secs(7)).await;
+    let out = gina.fails(&["get", "configmaps", "-n", "open"]).await;
+    assert!(out.stderr.contains(": guarded by the webhook"), "{out}");
+    admin.ok(&["get", "namespaces"]).await;
+    server.stop().await;
+}
+
+#[test]
+fn the_structured_configuration_is_checked_at_start_up() {
+    let dir = TempDir::new("authz-config-flags");
+    let config = dir.write(
+        "authz.yaml",
+        "apiVersion: apiserver.config.k8s.io/v1\nkind: AuthorizationConfiguration\nauthorizers:\n- type: RBAC\n  name: rbac\n",
+    );
+    let bad = dir.write(
+        "bad.yaml",
+        "apiVersion: apiserver.config.k8s.io/v1\nkind: AuthorizationConfiguration\nauthorizers:\n- type: Webhook\n  name: w\n  webhook:\n    timeout: 45s\n    subjectAccessReviewVersion: v1\n    failurePolicy: Deny\n    connectionInfo:\n      type: KubeConfigFile\n      kubeConfigFile: relative.kubeconfig\n",
+    );
+    for (args, message) in [
+        (
+            vec![format!("--authorization-config={}", config.display()), "--authorization-mode=RBAC".into()],
+            "--authorization-config can not be specified when --authorization-mode or --authorization-webhook-* flags are defined",
+        ),
+        (
+            vec![format!("--authorization-config={}", bad.display())],
+            "[authorizers[0].timeout: Invalid value: \"45s\": must be > 0s and <= 30s, authorizers[0].connectionInfo.kubeConfigFile: Invalid value: \"relative.kubeconfig\": must be an absolute path]",
+        ),
+    ] {
+        let mut all = vec!["gatehouse".to_string(), format!("--data-dir={}", dir.path().display())];
+        all.extend(args);
+        let flags = gatehouse_host::flags::Flags::try_parse_from(all).expect("flags parse");
+        let err = gatehouse_host::launch::prepare(&flags)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains(message), "{err}");
+    }
+}

@@ -4,6 +4,8 @@
 //! to allow or deny decides; when none does, the request is denied with every reason given
 //! on the way.
 
+pub mod config;
+pub mod match_conditions;
 pub mod modes;
 pub mod node;
 pub mod rbac;
@@ -47,13 +49,16 @@ pub enum Verdict {
     Deny(String),
     /// No opinion: the next authorizer decides.
     NoOpinion(String),
-    /// No opinion because deciding failed (a webhook that did not answer): the next
-    /// authorizer decides, and if none allows, the request ends in kube's 500.
+    /// Deciding failed (a webhook that did not answer). With `denied` (a webhook whose
+    /// failure policy is Deny) the walk ends there; otherwise it is no opinion and the next
+    /// authorizer decides. Unless one allows, the request ends in kube's 500.
     Error {
         /// The reasons given.
         reason: String,
         /// What failed.
         error: String,
+        /// Whether the failure denies (ends the walk).
+        denied: bool,
     },
 }
 
@@ -220,6 +225,7 @@ fn walk(
             Verdict::Error {
                 reason,
                 error: aggregate(&passed.errors),
+                denied: false,
             }
         });
     };
@@ -227,9 +233,11 @@ fn walk(
         .authorize(&user, &attrs, cx)
         .and_then(cx, move |verdict, cx| {
             let (why, error) = match verdict {
-                decided @ (Verdict::Allow(_) | Verdict::Deny(_)) => return Flow::Ready(decided),
+                decided @ (Verdict::Allow(_) | Verdict::Deny(_) | Verdict::Error { denied: true, .. }) => {
+                    return Flow::Ready(decided)
+                }
                 Verdict::NoOpinion(why) => (why, None),
-                Verdict::Error { reason, error } => (reason, Some(error)),
+                Verdict::Error { reason, error, .. } => (reason, Some(error)),
             };
             if !why.is_empty() {
                 passed.reasons.push(why);

@@ -164,6 +164,7 @@ impl Authorizer for UnconfiguredWebhook {
         Flow::Ready(Verdict::Error {
             reason: String::new(),
             error: "no authorization webhook is configured".into(),
+            denied: true,
         })
     }
 }

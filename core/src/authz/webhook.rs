@@ -12,6 +12,8 @@ use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
+use super::config::FailurePolicy;
+use super::match_conditions::{MatchConditions, Matched};
 use super::{Authorizer, OwnedAttributes, Verdict};
 use crate::authn::token::TokenCache;
 use crate::authn::webhook::{Target, CALL_TIMEOUT_MS};
@@ -37,18 +39,44 @@ pub struct AuthzWebhook {
     version: Version,
     authorized_ttl_ms: u64,
     unauthorized_ttl_ms: u64,
+    timeout_ms: u64,
+    failure_policy: FailurePolicy,
+    conditions: MatchConditions,
     cache: Arc<TokenCache<Verdict>>,
 }
 
 impl AuthzWebhook {
-    /// Asks `target` in `version`, caching answers for the two TTLs.
+    /// Asks `target` in `version`, caching answers for the two TTLs, as the legacy flags
+    /// configure it: a 30 s timeout, no opinion when it fails, every request asked.
     pub fn new(target: Target, version: Version, authorized_ttl_ms: u64, unauthorized_ttl_ms: u64) -> Self {
         AuthzWebhook {
             target,
             version,
             authorized_ttl_ms,
             unauthorized_ttl_ms,
+            timeout_ms: CALL_TIMEOUT_MS,
+            failure_policy: FailurePolicy::NoOpinion,
+            conditions: MatchConditions::default(),
             cache: Default::default(),
+        }
+    }
+
+    /// The webhook as `--authorization-config` configures it.
+    pub fn configured(target: Target, c: &super::config::WebhookConfig) -> Self {
+        AuthzWebhook {
+            timeout_ms: c.timeout_ms,
+            failure_policy: c.failure_policy,
+            conditions: c.match_conditions.clone(),
+            ..AuthzWebhook::new(target, c.version, c.authorized_ttl_ms, c.unauthorized_ttl_ms)
+        }
+    }
+
+    /// What a failure decides, as the failure policy says.
+    fn failed(&self, error: String) -> Verdict {
+        Verdict::Error {
+            reason: String::new(),
+            error,
+            denied: self.failure_policy == FailurePolicy::Deny,
         }
     }
 
@@ -118,14 +146,15 @@ impl AuthzWebhook {
             headers,
             body,
             tls: self.target.tls.clone(),
-            timeout_ms: CALL_TIMEOUT_MS,
+            timeout_ms: self.timeout_ms,
         }
     }
 }
 
-/// What one call came to: an answer, or a failure worth retrying.
+/// What one call came to: an answer, a failure, or a failure worth retrying.
 enum Answer {
     Decided(Verdict),
+    Failed(String),
     Retry(String),
 }
 
@@ -138,12 +167,7 @@ fn read_answer(result: Result<HttpsResponse, NetError>) -> Answer {
     if r.status == 429 || r.status >= 500 {
         return Answer::Retry(format!("webhook answered {}", r.status));
     }
-    let failed = |error: String| {
-        Answer::Decided(Verdict::Error {
-            reason: String::new(),
-            error,
-        })
-    };
+    let failed = |error: String| Answer::Failed(error);
     if !(200..300).contains(&r.status) {
         return failed(format!("webhook answered {}", r.status));
     }
@@ -152,20 +176,24 @@ fn read_answer(result: Result<HttpsResponse, NetError>) -> Answer {
     };
     let status = &review["status"];
     let reason = status["reason"].as_str().unwrap_or("").to_string();
-    Answer::Decided(if status["allowed"] == true {
-        Verdict::Allow(reason)
-    } else if status["denied"] == true {
-        Verdict::Deny(reason)
-    } else {
-        Verdict::NoOpinion(reason)
+    Answer::Decided(match (status["allowed"] == true, status["denied"] == true) {
+        (true, true) => Verdict::Error {
+            reason,
+            error: "webhook subject access review returned both allow and deny response".into(),
+            denied: true,
+        },
+        (true, false) => Verdict::Allow(reason),
+        (false, true) => Verdict::Deny(reason),
+        (false, false) => Verdict::NoOpinion(reason),
     })
 }
 
 /// What to do with an answer once it came (remember it), given the time.
 type Remember = Box<dyn FnOnce(&Verdict, u64) + Send>;
 
-/// One review: its call, retried on failure, and its answer remembered.
-fn ask(call: HttpsCall, attempt: usize, remember: Remember) -> Flow<Verdict> {
+/// One review: its call, retried on failure, its answer remembered, a failure decided by
+/// `on_failure`.
+fn ask(call: HttpsCall, attempt: usize, remember: Remember, on_failure: OnFailure) -> Flow<Verdict> {
     let again = call.clone();
     Flow::Wait(
         Effect::Https(Box::new(call)),
@@ -173,10 +201,9 @@ fn ask(call: HttpsCall, attempt: usize, remember: Remember) -> Flow<Verdict> {
             let result = match completion {
                 Completion::Https(r) => r,
                 other => {
-                    return Flow::Ready(Verdict::Error {
-                        reason: String::new(),
-                        error: format!("unexpected answer to a webhook call: {other:?}"),
-                    })
+                    return Flow::Ready(on_failure(format!(
+                        "unexpected answer to a webhook call: {other:?}"
+                    )))
                 }
             };
             match read_answer(result) {
@@ -184,19 +211,45 @@ fn ask(call: HttpsCall, attempt: usize, remember: Remember) -> Flow<Verdict> {
                     remember(&verdict, cx.now.mono_ms);
                     Flow::Ready(verdict)
                 }
+                Answer::Failed(why) => Flow::Ready(on_failure(why)),
                 Answer::Retry(why) => match RETRY_WAITS_MS.get(attempt) {
-                    None => Flow::Ready(Verdict::Error {
-                        reason: String::new(),
-                        error: why,
-                    }),
+                    None => Flow::Ready(on_failure(why)),
                     Some(&after_ms) => Flow::Wait(
                         Effect::Timer { after_ms },
-                        Box::new(move |_, _| ask(again, attempt + 1, remember)),
+                        Box::new(move |_, _| ask(again, attempt + 1, remember, on_failure)),
                     ),
                 },
             }
         }),
     )
+}
+
+/// What a failure decides.
+type OnFailure = Box<dyn Fn(String) -> Verdict + Send>;
+
+/// The v1 SubjectAccessReviewSpec match conditions see as `request`: every string of the
+/// attributes present, an empty `extra` when there is none.
+fn condition_request(user: &UserInfo, a: &OwnedAttributes) -> Value {
+    let mut spec = json!({
+        "user": user.name,
+        "groups": user.groups,
+        "extra": user.extra,
+        "uid": user.uid,
+    });
+    if a.resource_request {
+        spec["resourceAttributes"] = json!({
+            "namespace": a.namespace,
+            "verb": a.verb,
+            "group": a.group,
+            "version": "*",
+            "resource": a.resource,
+            "subresource": a.subresource,
+            "name": a.name,
+        });
+    } else {
+        spec["nonResourceAttributes"] = json!({"path": a.path, "verb": a.verb});
+    }
+    spec
 }
 
 impl Authorizer for AuthzWebhook {
@@ -205,6 +258,11 @@ impl Authorizer for AuthzWebhook {
     }
 
     fn authorize(&self, user: &UserInfo, attrs: &OwnedAttributes, cx: &Lookups<'_>) -> Flow<Verdict> {
+        match self.conditions.matches(&condition_request(user, attrs)) {
+            Matched::Yes => {}
+            Matched::No => return Flow::Ready(Verdict::NoOpinion(String::new())),
+            Matched::Failed(e) => return Flow::Ready(self.failed(e)),
+        }
         let review = self.review(user, attrs);
         let body = serde_json::to_vec(&review).unwrap_or_default();
         // Cached by the review itself (user and attributes), never by anything else.
@@ -225,7 +283,13 @@ impl Authorizer for AuthzWebhook {
                 cache.put(key, v.clone(), now_ms, ttl);
             }
         });
-        ask(self.call(body), 0, remember)
+        let denies = self.failure_policy == FailurePolicy::Deny;
+        let on_failure: OnFailure = Box::new(move |error| Verdict::Error {
+            reason: String::new(),
+            error,
+            denied: denies,
+        });
+        ask(self.call(body), 0, remember, on_failure)
     }
 }
 
@@ -244,6 +308,7 @@ mod tests {
     fn decided(a: Answer) -> Verdict {
         match a {
             Answer::Decided(v) => v,
+            Answer::Failed(why) => panic!("failed: {why}"),
             Answer::Retry(why) => panic!("retry: {why}"),
         }
     }
@@ -260,9 +325,10 @@ mod tests {
             Verdict::Deny("no".into())
         );
         assert_eq!(v(json!({"allowed": false})), Verdict::NoOpinion(String::new()));
+        assert!(matches!(read_answer(answer(403, json!({}))), Answer::Failed(_)));
         assert!(matches!(
-            decided(read_answer(answer(403, json!({})))),
-            Verdict::Error { .. }
+            v(json!({"allowed": true, "denied": true})),
+            Verdict::Error { denied: true, .. }
         ));
         assert!(matches!(read_answer(answer(503, json!({}))), Answer::Retry(_)));
         assert!(matches!(read_answer(answer(429, json!({}))), Answer::Retry(_)));

@@ -412,6 +412,11 @@ impl Server {
         self.hub.tokens = std::sync::Arc::new(tokens);
     }
 
+    /// Replaces the authorizer chain (`--authorization-config`, read again).
+    pub fn set_authorizers(&mut self, chain: Vec<std::sync::Arc<dyn authz::Authorizer>>) {
+        self.hub.authorizers = chain;
+    }
+
     /// Sets the webhook of the Webhook mode (`--authorization-webhook-config-file`) in its
     /// place in the chain.
     pub fn set_authorization_webhook(&mut self, webhook: std::sync::Arc<dyn authz::Authorizer>) {

@@ -258,7 +258,11 @@ fn access(user: &UserInfo, spec: &Value, cx: &Lookups<'_>) -> Flow<Value> {
             Verdict::Allow(why) => (true, false, why, String::new()),
             Verdict::Deny(why) => (false, true, why, String::new()),
             Verdict::NoOpinion(why) => (false, false, why, String::new()),
-            Verdict::Error { reason, error } => (false, false, reason, error),
+            Verdict::Error {
+                reason,
+                error,
+                denied,
+            } => (false, denied, reason, error),
         };
         let mut status = json!({"allowed": allowed});
         if denied {

@@ -19,7 +19,7 @@ mod decode;
 mod descriptor;
 mod encode;
 mod error;
-mod time;
+pub(crate) mod time;
 mod types;
 mod wire;
 

@@ -35,7 +35,7 @@ pub(in crate::server) fn authorize_attributes(
             Verdict::Allow(_) => Ok(()),
             Verdict::Deny(why) | Verdict::NoOpinion(why) => Err(forbidden(&who, &what.borrowed(), &why)),
             // An authorizer that could not decide, and nobody allowed: kube's plain 500.
-            Verdict::Error { error, reason } => Err(match &uri {
+            Verdict::Error { error, reason, .. } => Err(match &uri {
                 Some(uri) => ApiError::internal_text(uri, &error),
                 None => forbidden(&who, &what.borrowed(), &reason),
             }),
