@@ -163,6 +163,7 @@ fn main() {
         name: "p",
         path: "",
         field_selector: "",
+        api_version: "",
     };
     let masters = user("kubernetes-admin", &["system:masters", "system:authenticated"]);
     let cases: Vec<(&str, UserInfo, Attributes<'static>)> = vec![

@@ -741,16 +741,23 @@ pub fn authorization(data: &[u8]) {
         let _ = rules.iter().map(ToString::to_string).count();
         objects.push(obj);
     }
-    // The text as match conditions: compiled and judged without a panic.
-    let expressions: Vec<String> = text.lines().take(4).map(str::to_string).collect();
-    if let Ok(conditions) =
-        gatehouse_core::authz::match_conditions::MatchConditions::compile(&expressions, "fuzz")
-    {
-        let request = serde_json::json!({"user": "u", "groups": ["g"], "extra": {}, "uid": "",
-            "resourceAttributes": {"namespace": "ns", "verb": "get", "group": "", "version": "v1",
-                                   "resource": "pods", "subresource": "", "name": "p"}});
-        let _ = conditions.matches(&request);
-    }
+    // What a request sends reaches match conditions as data (expressions come from the
+    // configuration file): judged without a panic.
+    let conditions = gatehouse_core::authz::match_conditions::MatchConditions::compile(
+        &[
+            "has(request.resourceAttributes) && request.resourceAttributes.namespace.startsWith('kube-')"
+                .into(),
+            "!('system:masters' in request.groups) && request.user.size() < 64".into(),
+        ],
+        "fuzz",
+    )
+    .expect("the fuzz conditions compile");
+    let lines: Vec<&str> = text.lines().collect();
+    let line = |i: usize| lines.get(i).copied().unwrap_or("");
+    let request = serde_json::json!({"user": line(0), "groups": [line(1)], "extra": {line(2): [line(3)]}, "uid": "",
+        "resourceAttributes": {"namespace": line(4), "verb": "get", "group": "", "version": "v1",
+                               "resource": "pods", "subresource": "", "name": line(5)}});
+    let _ = conditions.matches(&request);
     if let Some(first) = objects.first() {
         let all: Vec<&Value> = objects.iter().collect();
         let _ = rbac::aggregation::aggregated_rules(first, &all);
@@ -784,6 +791,7 @@ pub fn authorization(data: &[u8]) {
             name: word(b(3) >> 1),
             path: word(b(3) >> 4),
             field_selector: "",
+            api_version: "",
         };
         let allowed = rbac.authorize(&user, &attrs).is_ok();
         let (rules, _) = rbac.rules_for(&user, attrs.namespace, false);

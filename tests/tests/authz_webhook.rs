@@ -80,7 +80,7 @@ async fn a_webhook_allows_denies_or_passes_to_rbac() {
         assert_eq!(asked["spec"]["groups"], json!(["system:authenticated"]));
         assert_eq!(
             asked["spec"]["resourceAttributes"],
-            json!({"namespace": "default", "verb": "get", "resource": "configmaps", "name": "cm"})
+            json!({"namespace": "default", "verb": "get", "version": "v1", "resource": "configmaps", "name": "cm"})
         );
         assert_eq!(seen[0].path, "/authorize");
         assert_eq!(seen[0].header("authorization"), Some("Bearer apiserver-secret"));

@@ -18,7 +18,7 @@ use super::UserInfo;
 /// How long one call may take (kube's webhook client timeout).
 pub const CALL_TIMEOUT_MS: u64 = 30_000;
 /// The waits before each retry (kube's default webhook backoff: 500 ms, times 1.5).
-const RETRY_WAITS_MS: [u64; 4] = [500, 750, 1_125, 1_688];
+pub const RETRY_WAITS_MS: [u64; 4] = [500, 750, 1_125, 1_688];
 
 /// The TokenReview version spoken (`--authentication-token-webhook-version`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,6 +49,26 @@ pub struct Target {
     pub headers: Vec<(String, String)>,
 }
 
+impl Target {
+    /// A JSON POST of `body` to the webhook, with its credentials, taking at most
+    /// `timeout_ms`.
+    pub fn call(&self, body: Vec<u8>, timeout_ms: u64) -> HttpsCall {
+        let mut headers = vec![
+            ("Content-Type".to_string(), "application/json".to_string()),
+            ("Accept".to_string(), "application/json, */*".to_string()),
+        ];
+        headers.extend(self.headers.iter().cloned());
+        HttpsCall {
+            url: self.url.clone(),
+            method: "POST".into(),
+            headers,
+            body,
+            tls: self.tls.clone(),
+            timeout_ms,
+        }
+    }
+}
+
 /// What to do with a review's outcome once decided (remember it), given the time.
 type Remember = Box<dyn FnOnce(&Result<Option<UserInfo>, ApiError>, u64) + Send>;
 
@@ -76,19 +96,7 @@ impl TokenWebhook {
     }
 
     fn call(&self, body: &[u8]) -> HttpsCall {
-        let mut headers = vec![
-            ("Content-Type".to_string(), "application/json".to_string()),
-            ("Accept".to_string(), "application/json, */*".to_string()),
-        ];
-        headers.extend(self.target.headers.iter().cloned());
-        HttpsCall {
-            url: self.target.url.clone(),
-            method: "POST".into(),
-            headers,
-            body: body.to_vec(),
-            tls: self.target.tls.clone(),
-            timeout_ms: CALL_TIMEOUT_MS,
-        }
+        self.target.call(body.to_vec(), CALL_TIMEOUT_MS)
     }
 }
 

@@ -38,6 +38,8 @@ pub struct Attributes<'a> {
     /// The raw `fieldSelector` of a list, watch or deletecollection, for authorizers that
     /// decide by it (the Node authorizer).
     pub field_selector: &'a str,
+    /// The API version asked for (`*` for any), which webhooks are told.
+    pub api_version: &'a str,
 }
 
 /// An authorizer's answer in the chain: the first that allows or denies decides.
@@ -138,6 +140,7 @@ impl Attributes<'_> {
             name: self.name.to_string(),
             path: self.path.to_string(),
             field_selector: self.field_selector.to_string(),
+            api_version: self.api_version.to_string(),
         }
     }
 }
@@ -163,6 +166,8 @@ pub struct OwnedAttributes {
     pub path: String,
     /// The raw `fieldSelector`.
     pub field_selector: String,
+    /// The API version.
+    pub api_version: String,
 }
 
 impl OwnedAttributes {
@@ -178,6 +183,7 @@ impl OwnedAttributes {
             name: &self.name,
             path: &self.path,
             field_selector: &self.field_selector,
+            api_version: &self.api_version,
         }
     }
 }

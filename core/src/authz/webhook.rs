@@ -16,13 +16,10 @@ use super::config::FailurePolicy;
 use super::match_conditions::{MatchConditions, Matched};
 use super::{Authorizer, OwnedAttributes, Verdict};
 use crate::authn::token::TokenCache;
-use crate::authn::webhook::{Target, CALL_TIMEOUT_MS};
+use crate::authn::webhook::{Target, CALL_TIMEOUT_MS, RETRY_WAITS_MS};
 use crate::authn::UserInfo;
 use crate::server::effect::{Completion, Effect, Flow, HttpsCall, Lookups};
 use crate::server::{HttpsResponse, NetError};
-
-/// The waits before each retry (kube's default webhook backoff: 500 ms, times 1.5).
-const RETRY_WAITS_MS: [u64; 4] = [500, 750, 1_125, 1_688];
 
 /// The SubjectAccessReview version spoken (`--authorization-webhook-version`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,6 +86,7 @@ impl AuthzWebhook {
                 ("namespace", &a.namespace),
                 ("verb", &a.verb),
                 ("group", &a.group),
+                ("version", &a.api_version),
                 ("resource", &a.resource),
                 ("subresource", &a.subresource),
                 ("name", &a.name),
@@ -132,22 +130,6 @@ impl AuthzWebhook {
             "spec": spec,
             "status": {"allowed": false},
         })
-    }
-
-    fn call(&self, body: Vec<u8>) -> HttpsCall {
-        let mut headers = vec![
-            ("Content-Type".to_string(), "application/json".to_string()),
-            ("Accept".to_string(), "application/json, */*".to_string()),
-        ];
-        headers.extend(self.target.headers.iter().cloned());
-        HttpsCall {
-            url: self.target.url.clone(),
-            method: "POST".into(),
-            headers,
-            body,
-            tls: self.target.tls.clone(),
-            timeout_ms: self.timeout_ms,
-        }
     }
 }
 
@@ -241,7 +223,7 @@ fn condition_request(user: &UserInfo, a: &OwnedAttributes) -> Value {
             "namespace": a.namespace,
             "verb": a.verb,
             "group": a.group,
-            "version": "*",
+            "version": a.api_version,
             "resource": a.resource,
             "subresource": a.subresource,
             "name": a.name,
@@ -289,7 +271,7 @@ impl Authorizer for AuthzWebhook {
             error,
             denied: denies,
         });
-        ask(self.call(body), 0, remember, on_failure)
+        ask(self.target.call(body, self.timeout_ms), 0, remember, on_failure)
     }
 }
 

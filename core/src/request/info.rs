@@ -409,6 +409,7 @@ impl RequestInfo {
             name: &self.name,
             path: &self.path,
             field_selector: &self.field_selector,
+            api_version: &self.api_version,
         }
     }
 }

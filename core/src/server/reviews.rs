@@ -244,6 +244,10 @@ fn access(user: &UserInfo, spec: &Value, cx: &Lookups<'_>) -> Flow<Value> {
             name: get("/resourceAttributes/name"),
             path: "",
             field_selector: get("/resourceAttributes/fieldSelector/rawSelector"),
+            api_version: match get("/resourceAttributes/version") {
+                "" => "*",
+                v => v,
+            },
         }
     } else {
         Attributes {

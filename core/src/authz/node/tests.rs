@@ -92,6 +92,7 @@ fn decide(g: &Graph, node: &str, a: &Ask<'_>) -> Verdict {
         name: a.name,
         path: "",
         field_selector: a.fields,
+        api_version: "v1",
     };
     NodeAuthorizer::new().decide(node, &attrs, g)
 }

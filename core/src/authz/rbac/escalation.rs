@@ -80,6 +80,7 @@ pub fn check(request: Request, cx: &Lookups<'_>) -> Flow<Result<Request, ApiErro
             name: &name,
             path: "",
             field_selector: "",
+            api_version: "*",
         };
         authz::decide(&request.user, &attrs, cx)
     };

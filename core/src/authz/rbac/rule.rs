@@ -178,6 +178,7 @@ mod tests {
             namespace: "ns",
             path: "",
             field_selector: "",
+            api_version: "",
         }
     }
 

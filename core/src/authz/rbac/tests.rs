@@ -47,6 +47,7 @@ fn attrs<'a>(verb: &'a str, resource: &'a str, namespace: &'a str) -> Attributes
         name: "",
         path: "",
         field_selector: "",
+        api_version: "",
     }
 }
 
@@ -341,6 +342,7 @@ proptest! {
                 name: object,
                 path: if *resource_request { "" } else if object.is_empty() { "/healthz" } else { &path },
                 field_selector: "",
+                api_version: "",
             };
             prop_assert_eq!(rbac.authorize(&u, &a).is_ok(), scan(&store, &u, &a), "{:?} {:?}", u, a);
         }

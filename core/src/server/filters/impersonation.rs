@@ -113,6 +113,7 @@ impl Asked {
                 name: name.into(),
                 path: String::new(),
                 field_selector: String::new(),
+                api_version: String::new(),
             };
         let mut checks = vec![match service_account(&self.user) {
             Some((ns, name)) => check("", "serviceaccounts", "", ns, name),
