@@ -318,3 +318,70 @@ fn the_structured_configuration_is_checked_at_start_up() {
         assert!(err.contains(message), "{err}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_that_times_out_has_no_opinion_after_its_retries() {
+    let hook = WebhookServer::start(Box::new(|r| {
+        // Slower than the configured timeout, every time.
+        std::thread::sleep(std::time::Duration::from_millis(2_500));
+        let review: Value = serde_json::from_slice(&r.body).unwrap_or(Value::Null);
+        (200, json!({"apiVersion": review["apiVersion"], "kind": "SubjectAccessReview", "status": {"allowed": true}}).to_string())
+    }));
+    let dir = TempDir::new("authz-timeout");
+    let kubeconfig = dir.write("slow.kubeconfig", hook.kubeconfig("/", "secret"));
+    let config = json!({
+        "apiVersion": "apiserver.config.k8s.io/v1beta1",
+        "kind": "AuthorizationConfiguration",
+        "authorizers": [
+            {"type": "Webhook", "name": "slow", "webhook": {
+                "timeout": "1s",
+                "subjectAccessReviewVersion": "v1beta1",
+                "matchConditionSubjectAccessReviewVersion": "v1",
+                "failurePolicy": "NoOpinion",
+                "connectionInfo": {"type": "KubeConfigFile", "kubeConfigFile": kubeconfig.display().to_string()},
+                "matchConditions": [{"expression": "has(request.resourceAttributes) && request.user == 'tim'"}],
+            }},
+            {"type": "RBAC", "name": "rbac"},
+        ],
+    });
+    let config = dir.write("authz.json", config.to_string());
+    let server = Server::start(
+        Options::tokio()
+            .memory()
+            .arg(format!("--authorization-config={}", config.display())),
+    )
+    .await;
+    server
+        .kubectl(&dir)
+        .ok(&[
+            "create",
+            "rolebinding",
+            "tim",
+            "-n",
+            "default",
+            "--clusterrole=view",
+            "--user=tim",
+        ])
+        .await;
+    let cert = server.client_cert("tim", &[]);
+    let http = server.http_as(&dir, Some(&cert));
+    // Every call times out; after kube's retries the webhook has no opinion, so RBAC decides
+    // what it allows...
+    let ok = wait_for("tim's binding", || async {
+        let r = http.get("/api/v1/namespaces/default/configmaps").await;
+        (r.code == 200).then_some(r)
+    })
+    .await;
+    assert_eq!(ok.code, 200);
+    // ...and what nobody allows is kube's 500, naming the failure.
+    let r = http.get("/api/v1/namespaces/default/secrets").await;
+    assert_eq!(r.code, 500, "{r}");
+    assert!(
+        r.body
+            .starts_with("Internal Server Error: \"/api/v1/namespaces/default/secrets\": "),
+        "{r}"
+    );
+    let calls = hook.received.lock().unwrap().len();
+    assert!(calls >= 10, "each request tried five times: {calls}");
+    server.stop().await;
+}
