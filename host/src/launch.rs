@@ -30,7 +30,7 @@ pub struct Prepared {
     /// The core's configuration.
     pub config: Config,
     /// TLS for the listener.
-    pub tls: Arc<rustls::ServerConfig>,
+    pub tls: Arc<tls::ServingTls>,
     /// Where to listen.
     pub bind: SocketAddr,
     /// The generated PKI, when Gatehouse made its own certificates.
@@ -116,14 +116,12 @@ pub fn prepare(flags: &Flags) -> Result<Prepared, HostError> {
             }
         };
     let request_header = request_header(flags, client_ca.as_deref())?;
-    // Clients pick their certificate by the CAs the server names: both are named.
-    let acceptable_cas = match (&client_ca, &request_header) {
-        (Some(ca), Some((_, proxy_ca))) => Some([ca.as_slice(), b"\n", proxy_ca].concat()),
-        (Some(ca), None) => Some(ca.clone()),
-        (None, Some((_, proxy_ca))) => Some(proxy_ca.clone()),
-        (None, None) => None,
-    };
-    let tls = tls::server_config(&serving_cert, &serving_key, acceptable_cas.as_deref())?;
+    let tls = Arc::new(tls::ServingTls::new(
+        serving_cert,
+        serving_key,
+        client_ca.as_deref(),
+        request_header.as_ref().map(|(_, proxy_ca)| proxy_ca.clone()),
+    )?);
     // What pods verify the API server with (kube-root-ca.crt): the CA that signed the serving
     // certificate Gatehouse made, or else the client CA, which clusters set up as kubeadm
     // does share with the serving certificate.
@@ -230,9 +228,14 @@ pub fn prepare(flags: &Flags) -> Result<Prepared, HostError> {
 /// How often `--client-ca-file` is looked at for changes.
 const CLIENT_CA_POLL: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// Watches `path` and hands the driver its certificates whenever its contents change; a
-/// change that does not read as certificates keeps the last good bundle, as kube does.
-fn watch_client_ca(path: PathBuf, inputs: async_channel::Sender<Input>) -> Result<(), HostError> {
+/// Watches `path` and hands the driver its certificates whenever its contents change, and
+/// names them in the TLS handshake from then on; a change that does not read as
+/// certificates keeps the last good bundle, as kube does.
+fn watch_client_ca(
+    path: PathBuf,
+    inputs: async_channel::Sender<Input>,
+    serving: Arc<tls::ServingTls>,
+) -> Result<(), HostError> {
     let mut last = std::fs::read(&path).map_err(|e| HostError::io(&path, e))?;
     std::thread::Builder::new()
         .name("gatehouse-client-ca".into())
@@ -246,6 +249,9 @@ fn watch_client_ca(path: PathBuf, inputs: async_channel::Sender<Input>) -> Resul
             }
             match tls::certs_from_pem(&now, "client CA") {
                 Ok(certs) if !certs.is_empty() => {
+                    if let Err(e) = serving.set_client_ca(&now) {
+                        eprintln!("gatehouse: naming the new client CA in TLS handshakes: {e}");
+                    }
                     let der = certs.into_iter().map(|c| c.to_vec()).collect();
                     if inputs.send_blocking(Input::ClientCa(der)).is_err() {
                         return;
@@ -516,7 +522,7 @@ pub struct Assembled {
     /// Receives that signal.
     pub ready_rx: async_channel::Receiver<()>,
     /// TLS for the listener.
-    pub tls: Arc<rustls::ServerConfig>,
+    pub tls: Arc<tls::ServingTls>,
     /// The admin kubeconfig, when Gatehouse made its own certificates.
     pub kubeconfig: Option<PathBuf>,
     /// The generated PKI, if any.
@@ -547,7 +553,7 @@ impl Prepared {
         let (store, _thread) = self.spawn_storage(inputs.clone())?;
         let (ready_tx, ready_rx) = async_channel::bounded(1);
         if let Some(path) = self.client_ca_file.take() {
-            watch_client_ca(path, inputs.clone())?;
+            watch_client_ca(path, inputs.clone(), self.tls.clone())?;
         }
         let mut server = gatehouse_core::Server::new(self.config);
         server.set_tokens(self.tokens);

@@ -58,6 +58,69 @@ pub fn server_config(
     Ok(Arc::new(config))
 }
 
+/// The serving TLS configuration, rebuilt when the client CA changes: the CAs a server
+/// names in its certificate request are how Go clients choose the certificate to offer, so
+/// a CA added to `--client-ca-file` must be named from then on. Each handshake takes the
+/// configuration current when it starts.
+pub struct ServingTls {
+    current: std::sync::RwLock<Arc<ServerConfig>>,
+    cert_pem: Vec<u8>,
+    key_pem: Vec<u8>,
+    /// The front proxy's CA, named beside the client CA.
+    proxy_ca_pem: Option<Vec<u8>>,
+}
+
+impl ServingTls {
+    /// Serves `cert_pem` with `key_pem`, naming `client_ca_pem` and `proxy_ca_pem`.
+    pub fn new(
+        cert_pem: Vec<u8>,
+        key_pem: Vec<u8>,
+        client_ca_pem: Option<&[u8]>,
+        proxy_ca_pem: Option<Vec<u8>>,
+    ) -> Result<Self, HostError> {
+        let config = Self::build(&cert_pem, &key_pem, client_ca_pem, proxy_ca_pem.as_deref())?;
+        Ok(ServingTls {
+            current: std::sync::RwLock::new(config),
+            cert_pem,
+            key_pem,
+            proxy_ca_pem,
+        })
+    }
+
+    fn build(
+        cert: &[u8],
+        key: &[u8],
+        client_ca: Option<&[u8]>,
+        proxy_ca: Option<&[u8]>,
+    ) -> Result<Arc<ServerConfig>, HostError> {
+        // Clients pick their certificate by the CAs the server names: both are named.
+        let acceptable = match (client_ca, proxy_ca) {
+            (Some(ca), Some(proxy)) => Some([ca, b"\n", proxy].concat()),
+            (Some(ca), None) => Some(ca.to_vec()),
+            (None, Some(proxy)) => Some(proxy.to_vec()),
+            (None, None) => None,
+        };
+        server_config(cert, key, acceptable.as_deref())
+    }
+
+    /// The configuration for a handshake starting now.
+    pub fn config(&self) -> Arc<ServerConfig> {
+        self.current.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Names the CAs of `client_ca_pem` from now on.
+    pub fn set_client_ca(&self, client_ca_pem: &[u8]) -> Result<(), HostError> {
+        let config = Self::build(
+            &self.cert_pem,
+            &self.key_pem,
+            Some(client_ca_pem),
+            self.proxy_ca_pem.as_deref(),
+        )?;
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = config;
+        Ok(())
+    }
+}
+
 /// Builds a client configuration trusting `ca_pem`, optionally presenting a client certificate
 /// (`(cert_chain_pem, key_pem)`); for in-process clients and tests of a Gatehouse server.
 pub fn client_config(

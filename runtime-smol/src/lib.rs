@@ -13,6 +13,7 @@ use gatehouse_core::{ConnId, Peer};
 use gatehouse_host::driver::{self, ConnCmd, Input, CONN_QUEUE};
 use gatehouse_host::flags::Flags;
 use gatehouse_host::launch;
+use gatehouse_host::tls::ServingTls;
 use gatehouse_host::HostError;
 use smol::io::{AsyncReadExt, AsyncWriteExt};
 use smol::net::{TcpListener, TcpStream};
@@ -64,13 +65,8 @@ pub async fn start(ex: Arc<Executor<'static>>, flags: Flags) -> Result<Running, 
         SmolNet::new(ex.clone()),
     ));
     let _ = a.ready_rx.recv().await;
-    ex.spawn(accept_loop(
-        ex.clone(),
-        listener,
-        TlsAcceptor::from(a.tls),
-        a.inputs.clone(),
-    ))
-    .detach();
+    ex.spawn(accept_loop(ex.clone(), listener, a.tls, a.inputs.clone()))
+        .detach();
     Ok(Running {
         addr,
         kubeconfig: a.kubeconfig,
@@ -84,7 +80,7 @@ pub async fn start(ex: Arc<Executor<'static>>, flags: Flags) -> Result<Running, 
 async fn accept_loop(
     ex: Arc<Executor<'static>>,
     listener: TcpListener,
-    acceptor: TlsAcceptor,
+    tls: Arc<ServingTls>,
     inputs: async_channel::Sender<Input>,
 ) {
     let mut next = 1u64;
@@ -106,7 +102,8 @@ async fn accept_loop(
             tcp,
             remote,
             conn,
-            acceptor.clone(),
+            // The configuration current now: a client CA added since start-up is named.
+            TlsAcceptor::from(tls.config()),
             inputs.clone(),
         ))
         .detach();

@@ -14,6 +14,7 @@ use gatehouse_core::{ConnId, Peer};
 use gatehouse_host::driver::{self, ConnCmd, Input, CONN_QUEUE};
 use gatehouse_host::flags::Flags;
 use gatehouse_host::launch;
+use gatehouse_host::tls::ServingTls;
 use gatehouse_host::HostError;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -67,7 +68,7 @@ pub async fn start(flags: Flags) -> Result<Running, HostError> {
         TokioNet::current(),
     ));
     let _ = a.ready_rx.recv().await;
-    tokio::spawn(accept_loop(listener, TlsAcceptor::from(a.tls), a.inputs.clone()));
+    tokio::spawn(accept_loop(listener, a.tls, a.inputs.clone()));
     Ok(Running {
         addr,
         kubeconfig: a.kubeconfig,
@@ -78,7 +79,7 @@ pub async fn start(flags: Flags) -> Result<Running, HostError> {
     })
 }
 
-async fn accept_loop(listener: TcpListener, acceptor: TlsAcceptor, inputs: async_channel::Sender<Input>) {
+async fn accept_loop(listener: TcpListener, tls: Arc<ServingTls>, inputs: async_channel::Sender<Input>) {
     let next = Arc::new(AtomicU64::new(1));
     loop {
         let (tcp, remote) = match listener.accept().await {
@@ -92,7 +93,9 @@ async fn accept_loop(listener: TcpListener, acceptor: TlsAcceptor, inputs: async
             return;
         }
         let conn = ConnId(next.fetch_add(1, Ordering::Relaxed));
-        tokio::spawn(serve_conn(tcp, remote, conn, acceptor.clone(), inputs.clone()));
+        // The configuration current now: a client CA added since start-up is named.
+        let acceptor = TlsAcceptor::from(tls.config());
+        tokio::spawn(serve_conn(tcp, remote, conn, acceptor, inputs.clone()));
     }
 }
 

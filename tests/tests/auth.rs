@@ -265,5 +265,56 @@ async fn the_client_ca_file_is_reloaded_when_it_changes() {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     assert_unauthorized(&server.http_as(&dir, Some(&old_cert)).get(path).await);
+    // The handshake names the new CA from now on, without a restart: clients that choose
+    // their certificate by the names (Go's crypto/tls, Java, browsers) offer it.
+    let named = named_cas(&server);
+    assert!(named.iter().any(|dn| contains(dn, b"new-client-ca")), "{named:?}");
+    assert!(
+        !named.iter().any(|dn| contains(dn, b"old-client-ca")),
+        "{named:?}"
+    );
+    let k = server.kubectl_as(&dir, "new-admin", cert_credential(&new_cert));
+    let me = parse_json(&k.ok(&["auth", "whoami", "-o", "json"]).await);
+    assert_eq!(me["status"]["userInfo"]["username"], "new-admin", "{me}");
     server.stop().await;
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Records the CA names a server's certificate request carries, and offers no certificate.
+#[derive(Debug, Default)]
+struct RecordNames(std::sync::Mutex<Vec<Vec<u8>>>);
+
+impl rustls::client::ResolvesClientCert for RecordNames {
+    fn resolve(
+        &self,
+        root_hint_subjects: &[&[u8]],
+        _: &[rustls::SignatureScheme],
+    ) -> Option<std::sync::Arc<rustls::sign::CertifiedKey>> {
+        *self.0.lock().unwrap() = root_hint_subjects.iter().map(|s| s.to_vec()).collect();
+        None
+    }
+
+    fn has_certs(&self) -> bool {
+        true
+    }
+}
+
+/// The distinguished names (DER) of the CAs `server` names in its TLS certificate request.
+fn named_cas(server: &Server) -> Vec<Vec<u8>> {
+    use std::sync::Arc;
+    let base = gatehouse_host::tls::client_config(server.pki.ca.cert_pem.as_bytes(), None).unwrap();
+    let mut config = (*base).clone();
+    let names = Arc::new(RecordNames::default());
+    config.client_auth_cert_resolver = names.clone();
+    let name = rustls::pki_types::ServerName::try_from("127.0.0.1").unwrap();
+    let mut conn = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
+    let mut tcp = std::net::TcpStream::connect(server.addr).unwrap();
+    while conn.is_handshaking() {
+        conn.complete_io(&mut tcp).unwrap();
+    }
+    let seen = names.0.lock().unwrap().clone();
+    seen
 }
