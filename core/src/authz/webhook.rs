@@ -68,15 +68,6 @@ impl AuthzWebhook {
         }
     }
 
-    /// What a failure decides, as the failure policy says.
-    fn failed(&self, error: String) -> Verdict {
-        Verdict::Error {
-            reason: String::new(),
-            error,
-            denied: self.failure_policy == FailurePolicy::Deny,
-        }
-    }
-
     /// The review kube sends for `user` asking `a`.
     pub fn review(&self, user: &UserInfo, a: &OwnedAttributes) -> Value {
         let mut spec = Map::new();
@@ -206,6 +197,16 @@ fn ask(call: HttpsCall, attempt: usize, remember: Remember, on_failure: OnFailur
     )
 }
 
+/// What a failure decides under `policy`: an error that denies (ends the walk) or has no
+/// opinion.
+fn failure(policy: FailurePolicy, error: String) -> Verdict {
+    Verdict::Error {
+        reason: String::new(),
+        error,
+        denied: policy == FailurePolicy::Deny,
+    }
+}
+
 /// What a failure decides.
 type OnFailure = Box<dyn Fn(String) -> Verdict + Send>;
 
@@ -243,7 +244,7 @@ impl Authorizer for AuthzWebhook {
         match self.conditions.matches(&condition_request(user, attrs)) {
             Matched::Yes => {}
             Matched::No => return Flow::Ready(Verdict::NoOpinion(String::new())),
-            Matched::Failed(e) => return Flow::Ready(self.failed(e)),
+            Matched::Failed(e) => return Flow::Ready(failure(self.failure_policy, e)),
         }
         let review = self.review(user, attrs);
         let body = serde_json::to_vec(&review).unwrap_or_default();
@@ -265,12 +266,8 @@ impl Authorizer for AuthzWebhook {
                 cache.put(key, v.clone(), now_ms, ttl);
             }
         });
-        let denies = self.failure_policy == FailurePolicy::Deny;
-        let on_failure: OnFailure = Box::new(move |error| Verdict::Error {
-            reason: String::new(),
-            error,
-            denied: denies,
-        });
+        let policy = self.failure_policy;
+        let on_failure: OnFailure = Box::new(move |error| failure(policy, error));
         ask(self.target.call(body, self.timeout_ms), 0, remember, on_failure)
     }
 }

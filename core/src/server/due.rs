@@ -58,8 +58,38 @@ impl<K: Ord + Clone> DueSet<K> {
         self.due.values().filter(|d| !d.in_flight).map(|d| d.at_ms).min()
     }
 
-    /// Every key and its state, to look at those due.
-    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&K, &mut Due)> {
-        self.due.iter_mut()
+    /// Looks at every key due at `now_ms` with `look`: a settled key is forgotten, one
+    /// with a write is in flight until [`DueSet::done`], one for later waits until then.
+    /// Returns the writes, each with its key.
+    pub fn look_at<R>(&mut self, now_ms: u64, mut look: impl FnMut(&K) -> Look<R>) -> Vec<(K, R)> {
+        let mut writes = Vec::new();
+        let mut settled = Vec::new();
+        for (key, d) in self.due.iter_mut() {
+            if d.in_flight || d.at_ms > now_ms {
+                continue;
+            }
+            match look(key) {
+                Look::Settled => settled.push(key.clone()),
+                Look::Later(at_ms) => d.at_ms = at_ms,
+                Look::Write(w) => {
+                    d.in_flight = true;
+                    writes.push((key.clone(), w));
+                }
+            }
+        }
+        for key in settled {
+            self.due.remove(&key);
+        }
+        writes
     }
+}
+
+/// What looking at a due key came to.
+pub(super) enum Look<R> {
+    /// Nothing to do until it changes again.
+    Settled,
+    /// Look again at this time (monotonic ms).
+    Later(u64),
+    /// This write is owed.
+    Write(R),
 }

@@ -417,16 +417,6 @@ impl Server {
         self.hub.authorizers = chain;
     }
 
-    /// Sets the webhook of the Webhook mode (`--authorization-webhook-config-file`) in its
-    /// place in the chain.
-    pub fn set_authorization_webhook(&mut self, webhook: std::sync::Arc<dyn authz::Authorizer>) {
-        for a in &mut self.hub.authorizers {
-            if a.name() == "Webhook" {
-                *a = webhook.clone();
-            }
-        }
-    }
-
     /// Issues and checks service-account tokens under `config` from now on (the token
     /// authenticator itself goes in the [`Server::set_tokens`] union, in kube's order).
     pub fn set_service_accounts(&mut self, config: std::sync::Arc<authn::serviceaccount::Config>) {
@@ -1025,11 +1015,19 @@ impl Server {
         let reqs = self.reqs.values().filter_map(|r| r.deadline_ms).min();
         let watches = self.watchers.next_deadline();
         // The controllers start once start-up is done: what they noticed before waits.
-        let booted = self.startup.bootstrapped;
-        let namespaces = self.namespaces.next_deadline().filter(|_| booted);
-        let root_ca = self.root_ca.next_deadline().filter(|_| booted);
-        let aggregation = self.aggregation.next_deadline().filter(|_| booted);
-        let token_secrets = self.tokens.next_deadline().filter(|_| booted);
+        let controllers = if self.startup.bootstrapped {
+            [
+                self.namespaces.next_deadline(),
+                self.root_ca.next_deadline(),
+                self.aggregation.next_deadline(),
+                self.tokens.next_deadline(),
+            ]
+            .into_iter()
+            .flatten()
+            .min()
+        } else {
+            None
+        };
         let conns = self
             .conns
             .values()
@@ -1037,20 +1035,10 @@ impl Server {
             .min();
         let probe = (self.startup.bootstrapped && self.health_op.is_none()).then_some(self.next_health_ms);
         let refill = self.startup.retry_fill.iter().map(|(t, _)| *t).min();
-        [
-            reqs,
-            watches,
-            conns,
-            namespaces,
-            root_ca,
-            aggregation,
-            token_secrets,
-            probe,
-            refill,
-        ]
-        .into_iter()
-        .flatten()
-        .min()
+        [reqs, watches, conns, controllers, probe, refill]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     // ---- internals ----

@@ -16,7 +16,7 @@ use crate::authz::rbac::aggregation::{aggregated_rules, is_aggregating};
 use crate::http::Request;
 use crate::watch::{CacheEvent, WatchCaches};
 
-use super::due::DueSet;
+use super::due::{DueSet, Look};
 
 /// How long to wait before looking at a role again after a failed write.
 const RETRY_MS: u64 = 1000;
@@ -89,22 +89,16 @@ impl RoleAggregator {
         };
         let p = cluster_roles_prefix(prefix);
         let cache = caches.for_key(p.as_bytes());
-        let mut calls = Vec::new();
-        let mut settled = Vec::new();
-        for (name, d) in self.due.iter_mut() {
-            if d.in_flight || d.at_ms > now_ms {
-                continue;
-            }
+        // Every role the selectors may gather, read once for all the aggregating ones.
+        let all: Vec<&Value> = cache.list(p.as_bytes()).map(|(_, r)| &**r).collect();
+        self.due.look_at(now_ms, |name| {
             let key = format!("{p}{name}");
             let Some(role) = cache.get(key.as_bytes()).filter(|r| is_aggregating(r)) else {
-                settled.push(name.clone());
-                continue;
+                return Look::Settled;
             };
-            let all: Vec<&Value> = cache.list(p.as_bytes()).map(|(_, r)| &**r).collect();
             let Some(rules) = aggregated_rules(role, &all) else {
                 // A selector that does not parse: nothing to aggregate until it changes.
-                settled.push(name.clone());
-                continue;
+                return Look::Settled;
             };
             let current = role
                 .get("rules")
@@ -112,20 +106,11 @@ impl RoleAggregator {
                 .cloned()
                 .unwrap_or_default();
             if current == rules {
-                settled.push(name.clone());
-                continue;
+                return Look::Settled;
             }
             let mut updated = (**role).clone();
             updated["rules"] = Value::Array(rules);
-            d.in_flight = true;
-            calls.push((
-                name.clone(),
-                super::loopback::write(&def, "update", &updated, CONTROLLER_AGENT),
-            ));
-        }
-        for n in settled {
-            self.due.remove(&n);
-        }
-        calls
+            Look::Write(super::loopback::write(&def, "update", &updated, CONTROLLER_AGENT))
+        })
     }
 }

@@ -14,7 +14,7 @@ use crate::api;
 use crate::http::Request;
 use crate::watch::{CacheEvent, EventType, WatchCaches};
 
-use super::due::DueSet;
+use super::due::{DueSet, Look};
 
 /// The ConfigMap's name.
 pub const NAME: &str = "kube-root-ca.crt";
@@ -112,12 +112,7 @@ impl RootCaPublisher {
         let Some(cms) = resources.find("", "v1", "configmaps").cloned() else {
             return Vec::new();
         };
-        let mut calls = Vec::new();
-        let mut settled = Vec::new();
-        for (ns, d) in self.due.iter_mut() {
-            if d.in_flight || d.at_ms > now_ms {
-                continue;
-            }
+        self.due.look_at(now_ms, |ns| {
             let ns_key = format!("{prefix}/namespaces/{ns}");
             let active = caches
                 .for_key(ns_key.as_bytes())
@@ -125,8 +120,7 @@ impl RootCaPublisher {
                 .is_some_and(|n| !api::is_terminating(n));
             if !active {
                 // Gone or terminating: nothing may be created there.
-                settled.push(ns.clone());
-                continue;
+                return Look::Settled;
             }
             let key = format!("{prefix}/configmaps/{ns}/{NAME}");
             let current = caches.for_key(key.as_bytes()).get(key.as_bytes());
@@ -144,10 +138,7 @@ impl RootCaPublisher {
                         "data": {"ca.crt": bundle},
                     }),
                 ),
-                Some(cm) if publishes(cm, &bundle) => {
-                    settled.push(ns.clone());
-                    continue;
-                }
+                Some(cm) if publishes(cm, &bundle) => return Look::Settled,
                 Some(cm) => {
                     // The resourceVersion seen stays: the update is conditional on it.
                     let mut cm = (**cm).clone();
@@ -156,16 +147,8 @@ impl RootCaPublisher {
                     ("update", cm)
                 }
             };
-            d.in_flight = true;
-            calls.push((
-                ns.clone(),
-                super::loopback::write(&cms, verb, &body, CONTROLLER_AGENT),
-            ));
-        }
-        for ns in settled {
-            self.due.remove(&ns);
-        }
-        calls
+            Look::Write(super::loopback::write(&cms, verb, &body, CONTROLLER_AGENT))
+        })
     }
 }
 

@@ -18,7 +18,7 @@ use crate::authn::serviceaccount::{legacy_claims, Binding, Config, Ref};
 use crate::http::Request;
 use crate::watch::{CacheEvent, EventType, WatchCaches};
 
-use super::due::DueSet;
+use super::due::{DueSet, Look};
 
 /// The Secret type it fills.
 pub const SECRET_TYPE: &str = "kubernetes.io/service-account-token";
@@ -131,17 +131,11 @@ impl TokenController {
         let Some(secrets) = resources.find("", "v1", "secrets").cloned() else {
             return Vec::new();
         };
-        let mut calls = Vec::new();
-        let mut settled = Vec::new();
-        for (key, d) in self.due.iter_mut() {
-            if d.in_flight || d.at_ms > now_ms {
-                continue;
-            }
+        self.due.look_at(now_ms, |key| {
             let (ns, name) = key;
             let secret_key = format!("{prefix}/secrets/{ns}/{name}");
             let Some(secret) = caches.for_key(secret_key.as_bytes()).get(secret_key.as_bytes()) else {
-                settled.push(key.clone());
-                continue;
+                return Look::Settled;
             };
             let annotations = secret.pointer("/metadata/annotations");
             let sa_name = annotations
@@ -149,14 +143,12 @@ impl TokenController {
                 .and_then(Value::as_str)
                 .unwrap_or("");
             if sa_name.is_empty() || api::is_terminating(secret) {
-                settled.push(key.clone());
-                continue;
+                return Look::Settled;
             }
             let sa_key = format!("{prefix}/serviceaccounts/{ns}/{sa_name}");
             let Some(sa) = caches.for_key(sa_key.as_bytes()).get(sa_key.as_bytes()) else {
                 // Looked at again when the service account appears.
-                settled.push(key.clone());
-                continue;
+                return Look::Settled;
             };
             let sa_uid = api::uid(sa);
             let named_uid = annotations
@@ -165,8 +157,7 @@ impl TokenController {
                 .unwrap_or("");
             if !named_uid.is_empty() && named_uid != sa_uid {
                 // A Secret of an earlier service account of that name: not this one's.
-                settled.push(key.clone());
-                continue;
+                return Look::Settled;
             }
             let data = secret.get("data").and_then(Value::as_object);
             let has = |k: &str| {
@@ -177,8 +168,7 @@ impl TokenController {
                 && (root_ca_pem.is_none() || has("ca.crt"))
                 && named_uid == sa_uid;
             if complete {
-                settled.push(key.clone());
-                continue;
+                return Look::Settled;
             }
             let mut updated = (**secret).clone();
             if !has("token") {
@@ -191,8 +181,7 @@ impl TokenController {
                     ..Binding::default()
                 };
                 let Ok(token) = jwt::encode(&legacy_claims(&binding, name), &*signer) else {
-                    d.at_ms = now_ms + RETRY_MS;
-                    continue;
+                    return Look::Later(now_ms + RETRY_MS);
                 };
                 set_data(&mut updated, "token", &token);
             }
@@ -203,16 +192,13 @@ impl TokenController {
                 set_data(&mut updated, "namespace", ns);
             }
             api::set_annotation(&mut updated, UID_ANNOTATION, sa_uid);
-            d.in_flight = true;
-            calls.push((
-                key.clone(),
-                super::loopback::write(&secrets, "update", &updated, CONTROLLER_AGENT),
-            ));
-        }
-        for key in settled {
-            self.due.remove(&key);
-        }
-        calls
+            Look::Write(super::loopback::write(
+                &secrets,
+                "update",
+                &updated,
+                CONTROLLER_AGENT,
+            ))
+        })
     }
 }
 

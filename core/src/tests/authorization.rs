@@ -86,8 +86,9 @@ fn webhooked(h: &mut Harness) {
         tls: Default::default(),
         headers: Vec::new(),
     };
-    h.server
-        .set_authorization_webhook(Arc::new(AuthzWebhook::new(target, Version::V1, 300_000, 30_000)));
+    let webhook = Arc::new(AuthzWebhook::new(target, Version::V1, 300_000, 30_000));
+    let rbac = Mode::Rbac.authorizer().expect("RBAC needs nothing from outside");
+    h.server.set_authorizers(vec![webhook, rbac]);
 }
 
 #[test]
