@@ -138,3 +138,24 @@ fn an_unconfigured_webhook_lets_nothing_by() {
     let out = as_jane(&mut h, jane, "GET", CMS, "");
     assert_eq!(statuses(&out), vec![500], "{out}");
 }
+
+#[test]
+fn a_webhook_answering_garbage_refuses_a_write_and_nothing_is_stored() {
+    let mut h = harness(vec![Mode::Webhook, Mode::Rbac]);
+    webhooked(&mut h);
+    h.https_answer = Some(Ok(crate::server::HttpsResponse {
+        status: 200,
+        headers: Vec::new(),
+        body: b"<html>not a review</html>".to_vec(),
+    }));
+    let jane = h.connect(2);
+    let out = as_jane(&mut h, jane, "POST", CMS, r#"{"metadata":{"name":"sneaky"}}"#);
+    assert_eq!(statuses(&out), vec![500], "{out}");
+    assert!(
+        out.contains("webhook answered something that is not a SubjectAccessReview"),
+        "{out}"
+    );
+    let admin = h.connect_admin(1);
+    let out = h.request(admin, "GET", &format!("{CMS}/sneaky"), "");
+    assert_eq!(statuses(&out), vec![404], "{out}");
+}
