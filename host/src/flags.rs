@@ -163,6 +163,25 @@ pub struct Flags {
     #[arg(long)]
     pub authorization_webhook_cache_unauthorized_ttl: Option<String>,
 
+    /// Admission plugins that should be enabled in addition to the default ones
+    /// (NamespaceLifecycle, LimitRanger, ServiceAccount, TaintNodesByCondition, PodSecurity,
+    /// Priority, DefaultTolerationSeconds, DefaultStorageClass, StorageObjectInUseProtection,
+    /// PersistentVolumeClaimResize, RuntimeClass, CertificateApproval, CertificateSigning,
+    /// ClusterTrustBundleAttest, CertificateSubjectRestriction, DefaultIngressClass,
+    /// MutatingAdmissionWebhook, ValidatingAdmissionPolicy, ValidatingAdmissionWebhook,
+    /// ResourceQuota). The order of plugins in this flag does not matter.
+    #[arg(long, value_delimiter = ',')]
+    pub enable_admission_plugins: Vec<String>,
+
+    /// Admission plugins that should be disabled although they are in the default enabled
+    /// plugins list. The order of plugins in this flag does not matter.
+    #[arg(long, value_delimiter = ',')]
+    pub disable_admission_plugins: Vec<String>,
+
+    /// File with admission control configuration (an AdmissionConfiguration).
+    #[arg(long)]
+    pub admission_control_config_file: Option<PathBuf>,
+
     /// Enable to allow secrets of type 'bootstrap.kubernetes.io/token' in the 'kube-system'
     /// namespace to be used for TLS bootstrapping authentication.
     #[arg(long, action = ArgAction::Set, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true")]

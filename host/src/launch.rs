@@ -43,6 +43,8 @@ pub struct Prepared {
     pub tokens: Tokens,
     /// The authorizer chain, and the configuration file to reload it from.
     pub authorization: crate::authorization::Chain,
+    /// The admission chain.
+    pub admission: gatehouse_core::admission::Chain,
     /// How service-account tokens are issued and checked.
     pub service_accounts: Arc<ServiceAccounts>,
     /// `--client-ca-file`, watched for changes once serving.
@@ -68,6 +70,7 @@ fn invalid(what: &str, reason: impl Into<String>) -> HostError {
 /// Reads flags, loads or creates certificates, opens storage.
 pub fn prepare(flags: &Flags) -> Result<Prepared, HostError> {
     let authorization = crate::authorization::chain(flags)?;
+    let admission = crate::admission::chain(flags)?;
     let bind: SocketAddr = format!("{}:{}", bracket(&flags.bind_address), flags.secure_port)
         .parse()
         .map_err(|_| {
@@ -219,6 +222,7 @@ pub fn prepare(flags: &Flags) -> Result<Prepared, HostError> {
         relays,
         tokens,
         authorization,
+        admission,
         service_accounts,
         client_ca_file: flags.client_ca_file.clone(),
         store: Some(store),
@@ -558,6 +562,7 @@ impl Prepared {
         let mut server = gatehouse_core::Server::new(self.config);
         server.set_tokens(self.tokens);
         server.set_authorizers(self.authorization.authorizers);
+        server.set_admission(self.admission);
         if let Some((path, fixed, data)) = self.authorization.reload.take() {
             crate::authorization::watch(path, fixed, data, inputs.clone())?;
         }

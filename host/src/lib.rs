@@ -5,6 +5,7 @@
 //! depends on an async runtime: the runtimes hand in their tasks, timers and sockets
 //! ([`net::Net`]).
 
+pub mod admission;
 pub mod authorization;
 pub mod driver;
 pub mod error;

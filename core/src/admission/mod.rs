@@ -8,7 +8,11 @@
 //! call) whose completion it continues with. The server runs the effect and resumes the
 //! request, so a plugin never blocks.
 
+pub mod always;
+pub mod config;
+pub mod gated;
 pub mod namespace_lifecycle;
+pub mod plugins;
 
 use std::sync::Arc;
 
@@ -27,6 +31,20 @@ pub enum Operation {
     Update,
     /// A delete.
     Delete,
+    /// A connect (exec, attach, port-forward, proxy).
+    Connect,
+}
+
+impl Operation {
+    /// The operation as admission webhooks and policies spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::Create => "CREATE",
+            Operation::Update => "UPDATE",
+            Operation::Delete => "DELETE",
+            Operation::Connect => "CONNECT",
+        }
+    }
 }
 
 /// Which half of the chain runs.
@@ -67,6 +85,38 @@ pub struct Request {
     pub object: Option<Value>,
     /// The object as stored (updates and deletes).
     pub old_object: Option<Value>,
+    /// The request's options (`CreateOptions`, `UpdateOptions`, `DeleteOptions`, or a
+    /// connect's options), as kube's attributes carry them.
+    pub options: Value,
+    /// Warnings for the client (`Warning: 299` headers), added by plugins.
+    pub warnings: Vec<String>,
+}
+
+impl Request {
+    /// The name a refusal names: the object's, else its `generateName`, else `Unknown`, as
+    /// kube's admission errors pick it.
+    pub fn display_name(&self) -> String {
+        if !self.name.is_empty() {
+            return self.name.clone();
+        }
+        let meta = self.object.as_ref().and_then(|o| o.get("metadata"));
+        let field = |f: &str| meta.and_then(|m| m.get(f)).and_then(Value::as_str).unwrap_or("");
+        match (field("name"), field("generateName")) {
+            ("", "") => "Unknown".into(),
+            ("", generate) => generate.into(),
+            (name, _) => name.into(),
+        }
+    }
+
+    /// kube's admission 403: `<resource> "<name>" is forbidden: <why>`.
+    pub fn forbidden(&self, why: &str) -> ApiError {
+        ApiError::forbidden(&self.group, &self.resource, &self.display_name(), why)
+    }
+
+    /// Whether this request is for the object itself of `group`/`resource` (no subresource).
+    pub fn is(&self, group: &str, resource: &str) -> bool {
+        self.group == group && self.resource == resource && self.subresource.is_empty()
+    }
 }
 
 /// One admission plugin.
@@ -94,11 +144,17 @@ impl std::fmt::Debug for Chain {
 }
 
 impl Chain {
-    /// The built-in plugins Gatehouse runs (kube-apiserver's defaults that are built).
+    /// kube-apiserver's default plugins (those Gatehouse has), with no configuration.
     pub fn builtin() -> Self {
-        Chain {
-            plugins: vec![Arc::new(namespace_lifecycle::NamespaceLifecycle)],
-        }
+        let enabled = plugins::enabled(&[], &[]).unwrap_or_default();
+        plugins::build(&enabled, &Default::default())
+            .map(|built| built.chain)
+            .unwrap_or_default()
+    }
+
+    /// A chain of `plugins`, in the order given.
+    pub fn of(plugins: Vec<Arc<dyn Plugin>>) -> Self {
+        Chain { plugins }
     }
 
     /// Adds `plugin` at the end of the chain.

@@ -11,6 +11,11 @@ use crate::server::effect::{Flow, Lookups};
 /// Namespaces that can never be deleted.
 pub const IMMORTAL: &[&str] = &["default", "kube-system", "kube-public"];
 
+/// Builds the plugin (it takes no configuration).
+pub fn build(_: &Value) -> Result<std::sync::Arc<dyn Plugin>, String> {
+    Ok(std::sync::Arc::new(NamespaceLifecycle))
+}
+
 /// kube-apiserver's `NamespaceLifecycle` (a mutating plugin: it runs in the mutating phase).
 #[derive(Debug)]
 pub struct NamespaceLifecycle;

@@ -543,6 +543,12 @@ impl Server {
         self.hub.admission.push(plugin);
     }
 
+    /// Replaces the admission chain (the flags' selection of plugins, built with their
+    /// configuration).
+    pub fn set_admission(&mut self, chain: admission::Chain) {
+        self.hub.admission = chain;
+    }
+
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.cfg

@@ -766,15 +766,17 @@ impl Machine {
     /// Continues after admission: `outcome` is the admitted request (its object possibly
     /// changed by mutating plugins) or a refusal.
     pub fn admitted(&mut self, env: &mut Env<'_>, outcome: Result<admission::Request, ApiError>) -> Step {
-        let request = match outcome {
+        let mut request = match outcome {
             Ok(r) => r,
             Err(e) => {
                 self.state = State::Finished;
                 return fail(e);
             }
         };
+        let warnings = std::mem::take(&mut request.warnings);
         match std::mem::replace(&mut self.state, State::Finished) {
             State::Create(mut cs) => {
+                add_warnings(&mut cs.warnings, warnings);
                 let Some(obj) = request.object else {
                     return fail(ApiError::internal("admission returned no object"));
                 };
@@ -790,6 +792,7 @@ impl Machine {
                 step
             }
             State::Update(mut us) => {
+                add_warnings(&mut us.warnings, warnings);
                 let (Some((kv, phase)), Some(new), Some(cur)) =
                     (us.admitting.take(), request.object, request.old_object)
                 else {
@@ -845,7 +848,39 @@ impl Machine {
             dry_run: self.dry_run,
             object,
             old_object: old,
+            options: self.admission_options(operation),
+            warnings: Vec::new(),
         }
+    }
+
+    /// The options admission sees, as kube's handlers pass them: a patch or apply is an
+    /// update's (or create's) options.
+    fn admission_options(&self, operation: admission::Operation) -> Value {
+        let kind = match operation {
+            admission::Operation::Create => "CreateOptions",
+            admission::Operation::Update => "UpdateOptions",
+            admission::Operation::Delete => "DeleteOptions",
+            admission::Operation::Connect => return Value::Null,
+        };
+        let mut options = json!({"kind": kind, "apiVersion": "meta.k8s.io/v1"});
+        if self.dry_run {
+            options["dryRun"] = json!(["All"]);
+        }
+        let params = &self.call.params;
+        if operation == admission::Operation::Delete {
+            if let Some(g) = params
+                .get("gracePeriodSeconds")
+                .and_then(|g| g.parse::<i64>().ok())
+            {
+                options["gracePeriodSeconds"] = json!(g);
+            }
+            if let Some(p) = params.get("propagationPolicy") {
+                options["propagationPolicy"] = json!(p);
+            }
+        } else if let Some(m) = params.get("fieldManager") {
+            options["fieldManager"] = json!(m);
+        }
+        options
     }
 
     /// Continues with a storage answer.
@@ -869,4 +904,14 @@ fn is_namespace_pending(def: &ResourceDef, obj: &Value) -> bool {
             .pointer("/spec/finalizers")
             .and_then(Value::as_array)
             .is_some_and(|a| !a.is_empty())
+}
+
+/// Adds `new` warnings to `to`, each text once (an update admitted again after a conflict
+/// warns again), as kube's warning recorder keeps each text once.
+fn add_warnings(to: &mut Vec<String>, new: Vec<String>) {
+    for w in new {
+        if !to.contains(&w) {
+            to.push(w);
+        }
+    }
 }
