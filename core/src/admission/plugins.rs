@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::{always, gated, namespace_lifecycle, Chain, Plugin};
+use super::{always, gated, namespace_lifecycle, service_account, Chain, Plugin};
 
 /// Builds a plugin from its configuration (`Value::Null` when the AdmissionConfiguration has
 /// none for it); `Err` is the reason the configuration is refused.
@@ -55,7 +55,7 @@ pub const ALL: &[Entry] = &[
     off("NamespaceExists", None),
     off("LimitPodHardAntiAffinityTopology", None),
     on("LimitRanger", None),
-    on("ServiceAccount", None),
+    on("ServiceAccount", Some(service_account::build)),
     off("NodeRestriction", None),
     on("TaintNodesByCondition", None),
     off("AlwaysPullImages", None),

@@ -16,6 +16,7 @@ mod pipeline;
 mod reads;
 mod resources;
 mod root_ca;
+mod service_account_admission;
 mod service_accounts;
 mod services;
 mod subresources;
