@@ -184,3 +184,156 @@ async fn the_flags_choose_the_plugins() {
     assert!(pod["spec"]["volumes"].is_null(), "{pod}");
     assert!(pod["spec"]["serviceAccountName"].is_null(), "{pod}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_validating_admission_policy_judges_writes_in_cel() {
+    let server = Server::start(Options::tokio().memory()).await;
+    let dir = TempDir::new("admission-vap");
+    let k = server.kubectl(&dir);
+    let ns = unique("vap");
+    k.ok(&["create", "namespace", &ns]).await;
+    k.ok(&["label", "namespace", &ns, "policed=yes"]).await;
+    let manifest = dir.write(
+        "policy.yaml",
+        r#"apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: max-replicas
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+    - apiGroups: ["apps"]
+      apiVersions: ["v1"]
+      operations: ["CREATE", "UPDATE"]
+      resources: ["deployments"]
+  variables:
+  - name: replicas
+    expression: "object.spec.replicas"
+  validations:
+  - expression: "variables.replicas <= 5"
+  - expression: "!object.metadata.name.startsWith('bad')"
+    messageExpression: "'the name ' + object.metadata.name + ' is not allowed'"
+    reason: Forbidden
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: max-replicas-binding
+spec:
+  policyName: max-replicas
+  validationActions: ["Deny"]
+  matchResources:
+    namespaceSelector:
+      matchLabels:
+        policed: "yes"
+"#,
+    );
+    k.ok(&["apply", "-f", &manifest.display().to_string()]).await;
+    let out = k
+        .fails(&[
+            "create",
+            "deployment",
+            "big",
+            "--image=nginx",
+            "--replicas=7",
+            "-n",
+            &ns,
+        ])
+        .await;
+    assert!(
+        out.stderr.contains(
+            "deployments.apps \"big\" is forbidden: ValidatingAdmissionPolicy 'max-replicas' with binding 'max-replicas-binding' denied request: failed expression: variables.replicas <= 5"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(k
+        .fails(&["get", "deployment", "big", "-n", &ns])
+        .await
+        .stderr
+        .contains("NotFound"));
+    let out = k
+        .fails(&["create", "deployment", "bad-name", "--image=nginx", "-n", &ns])
+        .await;
+    assert!(
+        out.stderr
+            .contains("denied request: the name bad-name is not allowed"),
+        "{}",
+        out.stderr
+    );
+    k.ok(&[
+        "create",
+        "deployment",
+        "small",
+        "--image=nginx",
+        "--replicas=2",
+        "-n",
+        &ns,
+    ])
+    .await;
+    // An update past the limit is refused too; `kubectl scale` writes the scale subresource,
+    // which a rule for `deployments` alone does not match, as in kube.
+    let out = k
+        .fails(&[
+            "patch",
+            "deployment",
+            "small",
+            "-n",
+            &ns,
+            "-p",
+            r#"{"spec":{"replicas":9}}"#,
+        ])
+        .await;
+    assert!(
+        out.stderr.contains("ValidatingAdmissionPolicy 'max-replicas'"),
+        "{}",
+        out.stderr
+    );
+    k.ok(&["scale", "deployment", "small", "--replicas=9", "-n", &ns])
+        .await;
+    // Outside the selected namespaces the policy does not apply.
+    k.ok(&["create", "deployment", "big", "--image=nginx", "--replicas=7"])
+        .await;
+
+    // Warn instead of deny: kubectl shows the warning and the write goes through.
+    k.ok(&[
+        "patch",
+        "validatingadmissionpolicybinding",
+        "max-replicas-binding",
+        "--type=merge",
+        "-p",
+        r#"{"spec":{"validationActions":["Warn"]}}"#,
+    ])
+    .await;
+    let out = k
+        .run(&[
+            "create",
+            "deployment",
+            "huge",
+            "--image=nginx",
+            "--replicas=8",
+            "-n",
+            &ns,
+        ])
+        .await;
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("Warning: Validation failed for ValidatingAdmissionPolicy 'max-replicas' with binding 'max-replicas-binding': failed expression: variables.replicas <= 5"),
+        "{}",
+        out.stderr
+    );
+
+    // A policy whose CEL does not compile is refused where it is written.
+    let bad = dir.write(
+        "bad.yaml",
+        "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\nmetadata:\n  name: broken\nspec:\n  matchConstraints:\n    resourceRules:\n    - apiGroups: [\"\"]\n      apiVersions: [\"v1\"]\n      operations: [\"CREATE\"]\n      resources: [\"pods\"]\n  validations:\n  - expression: \"object.spec.(\"\n",
+    );
+    let out = k.fails(&["apply", "-f", &bad.display().to_string()]).await;
+    assert!(
+        out.stderr
+            .contains("spec.validations[0].expression: Invalid value: \"object.spec.(\": compilation failed"),
+        "{}",
+        out.stderr
+    );
+}

@@ -11,8 +11,11 @@
 pub mod always;
 pub mod config;
 pub mod gated;
+pub mod matching;
 pub mod namespace_lifecycle;
 pub mod plugins;
+pub mod policy;
+pub mod review;
 pub mod service_account;
 
 use std::sync::Arc;

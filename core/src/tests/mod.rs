@@ -20,5 +20,6 @@ mod service_account_admission;
 mod service_accounts;
 mod services;
 mod subresources;
+mod validating_admission_policy;
 mod versions;
 mod watches;
