@@ -13,6 +13,7 @@ pub mod config;
 pub mod gated;
 pub mod namespace_lifecycle;
 pub mod plugins;
+pub mod webhook;
 
 use std::sync::Arc;
 

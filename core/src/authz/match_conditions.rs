@@ -44,7 +44,7 @@ pub enum Matched {
 
 /// Compiles one expression. The parser panics on some malformed input; that is a
 /// compilation failure like any other, never a crash.
-fn compile(expr: &str) -> Result<Program, String> {
+pub(crate) fn compile(expr: &str) -> Result<Program, String> {
     match std::panic::catch_unwind(|| Program::compile(expr)) {
         Ok(Ok(p)) => Ok(p),
         Ok(Err(e)) => Err(e.to_string()),
