@@ -361,6 +361,13 @@ struct DeleteState {
     pending: Option<(Value, bool)>,
     /// An eviction's disruption budget as read after a conflicting write.
     fresh_budget: Option<KeyValue>,
+    /// The object read while admission looks at its delete, and which phase.
+    admitting: Option<(KeyValue, Value, admission::Phase)>,
+    /// The revision of the object admission last admitted the delete of (a retry after a
+    /// conflict reads a newer one, which is admitted again).
+    admitted_at: Option<i64>,
+    /// Warnings of admission, for the reply.
+    warnings: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -522,6 +529,9 @@ impl Machine {
                     attempts: 0,
                     pending: None,
                     fresh_budget: None,
+                    admitting: None,
+                    admitted_at: None,
+                    warnings: Vec::new(),
                 }),
                 ttl: None,
                 eviction: true,
@@ -586,6 +596,9 @@ impl Machine {
                 attempts: 0,
                 pending: None,
                 fresh_budget: None,
+                admitting: None,
+                admitted_at: None,
+                warnings: Vec::new(),
             }),
             "deletecollection" => State::DeleteCollection(CollectionState {
                 opts: ListOptions::parse(def, &call.params, false)?,
@@ -742,10 +755,19 @@ impl Machine {
                 })
             }
             State::Delete(mut ds) => {
-                ds.key = key;
+                ds.key = key.clone();
                 self.state = State::Delete(ds);
-                let request = self.admission_request(admission::Operation::Delete, None, None);
-                Step::Admit(admission::Phase::Mutating, Box::new(request))
+                if self.eviction {
+                    let request = self.admission_request(admission::Operation::Delete, None, None);
+                    return Step::Admit(admission::Phase::Mutating, Box::new(request));
+                }
+                // A delete is admitted once the object is read, with it as the old object.
+                Step::Storage(StorageRequest::Range {
+                    key,
+                    range_end: Vec::new(),
+                    revision: 0,
+                    limit: 0,
+                })
             }
             State::DeleteCollection(cs) => {
                 let prefix = collection_prefix(env.prefix, def, &self.call.namespace);
@@ -803,15 +825,30 @@ impl Machine {
                     admission::Phase::Validating => self.commit_update(env, us, kv, cur, new),
                 }
             }
-            State::Delete(ds) => {
-                let key = ds.key.clone();
-                self.state = State::Delete(ds);
-                Step::Storage(StorageRequest::Range {
-                    key,
-                    range_end: Vec::new(),
-                    revision: 0,
-                    limit: 0,
-                })
+            State::Delete(mut ds) => {
+                add_warnings(&mut ds.warnings, warnings);
+                match ds.admitting.take() {
+                    Some((kv, cur, admission::Phase::Mutating)) => {
+                        ds.admitting = Some((kv, cur, admission::Phase::Validating));
+                        self.state = State::Delete(ds);
+                        Step::Admit(admission::Phase::Validating, Box::new(request))
+                    }
+                    Some((kv, cur, admission::Phase::Validating)) => {
+                        ds.admitted_at = Some(kv.mod_revision);
+                        self.finish_delete(env, ds, kv, cur)
+                    }
+                    // An eviction, admitted before its read.
+                    None => {
+                        let key = ds.key.clone();
+                        self.state = State::Delete(ds);
+                        Step::Storage(StorageRequest::Range {
+                            key,
+                            range_end: Vec::new(),
+                            revision: 0,
+                            limit: 0,
+                        })
+                    }
+                }
             }
             _ => fail(ApiError::internal("unexpected admission outcome")),
         }
