@@ -572,3 +572,52 @@ fn a_system_namespace_is_still_refused_its_delete_after_it_is_read() {
     let r = h.request(c, "GET", "/api/v1/namespaces/kube-system", "");
     assert_eq!(body(&r)["status"]["phase"], "Active", "{r}");
 }
+
+#[test]
+fn an_equivalent_webhook_sees_another_version_of_the_same_resource() {
+    let (mut h, c) = setup();
+    let v2_rules = json!([{"operations": ["CREATE"], "apiGroups": ["autoscaling"], "apiVersions": ["v2"],
+                           "resources": ["horizontalpodautoscalers"]}]);
+    configure(
+        &mut h,
+        c,
+        MUTATING,
+        "m",
+        vec![
+            hook("equivalent.example.com", json!({"rules": v2_rules})),
+            hook(
+                "exact.example.com",
+                json!({"rules": v2_rules, "matchPolicy": "Exact"}),
+            ),
+        ],
+    );
+    let v1 = r#"{"apiVersion":"autoscaling/v1","kind":"HorizontalPodAutoscaler","metadata":{"name":"web"},
+        "spec":{"scaleTargetRef":{"apiVersion":"apps/v1","kind":"Deployment","name":"web"},
+        "minReplicas":2,"maxReplicas":5,"targetCPUUtilizationPercentage":60}}"#;
+    let path = "/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers";
+    let (r, calls) = serve(&mut h, c, ("POST", path, v1), |call| {
+        respond(
+            call,
+            patch(json!([{"op": "add", "path": "/metadata/labels", "value": {"seen-as": "v2"}}])),
+        )
+    });
+    assert_eq!(statuses(&r), vec![201], "{r}");
+    let reqs: Vec<Value> = calls.iter().map(|c| review(c)["request"].clone()).collect();
+    assert_eq!(calls.len(), 1, "the Exact webhook is not called: {reqs:#?}");
+    let req = review(&calls[0])["request"].clone();
+    assert_eq!(
+        req["kind"],
+        json!({"group": "autoscaling", "version": "v2", "kind": "HorizontalPodAutoscaler"})
+    );
+    assert_eq!(req["requestKind"]["version"], "v1");
+    assert_eq!(req["requestResource"]["version"], "v1");
+    assert_eq!(req["object"]["apiVersion"], "autoscaling/v2");
+    assert_eq!(
+        req["object"]["spec"]["metrics"][0]["resource"]["target"]["averageUtilization"],
+        60
+    );
+    let created = body(&r);
+    assert_eq!(created["apiVersion"], "autoscaling/v1");
+    assert_eq!(created["metadata"]["labels"]["seen-as"], "v2");
+    assert_eq!(created["spec"]["targetCPUUtilizationPercentage"], 60);
+}

@@ -389,6 +389,17 @@ pub struct Machine {
     ttl: Option<u32>,
     /// A `pods/eviction`: a delete guarded by the pod's disruption budget.
     eviction: bool,
+    /// While admission sees the objects in the client's version (another than the stored
+    /// one): the object as sent to it, and the stored forms of the object and old object.
+    admission_stash: Option<AdmissionStash>,
+}
+
+/// The stored forms behind an admission request made in the client's version.
+#[derive(Debug)]
+struct AdmissionStash {
+    sent: Option<Value>,
+    object: Option<Value>,
+    old: Option<Value>,
 }
 
 fn done(r: Result<Reply, ApiError>) -> Step {
@@ -516,6 +527,7 @@ impl Machine {
                 }),
                 ttl: None,
                 eviction: false,
+                admission_stash: None,
             });
         }
         if call.subresource == "eviction" {
@@ -535,6 +547,7 @@ impl Machine {
                 }),
                 ttl: None,
                 eviction: true,
+                admission_stash: None,
             });
         }
         let state = match call.verb.as_str() {
@@ -620,6 +633,7 @@ impl Machine {
             state,
             ttl: None,
             eviction: false,
+            admission_stash: None,
         })
     }
 
@@ -796,6 +810,21 @@ impl Machine {
             }
         };
         let warnings = std::mem::take(&mut request.warnings);
+        if let Some(stash) = self.admission_stash.take() {
+            // Back to the stored forms: the originals unless a plugin changed the object.
+            request.old_object = stash.old;
+            request.object = match request.object.take() {
+                Some(o) if Some(&o) == stash.sent.as_ref() => stash.object,
+                Some(o) => match to_stored(&self.call.served, &o) {
+                    Ok(stored) => Some(stored),
+                    Err(e) => {
+                        self.state = State::Finished;
+                        return fail(e);
+                    }
+                },
+                None => None,
+            };
+        }
         match std::mem::replace(&mut self.state, State::Finished) {
             State::Create(mut cs) => {
                 add_warnings(&mut cs.warnings, warnings);
@@ -829,6 +858,8 @@ impl Machine {
                 add_warnings(&mut ds.warnings, warnings);
                 match ds.admitting.take() {
                     Some((kv, cur, admission::Phase::Mutating)) => {
+                        let request =
+                            self.admission_request(admission::Operation::Delete, None, Some(cur.clone()));
                         ds.admitting = Some((kv, cur, admission::Phase::Validating));
                         self.state = State::Delete(ds);
                         Step::Admit(admission::Phase::Validating, Box::new(request))
@@ -857,12 +888,35 @@ impl Machine {
     /// What admission sees of this request, for `operation` on `object` (the new state)
     /// over `old` (the stored one).
     fn admission_request(
-        &self,
+        &mut self,
         operation: admission::Operation,
         object: Option<Value>,
         old: Option<Value>,
     ) -> admission::Request {
-        let def = &*self.call.def;
+        self.admission_stash = None;
+        let served = self.call.served.clone();
+        if served.stored_as.is_some() {
+            // Admission (and its webhooks) sees the resource in the version the client asked
+            // for, as kube's admission attributes name it.
+            let view = |o: &Option<Value>| o.clone().map(|o| to_served(&served, o)).transpose();
+            if let (Ok(sent), Ok(sent_old)) = (view(&object), view(&old)) {
+                let request = self.admission_request_as(&served, operation, sent.clone(), sent_old);
+                self.admission_stash = Some(AdmissionStash { sent, object, old });
+                return request;
+            }
+        }
+        let def = self.call.def.clone();
+        self.admission_request_as(&def, operation, object, old)
+    }
+
+    /// What admission sees of this request as `def` names it.
+    fn admission_request_as(
+        &self,
+        def: &ResourceDef,
+        operation: admission::Operation,
+        object: Option<Value>,
+        old: Option<Value>,
+    ) -> admission::Request {
         let namespace = match &object {
             Some(o) if def.namespaced => api::namespace(o).to_string(),
             _ => self.call.namespace.clone(),
