@@ -291,3 +291,72 @@ async fn webhooks_mutate_validate_and_fail_as_kube_does() {
 
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_behind_a_service_is_reached_at_its_endpoint() {
+    let ip = routable_ip();
+    let hook = WebhookServer::start_at(
+        Box::new(|r| {
+            respond(
+                r,
+                json!({"allowed": false, "status": {"code": 403, "reason": "Forbidden", "message": "reached through the service"}}),
+            )
+        }),
+        ip,
+        &["hooks.webhooks.svc"],
+    );
+    let port = hook.url.rsplit(':').next().unwrap_or("").to_string();
+    let dir = TempDir::new("admission-webhook-service");
+    let server = Server::start(Options::tokio().memory()).await;
+    let k = server.kubectl(&dir);
+    k.ok(&["create", "namespace", "webhooks"]).await;
+    k.ok(&["create", "namespace", "guarded"]).await;
+    k.ok(&["label", "namespace", "guarded", "scenario=svc"]).await;
+    let objects = json!({"apiVersion": "v1", "kind": "List", "items": [
+        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "hooks", "namespace": "webhooks"},
+         "spec": {"ports": [{"name": "https", "port": 443, "targetPort": 8443}]}},
+        {"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "hooks", "namespace": "webhooks"},
+         "subsets": [{"addresses": [{"ip": ip.to_string()}], "ports": [{"name": "https", "port": port.parse::<u16>().unwrap_or(0)}]}]},
+    ]});
+    let f = dir.write("service.json", objects.to_string());
+    k.ok(&["create", "-f", &f.to_string_lossy()]).await;
+    let config = json!({
+        "apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingWebhookConfiguration",
+        "metadata": {"name": "by-service"},
+        "webhooks": [{
+            "name": "service.gatehouse.test",
+            "clientConfig": {"service": {"namespace": "webhooks", "name": "hooks", "path": "/validate"},
+                             "caBundle": b64(&hook.ca.cert_pem)},
+            "rules": [{"operations": ["CREATE"], "apiGroups": [""], "apiVersions": ["v1"], "resources": ["configmaps"]}],
+            "namespaceSelector": {"matchLabels": {"scenario": "svc"}},
+            "sideEffects": "None",
+            "admissionReviewVersions": ["v1"],
+        }],
+    });
+    let f = dir.write("config.json", config.to_string());
+    k.ok(&["create", "-f", &f.to_string_lossy()]).await;
+
+    let out = k
+        .fails(&["create", "configmap", "c", "-n", "guarded", "--from-literal=a=b"])
+        .await;
+    assert!(
+        out.stderr.contains(
+            "admission webhook \"service.gatehouse.test\" denied the request: reached through the service"
+        ),
+        "{out}"
+    );
+    k.fails(&["get", "configmap", "c", "-n", "guarded"]).await;
+    assert_eq!(
+        hook.received
+            .lock()
+            .unwrap()
+            .first()
+            .map(|r| r.path.clone())
+            .as_deref(),
+        Some("/validate?timeout=10s")
+    );
+    // Elsewhere the webhook is not asked.
+    k.ok(&["create", "configmap", "c", "-n", "webhooks", "--from-literal=a=b"])
+        .await;
+    server.stop().await;
+}
