@@ -198,23 +198,25 @@ pub fn of_configuration(config: &Value, kind: Kind) -> Vec<Hook> {
         .collect()
 }
 
-/// Every webhook of `kind` in the watch cache, in kube's order.
-pub fn load(cx: &Lookups<'_>, kind: Kind) -> Vec<Hook> {
+/// Every webhook of `kind` in the watch cache, in kube's order; `None` while the cache has
+/// not loaded them yet (kube refuses requests until its informers have synced).
+pub fn load(cx: &Lookups<'_>, kind: Kind) -> Option<Vec<Hook>> {
     let Some(def) = crate::registry::find(GROUP, "v1", kind.resource()) else {
-        return Vec::new();
+        return Some(Vec::new());
     };
     let prefix = crate::registry::collection_prefix(cx.prefix, def, "");
-    let mut configs: Vec<&Value> = cx
-        .caches
-        .for_key(&prefix)
-        .list(&prefix)
-        .map(|(_, v)| v.as_ref())
-        .collect();
+    let cache = cx.caches.for_key(&prefix);
+    if !cache.is_ready() {
+        return None;
+    }
+    let mut configs: Vec<&Value> = cache.list(&prefix).map(|(_, v)| v.as_ref()).collect();
     configs.sort_by(|a, b| crate::api::name(a).cmp(crate::api::name(b)));
-    configs
-        .into_iter()
-        .flat_map(|c| of_configuration(c, kind))
-        .collect()
+    Some(
+        configs
+            .into_iter()
+            .flat_map(|c| of_configuration(c, kind))
+            .collect(),
+    )
 }
 
 /// Whether `kind` of `group` is one of the admission configuration kinds no webhook ever

@@ -102,7 +102,9 @@ impl Plugin for Webhooks {
         if !acts || hooks::is_exempt(&request.group, &request.kind) {
             return Flow::Ready(Ok(request));
         }
-        let hooks = hooks::load(cx, self.kind);
+        let Some(hooks) = hooks::load(cx, self.kind) else {
+            return Flow::Ready(Err(request.forbidden("not yet ready to handle request")));
+        };
         if hooks.is_empty() {
             return Flow::Ready(Ok(request));
         }
