@@ -621,3 +621,52 @@ fn an_equivalent_webhook_sees_another_version_of_the_same_resource() {
     assert_eq!(created["metadata"]["labels"]["seen-as"], "v2");
     assert_eq!(created["spec"]["targetCPUUtilizationPercentage"], 60);
 }
+
+#[test]
+fn an_ignored_failure_skips_and_v1beta1_is_spoken_when_first_accepted() {
+    let (mut h, c) = setup();
+    configure(
+        &mut h,
+        c,
+        VALIDATING,
+        "v",
+        vec![
+            hook(
+                "cond.example.com",
+                json!({"failurePolicy": "Ignore",
+                       "matchConditions": [{"name": "c", "expression": "object.spec.missing == 1"}]}),
+            ),
+            hook(
+                "beta.example.com",
+                json!({"admissionReviewVersions": ["v1beta1", "v1"]}),
+            ),
+            hook("error.example.com", json!({})),
+        ],
+    );
+    let (r, calls) = serve(&mut h, c, ("POST", CMS, CM), |call| {
+        let sent = review(call);
+        if call.url.contains("beta") {
+            // v1beta1 answers are not held to the uid or the apiVersion.
+            assert_eq!(sent["apiVersion"], "admission.k8s.io/v1beta1");
+            return ok(json!({"response": {"allowed": true}}));
+        }
+        Ok(HttpsResponse {
+            status: 500,
+            headers: Vec::new(),
+            body: b"webhook exploded".to_vec(),
+        })
+    });
+    assert_eq!(statuses(&r), vec![500], "{r}");
+    let urls: Vec<&str> = calls.iter().map(|c| c.url.as_str()).collect();
+    assert_eq!(
+        urls,
+        [
+            "https://hook.test/beta.example.com?timeout=10s",
+            "https://hook.test/error.example.com?timeout=10s",
+        ]
+    );
+    assert_eq!(
+        body(&r)["message"],
+        "Internal error occurred: failed calling webhook \"error.example.com\": failed to call webhook: an error on the server (\"webhook exploded\") has prevented the request from succeeding"
+    );
+}
