@@ -23,10 +23,15 @@ pub fn chain(flags: &Flags) -> Result<Chain, HostError> {
     let disable: Vec<String> = nonempty(&flags.disable_admission_plugins);
     let enabled = plugins::enabled(&enable, &disable)
         .map_err(|errors| invalid("--enable-admission-plugins", errors.join(", ")))?;
-    let configs = match &flags.admission_control_config_file {
+    let mut configs = match &flags.admission_control_config_file {
         Some(path) => read_config(path)?,
         None => Default::default(),
     };
+    for plugin in ["MutatingAdmissionWebhook", "ValidatingAdmissionWebhook"] {
+        if let Some(config) = configs.get_mut(plugin) {
+            resolve_webhook_kubeconfig(config)?;
+        }
+    }
     let built = plugins::build_selected(&enabled, &enable, &configs)
         .map_err(|e| invalid("--admission-control-config-file", e))?;
     if !built.missing.is_empty() {
@@ -62,4 +67,27 @@ fn read_config(path: &Path) -> Result<std::collections::BTreeMap<String, serde_j
             format!("failed to read plugin config: {e}"),
         )
     })
+}
+
+/// The admission webhooks' WebhookAdmissionConfiguration names a kubeconfig whose users are
+/// the API server's credentials toward webhooks: read here, handed to the plugin as the
+/// configuration's `resolvedUsers` (the core reads no file). A relative path is left for
+/// the plugin to refuse as kube does.
+fn resolve_webhook_kubeconfig(config: &mut serde_json::Value) -> Result<(), HostError> {
+    let Some(file) = config.get("kubeConfigFile").and_then(serde_json::Value::as_str) else {
+        return Ok(());
+    };
+    if !file.starts_with('/') {
+        return Ok(());
+    }
+    let users = crate::webhook::admission_users(Path::new(file)).map_err(|e| {
+        invalid(
+            "--admission-control-config-file",
+            format!("failed to read plugin config: {e}"),
+        )
+    })?;
+    if let Some(map) = config.as_object_mut() {
+        map.insert("resolvedUsers".into(), serde_json::Value::Array(users));
+    }
+    Ok(())
 }

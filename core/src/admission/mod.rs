@@ -15,8 +15,8 @@ pub mod matching;
 pub mod namespace_lifecycle;
 pub mod plugins;
 pub mod policy;
-pub mod review;
 pub mod service_account;
+pub mod webhook;
 
 use std::sync::Arc;
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::{always, gated, namespace_lifecycle, policy, service_account, Chain, Plugin};
+use super::{always, gated, namespace_lifecycle, policy, service_account, webhook, Chain, Plugin};
 
 /// Builds a plugin from its configuration (`Value::Null` when the AdmissionConfiguration has
 /// none for it); `Err` is the reason the configuration is refused.
@@ -82,9 +82,9 @@ pub const ALL: &[Entry] = &[
     on("DefaultIngressClass", None),
     off("DenyServiceExternalIPs", None),
     on("MutatingAdmissionPolicy", Some(gated::mutating_admission_policy)),
-    on("MutatingAdmissionWebhook", None),
+    on("MutatingAdmissionWebhook", Some(webhook::build_mutating)),
     on("ValidatingAdmissionPolicy", Some(policy::build)),
-    on("ValidatingAdmissionWebhook", None),
+    on("ValidatingAdmissionWebhook", Some(webhook::build_validating)),
     on("ResourceQuota", None),
     off("AlwaysDeny", Some(always::deny)),
 ];
