@@ -9,10 +9,14 @@
 //! request, so a plugin never blocks.
 
 pub mod always;
+pub mod certificates;
 pub mod config;
 pub mod gated;
 pub mod namespace_lifecycle;
+pub mod node_restriction;
 pub mod plugins;
+#[cfg(test)]
+pub(crate) mod testing;
 
 use std::sync::Arc;
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::{always, gated, namespace_lifecycle, Chain, Plugin};
+use super::{always, certificates, gated, namespace_lifecycle, node_restriction, Chain, Plugin};
 
 /// Builds a plugin from its configuration (`Value::Null` when the AdmissionConfiguration has
 /// none for it); `Err` is the reason the configuration is refused.
@@ -56,7 +56,7 @@ pub const ALL: &[Entry] = &[
     off("LimitPodHardAntiAffinityTopology", None),
     on("LimitRanger", None),
     on("ServiceAccount", None),
-    off("NodeRestriction", None),
+    off("NodeRestriction", Some(node_restriction::build)),
     on("TaintNodesByCondition", None),
     off("AlwaysPullImages", None),
     off("ImagePolicyWebhook", None),
@@ -72,13 +72,16 @@ pub const ALL: &[Entry] = &[
     off("OwnerReferencesPermissionEnforcement", None),
     on("PersistentVolumeClaimResize", None),
     on("RuntimeClass", None),
-    on("CertificateApproval", None),
-    on("CertificateSigning", None),
+    on("CertificateApproval", Some(certificates::approval::build)),
+    on("CertificateSigning", Some(certificates::signing::build)),
     on(
         "ClusterTrustBundleAttest",
         Some(gated::cluster_trust_bundle_attest),
     ),
-    on("CertificateSubjectRestriction", None),
+    on(
+        "CertificateSubjectRestriction",
+        Some(certificates::subject_restriction::build),
+    ),
     on("DefaultIngressClass", None),
     off("DenyServiceExternalIPs", None),
     on("MutatingAdmissionPolicy", Some(gated::mutating_admission_policy)),
