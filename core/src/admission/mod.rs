@@ -11,6 +11,7 @@
 pub mod always;
 pub mod certificates;
 pub mod config;
+pub mod event_rate_limit;
 pub mod gated;
 pub mod namespace_lifecycle;
 pub mod node_restriction;

@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::{always, certificates, gated, namespace_lifecycle, node_restriction, Chain, Plugin};
+use super::{
+    always, certificates, event_rate_limit, gated, namespace_lifecycle, node_restriction, Chain, Plugin,
+};
 
 /// Builds a plugin from its configuration (`Value::Null` when the AdmissionConfiguration has
 /// none for it); `Err` is the reason the configuration is refused.
@@ -65,7 +67,7 @@ pub const ALL: &[Entry] = &[
     on("Priority", None),
     on("DefaultTolerationSeconds", None),
     off("PodTolerationRestriction", None),
-    off("EventRateLimit", None),
+    off("EventRateLimit", Some(event_rate_limit::build)),
     off("ExtendedResourceToleration", None),
     on("DefaultStorageClass", None),
     on("StorageObjectInUseProtection", None),
