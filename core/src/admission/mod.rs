@@ -15,6 +15,7 @@ pub mod event_rate_limit;
 pub mod gated;
 pub mod namespace_lifecycle;
 pub mod node_restriction;
+pub mod owner_references;
 pub mod plugins;
 #[cfg(test)]
 pub(crate) mod testing;

@@ -9,7 +9,8 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::{
-    always, certificates, event_rate_limit, gated, namespace_lifecycle, node_restriction, Chain, Plugin,
+    always, certificates, event_rate_limit, gated, namespace_lifecycle, node_restriction, owner_references,
+    Chain, Plugin,
 };
 
 /// Builds a plugin from its configuration (`Value::Null` when the AdmissionConfiguration has
@@ -71,7 +72,10 @@ pub const ALL: &[Entry] = &[
     off("ExtendedResourceToleration", None),
     on("DefaultStorageClass", None),
     on("StorageObjectInUseProtection", None),
-    off("OwnerReferencesPermissionEnforcement", None),
+    off(
+        "OwnerReferencesPermissionEnforcement",
+        Some(owner_references::build),
+    ),
     on("PersistentVolumeClaimResize", None),
     on("RuntimeClass", None),
     on("CertificateApproval", Some(certificates::approval::build)),
