@@ -195,6 +195,74 @@ async fn a_node_writes_only_itself_without_restricted_labels() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_gets_tokens_only_for_its_own_pods() {
+    let server = Server::start(
+        Options::tokio()
+            .memory()
+            .arg("--enable-admission-plugins=NodeRestriction"),
+    )
+    .await;
+    let dir = TempDir::new("node-tokens");
+    let admin = server.kubectl(&dir);
+    let ns = unique("tokens");
+    admin.ok(&["create", "namespace", &ns]).await;
+    admin.ok(&["create", "serviceaccount", "runner", "-n", &ns]).await;
+    for (pod, node) in [("p1", "n1"), ("p2", "n2")] {
+        let manifest = format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {pod}\n  namespace: {ns}\nspec:\n  nodeName: {node}\n  serviceAccountName: runner\n  containers:\n  - name: c\n    image: busybox:1.36\n"
+        );
+        let file = dir.write(&format!("{pod}.yaml"), manifest);
+        admin.ok(&["create", "-f", &file.display().to_string()]).await;
+    }
+    let uid = |pod: &'static str| {
+        let admin = &admin;
+        let ns = &ns;
+        async move {
+            let p = admin.json(&["get", "pod", pod, "-n", ns, "-o", "json"]).await;
+            p["metadata"]["uid"].as_str().unwrap_or_default().to_string()
+        }
+    };
+    let (uid1, uid2) = (uid("p1").await, uid("p2").await);
+    let kubelet = as_user(&server, &dir, "system:node:n1", &["system:nodes"]);
+    let token_for = |pod: &'static str, uid: String| {
+        let kubelet = &kubelet;
+        let ns = ns.clone();
+        async move {
+            kubelet
+                .run(&[
+                    "create",
+                    "token",
+                    "runner",
+                    "-n",
+                    &ns,
+                    "--bound-object-kind=Pod",
+                    &format!("--bound-object-name={pod}"),
+                    &format!("--bound-object-uid={uid}"),
+                ])
+                .await
+        }
+    };
+    // The Node authorizer lets n1 ask for runner's tokens once it sees p1 bound to n1.
+    wait_for("a token for the node's own pod", || async {
+        token_for("p1", uid1.clone()).await.success().then_some(())
+    })
+    .await;
+    // A token bound to a pod of another node is NodeRestriction's to refuse.
+    let out = token_for("p2", uid2).await;
+    assert!(!out.success(), "{out}");
+    assert!(
+        out.stderr.contains("serviceaccounts \"runner\" is forbidden: node requested token bound to a pod scheduled on a different node"),
+        "{out}"
+    );
+    let out = kubelet.fails(&["create", "token", "runner", "-n", &ns]).await;
+    assert!(
+        out.stderr
+            .contains("serviceaccounts \"runner\" is forbidden: node requested token not bound to a pod"),
+        "{out}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn event_rate_limit_answers_429_past_the_burst() {
     let dir = TempDir::new("event-rate-limit");
     let config = dir.write(

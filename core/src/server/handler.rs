@@ -73,7 +73,14 @@ impl Server {
                 body: &req.body,
                 jti: self.request_rng(id).uuid_v4(),
             };
-            let flow = token_request::issue(ask, &self.hub.service_accounts, &self.lookups());
+            let chain = self.hub.admission.clone();
+            let flow = token_request::admit_then_issue(
+                ask,
+                &user,
+                chain,
+                &self.hub.service_accounts,
+                &self.lookups(),
+            );
             return self.decided(id, origin, Some(deadline_ms), flow);
         }
         if !def.is_stored() {
