@@ -309,3 +309,107 @@ async fn event_rate_limit_answers_429_past_the_burst() {
     let stored = list["items"].as_array().map(Vec::len).unwrap_or(0);
     assert_eq!(stored, created, "nothing refused is stored: {list}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn owner_references_need_delete_and_blocking_needs_the_owners_finalizers() {
+    let server = Server::start(
+        Options::tokio()
+            .memory()
+            .arg("--enable-admission-plugins=OwnerReferencesPermissionEnforcement"),
+    )
+    .await;
+    let dir = TempDir::new("owner-references");
+    let admin = server.kubectl(&dir);
+    let ns = unique("owners");
+    admin.ok(&["create", "namespace", &ns]).await;
+    // Configmaps, but not their delete, and nothing of deployments.
+    admin
+        .ok(&[
+            "create",
+            "role",
+            "writer",
+            "-n",
+            &ns,
+            "--verb=create,get,update,patch",
+            "--resource=configmaps",
+        ])
+        .await;
+    admin
+        .ok(&[
+            "create",
+            "rolebinding",
+            "writer",
+            "-n",
+            &ns,
+            "--role=writer",
+            "--user=olivia",
+        ])
+        .await;
+    let k = as_user(&server, &dir, "olivia", &[]);
+    wait_allowed(&k, &["create", "configmaps", "-n", &ns]).await;
+
+    let cm = |name: &str, block: bool| {
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: {ns}\n  ownerReferences:\n  - apiVersion: apps/v1\n    kind: Deployment\n    name: web\n    uid: 6f1c2a10-0000-4000-8000-000000000001\n    blockOwnerDeletion: {block}\n"
+        )
+    };
+    // Creating with an owner needs no delete; a blocking one needs the owner's finalizers.
+    let plain = dir.write("plain.yaml", cm("plain", false));
+    k.ok(&["create", "-f", &plain.display().to_string()]).await;
+    let blocking = dir.write("blocking.yaml", cm("blocking", true));
+    let out = k.fails(&["create", "-f", &blocking.display().to_string()]).await;
+    assert!(
+        out.stderr.contains("configmaps \"blocking\" is forbidden: cannot set blockOwnerDeletion if an ownerReference refers to a resource you can't set finalizers on: , <nil>"),
+        "{out}"
+    );
+    admin.fails(&["get", "configmap", "blocking", "-n", &ns]).await;
+
+    // Changing the owners of an object needs delete on it.
+    let out = k
+        .fails(&[
+            "patch",
+            "configmap",
+            "plain",
+            "-n",
+            &ns,
+            "--type=json",
+            "-p",
+            r#"[{"op":"remove","path":"/metadata/ownerReferences"}]"#,
+        ])
+        .await;
+    assert!(
+        out.stderr.contains("configmaps \"plain\" is forbidden: cannot set an ownerRef on a resource you can't delete: , <nil>"),
+        "{out}"
+    );
+
+    admin
+        .ok(&[
+            "create",
+            "role",
+            "finalizer",
+            "-n",
+            &ns,
+            "--verb=update",
+            "--resource=deployments.apps/finalizers",
+            "--resource-name=web",
+        ])
+        .await;
+    admin
+        .ok(&[
+            "create",
+            "rolebinding",
+            "finalizer",
+            "-n",
+            &ns,
+            "--role=finalizer",
+            "--user=olivia",
+        ])
+        .await;
+    wait_for("the blocking reference admitted", || async {
+        k.run(&["create", "-f", &blocking.display().to_string()])
+            .await
+            .success()
+            .then_some(())
+    })
+    .await;
+}
