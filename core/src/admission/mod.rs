@@ -13,10 +13,14 @@ pub mod certificates;
 pub mod config;
 pub mod event_rate_limit;
 pub mod gated;
+pub mod matching;
 pub mod namespace_lifecycle;
 pub mod node_restriction;
 pub mod owner_references;
 pub mod plugins;
+pub mod policy;
+pub mod review;
+pub mod service_account;
 #[cfg(test)]
 pub(crate) mod testing;
 
@@ -96,6 +100,9 @@ pub struct Request {
     pub options: Value,
     /// Warnings for the client (`Warning: 299` headers), added by plugins.
     pub warnings: Vec<String>,
+    /// Random bits for what a plugin must make up (a generated volume name, a review's
+    /// uid), drawn from the server's seeded generator so that runs replay.
+    pub seed: u64,
 }
 
 impl Request {

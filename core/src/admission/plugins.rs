@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::{
     always, certificates, event_rate_limit, gated, namespace_lifecycle, node_restriction, owner_references,
-    Chain, Plugin,
+    policy, service_account, Chain, Plugin,
 };
 
 /// Builds a plugin from its configuration (`Value::Null` when the AdmissionConfiguration has
@@ -58,7 +58,7 @@ pub const ALL: &[Entry] = &[
     off("NamespaceExists", None),
     off("LimitPodHardAntiAffinityTopology", None),
     on("LimitRanger", None),
-    on("ServiceAccount", None),
+    on("ServiceAccount", Some(service_account::build)),
     off("NodeRestriction", Some(node_restriction::build)),
     on("TaintNodesByCondition", None),
     off("AlwaysPullImages", None),
@@ -92,7 +92,7 @@ pub const ALL: &[Entry] = &[
     off("DenyServiceExternalIPs", None),
     on("MutatingAdmissionPolicy", Some(gated::mutating_admission_policy)),
     on("MutatingAdmissionWebhook", None),
-    on("ValidatingAdmissionPolicy", None),
+    on("ValidatingAdmissionPolicy", Some(policy::build)),
     on("ValidatingAdmissionWebhook", None),
     on("ResourceQuota", None),
     off("AlwaysDeny", Some(always::deny)),

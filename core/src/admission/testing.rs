@@ -165,5 +165,6 @@ pub fn request(
         old_object: old,
         options: Value::Null,
         warnings: Vec::new(),
+        seed: 0,
     }
 }

@@ -39,7 +39,7 @@ pub(super) struct Ask<'a> {
 /// then issues it. A body that does not decode is left for [`issue`] to refuse.
 pub(super) fn admit_then_issue(
     ask: Ask<'_>,
-    user: &crate::authn::UserInfo,
+    (user, seed): (&crate::authn::UserInfo, u64),
     chain: admission::Chain,
     config: &Arc<Config>,
     cx: &Lookups<'_>,
@@ -63,6 +63,7 @@ pub(super) fn admit_then_issue(
         old_object: None,
         options: json!({"kind": "CreateOptions", "apiVersion": "meta.k8s.io/v1"}),
         warnings: Vec::new(),
+        seed,
     };
     let (namespace, name, jti) = (ask.namespace.to_string(), ask.name.to_string(), ask.jti);
     let config = config.clone();
