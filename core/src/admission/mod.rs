@@ -9,13 +9,19 @@
 //! request, so a plugin never blocks.
 
 pub mod always;
+pub mod certificates;
 pub mod config;
+pub mod event_rate_limit;
 pub mod gated;
 pub mod matching;
 pub mod namespace_lifecycle;
+pub mod node_restriction;
+pub mod owner_references;
 pub mod plugins;
 pub mod policy;
 pub mod service_account;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod webhook;
 
 use std::sync::Arc;

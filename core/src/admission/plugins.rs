@@ -8,7 +8,10 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::{always, gated, namespace_lifecycle, policy, service_account, webhook, Chain, Plugin};
+use super::{
+    always, certificates, event_rate_limit, gated, namespace_lifecycle, node_restriction, owner_references,
+    policy, service_account, webhook, Chain, Plugin,
+};
 
 /// Builds a plugin from its configuration (`Value::Null` when the AdmissionConfiguration has
 /// none for it); `Err` is the reason the configuration is refused.
@@ -56,7 +59,7 @@ pub const ALL: &[Entry] = &[
     off("LimitPodHardAntiAffinityTopology", None),
     on("LimitRanger", None),
     on("ServiceAccount", Some(service_account::build)),
-    off("NodeRestriction", None),
+    off("NodeRestriction", Some(node_restriction::build)),
     on("TaintNodesByCondition", None),
     off("AlwaysPullImages", None),
     off("ImagePolicyWebhook", None),
@@ -65,20 +68,26 @@ pub const ALL: &[Entry] = &[
     on("Priority", None),
     on("DefaultTolerationSeconds", None),
     off("PodTolerationRestriction", None),
-    off("EventRateLimit", None),
+    off("EventRateLimit", Some(event_rate_limit::build)),
     off("ExtendedResourceToleration", None),
     on("DefaultStorageClass", None),
     on("StorageObjectInUseProtection", None),
-    off("OwnerReferencesPermissionEnforcement", None),
+    off(
+        "OwnerReferencesPermissionEnforcement",
+        Some(owner_references::build),
+    ),
     on("PersistentVolumeClaimResize", None),
     on("RuntimeClass", None),
-    on("CertificateApproval", None),
-    on("CertificateSigning", None),
+    on("CertificateApproval", Some(certificates::approval::build)),
+    on("CertificateSigning", Some(certificates::signing::build)),
     on(
         "ClusterTrustBundleAttest",
         Some(gated::cluster_trust_bundle_attest),
     ),
-    on("CertificateSubjectRestriction", None),
+    on(
+        "CertificateSubjectRestriction",
+        Some(certificates::subject_restriction::build),
+    ),
     on("DefaultIngressClass", None),
     off("DenyServiceExternalIPs", None),
     on("MutatingAdmissionPolicy", Some(gated::mutating_admission_policy)),
