@@ -11,8 +11,10 @@
 pub mod always;
 pub mod config;
 pub mod gated;
+pub mod limit_ranger;
 pub mod namespace_lifecycle;
 pub mod plugins;
+pub mod resource_list;
 
 use std::sync::Arc;
 

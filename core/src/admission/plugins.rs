@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::{always, gated, namespace_lifecycle, Chain, Plugin};
+use super::{always, gated, limit_ranger, namespace_lifecycle, Chain, Plugin};
 
 /// Builds a plugin from its configuration (`Value::Null` when the AdmissionConfiguration has
 /// none for it); `Err` is the reason the configuration is refused.
@@ -54,7 +54,7 @@ pub const ALL: &[Entry] = &[
     on("NamespaceLifecycle", Some(namespace_lifecycle::build)),
     off("NamespaceExists", None),
     off("LimitPodHardAntiAffinityTopology", None),
-    on("LimitRanger", None),
+    on("LimitRanger", Some(limit_ranger::build)),
     on("ServiceAccount", None),
     off("NodeRestriction", None),
     on("TaintNodesByCondition", None),

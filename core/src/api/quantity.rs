@@ -321,14 +321,14 @@ impl Quantity {
         let sign = if self.nanos < 0 { "-" } else { "" };
         let abs = self.nanos.unsigned_abs();
         let mut format = self.format;
-        if format == Format::BinarySI && (abs < 1024 * NANO as u128 || abs % NANO as u128 != 0) {
+        if format == Format::BinarySI && (abs < 1024 * NANO as u128 || !abs.is_multiple_of(NANO as u128)) {
             // Small or fractional binary amounts read better (and exactly) in decimal.
             format = Format::DecimalSI;
         }
         if format == Format::BinarySI {
             let mut units = abs / NANO as u128;
             let mut exp = 0;
-            while exp < 6 && units % 1024 == 0 {
+            while exp < 6 && units.is_multiple_of(1024) {
                 units /= 1024;
                 exp += 1;
             }
@@ -340,7 +340,7 @@ impl Quantity {
         }
         let mut m = abs;
         let mut exp: i32 = -9;
-        while m % 10 == 0 {
+        while m.is_multiple_of(10) {
             m /= 10;
             exp += 1;
         }
