@@ -15,6 +15,7 @@ pub mod limit_ranger;
 pub mod namespace_lifecycle;
 pub mod plugins;
 pub mod resource_list;
+pub mod resource_quota;
 
 use std::sync::Arc;
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::{always, gated, limit_ranger, namespace_lifecycle, Chain, Plugin};
+use super::{always, gated, limit_ranger, namespace_lifecycle, resource_quota, Chain, Plugin};
 
 /// Builds a plugin from its configuration (`Value::Null` when the AdmissionConfiguration has
 /// none for it); `Err` is the reason the configuration is refused.
@@ -85,7 +85,7 @@ pub const ALL: &[Entry] = &[
     on("MutatingAdmissionWebhook", None),
     on("ValidatingAdmissionPolicy", None),
     on("ValidatingAdmissionWebhook", None),
-    on("ResourceQuota", None),
+    on("ResourceQuota", Some(resource_quota::build)),
     off("AlwaysDeny", Some(always::deny)),
 ];
 

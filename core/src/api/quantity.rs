@@ -294,6 +294,19 @@ impl Quantity {
         self.nanos = self.nanos.saturating_sub(other.nanos);
     }
 
+    /// Rounded up to whole units, format kept (kube's `RoundUp(0)`).
+    pub fn round_up_units(&self) -> Quantity {
+        let units = if self.nanos >= 0 {
+            div_ceil(self.nanos, NANO)
+        } else {
+            -div_ceil(-self.nanos, NANO)
+        };
+        Quantity {
+            nanos: units.saturating_mul(NANO),
+            format: self.format,
+        }
+    }
+
     /// Whole units, rounded up (kube's `Value`).
     pub fn value(&self) -> i64 {
         Self::scaled(self.nanos, NANO)
