@@ -42,6 +42,7 @@ mod namespaces;
 mod nonresource;
 mod openapi_docs;
 mod proxy;
+mod quota_controller;
 mod reviews;
 mod role_aggregation;
 mod root_ca;
@@ -74,6 +75,7 @@ use crate::time::Now;
 use conn::Conn;
 use encode::Negotiated;
 use namespaces::NamespaceController;
+use quota_controller::QuotaController;
 use role_aggregation::RoleAggregator;
 use root_ca::RootCaPublisher;
 use token_controller::TokenController;
@@ -163,6 +165,8 @@ enum Origin {
     Publish(String),
     /// An update of an aggregating ClusterRole's rules (its name).
     RoleAggregation(String),
+    /// An update of a ResourceQuota's status (namespace, name).
+    QuotaStatus((String, String)),
 }
 
 /// The User-Agent of the server's own writes (its field manager is `kube-apiserver`).
@@ -280,6 +284,8 @@ pub struct Server {
     namespaces: NamespaceController,
     root_ca: RootCaPublisher,
     aggregation: RoleAggregator,
+    /// ResourceQuota statuses to recount.
+    quotas: QuotaController,
     /// Service-account token Secrets to fill.
     tokens: TokenController,
     /// Bumped whenever the client CA changes, so connections' certificates are judged again.
@@ -311,6 +317,7 @@ impl Server {
             namespaces: NamespaceController::default(),
             root_ca,
             aggregation: RoleAggregator::default(),
+            quotas: QuotaController::default(),
             tokens: TokenController::default(),
             ca_generation: 0,
             health_op: None,
@@ -857,6 +864,14 @@ impl Server {
             .observe(&prefix, &decoded, &self.hub.caches, now.mono_ms);
         self.tokens
             .observe(&prefix, &decoded, &self.hub.caches, now.mono_ms);
+        self.quotas.observe(
+            &prefix,
+            &self.hub.resources,
+            &decoded,
+            &self.hub.caches,
+            now.wall_secs(),
+            now.mono_ms,
+        );
         self.drive_namespaces();
     }
 
@@ -995,6 +1010,17 @@ impl Server {
             let id = self.req_id();
             self.serve(id, Origin::RoleAggregation(name), request);
         }
+        let calls = self.quotas.due_calls(
+            &self.cfg.storage_prefix,
+            &self.hub.resources,
+            &self.hub.caches,
+            self.now.wall_secs(),
+            self.now.mono_ms,
+        );
+        for (quota, request) in calls {
+            let id = self.req_id();
+            self.serve(id, Origin::QuotaStatus(quota), request);
+        }
         let calls = self.tokens.due_calls(
             &self.cfg.storage_prefix,
             &self.hub.resources,
@@ -1026,6 +1052,7 @@ impl Server {
                 self.namespaces.next_deadline(),
                 self.root_ca.next_deadline(),
                 self.aggregation.next_deadline(),
+                self.quotas.next_deadline(),
                 self.tokens.next_deadline(),
             ]
             .into_iter()
@@ -1122,6 +1149,8 @@ impl Server {
                 self.aggregation
                     .resync(&self.cfg.storage_prefix, &self.hub.caches, self.now.mono_ms);
                 self.tokens
+                    .resync(&self.cfg.storage_prefix, &self.hub.caches, self.now.mono_ms);
+                self.quotas
                     .resync(&self.cfg.storage_prefix, &self.hub.caches, self.now.mono_ms);
                 self.sync_sources(watch);
                 if !self.startup.bootstrapped && watch.is_none() {
@@ -1354,7 +1383,8 @@ impl Server {
                 | Origin::RootCa(_)
                 | Origin::TokenSecret(_)
                 | Origin::Publish(_)
-                | Origin::RoleAggregation(_) => {}
+                | Origin::RoleAggregation(_)
+                | Origin::QuotaStatus(_) => {}
             },
         }
     }
@@ -1415,6 +1445,20 @@ impl Server {
                     }
                 };
                 self.aggregation.done(&name, backoff, self.now.mono_ms);
+            }
+            Origin::QuotaStatus(quota) => {
+                // A Conflict or NotFound: another writer came first, or the quota went.
+                let backoff = match &result {
+                    Ok(_) => false,
+                    Err(e) if matches!(e.code, 404 | 409) => true,
+                    Err(e) => {
+                        let (ns, name) = &quota;
+                        let what = format!("counting resourcequota {ns}/{name}: {}", e.message);
+                        self.out.push_back(Output::Log(what));
+                        true
+                    }
+                };
+                self.quotas.done(&quota, backoff, self.now.mono_ms);
             }
             Origin::Publish(what) => {
                 if let Err(e) = result {
