@@ -25,6 +25,10 @@ use super::due::{DueSet, Look};
 /// How long to wait before looking at a quota again after a failed write.
 const RETRY_MS: u64 = 1000;
 
+/// How often every quota is recounted (kube's `--resource-quota-sync-period`): what was
+/// charged for a write that then failed (a name already taken) is given back by then.
+const FULL_RESYNC_MS: u64 = 5 * 60 * 1000;
+
 /// The User-Agent of the controller's writes, as kube-controller-manager's.
 const CONTROLLER_AGENT: &str = "kube-controller-manager/v1.32.0 (linux/amd64) kubernetes/gatehouse";
 
@@ -32,6 +36,8 @@ const CONTROLLER_AGENT: &str = "kube-controller-manager/v1.32.0 (linux/amd64) ku
 #[derive(Debug, Default)]
 pub(super) struct QuotaController {
     due: DueSet<(String, String)>,
+    /// When every quota is next recounted; `None` while there is no quota.
+    next_full_ms: Option<u64>,
 }
 
 fn quotas_prefix(prefix: &str) -> String {
@@ -100,8 +106,11 @@ impl QuotaController {
                     .is_some_and(|p| p.get("spec") != ev.object.get("spec"));
                 if ev.kind == EventType::Deleted {
                     self.due.remove(&key);
-                } else if spec_changed || status_stale(&ev.object) {
-                    self.due.mark(key, now_ms);
+                } else {
+                    self.next_full_ms.get_or_insert(now_ms + FULL_RESYNC_MS);
+                    if spec_changed || status_stale(&ev.object) {
+                        self.due.mark(key, now_ms);
+                    }
                 }
                 continue;
             }
@@ -124,7 +133,7 @@ impl QuotaController {
         }
     }
 
-    /// Recounts every quota of a freshly loaded cache.
+    /// Recounts every quota (of a freshly loaded cache, or when the period is up).
     pub fn resync(&mut self, prefix: &str, caches: &WatchCaches, now_ms: u64) {
         let p = quotas_prefix(prefix);
         let keys: Vec<(String, String)> = caches
@@ -132,6 +141,7 @@ impl QuotaController {
             .list(p.as_bytes())
             .map(|(_, q)| (api::namespace(q).to_string(), api::name(q).to_string()))
             .collect();
+        self.next_full_ms = (!keys.is_empty()).then_some(now_ms + FULL_RESYNC_MS);
         for k in keys {
             self.due.mark(k, now_ms);
         }
@@ -144,7 +154,11 @@ impl QuotaController {
 
     /// When the next quota is due.
     pub fn next_deadline(&self) -> Option<u64> {
-        self.due.next_deadline()
+        self.due
+            .next_deadline()
+            .into_iter()
+            .chain(self.next_full_ms)
+            .min()
     }
 
     /// The status updates to issue now, each at the resourceVersion seen.
@@ -159,6 +173,9 @@ impl QuotaController {
         let Some(def) = resources.find("", "v1", "resourcequotas").cloned() else {
             return Vec::new();
         };
+        if self.next_full_ms.is_some_and(|at| at <= now_ms) {
+            self.resync(prefix, caches, now_ms);
+        }
         self.due.look_at(now_ms, |(ns, name)| {
             let key = format!("{}{ns}/{name}", quotas_prefix(prefix));
             let Some(quota) = caches.for_key(key.as_bytes()).get(key.as_bytes()) else {

@@ -13,6 +13,7 @@ mod harness;
 mod kubelet;
 mod metadata_only;
 mod pipeline;
+mod quota;
 mod reads;
 mod resources;
 mod root_ca;
