@@ -9,6 +9,7 @@
 //! (`server::quota_controller`), which recounts a namespace's usage from the watch cache.
 
 pub mod check;
+pub mod config;
 pub mod evaluator;
 pub mod scopes;
 pub mod usage;
@@ -18,6 +19,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use self::check::{check_request, Quota};
+use self::config::Limited;
 use self::evaluator::Evaluator;
 use super::resource_list::ResourceList;
 use super::{Operation, Phase, Plugin, Request};
@@ -28,15 +30,19 @@ use crate::storage::{Compare, StorageRequest, StorageResponse, TxnOp};
 /// How many times a quota is read again after a conflicting update.
 const RETRIES: u32 = 3;
 
-/// Builds the plugin. Its configuration (`ResourceQuotaConfiguration`'s limited resources)
-/// is not read.
-pub fn build(_: &Value) -> Result<Arc<dyn Plugin>, String> {
-    Ok(Arc::new(ResourceQuota))
+/// Builds the plugin from its `ResourceQuotaConfiguration` (or none).
+pub fn build(config: &Value) -> Result<Arc<dyn Plugin>, String> {
+    Ok(Arc::new(ResourceQuota {
+        limited: config::parse(config)?,
+    }))
 }
 
 /// kube-apiserver's `ResourceQuota` (a validating plugin).
-#[derive(Debug)]
-pub struct ResourceQuota;
+#[derive(Debug, Default)]
+pub struct ResourceQuota {
+    /// Resources that may only be consumed where a quota covers them.
+    limited: Vec<Limited>,
+}
 
 /// The evaluator of the request's resource.
 pub fn evaluator_for(request: &Request) -> Evaluator {
@@ -76,10 +82,10 @@ impl Plugin for ResourceQuota {
             return Flow::Ready(Ok(request));
         }
         let quotas = quotas_in(cx, &request.namespace);
-        if quotas.is_empty() {
+        if quotas.is_empty() && self.limited.is_empty() {
             return Flow::Ready(Ok(request));
         }
-        let used = match check_request(&quotas, &request, &ev, cx.now.wall_secs()) {
+        let used = match check_request(&quotas, &self.limited, &request, &ev, cx.now.wall_secs()) {
             Ok(used) => used,
             Err(e) => return Flow::Ready(Err(e)),
         };
@@ -91,7 +97,8 @@ impl Plugin for ResourceQuota {
             .zip(used)
             .filter(|(q, used)| q.used != *used)
             .collect();
-        charge(request, ev, changed, RETRIES, cx)
+        let limited = self.limited.clone();
+        charge(Charge { request, ev, limited }, changed, RETRIES, cx)
     }
 }
 
@@ -103,19 +110,25 @@ fn resource_version(q: &Quota) -> i64 {
         .unwrap_or(0)
 }
 
+/// The write being charged and what it is checked with.
+struct Charge {
+    request: Request,
+    ev: Evaluator,
+    limited: Vec<Limited>,
+}
+
 /// Writes the next quota's new usage at the resourceVersion it was read at; on a conflict
 /// checks the write again against the quota as it now is.
 fn charge(
-    request: Request,
-    ev: Evaluator,
+    c: Charge,
     mut todo: Vec<(Quota, ResourceList)>,
     retries: u32,
     cx: &Lookups<'_>,
 ) -> Flow<Result<Request, ApiError>> {
     let Some((quota, used)) = todo.pop() else {
-        return Flow::Ready(Ok(request));
+        return Flow::Ready(Ok(c.request));
     };
-    let key = cx.core_key("resourcequotas", &request.namespace, &quota.name);
+    let key = cx.core_key("resourcequotas", &c.request.namespace, &quota.name);
     let value = cx.storage.encode(&key, &quota.with_used(&used));
     let txn = StorageRequest::Txn {
         compare: vec![Compare::ModRevision(key.clone(), resource_version(&quota))],
@@ -130,7 +143,7 @@ fn charge(
         Effect::Storage(txn),
         Box::new(move |completion, cx| match completion {
             Completion::Storage(Ok(StorageResponse::Txn { succeeded: true, .. })) => {
-                charge(request, ev, todo, RETRIES, cx)
+                charge(c, todo, RETRIES, cx)
             }
             Completion::Storage(Ok(StorageResponse::Txn { gets, .. })) => {
                 let current = gets
@@ -140,7 +153,7 @@ fn charge(
                     .and_then(|kv| cx.storage.decode(&kv));
                 let Some(current) = current else {
                     // The quota is gone: nothing left to charge to it.
-                    return charge(request, ev, todo, RETRIES, cx);
+                    return charge(c, todo, RETRIES, cx);
                 };
                 if retries == 0 {
                     return Flow::Ready(Err(ApiError::conflict(
@@ -151,14 +164,20 @@ fn charge(
                     )));
                 }
                 let fresh = Quota::from_object(current);
-                match check_request(std::slice::from_ref(&fresh), &request, &ev, cx.now.wall_secs()) {
+                match check_request(
+                    std::slice::from_ref(&fresh),
+                    &c.limited,
+                    &c.request,
+                    &c.ev,
+                    cx.now.wall_secs(),
+                ) {
                     Err(e) => Flow::Ready(Err(e)),
                     Ok(mut used) => {
                         let used = used.pop().unwrap_or_default();
                         if used != fresh.used {
                             todo.push((fresh, used));
                         }
-                        charge(request, ev, todo, retries - 1, cx)
+                        charge(c, todo, retries - 1, cx)
                     }
                 }
             }
