@@ -127,6 +127,10 @@ impl QuotaController {
             let Some(def) = resources.iter().find(|d| d.namespaced && in_ns(d)) else {
                 continue;
             };
+            // Events are never counted (quota ignores them), and they expire all the time.
+            if def.resource == "events" {
+                continue;
+            }
             if gives_back(ev, &def.group, &def.resource, now_secs) {
                 self.mark_namespace(prefix, caches, ns, now_ms);
             }

@@ -255,8 +255,20 @@ impl Evaluator {
                     .map_or(0, |p| p.len() as i64);
                 out.insert("count/services".into(), one());
                 out.insert("services".into(), one());
+                // A load balancer without node ports allocated counts only the node ports
+                // it names itself.
+                let named_node_ports = object
+                    .pointer("/spec/ports")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter(|p| p.get("nodePort").and_then(Value::as_i64).is_some_and(|n| n != 0))
+                    .count() as i64;
+                let no_allocation =
+                    object.pointer("/spec/allocateLoadBalancerNodePorts") == Some(&Value::Bool(false));
                 let (lbs, node_ports) = match object.pointer("/spec/type").and_then(Value::as_str) {
                     Some("NodePort") => (0, ports),
+                    Some("LoadBalancer") if no_allocation => (1, named_node_ports),
                     Some("LoadBalancer") => (1, ports),
                     _ => (0, 0),
                 };
@@ -383,6 +395,12 @@ mod tests {
                 "services.loadbalancers=1",
                 "services.nodeports=2"
             ]
+        );
+        let lb_own = json!({"spec": {"type": "LoadBalancer", "allocateLoadBalancerNodePorts": false,
+            "ports": [{"port": 80, "nodePort": 30080}, {"port": 443}]}});
+        assert_eq!(
+            Evaluator::Services.usage(&lb_own, 0)["services.nodeports"].to_string(),
+            "1"
         );
         let claim =
             json!({"spec": {"storageClassName": "gold", "resources": {"requests": {"storage": "1.5Gi"}}}});
