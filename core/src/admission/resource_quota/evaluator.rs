@@ -177,7 +177,8 @@ impl Evaluator {
                 op == Operation::Create
             }
             Evaluator::Services | Evaluator::Claims => matches!(op, Operation::Create | Operation::Update),
-            Evaluator::Count { .. } => op == Operation::Create,
+            // A subresource's create (a TokenRequest, a binding) makes no new object.
+            Evaluator::Count { .. } => op == Operation::Create && subresource.is_empty(),
         }
     }
 
@@ -427,5 +428,7 @@ mod tests {
         );
         assert!(deploy.handles(Operation::Create, "", None, None));
         assert!(!deploy.handles(Operation::Update, "", None, None));
+        let sa = for_resource("", "serviceaccounts");
+        assert!(!sa.handles(Operation::Create, "token", None, None));
     }
 }
