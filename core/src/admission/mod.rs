@@ -12,10 +12,14 @@ pub mod always;
 pub mod config;
 pub mod gated;
 pub mod limit_ranger;
+pub mod matching;
 pub mod namespace_lifecycle;
 pub mod plugins;
+pub mod policy;
 pub mod resource_list;
 pub mod resource_quota;
+pub mod review;
+pub mod service_account;
 
 use std::sync::Arc;
 
@@ -93,6 +97,9 @@ pub struct Request {
     pub options: Value,
     /// Warnings for the client (`Warning: 299` headers), added by plugins.
     pub warnings: Vec<String>,
+    /// Random bits for what a plugin must make up (a generated volume name, a review's
+    /// uid), drawn from the server's seeded generator so that runs replay.
+    pub seed: u64,
 }
 
 impl Request {

@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::{always, gated, limit_ranger, namespace_lifecycle, resource_quota, Chain, Plugin};
+use super::{
+    always, gated, limit_ranger, namespace_lifecycle, policy, resource_quota, service_account, Chain, Plugin,
+};
 
 /// Builds a plugin from its configuration (`Value::Null` when the AdmissionConfiguration has
 /// none for it); `Err` is the reason the configuration is refused.
@@ -55,7 +57,7 @@ pub const ALL: &[Entry] = &[
     off("NamespaceExists", None),
     off("LimitPodHardAntiAffinityTopology", None),
     on("LimitRanger", Some(limit_ranger::build)),
-    on("ServiceAccount", None),
+    on("ServiceAccount", Some(service_account::build)),
     off("NodeRestriction", None),
     on("TaintNodesByCondition", None),
     off("AlwaysPullImages", None),
@@ -83,7 +85,7 @@ pub const ALL: &[Entry] = &[
     off("DenyServiceExternalIPs", None),
     on("MutatingAdmissionPolicy", Some(gated::mutating_admission_policy)),
     on("MutatingAdmissionWebhook", None),
-    on("ValidatingAdmissionPolicy", None),
+    on("ValidatingAdmissionPolicy", Some(policy::build)),
     on("ValidatingAdmissionWebhook", None),
     on("ResourceQuota", Some(resource_quota::build)),
     off("AlwaysDeny", Some(always::deny)),

@@ -30,6 +30,7 @@
 
 mod config;
 mod conn;
+mod default_service_account;
 mod due;
 pub mod effect;
 mod encode;
@@ -73,6 +74,7 @@ use crate::storage::{
 use crate::time::Now;
 
 use conn::Conn;
+use default_service_account::DefaultServiceAccounts;
 use encode::Negotiated;
 use namespaces::NamespaceController;
 use quota_controller::QuotaController;
@@ -159,6 +161,8 @@ enum Origin {
     NamespaceCleanup(String),
     /// A write of a namespace's `kube-root-ca.crt`.
     RootCa(String),
+    /// A create of a namespace's `default` ServiceAccount.
+    DefaultServiceAccount(String),
     /// A write filling a service-account token Secret (namespace, name).
     TokenSecret((String, String)),
     /// The server itself: publishing what changed while serving (`configmaps/kube-system/…`).
@@ -283,6 +287,7 @@ pub struct Server {
     storage_healthy: bool,
     namespaces: NamespaceController,
     root_ca: RootCaPublisher,
+    default_accounts: DefaultServiceAccounts,
     aggregation: RoleAggregator,
     /// ResourceQuota statuses to recount.
     quotas: QuotaController,
@@ -316,6 +321,7 @@ impl Server {
             storage_healthy: true,
             namespaces: NamespaceController::default(),
             root_ca,
+            default_accounts: DefaultServiceAccounts::default(),
             aggregation: RoleAggregator::default(),
             quotas: QuotaController::default(),
             tokens: TokenController::default(),
@@ -860,6 +866,7 @@ impl Server {
         self.hub.node_graph.observe(&prefix, &decoded);
         self.namespaces.observe(&prefix, &decoded, now.mono_ms);
         self.root_ca.observe(&prefix, &decoded, now.mono_ms);
+        self.default_accounts.observe(&prefix, &decoded, now.mono_ms);
         self.aggregation
             .observe(&prefix, &decoded, &self.hub.caches, now.mono_ms);
         self.tokens
@@ -1000,6 +1007,16 @@ impl Server {
             let id = self.req_id();
             self.serve(id, Origin::RootCa(ns), request);
         }
+        let calls = self.default_accounts.due_calls(
+            &self.cfg.storage_prefix,
+            &self.hub.resources,
+            &self.hub.caches,
+            self.now.mono_ms,
+        );
+        for (ns, request) in calls {
+            let id = self.req_id();
+            self.serve(id, Origin::DefaultServiceAccount(ns), request);
+        }
         let calls = self.aggregation.due_calls(
             &self.cfg.storage_prefix,
             &self.hub.resources,
@@ -1051,6 +1068,7 @@ impl Server {
             [
                 self.namespaces.next_deadline(),
                 self.root_ca.next_deadline(),
+                self.default_accounts.next_deadline(),
                 self.aggregation.next_deadline(),
                 self.quotas.next_deadline(),
                 self.tokens.next_deadline(),
@@ -1145,6 +1163,8 @@ impl Server {
                 self.namespaces
                     .resync(&self.cfg.storage_prefix, &self.hub.caches, self.now.mono_ms);
                 self.root_ca
+                    .resync(&self.cfg.storage_prefix, &self.hub.caches, self.now.mono_ms);
+                self.default_accounts
                     .resync(&self.cfg.storage_prefix, &self.hub.caches, self.now.mono_ms);
                 self.aggregation
                     .resync(&self.cfg.storage_prefix, &self.hub.caches, self.now.mono_ms);
@@ -1334,7 +1354,8 @@ impl Server {
                 self.reqs.insert(id, inflight);
                 self.effect(Waiter::Request(id), Effect::Storage(request));
             }
-            Step::Admit(phase, request) => {
+            Step::Admit(phase, mut request) => {
+                request.seed = self.rng.next_u64();
                 let flow = self.hub.admission.run(phase, *request, &self.lookups());
                 self.follow_admission(id, inflight, flow);
             }
@@ -1381,6 +1402,7 @@ impl Server {
                 Origin::Bootstrap(_)
                 | Origin::NamespaceCleanup(_)
                 | Origin::RootCa(_)
+                | Origin::DefaultServiceAccount(_)
                 | Origin::TokenSecret(_)
                 | Origin::Publish(_)
                 | Origin::RoleAggregation(_)
@@ -1432,6 +1454,21 @@ impl Server {
                     }
                 };
                 self.root_ca.done(&ns, backoff, self.now.mono_ms);
+            }
+            Origin::DefaultServiceAccount(ns) => {
+                // AlreadyExists: another replica came first; a namespace that is gone or
+                // terminating takes no account. Both are looked at again later.
+                let backoff = match &result {
+                    Ok(_) => false,
+                    Err(e) if matches!(e.code, 404 | 409) => true,
+                    Err(e) if e.code == 403 && e.message.contains("being terminated") => true,
+                    Err(e) => {
+                        let what = format!("creating {ns}/{}: {}", default_service_account::NAME, e.message);
+                        self.out.push_back(Output::Log(what));
+                        true
+                    }
+                };
+                self.default_accounts.done(&ns, backoff, self.now.mono_ms);
             }
             Origin::RoleAggregation(name) => {
                 // A Conflict or NotFound: another writer came first, or the role went.
