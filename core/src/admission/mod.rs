@@ -13,12 +13,15 @@ pub mod certificates;
 pub mod config;
 pub mod event_rate_limit;
 pub mod gated;
+pub mod limit_ranger;
 pub mod matching;
 pub mod namespace_lifecycle;
 pub mod node_restriction;
 pub mod owner_references;
 pub mod plugins;
 pub mod policy;
+pub mod resource_list;
+pub mod resource_quota;
 pub mod service_account;
 #[cfg(test)]
 pub(crate) mod testing;

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::{
-    always, certificates, event_rate_limit, gated, namespace_lifecycle, node_restriction, owner_references,
-    policy, service_account, webhook, Chain, Plugin,
+    always, certificates, event_rate_limit, gated, limit_ranger, namespace_lifecycle, node_restriction,
+    owner_references, policy, resource_quota, service_account, webhook, Chain, Plugin,
 };
 
 /// Builds a plugin from its configuration (`Value::Null` when the AdmissionConfiguration has
@@ -57,7 +57,7 @@ pub const ALL: &[Entry] = &[
     on("NamespaceLifecycle", Some(namespace_lifecycle::build)),
     off("NamespaceExists", None),
     off("LimitPodHardAntiAffinityTopology", None),
-    on("LimitRanger", None),
+    on("LimitRanger", Some(limit_ranger::build)),
     on("ServiceAccount", Some(service_account::build)),
     off("NodeRestriction", Some(node_restriction::build)),
     on("TaintNodesByCondition", None),
@@ -94,7 +94,7 @@ pub const ALL: &[Entry] = &[
     on("MutatingAdmissionWebhook", Some(webhook::build_mutating)),
     on("ValidatingAdmissionPolicy", Some(policy::build)),
     on("ValidatingAdmissionWebhook", Some(webhook::build_validating)),
-    on("ResourceQuota", None),
+    on("ResourceQuota", Some(resource_quota::build)),
     off("AlwaysDeny", Some(always::deny)),
 ];
 

@@ -14,6 +14,7 @@ mod harness;
 mod kubelet;
 mod metadata_only;
 mod pipeline;
+mod quota;
 mod reads;
 mod resources;
 mod root_ca;
