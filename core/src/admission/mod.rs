@@ -19,6 +19,7 @@ pub mod namespace_lifecycle;
 pub mod node_restriction;
 pub mod owner_references;
 pub mod plugins;
+pub mod pod_security;
 pub mod policy;
 pub mod resource_list;
 pub mod resource_quota;

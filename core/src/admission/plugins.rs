@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::{
     always, certificates, event_rate_limit, gated, limit_ranger, namespace_lifecycle, node_restriction,
-    owner_references, policy, resource_quota, service_account, webhook, Chain, Plugin,
+    owner_references, pod_security, policy, resource_quota, service_account, webhook, Chain, Plugin,
 };
 
 /// Builds a plugin from its configuration (`Value::Null` when the AdmissionConfiguration has
@@ -63,7 +63,7 @@ pub const ALL: &[Entry] = &[
     on("TaintNodesByCondition", None),
     off("AlwaysPullImages", None),
     off("ImagePolicyWebhook", None),
-    on("PodSecurity", None),
+    on("PodSecurity", Some(pod_security::build)),
     off("PodNodeSelector", None),
     on("Priority", None),
     on("DefaultTolerationSeconds", None),
