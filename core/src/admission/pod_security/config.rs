@@ -1,7 +1,7 @@
 //! The plugin's `PodSecurityConfiguration` (`pod-security.admission.config.k8s.io` v1,
 //! v1beta1, v1alpha1): the defaults of namespaces without labels and the exemptions. An
 //! absent configuration is every mode at `privileged:latest`, no exemptions. Decoding is
-//! kube's (unknown fields ignored), then kube's checks at start-up.
+//! strict, as kube's scheme for it is, then kube's checks at start-up.
 
 use serde_json::Value;
 
@@ -69,6 +69,20 @@ pub fn load(config: &Value) -> Result<Configuration, String> {
     }
     let defaults = field_object(top.get("defaults"), "defaults")?;
     let exemptions = field_object(top.get("exemptions"), "exemptions")?;
+    let mut unknown = unknown_fields("", top, &["apiVersion", "kind", "defaults", "exemptions"]);
+    if let Some(d) = defaults {
+        unknown.extend(unknown_fields("defaults.", d, &MODE_FIELDS));
+    }
+    if let Some(e) = exemptions {
+        unknown.extend(unknown_fields(
+            "exemptions.",
+            e,
+            &["usernames", "namespaces", "runtimeClasses"],
+        ));
+    }
+    if !unknown.is_empty() {
+        return Err(format!("strict decoding error: {}", unknown.join(", ")));
+    }
     // Each mode defaults to privileged at latest.
     let text = |key: &str, default: &str| -> Result<String, String> {
         match defaults.and_then(|d| d.get(key)) {
@@ -110,6 +124,23 @@ pub fn load(config: &Value) -> Result<Configuration, String> {
         return Err(format!("PodSecurity invalid: {}", aggregate(&errs)));
     }
     Ok(config)
+}
+
+const MODE_FIELDS: [&str; 6] = [
+    "enforce",
+    "enforce-version",
+    "audit",
+    "audit-version",
+    "warn",
+    "warn-version",
+];
+
+/// `unknown field "<prefix><key>"` for each key of `m` not in `known`.
+fn unknown_fields(prefix: &str, m: &serde_json::Map<String, Value>, known: &[&str]) -> Vec<String> {
+    m.keys()
+        .filter(|k| !known.contains(&k.as_str()))
+        .map(|k| format!("unknown field {}", go_quote(&format!("{prefix}{k}"))))
+        .collect()
 }
 
 fn field_object<'a>(
@@ -258,8 +289,7 @@ mod tests {
                 v,
                 json!({"defaults": {"enforce": "baseline", "warn-version": "v1.25"},
                        "exemptions": {"namespaces": ["kube-system"], "usernames": ["admin"],
-                                      "runtimeClasses": ["kata"]},
-                       "unknown": true}),
+                                      "runtimeClasses": ["kata"]}}),
             ))
             .unwrap();
             assert_eq!(c.defaults.enforce.level, Level::Baseline);
@@ -305,6 +335,15 @@ mod tests {
         assert!(
             e.starts_with("no kind \"PodSecurityConfiguration\" is registered for version"),
             "{e}"
+        );
+        let e = load(&cfg(
+            "v1",
+            json!({"metadata": {}, "defaults": {"enforce": "baseline", "level": "x"}}),
+        ))
+        .unwrap_err();
+        assert_eq!(
+            e,
+            "strict decoding error: unknown field \"metadata\", unknown field \"defaults.level\""
         );
         let e = load(&cfg("v1", json!({"exemptions": {"usernames": "admin"}}))).unwrap_err();
         assert!(e.contains("cannot unmarshal string"), "{e}");
