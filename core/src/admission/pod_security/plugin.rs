@@ -124,6 +124,9 @@ impl PodSecurity {
             return Flow::Ready(Ok(request));
         }
         let name = request.name.clone();
+        // The namespace's pods come from the watch cache, as kube's from its informer. kube
+        // also stops after a second; evaluating cached pods in memory needs no such bound
+        // beyond the number of pods checked.
         let pods = |enforce: LevelVersion| {
             let Some(def) = crate::registry::find("", "v1", "pods") else {
                 return vec!["failed to list pods while checking new PodSecurity enforce level".to_string()];
