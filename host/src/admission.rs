@@ -23,10 +23,18 @@ pub fn chain(flags: &Flags) -> Result<Chain, HostError> {
     let disable: Vec<String> = nonempty(&flags.disable_admission_plugins);
     let enabled = plugins::enabled(&enable, &disable)
         .map_err(|errors| invalid("--enable-admission-plugins", errors.join(", ")))?;
-    let configs = match &flags.admission_control_config_file {
+    let mut configs = match &flags.admission_control_config_file {
         Some(path) => read_config(path)?,
         None => Default::default(),
     };
+    // kube configures DefaultTolerationSeconds by flags, not by its configuration.
+    configs.insert(
+        "DefaultTolerationSeconds".into(),
+        serde_json::json!({
+            "notReadySeconds": flags.default_not_ready_toleration_seconds,
+            "unreachableSeconds": flags.default_unreachable_toleration_seconds,
+        }),
+    );
     let built = plugins::build_selected(&enabled, &enable, &configs)
         .map_err(|e| invalid("--admission-control-config-file", e))?;
     if !built.missing.is_empty() {

@@ -10,9 +10,12 @@
 
 pub mod always;
 pub mod config;
+pub mod default_toleration_seconds;
 pub mod gated;
+pub mod lookup;
 pub mod namespace_lifecycle;
 pub mod plugins;
+pub mod taint_nodes_by_condition;
 
 use std::sync::Arc;
 

@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::{always, gated, namespace_lifecycle, Chain, Plugin};
+use super::{
+    always, default_toleration_seconds, gated, namespace_lifecycle, taint_nodes_by_condition, Chain, Plugin,
+};
 
 /// Builds a plugin from its configuration (`Value::Null` when the AdmissionConfiguration has
 /// none for it); `Err` is the reason the configuration is refused.
@@ -57,13 +59,16 @@ pub const ALL: &[Entry] = &[
     on("LimitRanger", None),
     on("ServiceAccount", None),
     off("NodeRestriction", None),
-    on("TaintNodesByCondition", None),
+    on("TaintNodesByCondition", Some(taint_nodes_by_condition::build)),
     off("AlwaysPullImages", None),
     off("ImagePolicyWebhook", None),
     on("PodSecurity", None),
     off("PodNodeSelector", None),
     on("Priority", None),
-    on("DefaultTolerationSeconds", None),
+    on(
+        "DefaultTolerationSeconds",
+        Some(default_toleration_seconds::build),
+    ),
     off("PodTolerationRestriction", None),
     off("EventRateLimit", None),
     off("ExtendedResourceToleration", None),

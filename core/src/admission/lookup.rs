@@ -1,0 +1,196 @@
+//! What admission plugins read besides the request: one object, or a whole collection, of
+//! a built-in resource. kube's plugins read through informers; here the watch cache serves
+//! when it is ready, and storage is read when it is not (yet).
+
+use serde_json::Value;
+
+use crate::api::ApiError;
+use crate::server::effect::{Completion, Effect, Flow, Lookups};
+use crate::storage::{prefix_end, StorageRequest, StorageResponse};
+
+/// The built-in object `group`/`version` `resource` `namespace`/`name`, or `None`.
+pub fn get(
+    cx: &Lookups<'_>,
+    (group, version, resource): (&str, &str, &str),
+    namespace: &str,
+    name: &str,
+) -> Flow<Result<Option<Value>, ApiError>> {
+    let Some(def) = crate::registry::find(group, version, resource) else {
+        return Flow::Ready(Err(ApiError::internal(format!(
+            "no built-in resource {resource}.{group}/{version}"
+        ))));
+    };
+    cx.object(crate::registry::object_key(cx.prefix, def, namespace, name))
+}
+
+/// Every object of the built-in `group`/`version` `resource` (in `namespace`, or all of
+/// them when it is ""), in key order.
+pub fn list(
+    cx: &Lookups<'_>,
+    (group, version, resource): (&str, &str, &str),
+    namespace: &str,
+) -> Flow<Result<Vec<Value>, ApiError>> {
+    let Some(def) = crate::registry::find(group, version, resource) else {
+        return Flow::Ready(Err(ApiError::internal(format!(
+            "no built-in resource {resource}.{group}/{version}"
+        ))));
+    };
+    let prefix = crate::registry::collection_prefix(cx.prefix, def, namespace);
+    let cache = cx.caches.for_key(&prefix);
+    if cache.is_ready() {
+        return Flow::Ready(Ok(cache.list(&prefix).map(|(_, o)| Value::clone(o)).collect()));
+    }
+    let read = StorageRequest::Range {
+        range_end: prefix_end(&prefix),
+        key: prefix,
+        revision: 0,
+        limit: 0,
+    };
+    Flow::Wait(
+        Effect::Storage(read),
+        Box::new(|completion, cx| {
+            Flow::Ready(match completion {
+                Completion::Storage(Ok(StorageResponse::Range { kvs, .. })) => {
+                    Ok(kvs.iter().filter_map(|kv| cx.storage.decode(kv)).collect())
+                }
+                Completion::Storage(Err(e)) => Err(crate::registry::rest::storage_error(&e)),
+                other => Err(ApiError::internal(format!(
+                    "unexpected answer to a list: {other:?}"
+                ))),
+            })
+        }),
+    )
+}
+
+/// The text of `v` at `pointer`, "" when absent.
+pub fn text<'a>(v: &'a Value, pointer: &str) -> &'a str {
+    v.pointer(pointer).and_then(Value::as_str).unwrap_or("")
+}
+
+/// A test world: watch caches holding given objects, and requests admitted through it.
+#[cfg(test)]
+pub mod fixture {
+    use serde_json::Value;
+
+    use crate::admission::{Operation, Phase, Plugin, Request};
+    use crate::api::ApiError;
+    use crate::server::effect::{Flow, Lookups};
+    use crate::storage::{KeyValue, Transformer};
+    use crate::watch::WatchCaches;
+
+    /// Watch caches (all ready) holding some objects.
+    pub struct World {
+        caches: WatchCaches,
+        storage: Transformer,
+        rbac: crate::authz::rbac::Rbac,
+        graph: crate::authz::node::graph::Graph,
+    }
+
+    impl World {
+        /// A world holding `objects`, each `(group, version, resource, object)`.
+        pub fn with(objects: &[(&str, &str, &str, Value)]) -> World {
+            let storage = Transformer::default();
+            let mut caches = WatchCaches::new(
+                "/registry",
+                crate::registry::builtin()
+                    .iter()
+                    .filter(|d| d.is_stored())
+                    .map(|d| d.cached_type()),
+                100,
+                &[],
+                &storage,
+            );
+            let ids: Vec<_> = caches.watches().map(|(id, p)| (id, p.to_vec())).collect();
+            for (id, prefix) in ids {
+                let kvs: Vec<KeyValue> = objects
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, (g, v, r, o))| {
+                        let def = crate::registry::find(g, v, r)?;
+                        let key = crate::registry::object_key(
+                            "/registry",
+                            def,
+                            crate::api::namespace(o),
+                            crate::api::name(o),
+                        );
+                        key.starts_with(&prefix).then(|| KeyValue {
+                            value: storage.encode(&key, o),
+                            key,
+                            create_revision: i as i64 + 1,
+                            mod_revision: i as i64 + 1,
+                            version: 1,
+                        })
+                    })
+                    .collect();
+                if let Some(cache) = caches.get_mut(id) {
+                    cache.reset(100, &kvs);
+                }
+            }
+            World {
+                caches,
+                storage,
+                rbac: Default::default(),
+                graph: Default::default(),
+            }
+        }
+
+        /// What a plugin may look up in this world.
+        pub fn cx(&self) -> Lookups<'_> {
+            Lookups {
+                caches: &self.caches,
+                prefix: "/registry",
+                storage: &self.storage,
+                now: Default::default(),
+                rbac: &self.rbac,
+                node_graph: &self.graph,
+                authorizers: &[],
+            }
+        }
+
+        /// Runs `plugin` over `request` in both phases, as the chain does.
+        pub fn admit(&self, plugin: &dyn Plugin, request: Request) -> Result<Request, ApiError> {
+            let request = self.phase(plugin, Phase::Mutating, request)?;
+            self.phase(plugin, Phase::Validating, request)
+        }
+
+        /// Runs `plugin` over `request` in `phase`.
+        pub fn phase(
+            &self,
+            plugin: &dyn Plugin,
+            phase: Phase,
+            request: Request,
+        ) -> Result<Request, ApiError> {
+            match plugin.admit(phase, request, &self.cx()) {
+                Flow::Ready(r) => r,
+                Flow::Wait(e, _) => panic!("a ready cache should answer; waits on {e:?}"),
+            }
+        }
+    }
+
+    /// A request to `operation` `object` (a `group`/`version` `resource`).
+    pub fn request(
+        operation: Operation,
+        (group, version, resource): (&str, &str, &str),
+        object: Value,
+        old: Option<Value>,
+    ) -> Request {
+        let def = crate::registry::find(group, version, resource);
+        Request {
+            operation,
+            group: group.to_string().into(),
+            version: version.to_string().into(),
+            resource: resource.to_string().into(),
+            kind: def.map(|d| d.kind.clone()).unwrap_or_default(),
+            namespaced: def.is_some_and(|d| d.namespaced),
+            namespace: crate::api::namespace(&object).to_string(),
+            name: crate::api::name(&object).to_string(),
+            subresource: String::new(),
+            user: Default::default(),
+            dry_run: false,
+            object: (operation != Operation::Delete).then_some(object),
+            old_object: old,
+            options: Value::Null,
+            warnings: Vec::new(),
+        }
+    }
+}
