@@ -74,12 +74,14 @@ pub mod fixture {
 
     use crate::admission::{Operation, Phase, Plugin, Request};
     use crate::api::ApiError;
-    use crate::server::effect::{Flow, Lookups};
-    use crate::storage::{KeyValue, Transformer};
+    use crate::server::effect::{Completion, Effect, Flow, Lookups};
+    use crate::storage::{KeyValue, StorageRequest, StorageResponse, Transformer};
     use crate::watch::WatchCaches;
 
     /// Watch caches (all ready) holding some objects.
     pub struct World {
+        /// Every object, as storage holds it.
+        stored: Vec<KeyValue>,
         caches: WatchCaches,
         storage: Transformer,
         rbac: crate::authz::rbac::Rbac,
@@ -100,33 +102,40 @@ pub mod fixture {
                 &[],
                 &storage,
             );
+            let mut stored: Vec<KeyValue> = objects
+                .iter()
+                .enumerate()
+                .filter_map(|(i, (g, v, r, o))| {
+                    let def = crate::registry::find(g, v, r)?;
+                    let key = crate::registry::object_key(
+                        "/registry",
+                        def,
+                        crate::api::namespace(o),
+                        crate::api::name(o),
+                    );
+                    Some(KeyValue {
+                        value: storage.encode(&key, o),
+                        key,
+                        create_revision: i as i64 + 1,
+                        mod_revision: i as i64 + 1,
+                        version: 1,
+                    })
+                })
+                .collect();
+            stored.sort_by(|a, b| a.key.cmp(&b.key));
             let ids: Vec<_> = caches.watches().map(|(id, p)| (id, p.to_vec())).collect();
             for (id, prefix) in ids {
-                let kvs: Vec<KeyValue> = objects
+                let kvs: Vec<KeyValue> = stored
                     .iter()
-                    .enumerate()
-                    .filter_map(|(i, (g, v, r, o))| {
-                        let def = crate::registry::find(g, v, r)?;
-                        let key = crate::registry::object_key(
-                            "/registry",
-                            def,
-                            crate::api::namespace(o),
-                            crate::api::name(o),
-                        );
-                        key.starts_with(&prefix).then(|| KeyValue {
-                            value: storage.encode(&key, o),
-                            key,
-                            create_revision: i as i64 + 1,
-                            mod_revision: i as i64 + 1,
-                            version: 1,
-                        })
-                    })
+                    .filter(|kv| kv.key.starts_with(&prefix))
+                    .cloned()
                     .collect();
                 if let Some(cache) = caches.get_mut(id) {
                     cache.reset(100, &kvs);
                 }
             }
             World {
+                stored,
                 caches,
                 storage,
                 rbac: Default::default(),
@@ -153,16 +162,40 @@ pub mod fixture {
             self.phase(plugin, Phase::Validating, request)
         }
 
-        /// Runs `plugin` over `request` in `phase`.
+        /// Runs `plugin` over `request` in `phase`, answering the storage reads it asks for.
         pub fn phase(
             &self,
             plugin: &dyn Plugin,
             phase: Phase,
             request: Request,
         ) -> Result<Request, ApiError> {
-            match plugin.admit(phase, request, &self.cx()) {
-                Flow::Ready(r) => r,
-                Flow::Wait(e, _) => panic!("a ready cache should answer; waits on {e:?}"),
+            let mut flow = plugin.admit(phase, request, &self.cx());
+            loop {
+                match flow {
+                    Flow::Ready(r) => return r,
+                    Flow::Wait(Effect::Storage(StorageRequest::Range { key, range_end, .. }), then) => {
+                        let kvs: Vec<KeyValue> = self
+                            .stored
+                            .iter()
+                            .filter(|kv| {
+                                if range_end.is_empty() {
+                                    kv.key == key
+                                } else {
+                                    kv.key >= key && kv.key < range_end
+                                }
+                            })
+                            .cloned()
+                            .collect();
+                        let answer = StorageResponse::Range {
+                            revision: 100,
+                            count: kvs.len() as i64,
+                            kvs,
+                            more: false,
+                        };
+                        flow = then(Completion::Storage(Ok(answer)), &self.cx());
+                    }
+                    Flow::Wait(e, _) => panic!("unexpected effect {e:?}"),
+                }
             }
         }
     }

@@ -15,6 +15,7 @@ pub mod gated;
 pub mod lookup;
 pub mod namespace_lifecycle;
 pub mod plugins;
+pub mod priority;
 pub mod taint_nodes_by_condition;
 
 use std::sync::Arc;

@@ -9,7 +9,8 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::{
-    always, default_toleration_seconds, gated, namespace_lifecycle, taint_nodes_by_condition, Chain, Plugin,
+    always, default_toleration_seconds, gated, namespace_lifecycle, priority, taint_nodes_by_condition,
+    Chain, Plugin,
 };
 
 /// Builds a plugin from its configuration (`Value::Null` when the AdmissionConfiguration has
@@ -64,7 +65,7 @@ pub const ALL: &[Entry] = &[
     off("ImagePolicyWebhook", None),
     on("PodSecurity", None),
     off("PodNodeSelector", None),
-    on("Priority", None),
+    on("Priority", Some(priority::build)),
     on(
         "DefaultTolerationSeconds",
         Some(default_toleration_seconds::build),
