@@ -67,6 +67,11 @@ pub fn text<'a>(v: &'a Value, pointer: &str) -> &'a str {
     v.pointer(pointer).and_then(Value::as_str).unwrap_or("")
 }
 
+/// The annotation `key` of `obj`, when it has it (as a string).
+pub fn annotation<'a>(obj: &'a Value, key: &str) -> Option<&'a str> {
+    obj.get("metadata")?.get("annotations")?.get(key)?.as_str()
+}
+
 /// A test world: watch caches holding given objects, and requests admitted through it.
 #[cfg(test)]
 pub mod fixture {

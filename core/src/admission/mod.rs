@@ -10,12 +10,16 @@
 
 pub mod always;
 pub mod config;
+pub mod default_ingress_class;
+pub mod default_storage_class;
 pub mod default_toleration_seconds;
 pub mod gated;
 pub mod lookup;
 pub mod namespace_lifecycle;
+pub mod persistent_volume_claim_resize;
 pub mod plugins;
 pub mod priority;
+pub mod storage_object_in_use_protection;
 pub mod taint_nodes_by_condition;
 
 use std::sync::Arc;

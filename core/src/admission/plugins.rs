@@ -9,8 +9,9 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::{
-    always, default_toleration_seconds, gated, namespace_lifecycle, priority, taint_nodes_by_condition,
-    Chain, Plugin,
+    always, default_ingress_class, default_storage_class, default_toleration_seconds, gated,
+    namespace_lifecycle, persistent_volume_claim_resize, priority, storage_object_in_use_protection,
+    taint_nodes_by_condition, Chain, Plugin,
 };
 
 /// Builds a plugin from its configuration (`Value::Null` when the AdmissionConfiguration has
@@ -73,10 +74,16 @@ pub const ALL: &[Entry] = &[
     off("PodTolerationRestriction", None),
     off("EventRateLimit", None),
     off("ExtendedResourceToleration", None),
-    on("DefaultStorageClass", None),
-    on("StorageObjectInUseProtection", None),
+    on("DefaultStorageClass", Some(default_storage_class::build)),
+    on(
+        "StorageObjectInUseProtection",
+        Some(storage_object_in_use_protection::build),
+    ),
     off("OwnerReferencesPermissionEnforcement", None),
-    on("PersistentVolumeClaimResize", None),
+    on(
+        "PersistentVolumeClaimResize",
+        Some(persistent_volume_claim_resize::build),
+    ),
     on("RuntimeClass", None),
     on("CertificateApproval", None),
     on("CertificateSigning", None),
@@ -85,7 +92,7 @@ pub const ALL: &[Entry] = &[
         Some(gated::cluster_trust_bundle_attest),
     ),
     on("CertificateSubjectRestriction", None),
-    on("DefaultIngressClass", None),
+    on("DefaultIngressClass", Some(default_ingress_class::build)),
     off("DenyServiceExternalIPs", None),
     on("MutatingAdmissionPolicy", Some(gated::mutating_admission_policy)),
     on("MutatingAdmissionWebhook", None),
