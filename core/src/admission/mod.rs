@@ -19,8 +19,10 @@ pub mod namespace_lifecycle;
 pub mod persistent_volume_claim_resize;
 pub mod plugins;
 pub mod priority;
+pub mod runtime_class;
 pub mod storage_object_in_use_protection;
 pub mod taint_nodes_by_condition;
+pub mod tolerations;
 
 use std::sync::Arc;
 

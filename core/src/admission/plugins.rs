@@ -10,8 +10,8 @@ use serde_json::Value;
 
 use super::{
     always, default_ingress_class, default_storage_class, default_toleration_seconds, gated,
-    namespace_lifecycle, persistent_volume_claim_resize, priority, storage_object_in_use_protection,
-    taint_nodes_by_condition, Chain, Plugin,
+    namespace_lifecycle, persistent_volume_claim_resize, priority, runtime_class,
+    storage_object_in_use_protection, taint_nodes_by_condition, Chain, Plugin,
 };
 
 /// Builds a plugin from its configuration (`Value::Null` when the AdmissionConfiguration has
@@ -84,7 +84,7 @@ pub const ALL: &[Entry] = &[
         "PersistentVolumeClaimResize",
         Some(persistent_volume_claim_resize::build),
     ),
-    on("RuntimeClass", None),
+    on("RuntimeClass", Some(runtime_class::build)),
     on("CertificateApproval", None),
     on("CertificateSigning", None),
     on(
