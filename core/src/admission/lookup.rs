@@ -72,6 +72,16 @@ pub fn annotation<'a>(obj: &'a Value, key: &str) -> Option<&'a str> {
     obj.get("metadata")?.get("annotations")?.get(key)?.as_str()
 }
 
+/// A plugin's plain error, as kube answers one that is no API status: 500, no reason, its
+/// text as the message.
+pub fn plain_error(message: impl Into<String>) -> ApiError {
+    let mut e = ApiError::internal("");
+    e.reason = "";
+    e.message = message.into();
+    e.causes.clear();
+    e
+}
+
 /// A test world: watch caches holding given objects, and requests admitted through it.
 #[cfg(test)]
 pub mod fixture {

@@ -9,6 +9,7 @@
 //! request, so a plugin never blocks.
 
 pub mod always;
+pub mod always_pull_images;
 pub mod config;
 pub mod default_ingress_class;
 pub mod default_storage_class;

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::{
-    always, default_ingress_class, default_storage_class, default_toleration_seconds, gated,
-    namespace_lifecycle, persistent_volume_claim_resize, priority, runtime_class,
+    always, always_pull_images, default_ingress_class, default_storage_class, default_toleration_seconds,
+    gated, namespace_lifecycle, persistent_volume_claim_resize, priority, runtime_class,
     storage_object_in_use_protection, taint_nodes_by_condition, Chain, Plugin,
 };
 
@@ -62,7 +62,7 @@ pub const ALL: &[Entry] = &[
     on("ServiceAccount", None),
     off("NodeRestriction", None),
     on("TaintNodesByCondition", Some(taint_nodes_by_condition::build)),
-    off("AlwaysPullImages", None),
+    off("AlwaysPullImages", Some(always_pull_images::build)),
     off("ImagePolicyWebhook", None),
     on("PodSecurity", None),
     off("PodNodeSelector", None),
