@@ -10,7 +10,8 @@ use serde_json::Value;
 
 use super::{
     always, always_pull_images, default_ingress_class, default_storage_class, default_toleration_seconds,
-    gated, namespace_lifecycle, persistent_volume_claim_resize, priority, runtime_class,
+    deny_service_external_ips, extended_resource_toleration, gated, limit_pod_hard_anti_affinity_topology,
+    namespace_exists, namespace_lifecycle, persistent_volume_claim_resize, priority, runtime_class,
     storage_object_in_use_protection, taint_nodes_by_condition, Chain, Plugin,
 };
 
@@ -56,8 +57,11 @@ pub const ALL: &[Entry] = &[
     off("AlwaysAdmit", Some(always::admit)),
     off("NamespaceAutoProvision", None),
     on("NamespaceLifecycle", Some(namespace_lifecycle::build)),
-    off("NamespaceExists", None),
-    off("LimitPodHardAntiAffinityTopology", None),
+    off("NamespaceExists", Some(namespace_exists::build)),
+    off(
+        "LimitPodHardAntiAffinityTopology",
+        Some(limit_pod_hard_anti_affinity_topology::build),
+    ),
     on("LimitRanger", None),
     on("ServiceAccount", None),
     off("NodeRestriction", None),
@@ -73,7 +77,10 @@ pub const ALL: &[Entry] = &[
     ),
     off("PodTolerationRestriction", None),
     off("EventRateLimit", None),
-    off("ExtendedResourceToleration", None),
+    off(
+        "ExtendedResourceToleration",
+        Some(extended_resource_toleration::build),
+    ),
     on("DefaultStorageClass", Some(default_storage_class::build)),
     on(
         "StorageObjectInUseProtection",
@@ -93,7 +100,7 @@ pub const ALL: &[Entry] = &[
     ),
     on("CertificateSubjectRestriction", None),
     on("DefaultIngressClass", Some(default_ingress_class::build)),
-    off("DenyServiceExternalIPs", None),
+    off("DenyServiceExternalIPs", Some(deny_service_external_ips::build)),
     on("MutatingAdmissionPolicy", Some(gated::mutating_admission_policy)),
     on("MutatingAdmissionWebhook", None),
     on("ValidatingAdmissionPolicy", None),
