@@ -23,6 +23,7 @@ pub mod namespace_exists;
 pub mod namespace_lifecycle;
 pub mod persistent_volume_claim_resize;
 pub mod plugins;
+pub mod pod_node_selector;
 pub mod priority;
 pub mod runtime_class;
 pub mod storage_object_in_use_protection;

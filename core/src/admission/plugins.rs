@@ -11,8 +11,8 @@ use serde_json::Value;
 use super::{
     always, always_pull_images, default_ingress_class, default_storage_class, default_toleration_seconds,
     deny_service_external_ips, extended_resource_toleration, gated, limit_pod_hard_anti_affinity_topology,
-    namespace_exists, namespace_lifecycle, persistent_volume_claim_resize, priority, runtime_class,
-    storage_object_in_use_protection, taint_nodes_by_condition, Chain, Plugin,
+    namespace_exists, namespace_lifecycle, persistent_volume_claim_resize, pod_node_selector, priority,
+    runtime_class, storage_object_in_use_protection, taint_nodes_by_condition, Chain, Plugin,
 };
 
 /// Builds a plugin from its configuration (`Value::Null` when the AdmissionConfiguration has
@@ -69,7 +69,7 @@ pub const ALL: &[Entry] = &[
     off("AlwaysPullImages", Some(always_pull_images::build)),
     off("ImagePolicyWebhook", None),
     on("PodSecurity", None),
-    off("PodNodeSelector", None),
+    off("PodNodeSelector", Some(pod_node_selector::build)),
     on("Priority", Some(priority::build)),
     on(
         "DefaultTolerationSeconds",
