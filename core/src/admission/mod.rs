@@ -24,6 +24,7 @@ pub mod namespace_lifecycle;
 pub mod persistent_volume_claim_resize;
 pub mod plugins;
 pub mod pod_node_selector;
+pub mod pod_toleration_restriction;
 pub mod priority;
 pub mod runtime_class;
 pub mod storage_object_in_use_protection;

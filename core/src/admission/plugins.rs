@@ -11,8 +11,9 @@ use serde_json::Value;
 use super::{
     always, always_pull_images, default_ingress_class, default_storage_class, default_toleration_seconds,
     deny_service_external_ips, extended_resource_toleration, gated, limit_pod_hard_anti_affinity_topology,
-    namespace_exists, namespace_lifecycle, persistent_volume_claim_resize, pod_node_selector, priority,
-    runtime_class, storage_object_in_use_protection, taint_nodes_by_condition, Chain, Plugin,
+    namespace_exists, namespace_lifecycle, persistent_volume_claim_resize, pod_node_selector,
+    pod_toleration_restriction, priority, runtime_class, storage_object_in_use_protection,
+    taint_nodes_by_condition, Chain, Plugin,
 };
 
 /// Builds a plugin from its configuration (`Value::Null` when the AdmissionConfiguration has
@@ -75,7 +76,10 @@ pub const ALL: &[Entry] = &[
         "DefaultTolerationSeconds",
         Some(default_toleration_seconds::build),
     ),
-    off("PodTolerationRestriction", None),
+    off(
+        "PodTolerationRestriction",
+        Some(pod_toleration_restriction::build),
+    ),
     off("EventRateLimit", None),
     off(
         "ExtendedResourceToleration",
