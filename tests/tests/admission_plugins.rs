@@ -1,7 +1,8 @@
 //! The built-in admission plugins end to end with real kubectl: the default chain gives pods
 //! their default tolerations and priority, new nodes the not-ready taint, claims the default
 //! StorageClass and their protection finalizer; a missing PriorityClass is refused with
-//! kube's message and nothing stored; `--enable-admission-plugins` and
+//! kube's message and nothing stored; a deleted claim stays while a pod uses it, then goes;
+//! `--enable-admission-plugins` and
 //! `--disable-admission-plugins` change the chain, and an unknown plugin refuses start-up.
 
 use clap::Parser;
@@ -174,6 +175,28 @@ spec:
         json!(["kubernetes.io/pvc-protection"]),
         "{got}"
     );
+    // While a pod uses the claim, a delete leaves it terminating; once the pod is gone, the
+    // finalizer is lifted and the claim goes.
+    let pod = dir.write(
+        "user.yaml",
+        pod_manifest(
+            &ns,
+            "user",
+            "  volumes:\n  - name: d\n    persistentVolumeClaim:\n      claimName: data\n",
+        ),
+    );
+    k.ok(&["create", "-f", pod.to_str().unwrap()]).await;
+    k.ok(&["delete", "pvc", "data", "-n", &ns, "--wait=false"]).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let held = k.json(&["get", "pvc", "data", "-n", &ns, "-o", "json"]).await;
+    assert!(held["metadata"]["deletionTimestamp"].is_string(), "{held}");
+    k.ok(&["delete", "pod", "user", "-n", &ns, "--grace-period=0", "--force"])
+        .await;
+    wait_for("the claim to go", || async {
+        let out = k.run(&["get", "pvc", "data", "-n", &ns]).await;
+        out.stderr.contains("NotFound").then_some(())
+    })
+    .await;
     server.stop().await;
 }
 

@@ -38,18 +38,7 @@ enum Step {
 
 /// Steps Gatehouse is known to fail: `(case id, step, reason)`. Each listed step must still fail;
 /// when it passes, the entry has to go.
-const KNOWN_GAPS: &[(&str, Step, &str)] = &[
-    (
-        "persistentvolume",
-        Step::Delete,
-        "StorageObjectInUseProtection adds kubernetes.io/pv-protection; no pv-protection controller removes it yet",
-    ),
-    (
-        "persistentvolumeclaim",
-        Step::Delete,
-        "StorageObjectInUseProtection adds kubernetes.io/pvc-protection; no pvc-protection controller removes it yet",
-    ),
-];
+const KNOWN_GAPS: &[(&str, Step, &str)] = &[];
 
 fn known_gap(id: &str, step: Step) -> Option<&'static str> {
     KNOWN_GAPS

@@ -47,6 +47,7 @@ mod role_aggregation;
 mod root_ca;
 mod token_controller;
 mod token_request;
+mod volume_protection;
 mod watchers;
 
 use std::collections::{BTreeMap, VecDeque};
@@ -163,6 +164,8 @@ enum Origin {
     Publish(String),
     /// An update of an aggregating ClusterRole's rules (its name).
     RoleAggregation(String),
+    /// An update lifting a claim's or a volume's protection finalizer (namespace, name).
+    VolumeProtection((String, String)),
 }
 
 /// The User-Agent of the server's own writes (its field manager is `kube-apiserver`).
@@ -279,6 +282,7 @@ pub struct Server {
     storage_healthy: bool,
     namespaces: NamespaceController,
     root_ca: RootCaPublisher,
+    volumes: volume_protection::VolumeProtection,
     aggregation: RoleAggregator,
     /// Service-account token Secrets to fill.
     tokens: TokenController,
@@ -310,6 +314,7 @@ impl Server {
             storage_healthy: true,
             namespaces: NamespaceController::default(),
             root_ca,
+            volumes: Default::default(),
             aggregation: RoleAggregator::default(),
             tokens: TokenController::default(),
             ca_generation: 0,
@@ -853,6 +858,7 @@ impl Server {
         self.hub.node_graph.observe(&prefix, &decoded);
         self.namespaces.observe(&prefix, &decoded, now.mono_ms);
         self.root_ca.observe(&prefix, &decoded, now.mono_ms);
+        self.volumes.observe(&prefix, &decoded, now.mono_ms);
         self.aggregation
             .observe(&prefix, &decoded, &self.hub.caches, now.mono_ms);
         self.tokens
@@ -985,6 +991,16 @@ impl Server {
             let id = self.req_id();
             self.serve(id, Origin::RootCa(ns), request);
         }
+        let calls = self.volumes.due_calls(
+            &self.cfg.storage_prefix,
+            &self.hub.resources,
+            &self.hub.caches,
+            self.now.mono_ms,
+        );
+        for (key, request) in calls {
+            let id = self.req_id();
+            self.serve(id, Origin::VolumeProtection(key), request);
+        }
         let calls = self.aggregation.due_calls(
             &self.cfg.storage_prefix,
             &self.hub.resources,
@@ -1025,6 +1041,7 @@ impl Server {
             [
                 self.namespaces.next_deadline(),
                 self.root_ca.next_deadline(),
+                self.volumes.next_deadline(),
                 self.aggregation.next_deadline(),
                 self.tokens.next_deadline(),
             ]
@@ -1118,6 +1135,8 @@ impl Server {
                 self.namespaces
                     .resync(&self.cfg.storage_prefix, &self.hub.caches, self.now.mono_ms);
                 self.root_ca
+                    .resync(&self.cfg.storage_prefix, &self.hub.caches, self.now.mono_ms);
+                self.volumes
                     .resync(&self.cfg.storage_prefix, &self.hub.caches, self.now.mono_ms);
                 self.aggregation
                     .resync(&self.cfg.storage_prefix, &self.hub.caches, self.now.mono_ms);
@@ -1354,7 +1373,8 @@ impl Server {
                 | Origin::RootCa(_)
                 | Origin::TokenSecret(_)
                 | Origin::Publish(_)
-                | Origin::RoleAggregation(_) => {}
+                | Origin::RoleAggregation(_)
+                | Origin::VolumeProtection(_) => {}
             },
         }
     }
@@ -1402,6 +1422,19 @@ impl Server {
                     }
                 };
                 self.root_ca.done(&ns, backoff, self.now.mono_ms);
+            }
+            Origin::VolumeProtection(key) => {
+                // A Conflict or NotFound: another writer came first, or the object went.
+                let backoff = match &result {
+                    Ok(_) => false,
+                    Err(e) if matches!(e.code, 404 | 409) => true,
+                    Err(e) => {
+                        let what = format!("lifting the protection of {}/{}: {}", key.0, key.1, e.message);
+                        self.out.push_back(Output::Log(what));
+                        true
+                    }
+                };
+                self.volumes.done(&key, backoff, self.now.mono_ms);
             }
             Origin::RoleAggregation(name) => {
                 // A Conflict or NotFound: another writer came first, or the role went.
