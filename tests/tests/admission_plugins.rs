@@ -205,7 +205,7 @@ async fn the_flags_enable_and_disable_plugins() {
     let server = Server::start(
         Options::tokio()
             .memory()
-            .arg("--enable-admission-plugins=AlwaysPullImages")
+            .arg("--enable-admission-plugins=AlwaysPullImages,NamespaceAutoProvision")
             .arg("--disable-admission-plugins=DefaultTolerationSeconds"),
     )
     .await;
@@ -217,6 +217,17 @@ async fn the_flags_enable_and_disable_plugins() {
     let pod = k.json(&["get", "pod", "p", "-n", &ns, "-o", "json"]).await;
     assert_eq!(pod["spec"]["containers"][0]["imagePullPolicy"], "Always", "{pod}");
     assert!(pod["spec"].get("tolerations").is_none(), "{pod}");
+    // NamespaceAutoProvision: a create in a namespace nobody made makes it.
+    let fresh = unique("adm-auto");
+    k.ok(&["create", "configmap", "c", "-n", &fresh, "--from-literal=k=v"])
+        .await;
+    let ns = k.json(&["get", "namespace", &fresh, "-o", "json"]).await;
+    assert_eq!(ns["status"]["phase"], "Active", "{ns}");
+    assert_eq!(
+        ns["metadata"]["labels"]["kubernetes.io/metadata.name"],
+        fresh.as_str(),
+        "{ns}"
+    );
     server.stop().await;
 }
 

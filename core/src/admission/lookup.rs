@@ -97,6 +97,8 @@ pub mod fixture {
     pub struct World {
         /// Every object, as storage holds it.
         stored: Vec<KeyValue>,
+        /// The objects plugins wrote.
+        writes: std::sync::Mutex<Vec<Value>>,
         caches: WatchCaches,
         storage: Transformer,
         rbac: crate::authz::rbac::Rbac,
@@ -151,11 +153,17 @@ pub mod fixture {
             }
             World {
                 stored,
+                writes: Default::default(),
                 caches,
                 storage,
                 rbac: Default::default(),
                 graph: Default::default(),
             }
+        }
+
+        /// The objects plugins wrote, in order.
+        pub fn written(&self) -> Vec<Value> {
+            self.writes.lock().unwrap().clone()
         }
 
         /// What a plugin may look up in this world.
@@ -206,6 +214,20 @@ pub mod fixture {
                             count: kvs.len() as i64,
                             kvs,
                             more: false,
+                        };
+                        flow = then(Completion::Storage(Ok(answer)), &self.cx());
+                    }
+                    Flow::Wait(Effect::Storage(StorageRequest::Txn { success, .. }), then) => {
+                        for op in success {
+                            if let crate::storage::TxnOp::Put { value, .. } = op {
+                                let written = serde_json::from_slice(&value).unwrap_or(Value::Null);
+                                self.writes.lock().unwrap().push(written);
+                            }
+                        }
+                        let answer = StorageResponse::Txn {
+                            revision: 101,
+                            succeeded: true,
+                            gets: Vec::new(),
                         };
                         flow = then(Completion::Storage(Ok(answer)), &self.cx());
                     }

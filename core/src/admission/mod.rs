@@ -19,6 +19,7 @@ pub mod extended_resource_toleration;
 pub mod gated;
 pub mod limit_pod_hard_anti_affinity_topology;
 pub mod lookup;
+pub mod namespace_auto_provision;
 pub mod namespace_exists;
 pub mod namespace_lifecycle;
 pub mod persistent_volume_claim_resize;

@@ -11,8 +11,8 @@ use serde_json::Value;
 use super::{
     always, always_pull_images, default_ingress_class, default_storage_class, default_toleration_seconds,
     deny_service_external_ips, extended_resource_toleration, gated, limit_pod_hard_anti_affinity_topology,
-    namespace_exists, namespace_lifecycle, persistent_volume_claim_resize, pod_node_selector,
-    pod_toleration_restriction, priority, runtime_class, storage_object_in_use_protection,
+    namespace_auto_provision, namespace_exists, namespace_lifecycle, persistent_volume_claim_resize,
+    pod_node_selector, pod_toleration_restriction, priority, runtime_class, storage_object_in_use_protection,
     taint_nodes_by_condition, Chain, Plugin,
 };
 
@@ -56,7 +56,7 @@ const fn off(name: &'static str, build: Option<Build>) -> Entry {
 /// kube's `AllOrderedPlugins` of v1.32: the order every chain runs in.
 pub const ALL: &[Entry] = &[
     off("AlwaysAdmit", Some(always::admit)),
-    off("NamespaceAutoProvision", None),
+    off("NamespaceAutoProvision", Some(namespace_auto_provision::build)),
     on("NamespaceLifecycle", Some(namespace_lifecycle::build)),
     off("NamespaceExists", Some(namespace_exists::build)),
     off(
