@@ -67,6 +67,7 @@ pub mod api;
 pub mod apply;
 pub mod authn;
 pub mod authz;
+pub mod cel;
 pub mod codec;
 pub mod conversion;
 pub mod discovery;

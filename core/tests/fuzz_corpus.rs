@@ -138,6 +138,7 @@ replay_tests!(
     http_response,
     authentication,
     authorization,
+    cel,
 );
 
 /// A chunk-size line longer than 1024 bytes (`000…02`) is refused whether its CRLF arrives

@@ -57,6 +57,7 @@ pub const TARGETS: &[(&str, Harness)] = &[
     ("http_response", http_response),
     ("authentication", authentication),
     ("authorization", authorization),
+    ("cel", cel),
 ];
 
 // ---- http_request ----
@@ -800,5 +801,36 @@ pub fn authorization(data: &[u8]) {
             rules.iter().any(|r| r.allows(&attrs)),
             "the decision and the rules review disagree"
         );
+    }
+}
+
+// ---- cel ----
+
+/// A CEL expression (the first line: a policy's or webhook's expression, written by anyone
+/// who may create one) compiled and run over an object (the rest, as JSON, else a Deployment)
+/// with the variables admission gives: nothing panics, and what converts to CEL converts
+/// back to the same JSON.
+pub fn cel(data: &[u8]) {
+    use gatehouse_core::cel;
+    let text = String::from_utf8_lossy(data);
+    let (expr, rest) = text.split_once('\n').unwrap_or((&text, ""));
+    let object = serde_json::from_str::<Value>(rest).unwrap_or_else(|_| deployment());
+    let converted = cel::value(&object);
+    assert_eq!(
+        cel::to_json(&converted).as_ref(),
+        Some(&object),
+        "JSON through CEL and back"
+    );
+    let Ok(program) = cel::compile(expr) else {
+        return;
+    };
+    let _ = cel::variables(&program);
+    let mut context = cel::context();
+    context.add_variable_from_value("object", converted);
+    context.add_variable_from_value("oldObject", cel::Value::Null);
+    context.add_variable_from_value("params", cel::value(&serde_json::json!({"data": {"max": "3"}})));
+    if let Ok(v) = cel::execute(&program, &context) {
+        let _ = cel::type_name(&v);
+        let _ = cel::to_json(&v);
     }
 }

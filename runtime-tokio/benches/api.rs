@@ -18,6 +18,10 @@
 //!   on its own TLS connection, while one client creates `BENCH_EVENTS` (1,000) ConfigMaps
 //!   there one after the other; the delivery latency of every event at every watcher is
 //!   counted from just before its create was sent;
+//! * admission: create latency of 1 KiB ConfigMaps on the embedded store at 1 and 16 clients
+//!   with the default plugins only, with one ValidatingAdmissionPolicy (one CEL validation)
+//!   bound to them, and with one validating admission webhook served by this process over
+//!   HTTPS on loopback, side by side;
 //! * the resident memory (`VmRSS` in `/proc/<pid>/status`) of a freshly started Gatehouse
 //!   process before and after creating `BENCH_MEM_OBJECTS` (10,000) 1 KiB ConfigMaps, scaled
 //!   per 10,000 objects.
@@ -35,8 +39,8 @@
 //! * `BENCH_WATCH_RATE`: creates per second during the fan-out (default: unpaced, each create
 //!   is sent as soon as the previous one is answered);
 //! * `BENCH_MEM_OBJECTS`: objects created for the memory figure (default 10000);
-//! * `BENCH_ONLY`: the sections to run, comma separated, of `creates`, `reads`, `watch` and
-//!   `memory` (default: all);
+//! * `BENCH_ONLY`: the sections to run, comma separated, of `creates`, `reads`, `watch`,
+//!   `admission` and `memory` (default: all);
 //! * `GATEHOUSE_BIN`: the `gatehouse` binary to run (default: the one Cargo built for this
 //!   bench, `target/release/gatehouse`);
 //! * `ETCD_BIN`: the etcd binary (default `etcd` on PATH); without one the etcd columns are
@@ -413,6 +417,8 @@ enum Backend {
 struct Gatehouse {
     child: Child,
     target: Target,
+    /// Its data directory (its PKI is under `pki/`).
+    data: PathBuf,
 }
 
 impl Gatehouse {
@@ -456,7 +462,7 @@ impl Gatehouse {
                 if let Ok(target) = Target::load(&data, addr) {
                     if let Ok(mut h) = Http::connect(&target).await {
                         if let Ok((200, _)) = h.call("GET", "/readyz", b"").await {
-                            return Ok(Gatehouse { child, target });
+                            return Ok(Gatehouse { child, target, data });
                         }
                     }
                 }
@@ -1417,6 +1423,7 @@ async fn run(cfg: &Config, notes: &mut Vec<String>) -> Result<String, String> {
         reads: Vec::new(),
         watches: Vec::new(),
         mems: Vec::new(),
+        admission: Vec::new(),
         others: Vec::new(),
     };
 
@@ -1491,6 +1498,20 @@ async fn run(cfg: &Config, notes: &mut Vec<String>) -> Result<String, String> {
         r.watches.push((s.label, w));
     }
     r.others.push(("watch", mark.others_since(&live(&servers))));
+
+    // Admission, on the embedded store.
+    let mark = CpuMark::take(&live(&servers));
+    if let Some(s) = servers
+        .iter()
+        .find(|s| s.label == "embedded")
+        .filter(|_| cfg.runs("admission"))
+    {
+        match admission(cfg, &s.g, payload.clone()).await {
+            Ok(rows) => r.admission = rows,
+            Err(e) => notes.push(format!("admission section failed: {e}")),
+        }
+    }
+    r.others.push(("admission", mark.others_since(&live(&servers))));
     // Stopped processes are reaped: their CPU time counts as this process's from here on.
     drop(servers);
 
@@ -1560,6 +1581,9 @@ async fn run(cfg: &Config, notes: &mut Vec<String>) -> Result<String, String> {
     if !r.watches.is_empty() {
         r.write_watches(&mut out, cfg);
     }
+    if !r.admission.is_empty() {
+        r.write_admission(&mut out);
+    }
     if !r.mems.is_empty() {
         r.write_mems(&mut out, cfg);
     }
@@ -1582,11 +1606,28 @@ struct Report {
     reads: Vec<(&'static str, usize, Vec<Point>)>,
     watches: Vec<(&'static str, Result<WatchResult, String>)>,
     mems: Vec<(&'static str, Result<MemResult, String>)>,
+    /// Per admission setup, a point per concurrency level (1, 16).
+    admission: Vec<(&'static str, Vec<Point>)>,
     /// Per section, the share of the machine's CPU time other processes used meanwhile.
     others: Vec<(&'static str, Option<f64>)>,
 }
 
 impl Report {
+    fn write_admission(&self, out: &mut String) {
+        let _ = writeln!(
+            out,
+            "## Admission: creates of 1 KiB ConfigMaps (embedded store)\n"
+        );
+        let _ = writeln!(out, "| admission | 1 client | 16 clients |");
+        let _ = writeln!(out, "|---|---|---|");
+        for (what, points) in &self.admission {
+            let cells: Vec<String> = points.iter().map(Point::cell).collect();
+            let _ = writeln!(out, "| {what} | {} |", cells.join(" | "));
+        }
+        let _ = writeln!(out);
+        self.interference(out, "admission");
+    }
+
     fn interference(&self, out: &mut String, section: &str) {
         if let Some((_, Some(o))) = self.others.iter().find(|(s, _)| *s == section) {
             let _ = writeln!(
@@ -1790,6 +1831,160 @@ impl Report {
                     ));
                 }
             }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Admission
+// ---------------------------------------------------------------------------------------------
+
+/// Create latency with the default plugins, then with one policy, then with one webhook.
+async fn admission(
+    cfg: &Config,
+    g: &Gatehouse,
+    payload: Arc<str>,
+) -> Result<Vec<(&'static str, Vec<Point>)>, String> {
+    let mut h = Http::connect(&g.target).await.map_err(|e| e.to_string())?;
+    let mut rows = Vec::new();
+    let measure = |label: &'static str, ns: &'static str| {
+        let (t, payload) = (g.target.clone(), payload.clone());
+        async move {
+            let mut points = Vec::new();
+            for c in [1, 16] {
+                note(format!("admission: {label}, {c} clients"));
+                let op = Op::Create {
+                    ns: ns.into(),
+                    tag: format!("c{c}"),
+                };
+                points.push(drive(&t, op, c, cfg.warmup, cfg.secs, payload.clone()).await);
+            }
+            (label, points)
+        }
+    };
+    for ns in ["bench-adm-none", "bench-adm-policy", "bench-adm-webhook"] {
+        ensure_namespace(&mut h, ns).await?;
+    }
+    rows.push(measure("default plugins", "bench-adm-none").await);
+
+    let policy = br#"{"apiVersion":"admissionregistration.k8s.io/v1","kind":"ValidatingAdmissionPolicy",
+        "metadata":{"name":"bench-size"},"spec":{"failurePolicy":"Fail","matchConstraints":{"resourceRules":[
+        {"operations":["CREATE"],"apiGroups":[""],"apiVersions":["v1"],"resources":["configmaps"]}]},
+        "validations":[{"expression":"size(object.data.payload) <= 4096","message":"payload too big"}]}}"#;
+    let binding =
+        br#"{"apiVersion":"admissionregistration.k8s.io/v1","kind":"ValidatingAdmissionPolicyBinding",
+        "metadata":{"name":"bench-size"},"spec":{"policyName":"bench-size","validationActions":["Deny"]}}"#;
+    const POLICIES: &str = "/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies";
+    const BINDINGS: &str = "/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings";
+    expect_created(&mut h, POLICIES, policy).await?;
+    expect_created(&mut h, BINDINGS, binding).await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    rows.push(measure("+ 1 ValidatingAdmissionPolicy", "bench-adm-policy").await);
+    let _ = h.call("DELETE", &format!("{BINDINGS}/bench-size"), b"").await;
+
+    let port = serve_webhook(&g.data.join("pki")).await?;
+    let ca = fs::read(g.data.join("pki/ca.crt")).map_err(|e| e.to_string())?;
+    use base64::Engine as _;
+    let ca = base64::engine::general_purpose::STANDARD.encode(ca);
+    let hook = format!(
+        r#"{{"apiVersion":"admissionregistration.k8s.io/v1","kind":"ValidatingWebhookConfiguration",
+        "metadata":{{"name":"bench-hook"}},"webhooks":[{{"name":"bench.gatehouse.test",
+        "clientConfig":{{"url":"https://127.0.0.1:{port}/validate","caBundle":"{ca}"}},
+        "rules":[{{"operations":["CREATE"],"apiGroups":[""],"apiVersions":["v1"],"resources":["configmaps"]}}],
+        "namespaceSelector":{{"matchLabels":{{"kubernetes.io/metadata.name":"bench-adm-webhook"}}}},
+        "sideEffects":"None","admissionReviewVersions":["v1"],"failurePolicy":"Fail"}}]}}"#
+    );
+    expect_created(
+        &mut h,
+        "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations",
+        hook.as_bytes(),
+    )
+    .await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    rows.push(measure("+ 1 validating webhook (HTTPS, loopback)", "bench-adm-webhook").await);
+    Ok(rows)
+}
+
+async fn expect_created(h: &mut Http, path: &str, body: &[u8]) -> Result<(), String> {
+    match h.call("POST", path, body).await {
+        Ok((201 | 409, _)) => Ok(()),
+        Ok((s, b)) => Err(format!("POST {path}: HTTP {s}: {}", short(&b))),
+        Err(e) => Err(format!("POST {path}: {e}")),
+    }
+}
+
+/// A validating webhook that allows everything, over TLS with Gatehouse's own serving
+/// certificate (valid for 127.0.0.1, signed by the cluster CA); returns its port.
+async fn serve_webhook(pki: &Path) -> Result<u16, String> {
+    let read = |name: &str| fs::read(pki.join(name)).map_err(|e| format!("{name}: {e}"));
+    let config = gatehouse_host::tls::server_config(&read("apiserver.crt")?, &read("apiserver.key")?, None)
+        .map_err(|e| e.to_string())?;
+    let acceptor = tokio_rustls::TlsAcceptor::from(config);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| e.to_string())?;
+    let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let _ = tcp.set_nodelay(true);
+                if let Ok(tls) = acceptor.accept(tcp).await {
+                    let _ = answer_reviews(tls).await;
+                }
+            });
+        }
+    });
+    Ok(port)
+}
+
+/// Answers each AdmissionReview on the connection with an allow for its uid.
+async fn answer_reviews(mut io: tokio_rustls::server::TlsStream<TcpStream>) -> io::Result<()> {
+    let mut buf: Vec<u8> = Vec::new();
+    loop {
+        let head_end = loop {
+            if let Some(i) = find(&buf, b"\r\n\r\n") {
+                break i + 4;
+            }
+            let mut chunk = [0u8; 8192];
+            let n = io.read(&mut chunk).await?;
+            if n == 0 {
+                return Ok(());
+            }
+            buf.extend_from_slice(&chunk[..n]);
+        };
+        let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
+        let len: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0);
+        while buf.len() < head_end + len {
+            let mut chunk = [0u8; 8192];
+            let n = io.read(&mut chunk).await?;
+            if n == 0 {
+                return Ok(());
+            }
+            buf.extend_from_slice(&chunk[..n]);
+        }
+        let review: serde_json::Value =
+            serde_json::from_slice(&buf[head_end..head_end + len]).unwrap_or_default();
+        buf.drain(..head_end + len);
+        let uid = review["request"]["uid"].as_str().unwrap_or("");
+        let body = format!(
+            r#"{{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{{"uid":"{uid}","allowed":true}}}}"#
+        );
+        let close = head.contains("connection: close");
+        let answer = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{}\r\n{body}",
+            body.len(),
+            if close { "Connection: close\r\n" } else { "" }
+        );
+        io.write_all(answer.as_bytes()).await?;
+        io.flush().await?;
+        if close {
+            let _ = io.shutdown().await;
+            return Ok(());
         }
     }
 }

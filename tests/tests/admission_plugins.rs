@@ -26,9 +26,18 @@ spec:
     )
 }
 
+/// A new namespace, once its default service account (which the ServiceAccount plugin
+/// requires of a pod) is there.
 async fn namespace(k: &Kubectl, label: &str) -> String {
     let ns = unique(label);
     k.ok(&["create", "namespace", &ns]).await;
+    wait_for("the default service account", || async {
+        k.run(&["get", "serviceaccount", "default", "-n", &ns])
+            .await
+            .success()
+            .then_some(())
+    })
+    .await;
     ns
 }
 

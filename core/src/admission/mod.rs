@@ -19,6 +19,7 @@ pub mod extended_resource_toleration;
 pub mod gated;
 pub mod limit_pod_hard_anti_affinity_topology;
 pub mod lookup;
+pub mod matching;
 pub mod namespace_auto_provision;
 pub mod namespace_exists;
 pub mod namespace_lifecycle;
@@ -26,8 +27,11 @@ pub mod persistent_volume_claim_resize;
 pub mod plugins;
 pub mod pod_node_selector;
 pub mod pod_toleration_restriction;
+pub mod policy;
 pub mod priority;
+pub mod review;
 pub mod runtime_class;
+pub mod service_account;
 pub mod storage_object_in_use_protection;
 pub mod taint_nodes_by_condition;
 pub mod tolerations;
@@ -108,6 +112,9 @@ pub struct Request {
     pub options: Value,
     /// Warnings for the client (`Warning: 299` headers), added by plugins.
     pub warnings: Vec<String>,
+    /// Random bits for what a plugin must make up (a generated volume name, a review's
+    /// uid), drawn from the server's seeded generator so that runs replay.
+    pub seed: u64,
 }
 
 impl Request {

@@ -2,7 +2,6 @@
 //! the namespace first (not for a dry run). The namespace is written only if still absent,
 //! so a namespace someone else created meanwhile is kept.
 
-use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use serde_json::{json, Value};
@@ -22,12 +21,10 @@ pub fn build(_: &Value) -> Result<Arc<dyn Plugin>, String> {
 #[derive(Debug)]
 pub struct NamespaceAutoProvision;
 
-/// The Namespace to create for `name`, as the registry would store it. Its uid is drawn
-/// from a generator seeded with the name and the time, so that a run replays.
-pub fn new_namespace(name: &str, now: crate::time::Now) -> Value {
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    (name, now.wall_ms, now.mono_ms).hash(&mut hasher);
-    let uid = crate::rng::Rng::new(hasher.finish()).uuid_v4();
+/// The Namespace to create for `name`, as the registry would store it, its uid drawn from
+/// the request's seed.
+pub fn new_namespace(name: &str, now: crate::time::Now, seed: u64) -> Value {
+    let uid = crate::rng::Rng::new(seed).uuid_v4();
     let mut ns = json!({
         "apiVersion": "v1",
         "kind": "Namespace",
@@ -58,7 +55,7 @@ impl Plugin for NamespaceAutoProvision {
         cx.object(key.clone()).and_then(cx, move |ns, cx| match ns {
             Ok(Some(_)) => Flow::Ready(Ok(request)),
             Ok(None) => {
-                let ns = new_namespace(&request.namespace, cx.now);
+                let ns = new_namespace(&request.namespace, cx.now, request.seed);
                 let create = StorageRequest::Txn {
                     compare: vec![Compare::CreateRevision(key.clone(), 0)],
                     success: vec![TxnOp::Put {

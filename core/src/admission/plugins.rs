@@ -12,8 +12,8 @@ use super::{
     always, always_pull_images, default_ingress_class, default_storage_class, default_toleration_seconds,
     deny_service_external_ips, extended_resource_toleration, gated, limit_pod_hard_anti_affinity_topology,
     namespace_auto_provision, namespace_exists, namespace_lifecycle, persistent_volume_claim_resize,
-    pod_node_selector, pod_toleration_restriction, priority, runtime_class, storage_object_in_use_protection,
-    taint_nodes_by_condition, Chain, Plugin,
+    pod_node_selector, pod_toleration_restriction, policy, priority, runtime_class, service_account,
+    storage_object_in_use_protection, taint_nodes_by_condition, Chain, Plugin,
 };
 
 /// Builds a plugin from its configuration (`Value::Null` when the AdmissionConfiguration has
@@ -64,7 +64,7 @@ pub const ALL: &[Entry] = &[
         Some(limit_pod_hard_anti_affinity_topology::build),
     ),
     on("LimitRanger", None),
-    on("ServiceAccount", None),
+    on("ServiceAccount", Some(service_account::build)),
     off("NodeRestriction", None),
     on("TaintNodesByCondition", Some(taint_nodes_by_condition::build)),
     off("AlwaysPullImages", Some(always_pull_images::build)),
@@ -107,7 +107,7 @@ pub const ALL: &[Entry] = &[
     off("DenyServiceExternalIPs", Some(deny_service_external_ips::build)),
     on("MutatingAdmissionPolicy", Some(gated::mutating_admission_policy)),
     on("MutatingAdmissionWebhook", None),
-    on("ValidatingAdmissionPolicy", None),
+    on("ValidatingAdmissionPolicy", Some(policy::build)),
     on("ValidatingAdmissionWebhook", None),
     on("ResourceQuota", None),
     off("AlwaysDeny", Some(always::deny)),

@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use cel_interpreter::{Context, Program, Value as Cel};
+use crate::cel::{self, Program, Value as Cel};
 use serde_json::Value;
 
 use crate::validation::FieldError;
@@ -42,16 +42,6 @@ pub enum Matched {
     Failed(String),
 }
 
-/// Compiles one expression. The parser panics on some malformed input; that is a
-/// compilation failure like any other, never a crash.
-fn compile(expr: &str) -> Result<Program, String> {
-    match std::panic::catch_unwind(|| Program::compile(expr)) {
-        Ok(Ok(p)) => Ok(p),
-        Ok(Err(e)) => Err(e.to_string()),
-        Err(_) => Err("Syntax error: the expression does not parse".into()),
-    }
-}
-
 impl MatchConditions {
     /// Compiles `expressions`, refused as kube refuses them under `path`
     /// (`authorizers[0].matchConditions`).
@@ -71,15 +61,14 @@ impl MatchConditions {
                 errs.push(FieldError::duplicate(&field, expr.as_str()));
                 continue;
             }
-            match compile(expr) {
+            match cel::compile(expr) {
                 Err(e) => errs.push(FieldError::invalid(
                     &field,
                     expr.as_str(),
                     &format!("compilation failed: ERROR: <input>: {e}"),
                 )),
                 Ok(p) => {
-                    let refs = p.references();
-                    if let Some(other) = refs.variables().into_iter().find(|v| *v != "request") {
+                    if let Some(other) = cel::variables(&p).into_iter().find(|v| v != "request") {
                         errs.push(FieldError::invalid(
                             &field,
                             expr.as_str(),
@@ -110,29 +99,19 @@ impl MatchConditions {
         if self.programs.is_empty() {
             return Matched::Yes;
         }
-        let mut context = Context::default();
-        let request = match cel_interpreter::to_value(spec) {
-            Ok(v) => v,
-            Err(e) => return Matched::Failed(format!("cel evaluation error: {e}")),
-        };
-        context.add_variable_from_value("request", request);
+        let mut context = cel::context();
+        context.add_variable_from_value("request", cel::value(spec));
         let mut errors = Vec::new();
         for (expr, program) in &self.programs {
-            // An interpreter that panics on some input fails that condition, not the server.
-            let outcome =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| program.execute(&context)));
-            match outcome {
-                Ok(Ok(Cel::Bool(true))) => {}
-                Ok(Ok(Cel::Bool(false))) => return Matched::No,
-                Ok(Ok(other)) => errors.push(format!(
-                    "cel evaluation error: expression '{expr}' eval result type should be bool but got {:?}",
-                    other.type_of()
+            match cel::execute(program, &context) {
+                Ok(Cel::Bool(true)) => {}
+                Ok(Cel::Bool(false)) => return Matched::No,
+                Ok(other) => errors.push(format!(
+                    "cel evaluation error: expression '{expr}' eval result type should be bool but got {}",
+                    cel::type_name(&other)
                 )),
-                Ok(Err(e)) => errors.push(format!(
+                Err(e) => errors.push(format!(
                     "cel evaluation error: expression '{expr}' resulted in error: {e}"
-                )),
-                Err(_) => errors.push(format!(
-                    "cel evaluation error: expression '{expr}' could not be evaluated"
                 )),
             }
         }

@@ -30,6 +30,7 @@
 
 mod config;
 mod conn;
+mod default_service_account;
 mod due;
 pub mod effect;
 mod encode;
@@ -73,6 +74,7 @@ use crate::storage::{
 use crate::time::Now;
 
 use conn::Conn;
+use default_service_account::DefaultServiceAccounts;
 use encode::Negotiated;
 use namespaces::NamespaceController;
 use role_aggregation::RoleAggregator;
@@ -158,6 +160,8 @@ enum Origin {
     NamespaceCleanup(String),
     /// A write of a namespace's `kube-root-ca.crt`.
     RootCa(String),
+    /// A create of a namespace's `default` ServiceAccount.
+    DefaultServiceAccount(String),
     /// A write filling a service-account token Secret (namespace, name).
     TokenSecret((String, String)),
     /// The server itself: publishing what changed while serving (`configmaps/kube-system/…`).
@@ -283,6 +287,7 @@ pub struct Server {
     namespaces: NamespaceController,
     root_ca: RootCaPublisher,
     volumes: volume_protection::VolumeProtection,
+    default_accounts: DefaultServiceAccounts,
     aggregation: RoleAggregator,
     /// Service-account token Secrets to fill.
     tokens: TokenController,
@@ -315,6 +320,7 @@ impl Server {
             namespaces: NamespaceController::default(),
             root_ca,
             volumes: Default::default(),
+            default_accounts: DefaultServiceAccounts::default(),
             aggregation: RoleAggregator::default(),
             tokens: TokenController::default(),
             ca_generation: 0,
@@ -859,6 +865,7 @@ impl Server {
         self.namespaces.observe(&prefix, &decoded, now.mono_ms);
         self.root_ca.observe(&prefix, &decoded, now.mono_ms);
         self.volumes.observe(&prefix, &decoded, now.mono_ms);
+        self.default_accounts.observe(&prefix, &decoded, now.mono_ms);
         self.aggregation
             .observe(&prefix, &decoded, &self.hub.caches, now.mono_ms);
         self.tokens
@@ -1001,6 +1008,16 @@ impl Server {
             let id = self.req_id();
             self.serve(id, Origin::VolumeProtection(key), request);
         }
+        let calls = self.default_accounts.due_calls(
+            &self.cfg.storage_prefix,
+            &self.hub.resources,
+            &self.hub.caches,
+            self.now.mono_ms,
+        );
+        for (ns, request) in calls {
+            let id = self.req_id();
+            self.serve(id, Origin::DefaultServiceAccount(ns), request);
+        }
         let calls = self.aggregation.due_calls(
             &self.cfg.storage_prefix,
             &self.hub.resources,
@@ -1042,6 +1059,7 @@ impl Server {
                 self.namespaces.next_deadline(),
                 self.root_ca.next_deadline(),
                 self.volumes.next_deadline(),
+                self.default_accounts.next_deadline(),
                 self.aggregation.next_deadline(),
                 self.tokens.next_deadline(),
             ]
@@ -1137,6 +1155,8 @@ impl Server {
                 self.root_ca
                     .resync(&self.cfg.storage_prefix, &self.hub.caches, self.now.mono_ms);
                 self.volumes
+                    .resync(&self.cfg.storage_prefix, &self.hub.caches, self.now.mono_ms);
+                self.default_accounts
                     .resync(&self.cfg.storage_prefix, &self.hub.caches, self.now.mono_ms);
                 self.aggregation
                     .resync(&self.cfg.storage_prefix, &self.hub.caches, self.now.mono_ms);
@@ -1324,7 +1344,8 @@ impl Server {
                 self.reqs.insert(id, inflight);
                 self.effect(Waiter::Request(id), Effect::Storage(request));
             }
-            Step::Admit(phase, request) => {
+            Step::Admit(phase, mut request) => {
+                request.seed = self.rng.next_u64();
                 let flow = self.hub.admission.run(phase, *request, &self.lookups());
                 self.follow_admission(id, inflight, flow);
             }
@@ -1371,6 +1392,7 @@ impl Server {
                 Origin::Bootstrap(_)
                 | Origin::NamespaceCleanup(_)
                 | Origin::RootCa(_)
+                | Origin::DefaultServiceAccount(_)
                 | Origin::TokenSecret(_)
                 | Origin::Publish(_)
                 | Origin::RoleAggregation(_)
@@ -1422,6 +1444,21 @@ impl Server {
                     }
                 };
                 self.root_ca.done(&ns, backoff, self.now.mono_ms);
+            }
+            Origin::DefaultServiceAccount(ns) => {
+                // AlreadyExists: another replica came first; a namespace that is gone or
+                // terminating takes no account. Both are looked at again later.
+                let backoff = match &result {
+                    Ok(_) => false,
+                    Err(e) if matches!(e.code, 404 | 409) => true,
+                    Err(e) if e.code == 403 && e.message.contains("being terminated") => true,
+                    Err(e) => {
+                        let what = format!("creating {ns}/{}: {}", default_service_account::NAME, e.message);
+                        self.out.push_back(Output::Log(what));
+                        true
+                    }
+                };
+                self.default_accounts.done(&ns, backoff, self.now.mono_ms);
             }
             Origin::VolumeProtection(key) => {
                 // A Conflict or NotFound: another writer came first, or the object went.

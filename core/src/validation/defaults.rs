@@ -200,6 +200,7 @@ fn default_pod_spec(spec: &mut Value) {
     default_field(spec, "securityContext", json!({}));
     default_field(spec, "terminationGracePeriodSeconds", json!(30));
     default_field(spec, "schedulerName", json!("default-scheduler"));
+    sync_service_account(spec);
     for key in ["containers", "initContainers", "ephemeralContainers"] {
         for c in each_mut(spec, key) {
             default_container(c);
@@ -207,6 +208,29 @@ fn default_pod_spec(spec: &mut Value) {
     }
     for v in each_mut(spec, "volumes") {
         default_volume(v);
+    }
+}
+
+/// The deprecated `serviceAccount` and `serviceAccountName` name one account, as kube's
+/// conversion of a v1 PodSpec keeps them: the name wins, the old field fills a missing name.
+pub fn sync_service_account(spec: &mut Value) {
+    let Some(spec) = spec.as_object_mut() else {
+        return;
+    };
+    let field = |f: &str| {
+        spec.get(f)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    match (field("serviceAccountName"), field("serviceAccount")) {
+        (Some(name), _) => {
+            spec.insert("serviceAccount".into(), json!(name));
+        }
+        (None, Some(old)) => {
+            spec.insert("serviceAccountName".into(), json!(old));
+        }
+        (None, None) => {}
     }
 }
 

@@ -14,7 +14,7 @@ mod batch;
 mod coordination;
 mod core;
 mod cron;
-mod defaults;
+pub mod defaults;
 mod field_error;
 mod groups;
 mod metadata;

@@ -850,6 +850,7 @@ impl Machine {
             old_object: old,
             options: self.admission_options(operation),
             warnings: Vec::new(),
+            seed: 0,
         }
     }
 

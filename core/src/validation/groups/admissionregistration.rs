@@ -1,6 +1,6 @@
 //! admissionregistration.k8s.io/v1: Mutating/ValidatingWebhookConfiguration,
 //! ValidatingAdmissionPolicy and ValidatingAdmissionPolicyBinding. CEL
-//! expressions are checked for presence only, not compiled.
+//! expressions must compile (their types and cost are not checked).
 
 use super::super::field_error::FieldError;
 use super::super::metadata::validate_label_selector;
@@ -304,6 +304,21 @@ fn validate_resources(resources: &[Value], p: &Path) -> Vec<FieldError> {
     errs
 }
 
+/// A CEL expression that does not compile is refused where it is written (an empty one
+/// is reported as missing elsewhere).
+fn compiles(expr: &str, p: &Path) -> Option<FieldError> {
+    if expr.trim().is_empty() {
+        return None;
+    }
+    crate::cel::compile(expr).err().map(|e| {
+        FieldError::invalid(
+            p.as_str(),
+            expr,
+            &format!("compilation failed: ERROR: <input>: {e}"),
+        )
+    })
+}
+
 fn validate_match_conditions(conds: &[Value], p: &Path) -> Vec<FieldError> {
     let mut errs = Vec::new();
     if conds.len() > MAX_MATCH_CONDITIONS {
@@ -319,6 +334,7 @@ fn validate_match_conditions(conds: &[Value], p: &Path) -> Vec<FieldError> {
         if str_of(c, "expression").trim().is_empty() {
             errs.push(FieldError::required(cp.child("expression").as_str(), ""));
         }
+        errs.extend(compiles(str_of(c, "expression"), &cp.child("expression")));
         let name = str_of(c, "name");
         if name.is_empty() {
             errs.push(FieldError::required(cp.child("name").as_str(), ""));
@@ -537,6 +553,7 @@ pub(super) fn validate_policy(obj: &Value, mut errs: Vec<FieldError>) -> Vec<Fie
                 "expression is not specified",
             ));
         }
+        errs.extend(compiles(str_of(v, "expression"), &vp.child("expression")));
     }
     let validations = arr_of(spec, "validations");
     let audits = arr_of(spec, "auditAnnotations");
@@ -583,6 +600,8 @@ pub(super) fn validate_policy(obj: &Value, mut errs: Vec<FieldError>) -> Vec<Fie
                 p.child("valueExpression").as_str(),
                 "must not exceed 5120 bytes in length",
             ));
+        } else {
+            errs.extend(compiles(ve, &p.child("valueExpression")));
         }
         if keys.contains(&key) {
             errs.push(FieldError::duplicate(p.child("key").as_str(), key));
@@ -600,6 +619,7 @@ fn validate_validation(v: &Value, p: &Path) -> Vec<FieldError> {
             "expression is not specified",
         ));
     }
+    errs.extend(compiles(str_of(v, "expression"), &p.child("expression")));
     let me = str_of(v, "messageExpression");
     if !me.is_empty() && me.trim().is_empty() {
         errs.push(FieldError::invalid(
@@ -608,6 +628,7 @@ fn validate_validation(v: &Value, p: &Path) -> Vec<FieldError> {
             "must be non-empty if specified",
         ));
     }
+    errs.extend(compiles(me, &p.child("messageExpression")));
     let msg = str_of(v, "message");
     let trimmed = msg.trim();
     if !msg.is_empty() && trimmed.is_empty() {
@@ -852,6 +873,14 @@ mod tests {
                 "spec.validations: Required value: validations or auditAnnotations must contain at least one item",
                 "spec.auditAnnotations: Required value: validations or auditAnnotations must contain at least one item",
             ]
+        );
+        let mut uncompiled = ok.clone();
+        uncompiled["spec"]["validations"][0]["expression"] = json!("object.spec.replicas <=");
+        let m = msgs("ValidatingAdmissionPolicy", &uncompiled);
+        assert!(
+            m.len() == 1
+                && m[0].starts_with("spec.validations[0].expression: Invalid value: \"object.spec.replicas <=\": compilation failed: ERROR: <input>:"),
+            "{m:?}"
         );
         let b =
             json!({"metadata": {"name": "b"}, "spec": {"policyName": "p", "validationActions": ["Deny"]}});
