@@ -122,10 +122,14 @@ fn admit_new_pod(request: Request, cx: &Lookups<'_>) -> Flow<Result<Request, Api
 /// a value the pod already gives must be the same.
 fn resolve(mut request: Request, class: Option<&Value>) -> Result<Request, ApiError> {
     let priority = class.map_or(0, value_of);
-    let policy = class
-        .and_then(|c| c.get("preemptionPolicy"))
-        .and_then(Value::as_str)
-        .map(str::to_string);
+    // With no class at all, kube's default is to preempt lower priorities.
+    let policy = match class {
+        Some(c) => c
+            .get("preemptionPolicy")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        None => Some("PreemptLowerPriority".to_string()),
+    };
     let Some(spec) = request
         .object
         .as_ref()
@@ -314,7 +318,7 @@ mod tests {
         let spec = create(&World::with(&[]), json!({})).unwrap();
         assert_eq!(spec["priority"], 0);
         assert!(spec.get("priorityClassName").is_none());
-        assert!(spec.get("preemptionPolicy").is_none());
+        assert_eq!(spec["preemptionPolicy"], "PreemptLowerPriority");
     }
 
     #[test]
