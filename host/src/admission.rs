@@ -35,6 +35,11 @@ pub fn chain(flags: &Flags) -> Result<Chain, HostError> {
             "unreachableSeconds": flags.default_unreachable_toleration_seconds,
         }),
     );
+    for plugin in ["MutatingAdmissionWebhook", "ValidatingAdmissionWebhook"] {
+        if let Some(config) = configs.get_mut(plugin) {
+            resolve_webhook_kubeconfig(config)?;
+        }
+    }
     let built = plugins::build_selected(&enabled, &enable, &configs)
         .map_err(|e| invalid("--admission-control-config-file", e))?;
     if !built.missing.is_empty() {
@@ -70,4 +75,27 @@ fn read_config(path: &Path) -> Result<std::collections::BTreeMap<String, serde_j
             format!("failed to read plugin config: {e}"),
         )
     })
+}
+
+/// The admission webhooks' WebhookAdmissionConfiguration names a kubeconfig whose users are
+/// the API server's credentials toward webhooks: read here, handed to the plugin as the
+/// configuration's `resolvedUsers` (the core reads no file). A relative path is left for
+/// the plugin to refuse as kube does.
+fn resolve_webhook_kubeconfig(config: &mut serde_json::Value) -> Result<(), HostError> {
+    let Some(file) = config.get("kubeConfigFile").and_then(serde_json::Value::as_str) else {
+        return Ok(());
+    };
+    if !file.starts_with('/') {
+        return Ok(());
+    }
+    let users = crate::webhook::admission_users(Path::new(file)).map_err(|e| {
+        invalid(
+            "--admission-control-config-file",
+            format!("failed to read plugin config: {e}"),
+        )
+    })?;
+    if let Some(map) = config.as_object_mut() {
+        map.insert("resolvedUsers".into(), serde_json::Value::Array(users));
+    }
+    Ok(())
 }

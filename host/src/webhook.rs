@@ -109,6 +109,56 @@ pub fn parse(text: &[u8], base: &Path) -> Result<WebhookClient, String> {
     Ok(WebhookClient { url, tls, headers })
 }
 
+/// The users of the admission webhooks' kubeconfig at `path` (kube's
+/// WebhookAdmissionConfiguration `kubeConfigFile`), each named for the webhook hosts it is
+/// for (`host:port`, `*.domain`, `*`), with its credentials read: `token` (or `tokenFile`),
+/// `username`/`password`, `clientCertificatePem`/`clientKeyPem`.
+pub fn admission_users(path: &Path) -> Result<Vec<serde_json::Value>, String> {
+    let text = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    let doc: Value = serde_yaml::from_slice(&text).map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    for entry in doc
+        .get("users")
+        .and_then(Value::as_sequence)
+        .into_iter()
+        .flatten()
+    {
+        let name = str_of(entry, "name").unwrap_or("");
+        let Some(user) = entry.get("user") else {
+            continue;
+        };
+        let token = match (str_of(user, "tokenFile"), str_of(user, "token")) {
+            (Some(file), _) if !file.is_empty() => {
+                let p = resolve(base, file);
+                let t = std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+                t.trim().to_string()
+            }
+            (_, Some(t)) => t.to_string(),
+            _ => String::new(),
+        };
+        let pem = |key: &str| -> Result<String, String> {
+            let bytes = data(user, key, base)?.unwrap_or_default();
+            String::from_utf8(bytes).map_err(|_| format!("user {name:?}: {key} is not PEM"))
+        };
+        let tls = ClientTls {
+            client_cert_pem: pem("client-certificate")?.into_bytes(),
+            client_key_pem: pem("client-key")?.into_bytes(),
+            ..ClientTls::default()
+        };
+        check_pem(&tls)?;
+        out.push(serde_json::json!({
+            "name": name,
+            "token": token,
+            "username": str_of(user, "username").unwrap_or(""),
+            "password": str_of(user, "password").unwrap_or(""),
+            "clientCertificatePem": String::from_utf8_lossy(&tls.client_cert_pem),
+            "clientKeyPem": String::from_utf8_lossy(&tls.client_key_pem),
+        }));
+    }
+    Ok(out)
+}
+
 /// Certificates and keys that do not parse are refused when the file is read, not at the
 /// first call.
 fn check_pem(tls: &ClientTls) -> Result<(), String> {
@@ -281,5 +331,36 @@ current-context: webhook
             .unwrap_err()
             .contains("certificate authority"));
         assert!(parse(b"{not yaml", base).is_err());
+    }
+
+    #[test]
+    fn admission_webhook_users_are_read_with_their_credentials() {
+        let dir = std::env::temp_dir().join(format!("gatehouse-admission-users-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("token"), "from-file\n").unwrap();
+        let path = dir.join("webhooks.yaml");
+        std::fs::write(
+            &path,
+            "apiVersion: v1\nkind: Config\nusers:\n- name: '*.hooks.svc'\n  user:\n    token: t1\n- name: 127.0.0.1:8443\n  user:\n    tokenFile: token\n- name: '*'\n  user:\n    username: u\n    password: p\n",
+        )
+        .unwrap();
+        let users = admission_users(&path).unwrap();
+        assert_eq!(users.len(), 3);
+        assert_eq!(
+            (users[0]["name"].as_str(), users[0]["token"].as_str()),
+            (Some("*.hooks.svc"), Some("t1"))
+        );
+        assert_eq!(users[1]["token"], "from-file");
+        assert_eq!(
+            (users[2]["username"].as_str(), users[2]["password"].as_str()),
+            (Some("u"), Some("p"))
+        );
+        std::fs::write(
+            &path,
+            "users:\n- name: x\n  user:\n    client-certificate: missing.crt\n",
+        )
+        .unwrap();
+        assert!(admission_users(&path).unwrap_err().contains("missing.crt"));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -49,14 +49,23 @@ pub struct WebhookServer {
 impl WebhookServer {
     /// Starts a webhook answering every request with `answer`.
     pub fn start(answer: Answer) -> WebhookServer {
+        Self::start_at(answer, "127.0.0.1".parse().expect("an address"), &["localhost"])
+    }
+
+    /// Starts a webhook at `ip` (any port) whose certificate names `ip` and `names` (a
+    /// Service's `<name>.<namespace>.svc`, say).
+    pub fn start_at(answer: Answer, ip: std::net::IpAddr, names: &[&str]) -> WebhookServer {
         let ca = pki::new_ca("webhook-ca").expect("a CA");
-        let serving = pki::issue_serving_cert_for(&ca, &["127.0.0.1", "localhost"]).expect("a serving cert");
+        let ip_text = ip.to_string();
+        let mut sans = vec![ip_text.as_str()];
+        sans.extend_from_slice(names);
+        let serving = pki::issue_serving_cert_for(&ca, &sans).expect("a serving cert");
         let tls =
             gatehouse_host::tls::server_config(serving.cert_pem.as_bytes(), serving.key_pem.as_bytes(), None)
                 .expect("a TLS config");
-        let listener = TcpListener::bind("127.0.0.1:0").expect("binding");
+        let listener = TcpListener::bind((ip, 0)).expect("binding");
         listener.set_nonblocking(true).expect("non-blocking");
-        let url = format!("https://127.0.0.1:{}", listener.local_addr().unwrap().port());
+        let url = format!("https://{}", listener.local_addr().expect("an address"));
         let received = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
         let (seen, stopping) = (received.clone(), stop.clone());

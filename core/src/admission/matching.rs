@@ -1,6 +1,5 @@
-//! Which admission requests a webhook or a policy is for, as kube's admission matchers
-//! decide: rules (operations, groups, versions, `resource/subresource` with wildcards,
-//! scope), resource names, exclusions, and the namespace and object label selectors.
+//! Which admission requests a policy is for, as kube's policy matcher decides: webhooks'
+//! rules with resource names, exclusions, and the namespace and object label selectors.
 
 use serde_json::{Map, Value};
 
@@ -12,10 +11,6 @@ fn strings(v: Option<&Value>) -> impl Iterator<Item = &str> {
         .into_iter()
         .flatten()
         .filter_map(Value::as_str)
-}
-
-fn exact_or_wildcard(items: Option<&Value>, requested: &str) -> bool {
-    strings(items).any(|i| i == "*" || i == requested)
 }
 
 /// Whether the request is for a Namespace object itself (cluster-scoped, but its own
@@ -35,22 +30,7 @@ pub fn namespace_of(r: &Request) -> &str {
 
 /// A `RuleWithOperations` against the request, as kube's rules.Matcher judges it.
 pub fn rule_matches(rule: &Value, r: &Request) -> bool {
-    let scope = match rule.get("scope").and_then(Value::as_str).unwrap_or("*") {
-        "*" => true,
-        "Namespaced" => !is_namespace(r) && !r.namespace.is_empty(),
-        "Cluster" => is_namespace(r) || r.namespace.is_empty(),
-        _ => false,
-    };
-    let operation = strings(rule.get("operations")).any(|op| op == "*" || op == r.operation.as_str());
-    let resource = strings(rule.get("resources")).any(|res| {
-        let (res, sub) = res.split_once('/').unwrap_or((res, ""));
-        (res == "*" || res == &*r.resource) && (sub == "*" || sub == r.subresource)
-    });
-    scope
-        && operation
-        && exact_or_wildcard(rule.get("apiGroups"), &r.group)
-        && exact_or_wildcard(rule.get("apiVersions"), &r.version)
-        && resource
+    super::webhook::matching::rule_matches_request(rule, r)
 }
 
 /// `NamedRuleWithOperations` (a rule and optional resource names).

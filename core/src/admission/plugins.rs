@@ -9,11 +9,12 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::{
-    always, always_pull_images, default_ingress_class, default_storage_class, default_toleration_seconds,
-    deny_service_external_ips, extended_resource_toleration, gated, limit_pod_hard_anti_affinity_topology,
-    namespace_auto_provision, namespace_exists, namespace_lifecycle, persistent_volume_claim_resize,
-    pod_node_selector, pod_toleration_restriction, policy, priority, runtime_class, service_account,
-    storage_object_in_use_protection, taint_nodes_by_condition, Chain, Plugin,
+    always, always_pull_images, certificates, default_ingress_class, default_storage_class,
+    default_toleration_seconds, deny_service_external_ips, event_rate_limit, extended_resource_toleration,
+    gated, limit_pod_hard_anti_affinity_topology, limit_ranger, namespace_auto_provision, namespace_exists,
+    namespace_lifecycle, node_restriction, owner_references, persistent_volume_claim_resize,
+    pod_node_selector, pod_toleration_restriction, policy, priority, resource_quota, runtime_class,
+    service_account, storage_object_in_use_protection, taint_nodes_by_condition, webhook, Chain, Plugin,
 };
 
 /// Builds a plugin from its configuration (`Value::Null` when the AdmissionConfiguration has
@@ -63,9 +64,9 @@ pub const ALL: &[Entry] = &[
         "LimitPodHardAntiAffinityTopology",
         Some(limit_pod_hard_anti_affinity_topology::build),
     ),
-    on("LimitRanger", None),
+    on("LimitRanger", Some(limit_ranger::build)),
     on("ServiceAccount", Some(service_account::build)),
-    off("NodeRestriction", None),
+    off("NodeRestriction", Some(node_restriction::build)),
     on("TaintNodesByCondition", Some(taint_nodes_by_condition::build)),
     off("AlwaysPullImages", Some(always_pull_images::build)),
     off("ImagePolicyWebhook", None),
@@ -80,7 +81,7 @@ pub const ALL: &[Entry] = &[
         "PodTolerationRestriction",
         Some(pod_toleration_restriction::build),
     ),
-    off("EventRateLimit", None),
+    off("EventRateLimit", Some(event_rate_limit::build)),
     off(
         "ExtendedResourceToleration",
         Some(extended_resource_toleration::build),
@@ -90,26 +91,32 @@ pub const ALL: &[Entry] = &[
         "StorageObjectInUseProtection",
         Some(storage_object_in_use_protection::build),
     ),
-    off("OwnerReferencesPermissionEnforcement", None),
+    off(
+        "OwnerReferencesPermissionEnforcement",
+        Some(owner_references::build),
+    ),
     on(
         "PersistentVolumeClaimResize",
         Some(persistent_volume_claim_resize::build),
     ),
     on("RuntimeClass", Some(runtime_class::build)),
-    on("CertificateApproval", None),
-    on("CertificateSigning", None),
+    on("CertificateApproval", Some(certificates::approval::build)),
+    on("CertificateSigning", Some(certificates::signing::build)),
     on(
         "ClusterTrustBundleAttest",
         Some(gated::cluster_trust_bundle_attest),
     ),
-    on("CertificateSubjectRestriction", None),
+    on(
+        "CertificateSubjectRestriction",
+        Some(certificates::subject_restriction::build),
+    ),
     on("DefaultIngressClass", Some(default_ingress_class::build)),
     off("DenyServiceExternalIPs", Some(deny_service_external_ips::build)),
     on("MutatingAdmissionPolicy", Some(gated::mutating_admission_policy)),
-    on("MutatingAdmissionWebhook", None),
+    on("MutatingAdmissionWebhook", Some(webhook::build_mutating)),
     on("ValidatingAdmissionPolicy", Some(policy::build)),
-    on("ValidatingAdmissionWebhook", None),
-    on("ResourceQuota", None),
+    on("ValidatingAdmissionWebhook", Some(webhook::build_validating)),
+    on("ResourceQuota", Some(resource_quota::build)),
     off("AlwaysDeny", Some(always::deny)),
 ];
 

@@ -15,7 +15,8 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{json, Value};
 
-use super::{matching, review, Phase, Plugin, Request};
+use super::webhook::{matching::Invocation, review};
+use super::{matching, Phase, Plugin, Request};
 use crate::api::ApiError;
 use crate::cel::{self, Context, Program, Value as Cel};
 use crate::server::effect::{Flow, Lookups};
@@ -392,8 +393,15 @@ fn evaluate(
     let old = request.old_object.as_ref().map(cel::value).unwrap_or(Cel::Null);
     context.add_variable_from_value("object", object);
     context.add_variable_from_value("oldObject", old);
-    let uid = review::uid(request, 1);
-    context.add_variable_from_value("request", cel::value(&review::request(request, &uid)));
+    // `request` is the webhooks' AdmissionRequest without the objects, which are variables
+    // of their own.
+    let uid = crate::rng::Rng::new(request.seed).uuid_v4();
+    let mut attributes = review::admission_request(&uid, request, &Invocation::of(request), None, None);
+    if let Some(a) = attributes.as_object_mut() {
+        a.remove("object");
+        a.remove("oldObject");
+    }
+    context.add_variable_from_value("request", cel::value(&attributes));
     context.add_variable_from_value("params", param.map(cel::value).unwrap_or(Cel::Null));
     let ns = namespace.map(namespace_object).unwrap_or(Value::Null);
     context.add_variable_from_value("namespaceObject", cel::value(&ns));

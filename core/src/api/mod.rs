@@ -1,6 +1,7 @@
 //! The API's shared vocabulary: `Status` errors and object metadata accessors.
 
 mod meta;
+pub mod quantity;
 mod status;
 
 pub use meta::*;

@@ -129,6 +129,12 @@ impl ApiError {
         )
     }
 
+    /// A refusal whose code, reason and message another party chose (an admission webhook's
+    /// Status).
+    pub fn with_status(code: u16, reason: &'static str, message: impl Into<String>) -> Self {
+        Self::new(code, reason, message)
+    }
+
     /// 400.
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(400, "BadRequest", message)

@@ -66,14 +66,24 @@ impl Server {
             if info.verb != "create" {
                 return self.finish(id, origin, Err(ApiError::method_not_allowed()));
             }
+            // One generator for the token's id and for what admission makes up.
+            let mut rng = self.request_rng(id);
             let ask = token_request::Ask {
                 namespace: &info.namespace,
                 name: &info.name,
                 content_type: req.header("content-type").unwrap_or(""),
                 body: &req.body,
-                jti: self.request_rng(id).uuid_v4(),
+                jti: rng.uuid_v4(),
             };
-            let flow = token_request::issue(ask, &self.hub.service_accounts, &self.lookups());
+            let chain = self.hub.admission.clone();
+            let seed = rng.next_u64();
+            let flow = token_request::admit_then_issue(
+                ask,
+                (&user, seed),
+                chain,
+                &self.hub.service_accounts,
+                &self.lookups(),
+            );
             return self.decided(id, origin, Some(deadline_ms), flow);
         }
         if !def.is_stored() {

@@ -43,6 +43,7 @@ mod namespaces;
 mod nonresource;
 mod openapi_docs;
 mod proxy;
+mod quota_controller;
 mod reviews;
 mod role_aggregation;
 mod root_ca;
@@ -77,6 +78,7 @@ use conn::Conn;
 use default_service_account::DefaultServiceAccounts;
 use encode::Negotiated;
 use namespaces::NamespaceController;
+use quota_controller::QuotaController;
 use role_aggregation::RoleAggregator;
 use root_ca::RootCaPublisher;
 use token_controller::TokenController;
@@ -170,6 +172,8 @@ enum Origin {
     RoleAggregation(String),
     /// An update lifting a claim's or a volume's protection finalizer (namespace, name).
     VolumeProtection((String, String)),
+    /// An update of a ResourceQuota's status (namespace, name).
+    QuotaStatus((String, String)),
 }
 
 /// The User-Agent of the server's own writes (its field manager is `kube-apiserver`).
@@ -289,6 +293,8 @@ pub struct Server {
     volumes: volume_protection::VolumeProtection,
     default_accounts: DefaultServiceAccounts,
     aggregation: RoleAggregator,
+    /// ResourceQuota statuses to recount.
+    quotas: QuotaController,
     /// Service-account token Secrets to fill.
     tokens: TokenController,
     /// Bumped whenever the client CA changes, so connections' certificates are judged again.
@@ -322,6 +328,7 @@ impl Server {
             volumes: Default::default(),
             default_accounts: DefaultServiceAccounts::default(),
             aggregation: RoleAggregator::default(),
+            quotas: QuotaController::default(),
             tokens: TokenController::default(),
             ca_generation: 0,
             health_op: None,
@@ -870,6 +877,14 @@ impl Server {
             .observe(&prefix, &decoded, &self.hub.caches, now.mono_ms);
         self.tokens
             .observe(&prefix, &decoded, &self.hub.caches, now.mono_ms);
+        self.quotas.observe(
+            &prefix,
+            &self.hub.resources,
+            &decoded,
+            &self.hub.caches,
+            now.wall_secs(),
+            now.mono_ms,
+        );
         self.drive_namespaces();
     }
 
@@ -1028,6 +1043,17 @@ impl Server {
             let id = self.req_id();
             self.serve(id, Origin::RoleAggregation(name), request);
         }
+        let calls = self.quotas.due_calls(
+            &self.cfg.storage_prefix,
+            &self.hub.resources,
+            &self.hub.caches,
+            self.now.wall_secs(),
+            self.now.mono_ms,
+        );
+        for (quota, request) in calls {
+            let id = self.req_id();
+            self.serve(id, Origin::QuotaStatus(quota), request);
+        }
         let calls = self.tokens.due_calls(
             &self.cfg.storage_prefix,
             &self.hub.resources,
@@ -1061,6 +1087,7 @@ impl Server {
                 self.volumes.next_deadline(),
                 self.default_accounts.next_deadline(),
                 self.aggregation.next_deadline(),
+                self.quotas.next_deadline(),
                 self.tokens.next_deadline(),
             ]
             .into_iter()
@@ -1161,6 +1188,8 @@ impl Server {
                 self.aggregation
                     .resync(&self.cfg.storage_prefix, &self.hub.caches, self.now.mono_ms);
                 self.tokens
+                    .resync(&self.cfg.storage_prefix, &self.hub.caches, self.now.mono_ms);
+                self.quotas
                     .resync(&self.cfg.storage_prefix, &self.hub.caches, self.now.mono_ms);
                 self.sync_sources(watch);
                 if !self.startup.bootstrapped && watch.is_none() {
@@ -1396,7 +1425,8 @@ impl Server {
                 | Origin::TokenSecret(_)
                 | Origin::Publish(_)
                 | Origin::RoleAggregation(_)
-                | Origin::VolumeProtection(_) => {}
+                | Origin::VolumeProtection(_)
+                | Origin::QuotaStatus(_) => {}
             },
         }
     }
@@ -1485,6 +1515,20 @@ impl Server {
                     }
                 };
                 self.aggregation.done(&name, backoff, self.now.mono_ms);
+            }
+            Origin::QuotaStatus(quota) => {
+                // A Conflict or NotFound: another writer came first, or the quota went.
+                let backoff = match &result {
+                    Ok(_) => false,
+                    Err(e) if matches!(e.code, 404 | 409) => true,
+                    Err(e) => {
+                        let (ns, name) = &quota;
+                        let what = format!("counting resourcequota {ns}/{name}: {}", e.message);
+                        self.out.push_back(Output::Log(what));
+                        true
+                    }
+                };
+                self.quotas.done(&quota, backoff, self.now.mono_ms);
             }
             Origin::Publish(what) => {
                 if let Err(e) = result {

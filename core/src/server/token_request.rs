@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
+use crate::admission;
 use crate::api::{self, ApiError};
 use crate::authn::jwt;
 use crate::authn::serviceaccount::{self, Binding, Config, Ref};
@@ -31,6 +32,63 @@ pub(super) struct Ask<'a> {
     pub body: &'a [u8],
     /// The token's `jti`, drawn by the caller from the request's generator.
     pub jti: String,
+}
+
+/// Runs the admission chain over the TokenRequest, as kube's create handler does before its
+/// storage issues the token (NodeRestriction holds a kubelet to tokens for its own pods),
+/// then issues it. A body that does not decode is left for [`issue`] to refuse.
+pub(super) fn admit_then_issue(
+    ask: Ask<'_>,
+    (user, seed): (&crate::authn::UserInfo, u64),
+    chain: admission::Chain,
+    config: &Arc<Config>,
+    cx: &Lookups<'_>,
+) -> Flow<Result<Reply, ApiError>> {
+    let Ok(object) = decode_untyped(ask.content_type, ask.body) else {
+        return issue(ask, config, cx);
+    };
+    let request = admission::Request {
+        operation: admission::Operation::Create,
+        group: "".into(),
+        version: "v1".into(),
+        resource: "serviceaccounts".into(),
+        kind: KIND.into(),
+        namespaced: true,
+        namespace: ask.namespace.to_string(),
+        name: ask.name.to_string(),
+        subresource: "token".into(),
+        user: user.clone(),
+        dry_run: false,
+        object: Some(object),
+        old_object: None,
+        options: json!({"kind": "CreateOptions", "apiVersion": "meta.k8s.io/v1"}),
+        warnings: Vec::new(),
+        seed,
+    };
+    let (namespace, name, jti) = (ask.namespace.to_string(), ask.name.to_string(), ask.jti);
+    let config = config.clone();
+    let validating = chain.clone();
+    chain
+        .run(admission::Phase::Mutating, request, cx)
+        .and_then(cx, move |admitted, cx| match admitted {
+            Ok(request) => validating.run(admission::Phase::Validating, request, cx),
+            Err(e) => Flow::Ready(Err(e)),
+        })
+        .and_then(cx, move |admitted, cx| {
+            let request = match admitted {
+                Ok(request) => request,
+                Err(e) => return Flow::Ready(Err(e)),
+            };
+            let body = serde_json::to_vec(&request.object.unwrap_or(Value::Null)).unwrap_or_default();
+            let ask = Ask {
+                namespace: &namespace,
+                name: &name,
+                content_type: "application/json",
+                body: &body,
+                jti,
+            };
+            issue(ask, &config, cx)
+        })
 }
 
 /// Issues the token `ask` requests under `config`: now, or after reading the service account

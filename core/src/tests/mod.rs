@@ -1,6 +1,7 @@
 //! Scenario tests of the whole server state machine, driven with a virtual clock and an
 //! in-memory store.
 
+mod admission_webhook;
 mod apply;
 mod authentication;
 mod authorization;
@@ -13,6 +14,7 @@ mod harness;
 mod kubelet;
 mod metadata_only;
 mod pipeline;
+mod quota;
 mod reads;
 mod resources;
 mod root_ca;

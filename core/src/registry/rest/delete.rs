@@ -28,7 +28,7 @@ impl Machine {
                 return done(Ok(Reply {
                     code: 200,
                     object: delete_reply(def, obj, removed, revision),
-                    warnings: Vec::new(),
+                    warnings: ds.warnings,
                 }));
             }
             StorageResponse::Txn {
@@ -58,6 +58,24 @@ impl Machine {
         if let Err(e) = check_preconditions(def, &ds.opts, &cur, kv.mod_revision) {
             return fail(e);
         }
+        if !self.eviction && ds.admitted_at != Some(kv.mod_revision) {
+            let request = self.admission_request(admission::Operation::Delete, None, Some(cur.clone()));
+            ds.admitting = Some((kv, cur, admission::Phase::Mutating));
+            self.state = State::Delete(ds);
+            return Step::Admit(admission::Phase::Mutating, Box::new(request));
+        }
+        self.finish_delete(env, ds, kv, cur)
+    }
+
+    /// Deletes `cur` (read as `kv`), admitted.
+    pub(super) fn finish_delete(
+        &mut self,
+        env: &mut Env<'_>,
+        mut ds: DeleteState,
+        kv: KeyValue,
+        cur: Value,
+    ) -> Step {
+        let def = &*self.call.def;
         let charge = if self.eviction {
             match charge_budget(env, &cur, ds.fresh_budget.as_ref()) {
                 Ok(c) => c,
@@ -69,7 +87,13 @@ impl Machine {
         let plan = plan_delete(def, &ds.opts, &cur, env.now);
         let (step_obj, removed) = match plan {
             DeletePlan::Unchanged(_) if self.eviction => return done(Ok(eviction_reply())),
-            DeletePlan::Unchanged(obj) => return ok(200, obj),
+            DeletePlan::Unchanged(obj) => {
+                return done(Ok(Reply {
+                    code: 200,
+                    object: obj,
+                    warnings: ds.warnings,
+                }))
+            }
             DeletePlan::Update(obj) => (obj, false),
             DeletePlan::Remove => (cur.clone(), true),
         };
@@ -77,7 +101,11 @@ impl Machine {
             return done(Ok(eviction_reply()));
         }
         if self.dry_run {
-            return ok(200, delete_reply(def, step_obj, removed, kv.mod_revision));
+            return done(Ok(Reply {
+                code: 200,
+                object: delete_reply(def, step_obj, removed, kv.mod_revision),
+                warnings: ds.warnings,
+            }));
         }
         let op = if removed {
             TxnOp::Delete { key: ds.key.clone() }

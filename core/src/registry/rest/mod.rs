@@ -361,6 +361,13 @@ struct DeleteState {
     pending: Option<(Value, bool)>,
     /// An eviction's disruption budget as read after a conflicting write.
     fresh_budget: Option<KeyValue>,
+    /// The object read while admission looks at its delete, and which phase.
+    admitting: Option<(KeyValue, Value, admission::Phase)>,
+    /// The revision of the object admission last admitted the delete of (a retry after a
+    /// conflict reads a newer one, which is admitted again).
+    admitted_at: Option<i64>,
+    /// Warnings of admission, for the reply.
+    warnings: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -382,6 +389,17 @@ pub struct Machine {
     ttl: Option<u32>,
     /// A `pods/eviction`: a delete guarded by the pod's disruption budget.
     eviction: bool,
+    /// While admission sees the objects in the client's version (another than the stored
+    /// one): the object as sent to it, and the stored forms of the object and old object.
+    admission_stash: Option<AdmissionStash>,
+}
+
+/// The stored forms behind an admission request made in the client's version.
+#[derive(Debug)]
+struct AdmissionStash {
+    sent: Option<Value>,
+    object: Option<Value>,
+    old: Option<Value>,
 }
 
 fn done(r: Result<Reply, ApiError>) -> Step {
@@ -509,6 +527,7 @@ impl Machine {
                 }),
                 ttl: None,
                 eviction: false,
+                admission_stash: None,
             });
         }
         if call.subresource == "eviction" {
@@ -522,9 +541,13 @@ impl Machine {
                     attempts: 0,
                     pending: None,
                     fresh_budget: None,
+                    admitting: None,
+                    admitted_at: None,
+                    warnings: Vec::new(),
                 }),
                 ttl: None,
                 eviction: true,
+                admission_stash: None,
             });
         }
         let state = match call.verb.as_str() {
@@ -586,6 +609,9 @@ impl Machine {
                 attempts: 0,
                 pending: None,
                 fresh_budget: None,
+                admitting: None,
+                admitted_at: None,
+                warnings: Vec::new(),
             }),
             "deletecollection" => State::DeleteCollection(CollectionState {
                 opts: ListOptions::parse(def, &call.params, false)?,
@@ -607,6 +633,7 @@ impl Machine {
             state,
             ttl: None,
             eviction: false,
+            admission_stash: None,
         })
     }
 
@@ -742,10 +769,19 @@ impl Machine {
                 })
             }
             State::Delete(mut ds) => {
-                ds.key = key;
+                ds.key = key.clone();
                 self.state = State::Delete(ds);
-                let request = self.admission_request(admission::Operation::Delete, None, None);
-                Step::Admit(admission::Phase::Mutating, Box::new(request))
+                if self.eviction {
+                    let request = self.admission_request(admission::Operation::Delete, None, None);
+                    return Step::Admit(admission::Phase::Mutating, Box::new(request));
+                }
+                // A delete is admitted once the object is read, with it as the old object.
+                Step::Storage(StorageRequest::Range {
+                    key,
+                    range_end: Vec::new(),
+                    revision: 0,
+                    limit: 0,
+                })
             }
             State::DeleteCollection(cs) => {
                 let prefix = collection_prefix(env.prefix, def, &self.call.namespace);
@@ -774,6 +810,21 @@ impl Machine {
             }
         };
         let warnings = std::mem::take(&mut request.warnings);
+        if let Some(stash) = self.admission_stash.take() {
+            // Back to the stored forms: the originals unless a plugin changed the object.
+            request.old_object = stash.old;
+            request.object = match request.object.take() {
+                Some(o) if Some(&o) == stash.sent.as_ref() => stash.object,
+                Some(o) => match to_stored(&self.call.served, &o) {
+                    Ok(stored) => Some(stored),
+                    Err(e) => {
+                        self.state = State::Finished;
+                        return fail(e);
+                    }
+                },
+                None => None,
+            };
+        }
         match std::mem::replace(&mut self.state, State::Finished) {
             State::Create(mut cs) => {
                 add_warnings(&mut cs.warnings, warnings);
@@ -803,15 +854,32 @@ impl Machine {
                     admission::Phase::Validating => self.commit_update(env, us, kv, cur, new),
                 }
             }
-            State::Delete(ds) => {
-                let key = ds.key.clone();
-                self.state = State::Delete(ds);
-                Step::Storage(StorageRequest::Range {
-                    key,
-                    range_end: Vec::new(),
-                    revision: 0,
-                    limit: 0,
-                })
+            State::Delete(mut ds) => {
+                add_warnings(&mut ds.warnings, warnings);
+                match ds.admitting.take() {
+                    Some((kv, cur, admission::Phase::Mutating)) => {
+                        let request =
+                            self.admission_request(admission::Operation::Delete, None, Some(cur.clone()));
+                        ds.admitting = Some((kv, cur, admission::Phase::Validating));
+                        self.state = State::Delete(ds);
+                        Step::Admit(admission::Phase::Validating, Box::new(request))
+                    }
+                    Some((kv, cur, admission::Phase::Validating)) => {
+                        ds.admitted_at = Some(kv.mod_revision);
+                        self.finish_delete(env, ds, kv, cur)
+                    }
+                    // An eviction, admitted before its read.
+                    None => {
+                        let key = ds.key.clone();
+                        self.state = State::Delete(ds);
+                        Step::Storage(StorageRequest::Range {
+                            key,
+                            range_end: Vec::new(),
+                            revision: 0,
+                            limit: 0,
+                        })
+                    }
+                }
             }
             _ => fail(ApiError::internal("unexpected admission outcome")),
         }
@@ -820,12 +888,35 @@ impl Machine {
     /// What admission sees of this request, for `operation` on `object` (the new state)
     /// over `old` (the stored one).
     fn admission_request(
-        &self,
+        &mut self,
         operation: admission::Operation,
         object: Option<Value>,
         old: Option<Value>,
     ) -> admission::Request {
-        let def = &*self.call.def;
+        self.admission_stash = None;
+        let served = self.call.served.clone();
+        if served.stored_as.is_some() {
+            // Admission (and its webhooks) sees the resource in the version the client asked
+            // for, as kube's admission attributes name it.
+            let view = |o: &Option<Value>| o.clone().map(|o| to_served(&served, o)).transpose();
+            if let (Ok(sent), Ok(sent_old)) = (view(&object), view(&old)) {
+                let request = self.admission_request_as(&served, operation, sent.clone(), sent_old);
+                self.admission_stash = Some(AdmissionStash { sent, object, old });
+                return request;
+            }
+        }
+        let def = self.call.def.clone();
+        self.admission_request_as(&def, operation, object, old)
+    }
+
+    /// What admission sees of this request as `def` names it.
+    fn admission_request_as(
+        &self,
+        def: &ResourceDef,
+        operation: admission::Operation,
+        object: Option<Value>,
+        old: Option<Value>,
+    ) -> admission::Request {
         let namespace = match &object {
             Some(o) if def.namespaced => api::namespace(o).to_string(),
             _ => self.call.namespace.clone(),
