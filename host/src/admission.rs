@@ -27,6 +27,14 @@ pub fn chain(flags: &Flags) -> Result<Chain, HostError> {
         Some(path) => read_config(path)?,
         None => Default::default(),
     };
+    // kube configures DefaultTolerationSeconds by flags, not by its configuration.
+    configs.insert(
+        "DefaultTolerationSeconds".into(),
+        serde_json::json!({
+            "notReadySeconds": flags.default_not_ready_toleration_seconds,
+            "unreachableSeconds": flags.default_unreachable_toleration_seconds,
+        }),
+    );
     for plugin in ["MutatingAdmissionWebhook", "ValidatingAdmissionWebhook"] {
         if let Some(config) = configs.get_mut(plugin) {
             resolve_webhook_kubeconfig(config)?;

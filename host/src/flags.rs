@@ -182,6 +182,16 @@ pub struct Flags {
     #[arg(long)]
     pub admission_control_config_file: Option<PathBuf>,
 
+    /// Indicates the tolerationSeconds of the toleration for notReady:NoExecute that is added
+    /// by default to every pod that does not already have such a toleration.
+    #[arg(long, default_value_t = 300)]
+    pub default_not_ready_toleration_seconds: i64,
+
+    /// Indicates the tolerationSeconds of the toleration for unreachable:NoExecute that is
+    /// added by default to every pod that does not already have such a toleration.
+    #[arg(long, default_value_t = 300)]
+    pub default_unreachable_toleration_seconds: i64,
+
     /// Enable to allow secrets of type 'bootstrap.kubernetes.io/token' in the 'kube-system'
     /// namespace to be used for TLS bootstrapping authentication.
     #[arg(long, action = ArgAction::Set, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true")]

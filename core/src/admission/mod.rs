@@ -9,23 +9,41 @@
 //! request, so a plugin never blocks.
 
 pub mod always;
+pub mod always_pull_images;
 pub mod certificates;
 pub mod config;
+pub mod default_ingress_class;
+pub mod default_storage_class;
+pub mod default_toleration_seconds;
+pub mod deny_service_external_ips;
 pub mod event_rate_limit;
+pub mod extended_resource_toleration;
 pub mod gated;
+pub mod limit_pod_hard_anti_affinity_topology;
 pub mod limit_ranger;
+pub mod lookup;
 pub mod matching;
+pub mod namespace_auto_provision;
+pub mod namespace_exists;
 pub mod namespace_lifecycle;
 pub mod node_restriction;
 pub mod owner_references;
+pub mod persistent_volume_claim_resize;
 pub mod plugins;
+pub mod pod_node_selector;
 pub mod pod_security;
+pub mod pod_toleration_restriction;
 pub mod policy;
+pub mod priority;
 pub mod resource_list;
 pub mod resource_quota;
+pub mod runtime_class;
 pub mod service_account;
+pub mod storage_object_in_use_protection;
+pub mod taint_nodes_by_condition;
 #[cfg(test)]
 pub(crate) mod testing;
+pub mod tolerations;
 pub mod webhook;
 
 use std::sync::Arc;

@@ -9,8 +9,13 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::{
-    always, certificates, event_rate_limit, gated, limit_ranger, namespace_lifecycle, node_restriction,
-    owner_references, pod_security, policy, resource_quota, service_account, webhook, Chain, Plugin,
+    always, always_pull_images, certificates, default_ingress_class, default_storage_class,
+    default_toleration_seconds, deny_service_external_ips, event_rate_limit, extended_resource_toleration,
+    gated, limit_pod_hard_anti_affinity_topology, limit_ranger, namespace_auto_provision, namespace_exists,
+    namespace_lifecycle, node_restriction, owner_references, persistent_volume_claim_resize,
+    pod_node_selector, pod_security, pod_toleration_restriction, policy, priority, resource_quota,
+    runtime_class, service_account, storage_object_in_use_protection, taint_nodes_by_condition, webhook,
+    Chain, Plugin,
 };
 
 /// Builds a plugin from its configuration (`Value::Null` when the AdmissionConfiguration has
@@ -53,31 +58,49 @@ const fn off(name: &'static str, build: Option<Build>) -> Entry {
 /// kube's `AllOrderedPlugins` of v1.32: the order every chain runs in.
 pub const ALL: &[Entry] = &[
     off("AlwaysAdmit", Some(always::admit)),
-    off("NamespaceAutoProvision", None),
+    off("NamespaceAutoProvision", Some(namespace_auto_provision::build)),
     on("NamespaceLifecycle", Some(namespace_lifecycle::build)),
-    off("NamespaceExists", None),
-    off("LimitPodHardAntiAffinityTopology", None),
+    off("NamespaceExists", Some(namespace_exists::build)),
+    off(
+        "LimitPodHardAntiAffinityTopology",
+        Some(limit_pod_hard_anti_affinity_topology::build),
+    ),
     on("LimitRanger", Some(limit_ranger::build)),
     on("ServiceAccount", Some(service_account::build)),
     off("NodeRestriction", Some(node_restriction::build)),
-    on("TaintNodesByCondition", None),
-    off("AlwaysPullImages", None),
+    on("TaintNodesByCondition", Some(taint_nodes_by_condition::build)),
+    off("AlwaysPullImages", Some(always_pull_images::build)),
     off("ImagePolicyWebhook", None),
     on("PodSecurity", Some(pod_security::build)),
-    off("PodNodeSelector", None),
-    on("Priority", None),
-    on("DefaultTolerationSeconds", None),
-    off("PodTolerationRestriction", None),
+    off("PodNodeSelector", Some(pod_node_selector::build)),
+    on("Priority", Some(priority::build)),
+    on(
+        "DefaultTolerationSeconds",
+        Some(default_toleration_seconds::build),
+    ),
+    off(
+        "PodTolerationRestriction",
+        Some(pod_toleration_restriction::build),
+    ),
     off("EventRateLimit", Some(event_rate_limit::build)),
-    off("ExtendedResourceToleration", None),
-    on("DefaultStorageClass", None),
-    on("StorageObjectInUseProtection", None),
+    off(
+        "ExtendedResourceToleration",
+        Some(extended_resource_toleration::build),
+    ),
+    on("DefaultStorageClass", Some(default_storage_class::build)),
+    on(
+        "StorageObjectInUseProtection",
+        Some(storage_object_in_use_protection::build),
+    ),
     off(
         "OwnerReferencesPermissionEnforcement",
         Some(owner_references::build),
     ),
-    on("PersistentVolumeClaimResize", None),
-    on("RuntimeClass", None),
+    on(
+        "PersistentVolumeClaimResize",
+        Some(persistent_volume_claim_resize::build),
+    ),
+    on("RuntimeClass", Some(runtime_class::build)),
     on("CertificateApproval", Some(certificates::approval::build)),
     on("CertificateSigning", Some(certificates::signing::build)),
     on(
@@ -88,8 +111,8 @@ pub const ALL: &[Entry] = &[
         "CertificateSubjectRestriction",
         Some(certificates::subject_restriction::build),
     ),
-    on("DefaultIngressClass", None),
-    off("DenyServiceExternalIPs", None),
+    on("DefaultIngressClass", Some(default_ingress_class::build)),
+    off("DenyServiceExternalIPs", Some(deny_service_external_ips::build)),
     on("MutatingAdmissionPolicy", Some(gated::mutating_admission_policy)),
     on("MutatingAdmissionWebhook", Some(webhook::build_mutating)),
     on("ValidatingAdmissionPolicy", Some(policy::build)),

@@ -49,6 +49,7 @@ mod role_aggregation;
 mod root_ca;
 mod token_controller;
 mod token_request;
+mod volume_protection;
 mod watchers;
 
 use std::collections::{BTreeMap, VecDeque};
@@ -169,6 +170,8 @@ enum Origin {
     Publish(String),
     /// An update of an aggregating ClusterRole's rules (its name).
     RoleAggregation(String),
+    /// An update lifting a claim's or a volume's protection finalizer (namespace, name).
+    VolumeProtection((String, String)),
     /// An update of a ResourceQuota's status (namespace, name).
     QuotaStatus((String, String)),
 }
@@ -287,6 +290,7 @@ pub struct Server {
     storage_healthy: bool,
     namespaces: NamespaceController,
     root_ca: RootCaPublisher,
+    volumes: volume_protection::VolumeProtection,
     default_accounts: DefaultServiceAccounts,
     aggregation: RoleAggregator,
     /// ResourceQuota statuses to recount.
@@ -321,6 +325,7 @@ impl Server {
             storage_healthy: true,
             namespaces: NamespaceController::default(),
             root_ca,
+            volumes: Default::default(),
             default_accounts: DefaultServiceAccounts::default(),
             aggregation: RoleAggregator::default(),
             quotas: QuotaController::default(),
@@ -866,6 +871,7 @@ impl Server {
         self.hub.node_graph.observe(&prefix, &decoded);
         self.namespaces.observe(&prefix, &decoded, now.mono_ms);
         self.root_ca.observe(&prefix, &decoded, now.mono_ms);
+        self.volumes.observe(&prefix, &decoded, now.mono_ms);
         self.default_accounts.observe(&prefix, &decoded, now.mono_ms);
         self.aggregation
             .observe(&prefix, &decoded, &self.hub.caches, now.mono_ms);
@@ -1007,6 +1013,16 @@ impl Server {
             let id = self.req_id();
             self.serve(id, Origin::RootCa(ns), request);
         }
+        let calls = self.volumes.due_calls(
+            &self.cfg.storage_prefix,
+            &self.hub.resources,
+            &self.hub.caches,
+            self.now.mono_ms,
+        );
+        for (key, request) in calls {
+            let id = self.req_id();
+            self.serve(id, Origin::VolumeProtection(key), request);
+        }
         let calls = self.default_accounts.due_calls(
             &self.cfg.storage_prefix,
             &self.hub.resources,
@@ -1068,6 +1084,7 @@ impl Server {
             [
                 self.namespaces.next_deadline(),
                 self.root_ca.next_deadline(),
+                self.volumes.next_deadline(),
                 self.default_accounts.next_deadline(),
                 self.aggregation.next_deadline(),
                 self.quotas.next_deadline(),
@@ -1163,6 +1180,8 @@ impl Server {
                 self.namespaces
                     .resync(&self.cfg.storage_prefix, &self.hub.caches, self.now.mono_ms);
                 self.root_ca
+                    .resync(&self.cfg.storage_prefix, &self.hub.caches, self.now.mono_ms);
+                self.volumes
                     .resync(&self.cfg.storage_prefix, &self.hub.caches, self.now.mono_ms);
                 self.default_accounts
                     .resync(&self.cfg.storage_prefix, &self.hub.caches, self.now.mono_ms);
@@ -1406,6 +1425,7 @@ impl Server {
                 | Origin::TokenSecret(_)
                 | Origin::Publish(_)
                 | Origin::RoleAggregation(_)
+                | Origin::VolumeProtection(_)
                 | Origin::QuotaStatus(_) => {}
             },
         }
@@ -1469,6 +1489,19 @@ impl Server {
                     }
                 };
                 self.default_accounts.done(&ns, backoff, self.now.mono_ms);
+            }
+            Origin::VolumeProtection(key) => {
+                // A Conflict or NotFound: another writer came first, or the object went.
+                let backoff = match &result {
+                    Ok(_) => false,
+                    Err(e) if matches!(e.code, 404 | 409) => true,
+                    Err(e) => {
+                        let what = format!("lifting the protection of {}/{}: {}", key.0, key.1, e.message);
+                        self.out.push_back(Output::Log(what));
+                        true
+                    }
+                };
+                self.volumes.done(&key, backoff, self.now.mono_ms);
             }
             Origin::RoleAggregation(name) => {
                 // A Conflict or NotFound: another writer came first, or the role went.

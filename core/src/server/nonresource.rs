@@ -309,6 +309,15 @@ pub fn bootstrap_objects(cfg: &Config) -> Vec<Vec<StartupObject>> {
         ),
         ("create", "configmaps", authentication.clone()),
     ];
+    // The system priority classes, as kube's scheduling bootstrap creates them.
+    let objects = objects
+        .into_iter()
+        .chain(
+            crate::admission::priority::system_classes()
+                .into_iter()
+                .map(|c| ("create", "priorityclasses", c)),
+        )
+        .collect();
     vec![
         namespaces,
         objects,
