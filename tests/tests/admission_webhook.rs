@@ -360,3 +360,62 @@ async fn a_webhook_behind_a_service_is_reached_at_its_endpoint() {
         .await;
     server.stop().await;
 }
+
+/// Fail-open means fail-open: four `Ignore` webhooks that each hang for their whole 10 s
+/// would together outlast a 30 s request (kube answers 504, kubernetes/kubernetes#128162).
+/// Gatehouse calls the first two, leaves out those whose call would end inside the time the
+/// request keeps for itself, warns about them, and the pod is created.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_ignore_webhooks_never_fail_the_request() {
+    let hook = WebhookServer::start(Box::new(|r| {
+        std::thread::sleep(std::time::Duration::from_secs(12));
+        respond(r, json!({"allowed": true}))
+    }));
+    let dir = TempDir::new("admission-fail-open");
+    let server = Server::start(Options::tokio().memory().arg("--request-timeout=30s")).await;
+    let k = server.kubectl(&dir);
+    k.ok(&["create", "namespace", "fail-open"]).await;
+    k.ok(&["label", "namespace", "fail-open", "scenario=fail-open"])
+        .await;
+    let ca = b64(&hook.ca.cert_pem);
+    let hooks: Vec<Value> = ["a", "b", "c", "d"]
+        .iter()
+        .map(|n| {
+            webhook(
+                &format!("{n}.slow.gatehouse.test"),
+                &format!("{}/{n}", hook.url),
+                &ca,
+                "fail-open",
+                json!({"failurePolicy": "Ignore", "timeoutSeconds": 10}),
+            )
+        })
+        .collect();
+    let config = json!({"apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingWebhookConfiguration",
+        "metadata": {"name": "slow-ignore"}, "webhooks": hooks});
+    let file = dir.write("slow.json", config.to_string());
+    k.ok(&["create", "-f", &file.display().to_string()]).await;
+    // The configuration reaches the watch cache.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let p = dir.write("pod.json", pod("fail-open", "patient", json!({})));
+    let started = std::time::Instant::now();
+    let out = k.run(&["create", "-f", &p.display().to_string()]).await;
+    let took = started.elapsed();
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    for skipped in ["c", "d"] {
+        assert!(
+            out.stderr.contains(&format!(
+                "Warning: admission webhook \"{skipped}.slow.gatehouse.test\" was not called: its timeout of 10s would outlast the request's deadline (failurePolicy Ignore)"
+            )),
+            "{}",
+            out.stderr
+        );
+    }
+    assert!(took < std::time::Duration::from_secs(29), "{took:?}");
+    k.ok(&["get", "pod", "patient", "-n", "fail-open"]).await;
+    let paths: Vec<String> = hook
+        .received
+        .lock()
+        .map(|seen| seen.iter().map(|r| r.path.clone()).collect())
+        .unwrap_or_default();
+    assert_eq!(paths.len(), 2, "only the first two are called: {paths:?}");
+}

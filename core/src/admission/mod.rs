@@ -122,6 +122,9 @@ pub struct Request {
     pub options: Value,
     /// Warnings for the client (`Warning: 299` headers), added by plugins.
     pub warnings: Vec<String>,
+    /// When the request must be answered (monotonic ms), if it has a deadline: what a
+    /// plugin that waits on the outside may still spend.
+    pub deadline_ms: Option<u64>,
     /// Random bits for what a plugin must make up (a generated volume name, a review's
     /// uid), drawn from the server's seeded generator so that runs replay.
     pub seed: u64,

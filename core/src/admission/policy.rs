@@ -128,11 +128,15 @@ impl Plugin for ValidatingAdmissionPolicy {
         if phase != Phase::Validating || matching::is_exempt(&request) {
             return Flow::Ready(Ok(request));
         }
-        let policies = list(cx, "validatingadmissionpolicies");
+        let (Some(policies), Some(bindings)) = (
+            list(cx, "validatingadmissionpolicies"),
+            list(cx, "validatingadmissionpolicybindings"),
+        ) else {
+            return Flow::Ready(Err(request.forbidden("not yet ready to handle request")));
+        };
         if policies.is_empty() {
             return Flow::Ready(Ok(request));
         }
-        let bindings = list(cx, "validatingadmissionpolicybindings");
         let compiled: Vec<(Value, Arc<Compiled>)> = policies
             .into_iter()
             .map(|p| {
@@ -193,20 +197,20 @@ impl ValidatingAdmissionPolicy {
     }
 }
 
-/// The objects of a cluster-scoped admissionregistration resource, by name.
-fn list(cx: &Lookups<'_>, resource: &str) -> Vec<Value> {
+/// The objects of a cluster-scoped admissionregistration resource, by name; `None` until
+/// its cache has first been loaded.
+fn list(cx: &Lookups<'_>, resource: &str) -> Option<Vec<Value>> {
     let Some(def) = crate::registry::find(GROUP, "v1", resource) else {
-        return Vec::new();
+        return Some(Vec::new());
     };
     let prefix = crate::registry::collection_prefix(cx.prefix, def, "");
-    let mut out: Vec<Value> = cx
-        .caches
-        .for_key(&prefix)
-        .list(&prefix)
-        .map(|(_, v)| Value::clone(v))
-        .collect();
+    let cache = cx.caches.for_key(&prefix);
+    if !cache.has_synced() {
+        return None;
+    }
+    let mut out: Vec<Value> = cache.list(&prefix).map(|(_, v)| Value::clone(v)).collect();
     out.sort_by(|a, b| crate::api::name(a).cmp(crate::api::name(b)));
-    out
+    Some(out)
 }
 
 fn dispatch(

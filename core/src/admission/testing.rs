@@ -165,6 +165,7 @@ pub fn request(
         old_object: old,
         options: Value::Null,
         warnings: Vec::new(),
+        deadline_ms: None,
         seed: 0,
     }
 }

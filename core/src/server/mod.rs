@@ -1375,6 +1375,7 @@ impl Server {
             }
             Step::Admit(phase, mut request) => {
                 request.seed = self.rng.next_u64();
+                request.deadline_ms = inflight.deadline_ms;
                 let flow = self.hub.admission.run(phase, *request, &self.lookups());
                 self.follow_admission(id, inflight, flow);
             }

@@ -63,6 +63,7 @@ pub(super) fn admit_then_issue(
         old_object: None,
         options: json!({"kind": "CreateOptions", "apiVersion": "meta.k8s.io/v1"}),
         warnings: Vec::new(),
+        deadline_ms: None,
         seed,
     };
     let (namespace, name, jti) = (ask.namespace.to_string(), ask.name.to_string(), ask.jti);

@@ -670,3 +670,92 @@ fn an_ignored_failure_skips_and_v1beta1_is_spoken_when_first_accepted() {
         "Internal error occurred: failed calling webhook \"error.example.com\": failed to call webhook: an error on the server (\"webhook exploded\") has prevented the request from succeeding"
     );
 }
+
+/// Fail-open means fail-open: four `Ignore` webhooks that each hang for their whole 10 s
+/// timeout would together outlast a 25 s request; the ones whose call would end inside the
+/// request's reserve are not called, with a warning each, and the write goes through.
+#[test]
+fn ignore_webhooks_never_make_the_request_time_out() {
+    let mut h = Harness::with(|c| c.request_timeout_ms = 25_000);
+    let c = h.connect_admin(1);
+    let slow = |name: &str| hook(name, json!({"failurePolicy": "Ignore", "timeoutSeconds": 10}));
+    configure(
+        &mut h,
+        c,
+        VALIDATING,
+        "slow",
+        vec![
+            slow("a.example.com"),
+            slow("b.example.com"),
+            slow("c.example.com"),
+            slow("d.example.com"),
+        ],
+    );
+    h.https_answer = None;
+    let first = h.https.len();
+    let head = format!(
+        "POST {CMS} HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        CM.len()
+    );
+    h.send(c, head.as_bytes());
+    h.send(c, CM.as_bytes());
+    let mut next = first;
+    while let Some(call) = h.https.get(next).cloned() {
+        next += 1;
+        // The webhook never answers: the call ends at its timeout.
+        h.advance(call.timeout_ms);
+        h.answer_https(Err(NetError::TimedOut {
+            addr: "hook.test:443".into(),
+        }));
+    }
+    let r = h.take(c);
+    let called: Vec<String> = h.https[first..].iter().map(|c| c.url.clone()).collect();
+    assert_eq!(
+        called,
+        vec![
+            "https://hook.test/a.example.com?timeout=10s",
+            "https://hook.test/b.example.com?timeout=10s"
+        ]
+    );
+    assert_eq!(statuses(&r), vec![201], "{r}");
+    for skipped in ["c.example.com", "d.example.com"] {
+        assert!(
+            r.contains(&format!(
+                "Warning: 299 - \"admission webhook \\\"{skipped}\\\" was not called: its timeout of 10s would outlast the request's deadline (failurePolicy Ignore)\""
+            )),
+            "{r}"
+        );
+    }
+
+    // A `Fail` webhook is always called, as in kube: one that hangs past the deadline ends
+    // the request in a 504, and nothing is stored.
+    let r = h.request(c, "DELETE", &format!("{VALIDATING}/slow"), "");
+    assert_eq!(statuses(&r), vec![200], "{r}");
+    configure(
+        &mut h,
+        c,
+        VALIDATING,
+        "strict",
+        vec![hook(
+            "e.example.com",
+            json!({"failurePolicy": "Fail", "timeoutSeconds": 30}),
+        )],
+    );
+    let first = h.https.len();
+    let body = r#"{"metadata":{"name":"b"}}"#;
+    let head = format!(
+        "POST {CMS} HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    h.send(c, head.as_bytes());
+    h.send(c, body.as_bytes());
+    assert_eq!(h.https.len(), first + 1, "the Fail webhook is called");
+    h.advance(25_001);
+    let r = h.take(c);
+    assert_eq!(statuses(&r), vec![504], "{r}");
+    h.answer_https(Err(NetError::TimedOut {
+        addr: "hook.test:443".into(),
+    }));
+    let r = h.request(c, "GET", &format!("{CMS}/b"), "");
+    assert_eq!(statuses(&r), vec![404], "{r}");
+}

@@ -671,6 +671,11 @@ impl World {
         if let Some(w) = &hook {
             core.note(&format!("admission webhook {w:?}"));
             core.history.webhook = true;
+            // Its configurations are in storage before any replica starts.
+            let mut setup = SimRng::new(opts.seed ^ 0x434f_4e46);
+            for write in webhook::configurations(w) {
+                let _ = core.store.apply(0, &write, &mut setup);
+            }
         }
         let mut replicas = Vec::new();
         for r in 0..replicas_n {
@@ -686,7 +691,7 @@ impl World {
             };
             core.note(&format!("r{r}: watch window {} events", cfg.watch_window));
             replicas.push(Replica {
-                server: new_server(&cfg, hook.as_ref()),
+                server: new_server(&cfg),
                 cfg,
                 epoch: 0,
                 timer_at: None,
@@ -1394,7 +1399,7 @@ impl World {
         let rep = &mut self.replicas[r];
         rep.epoch += 1;
         rep.cfg.seed = rep.cfg.seed.wrapping_add(1_000_003);
-        rep.server = new_server(&rep.cfg, self.webhook.as_ref().map(|(w, _)| w));
+        rep.server = new_server(&rep.cfg);
         rep.timer_at = None;
         rep.parked.clear();
         rep.refilling.clear();
@@ -1726,13 +1731,10 @@ pub fn planted() -> u8 {
     }
 }
 
-/// A replica's server, with the run's admission webhook when it has one.
-fn new_server(cfg: &Config, hook: Option<&webhook::Weather>) -> Server {
-    let mut server = Server::new(cfg.clone());
-    if let Some(w) = hook {
-        server.add_admission_plugin(webhook::Webhook::new(w));
-    }
-    server
+/// A replica's server (its webhook plugins find the run's webhook configurations, if any,
+/// in storage).
+fn new_server(cfg: &Config) -> Server {
+    Server::new(cfg.clone())
 }
 
 /// A dial of `host:port` where nothing listens.

@@ -1,20 +1,14 @@
-//! An admission webhook in the simulated cluster: a plugin every replica runs for ConfigMap
-//! creates and updates, in both phases, that calls an HTTPS endpoint the harness answers
-//! with the seed's latency, refusals, timeouts and wrong answers.
-//!
-//! The plugin is what the core's admission seam will carry for real webhooks: it waits on
-//! an [`Effect::Https`] and decides from its completion, failing open or closed as the
-//! run's failure policy says. The harness records every call it receives, so the checkers
-//! can tell that each committed update was admitted against the very object it replaced
-//! (kube runs mutating admission inside the update's retry loop, once per attempt).
+//! An admission webhook in the simulated cluster: a mutating and a validating webhook
+//! configuration for ConfigMap creates and updates, served by Gatehouse's own webhook
+//! plugins on every replica, whose HTTPS calls the harness answers with the seed's latency,
+//! refusals, timeouts and wrong answers, failing open or closed as the run's failure policy
+//! says. The harness records every call it receives, so the checkers can tell that each
+//! committed update was admitted against the very object it replaced (kube runs mutating
+//! admission inside the update's retry loop, once per attempt).
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
-
-use gatehouse_core::admission::{Operation, Phase, Plugin, Request};
-use gatehouse_core::api::ApiError;
-use gatehouse_core::server::{Flow, Lookups};
-use gatehouse_core::{ClientTls, Completion, Effect, HttpsCall, HttpsResponse, NetError};
+use gatehouse_core::admission::Phase;
+use gatehouse_core::storage::{Compare, StorageRequest, TxnOp};
+use gatehouse_core::{Completion, HttpsCall, HttpsResponse, NetError};
 use serde_json::{json, Value};
 
 use super::rng::SimRng;
@@ -23,7 +17,7 @@ use super::rng::SimRng;
 pub const NAME: &str = "sim.gatehouse.test";
 const HOST: &str = "webhook.sim:8443";
 /// The webhook's timeout (kube's `timeoutSeconds`), shorter than the request's.
-const TIMEOUT_MS: u64 = 1_500;
+const TIMEOUT_MS: u64 = 1_000;
 
 /// How the run's webhook behaves, drawn from the seed.
 #[derive(Clone, Debug)]
@@ -62,115 +56,65 @@ impl Weather {
     }
 }
 
-/// The plugin each replica runs.
-pub struct Webhook {
-    fail_closed: bool,
-    /// Numbers the reviews: each call's uid is its own.
-    calls: AtomicU64,
-}
-
-impl Webhook {
-    /// The plugin for `weather`.
-    pub fn new(weather: &Weather) -> Arc<Webhook> {
-        Arc::new(Webhook {
-            fail_closed: weather.fail_closed,
-            calls: AtomicU64::new(0),
-        })
-    }
-}
-
-impl Plugin for Webhook {
-    fn name(&self) -> &'static str {
-        "SimWebhook"
-    }
-
-    fn admit(&self, phase: Phase, request: Request, _cx: &Lookups<'_>) -> Flow<Result<Request, ApiError>> {
-        if request.resource != "configmaps" || request.operation == Operation::Delete {
-            return Flow::Ready(Ok(request));
-        }
-        let path = match phase {
-            Phase::Mutating => "mutate",
-            Phase::Validating => "validate",
-        };
-        let uid = format!("review-{}", self.calls.fetch_add(1, Ordering::Relaxed) + 1);
-        let review = json!({
-            "apiVersion": "admission.k8s.io/v1",
-            "kind": "AdmissionReview",
-            "request": {
-                "uid": uid,
-                "operation": format!("{:?}", request.operation).to_uppercase(),
-                "namespace": request.namespace,
-                "name": request.name,
-                "resource": {"group": request.group, "version": request.version, "resource": request.resource},
-                "userInfo": {"username": request.user.name},
-                "dryRun": request.dry_run,
-                "object": request.object,
-                "oldObject": request.old_object,
-            }
+/// The run's webhook as configurations in storage, written before the replicas start: a
+/// MutatingWebhookConfiguration and a ValidatingWebhookConfiguration for ConfigMap creates
+/// and updates, which every replica's MutatingAdmissionWebhook and ValidatingAdmissionWebhook
+/// plugins read from their watch caches.
+pub fn configurations(weather: &Weather) -> Vec<StorageRequest> {
+    let policy = if weather.fail_closed { "Fail" } else { "Ignore" };
+    let hook = |path: &str| {
+        let mut h = json!({
+            "name": NAME,
+            "clientConfig": {"url": format!("https://{HOST}/{path}")},
+            "rules": [{"operations": ["CREATE", "UPDATE"], "apiGroups": [""], "apiVersions": ["v1"],
+                       "resources": ["configmaps"]}],
+            "failurePolicy": policy,
+            "matchPolicy": "Equivalent",
+            "namespaceSelector": {},
+            "objectSelector": {},
+            "sideEffects": "None",
+            "timeoutSeconds": TIMEOUT_MS / 1000,
+            "admissionReviewVersions": ["v1"],
         });
-        let call = HttpsCall {
-            url: format!("https://{HOST}/{path}"),
-            method: "POST".into(),
-            headers: vec![("Content-Type".into(), "application/json".into())],
-            body: serde_json::to_vec(&review).unwrap_or_default(),
-            tls: ClientTls::default(),
-            timeout_ms: TIMEOUT_MS,
-        };
-        let fail_closed = self.fail_closed;
-        Flow::Wait(
-            Effect::Https(Box::new(call)),
-            Box::new(move |completion, _| {
-                let outcome = match completion {
-                    Completion::Https(Ok(answer)) => allowed(&answer, &uid),
-                    Completion::Https(Err(e)) => Err(format!("failed to call webhook: {}", describe(&e))),
-                    other => Err(format!("unexpected completion {other:?}")),
-                };
-                Flow::Ready(match outcome {
-                    Ok(()) => Ok(request),
-                    // failurePolicy: Ignore admits what the webhook could not judge.
-                    Err(_) if !fail_closed => Ok(request),
-                    Err(why) => Err(ApiError::internal(format!(
-                        "failed calling webhook \"{NAME}\": {why}"
-                    ))),
-                })
-            }),
-        )
-    }
-}
-
-/// Whether an answer is an AdmissionReview allowing the request `uid`.
-fn allowed(answer: &HttpsResponse, uid: &str) -> Result<(), String> {
-    if answer.status != 200 {
-        return Err(format!(
-            "received invalid webhook response: status {}",
-            answer.status
-        ));
-    }
-    let review: Value = serde_json::from_slice(&answer.body)
-        .map_err(|e| format!("received invalid webhook response: {e}"))?;
-    let response = &review["response"];
-    if response["uid"].as_str() != Some(uid) {
-        return Err(format!(
-            "expected response.uid=\"{uid}\", got \"{}\"",
-            response["uid"].as_str().unwrap_or("")
-        ));
-    }
-    match response["allowed"].as_bool() {
-        Some(true) => Ok(()),
-        _ => Err("received invalid webhook response: not allowed".into()),
-    }
-}
-
-fn describe(e: &NetError) -> String {
-    match e {
-        NetError::Refused { addr } => {
-            format!("Post \"https://{addr}\": dial tcp {addr}: connect: connection refused")
+        if path == "mutate" {
+            h["reinvocationPolicy"] = json!("Never");
         }
-        NetError::TimedOut { addr } => {
-            format!("Post \"https://{addr}\": context deadline exceeded")
-        }
-        other => format!("{other:?}"),
-    }
+        h
+    };
+    [
+        (
+            "mutatingwebhookconfigurations",
+            "MutatingWebhookConfiguration",
+            "mutate",
+        ),
+        (
+            "validatingwebhookconfigurations",
+            "ValidatingWebhookConfiguration",
+            "validate",
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(resource, kind, path)| {
+        let def = gatehouse_core::registry::find("admissionregistration.k8s.io", "v1", resource)?;
+        let object = json!({
+            "apiVersion": "admissionregistration.k8s.io/v1",
+            "kind": kind,
+            "metadata": {"name": "sim", "uid": format!("{path}-config-uid"), "generation": 1,
+                         "creationTimestamp": "2026-01-01T00:00:00Z"},
+            "webhooks": [hook(path)],
+        });
+        let key = gatehouse_core::registry::object_key(super::client::PREFIX, def, "", "sim");
+        Some(StorageRequest::Txn {
+            compare: vec![Compare::CreateRevision(key.clone(), 0)],
+            success: vec![TxnOp::Put {
+                key,
+                value: serde_json::to_vec(&object).unwrap_or_default(),
+                ttl_secs: None,
+            }],
+            failure: Vec::new(),
+        })
+    })
+    .collect()
 }
 
 /// One call the webhook received.
@@ -189,7 +133,8 @@ pub struct Call {
 pub fn answer(call: &HttpsCall, weather: &Weather, rng: &mut SimRng) -> (u64, Completion, Option<Call>) {
     let review: Value = serde_json::from_slice(&call.body).unwrap_or(Value::Null);
     let req = &review["request"];
-    let phase = if call.url.ends_with("/validate") {
+    let path = call.url.split('?').next().unwrap_or("");
+    let phase = if path.ends_with("/validate") {
         Phase::Validating
     } else {
         Phase::Mutating

@@ -16,12 +16,35 @@ use crate::server::{HttpsResponse, NetError};
 /// How a call went wrong.
 #[derive(Clone, Debug, PartialEq)]
 pub enum CallError {
+    /// A `failurePolicy: Ignore` webhook was not called: its timeout reaches into the time
+    /// the rest of the request needs. The warning for the client.
+    Skipped(String),
     /// The webhook could not be called or answered nonsense (kube's `ErrCallingWebhook`):
     /// the reason, after `failed calling webhook "<name>": `.
     Calling(String),
     /// The request is refused whatever the failure policy (the webhook's denial, a dry run
     /// it cannot take).
     Refused(ApiError),
+}
+
+/// What a request keeps for itself after its admission webhooks: the rest of admission,
+/// validation, the write and the answer.
+pub const RESERVE_MS: u64 = 1_000;
+
+/// Fail-open means fail-open: a webhook that may fail open is not called when a call that
+/// runs to its timeout would end inside the request's reserve, so that several slow
+/// `Ignore` webhooks can never together make the request time out (which kube lets them,
+/// kubernetes/kubernetes#128162). `Fail` webhooks are always called, as in kube.
+fn past_the_reserve(hook: &Hook, request: &Request, now_ms: u64) -> Option<CallError> {
+    let deadline = request.deadline_ms.filter(|_| hook.fail_open)?;
+    let ends = now_ms.saturating_add(hook.timeout_secs.saturating_mul(1000));
+    (ends.saturating_add(RESERVE_MS) > deadline).then(|| {
+        CallError::Skipped(format!(
+            "admission webhook {} was not called: its timeout of {}s would outlast the request's deadline (failurePolicy Ignore)",
+            crate::validation::go_quote(&hook.name),
+            hook.timeout_secs
+        ))
+    })
 }
 
 /// kube's `ErrCallingWebhook` under `failurePolicy: Fail`: a 500.
@@ -133,6 +156,9 @@ pub fn call(
                 )))))
             }
         }
+    }
+    if let Some(skipped) = past_the_reserve(hook, request, cx.now.mono_ms) {
+        return Flow::Ready(Err(skipped));
     }
     let Some(version) = Version::pick(&hook.review_versions) else {
         return Flow::Ready(Err(CallError::Calling(

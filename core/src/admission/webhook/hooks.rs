@@ -207,7 +207,7 @@ pub fn load(cx: &Lookups<'_>, kind: Kind) -> Option<Vec<Hook>> {
     };
     let prefix = crate::registry::collection_prefix(cx.prefix, def, "");
     let cache = cx.caches.for_key(&prefix);
-    if !cache.is_ready() {
+    if !cache.has_synced() {
         return None;
     }
     let mut configs: Vec<&Value> = cache.list(&prefix).map(|(_, v)| v.as_ref()).collect();

@@ -88,6 +88,10 @@ fn run(
                 Ok(changed) => changed,
                 // Failing open: the request goes on as if the webhook had not been there.
                 Err(CallError::Calling(_)) if hook.fail_open => false,
+                Err(CallError::Skipped(warning)) => {
+                    request.warnings.push(warning);
+                    false
+                }
                 Err(CallError::Calling(why)) => return Flow::Ready(Err(call::fail_closed(&hook, &why))),
                 Err(CallError::Refused(e)) => return Flow::Ready(Err(e)),
             };

@@ -245,6 +245,7 @@ mod tests {
             old_object: None,
             options: json!({"kind": "CreateOptions", "apiVersion": "meta.k8s.io/v1"}),
             warnings: Vec::new(),
+            deadline_ms: None,
             seed: 0,
         }
     }

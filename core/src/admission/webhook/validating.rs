@@ -83,6 +83,10 @@ fn run(
                 (!answer.allowed).then(|| call::denial(&p.hook, answer.result.as_ref()))
             }
             Err(CallError::Calling(_)) if p.hook.fail_open => None,
+            Err(CallError::Skipped(warning)) => {
+                request.warnings.push(warning);
+                None
+            }
             Err(CallError::Calling(why)) => Some(call::fail_closed(&p.hook, &why)),
             Err(CallError::Refused(e)) => Some(e),
         };

@@ -941,6 +941,7 @@ impl Machine {
             old_object: old,
             options: self.admission_options(operation),
             warnings: Vec::new(),
+            deadline_ms: None,
             seed: 0,
         }
     }
