@@ -261,6 +261,7 @@ pub mod fixture {
             old_object: old,
             options: Value::Null,
             warnings: Vec::new(),
+            deadline_ms: None,
             seed: 7,
         }
     }

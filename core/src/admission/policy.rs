@@ -26,9 +26,11 @@ const GROUP: &str = "admissionregistration.k8s.io";
 /// kube-apiserver's `ValidatingAdmissionPolicy` plugin, with its compiled policies.
 #[derive(Default)]
 pub struct ValidatingAdmissionPolicy {
-    /// Compiled policies by uid and resourceVersion: a changed policy compiles again.
-    compiled: Mutex<HashMap<(String, String), Arc<Compiled>>>,
+    compiled: Arc<Cache>,
 }
+
+/// Compiled policies by uid and resourceVersion: a changed policy compiles again.
+type Cache = Mutex<HashMap<(String, String), Arc<Compiled>>>;
 
 impl std::fmt::Debug for ValidatingAdmissionPolicy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -128,89 +130,98 @@ impl Plugin for ValidatingAdmissionPolicy {
         if phase != Phase::Validating || matching::is_exempt(&request) {
             return Flow::Ready(Ok(request));
         }
-        let (Some(policies), Some(bindings)) = (
-            list(cx, "validatingadmissionpolicies"),
-            list(cx, "validatingadmissionpolicybindings"),
-        ) else {
-            return Flow::Ready(Err(request.forbidden("not yet ready to handle request")));
-        };
-        if policies.is_empty() {
-            return Flow::Ready(Ok(request));
-        }
-        let compiled: Vec<(Value, Arc<Compiled>)> = policies
-            .into_iter()
-            .map(|p| {
-                let c = self.compiled(&p);
-                (p, c)
-            })
-            .collect();
-        // The namespace object: the selectors' labels and the `namespaceObject` variable.
-        let ns = if request.kind == "Namespace" && request.group.is_empty() {
-            String::new()
-        } else {
-            matching::namespace_of(&request).to_string()
-        };
-        let read = if ns.is_empty() {
-            Flow::Ready(Ok(None))
-        } else {
-            cx.object(cx.core_key("namespaces", "", &ns))
-        };
-        read.and_then(cx, move |namespace, cx| {
-            let namespace = match namespace {
-                Ok(n) => n,
+        // From the watch caches, or storage while they (re)load.
+        let read = list(cx, "validatingadmissionpolicies").and_then(cx, |policies, cx| match policies {
+            Ok(p) if p.is_empty() => Flow::Ready(Ok((p, Vec::new()))),
+            Ok(p) => list(cx, "validatingadmissionpolicybindings")
+                .and_then(cx, move |b, _| Flow::Ready(b.map(|b| (p, b)))),
+            Err(e) => Flow::Ready(Err(e)),
+        });
+        let this = self.compiled.clone();
+        read.and_then(cx, move |read, cx| {
+            let (policies, bindings) = match read {
+                Ok(pb) if pb.0.is_empty() => return Flow::Ready(Ok(request)),
+                Ok(pb) => pb,
                 Err(e) => return Flow::Ready(Err(e)),
             };
-            let mut request = request;
-            let outcome = dispatch(&mut request, &compiled, &bindings, namespace.as_ref(), cx);
-            Flow::Ready(outcome.map(|()| request))
+            let compiled: Vec<(Value, Arc<Compiled>)> = policies
+                .into_iter()
+                .map(|p| {
+                    let c = compiled(&this, &p);
+                    (p, c)
+                })
+                .collect();
+            judge(request, compiled, bindings, cx)
         })
     }
 }
 
-impl ValidatingAdmissionPolicy {
-    fn compiled(&self, policy: &Value) -> Arc<Compiled> {
-        let key = (
-            policy
-                .pointer("/metadata/uid")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string(),
-            policy
-                .pointer("/metadata/resourceVersion")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string(),
-        );
-        let Ok(mut cache) = self.compiled.lock() else {
-            return Arc::new(Compiled::new(policy));
+/// Judges the request by every policy that matches it (its namespace read first).
+fn judge(
+    request: Request,
+    compiled: Vec<(Value, Arc<Compiled>)>,
+    bindings: Vec<Value>,
+    cx: &Lookups<'_>,
+) -> Flow<Result<Request, ApiError>> {
+    // The namespace object: the selectors' labels and the `namespaceObject` variable.
+    let ns = if request.kind == "Namespace" && request.group.is_empty() {
+        String::new()
+    } else {
+        matching::namespace_of(&request).to_string()
+    };
+    let read = if ns.is_empty() {
+        Flow::Ready(Ok(None))
+    } else {
+        cx.object(cx.core_key("namespaces", "", &ns))
+    };
+    read.and_then(cx, move |namespace, cx| {
+        let namespace = match namespace {
+            Ok(n) => n,
+            Err(e) => return Flow::Ready(Err(e)),
         };
-        if let Some(c) = cache.get(&key) {
-            return c.clone();
-        }
-        // Versions of policies that are gone are dropped now and then.
-        if cache.len() > 1024 {
-            cache.clear();
-        }
-        let c = Arc::new(Compiled::new(policy));
-        cache.insert(key, c.clone());
-        c
-    }
+        let mut request = request;
+        let outcome = dispatch(&mut request, &compiled, &bindings, namespace.as_ref(), cx);
+        Flow::Ready(outcome.map(|()| request))
+    })
 }
 
-/// The objects of a cluster-scoped admissionregistration resource, by name; `None` until
-/// its cache has first been loaded.
-fn list(cx: &Lookups<'_>, resource: &str) -> Option<Vec<Value>> {
-    let Some(def) = crate::registry::find(GROUP, "v1", resource) else {
-        return Some(Vec::new());
+/// The compiled form of `policy`, compiled once per version of it.
+fn compiled(cache: &Cache, policy: &Value) -> Arc<Compiled> {
+    let key = (
+        policy
+            .pointer("/metadata/uid")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string(),
+        policy
+            .pointer("/metadata/resourceVersion")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string(),
+    );
+    let Ok(mut cache) = cache.lock() else {
+        return Arc::new(Compiled::new(policy));
     };
-    let prefix = crate::registry::collection_prefix(cx.prefix, def, "");
-    let cache = cx.caches.for_key(&prefix);
-    if !cache.has_synced() {
-        return None;
+    if let Some(c) = cache.get(&key) {
+        return c.clone();
     }
-    let mut out: Vec<Value> = cache.list(&prefix).map(|(_, v)| Value::clone(v)).collect();
-    out.sort_by(|a, b| crate::api::name(a).cmp(crate::api::name(b)));
-    Some(out)
+    // Versions of policies that are gone are dropped now and then.
+    if cache.len() > 1024 {
+        cache.clear();
+    }
+    let c = Arc::new(Compiled::new(policy));
+    cache.insert(key, c.clone());
+    c
+}
+
+/// The objects of a cluster-scoped admissionregistration resource, by name.
+fn list(cx: &Lookups<'_>, resource: &str) -> Flow<Result<Vec<Value>, ApiError>> {
+    super::lookup::list(cx, (GROUP, "v1", resource), "").and_then(cx, |objects, _| {
+        Flow::Ready(objects.map(|mut out| {
+            out.sort_by(|a, b| crate::api::name(a).cmp(crate::api::name(b)));
+            out
+        }))
+    })
 }
 
 fn dispatch(

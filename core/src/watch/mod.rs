@@ -64,8 +64,6 @@ pub struct TooOld {
 #[derive(Debug)]
 pub struct WatchCache {
     ready: bool,
-    /// Loaded at least once.
-    synced: bool,
     revision: i64,
     /// Events at or below this revision are no longer in the window.
     evicted_through: i64,
@@ -106,7 +104,6 @@ impl WatchCache {
     pub fn new(capacity: usize, transformer: Transformer) -> Self {
         WatchCache {
             ready: false,
-            synced: false,
             revision: 0,
             evicted_through: 0,
             objects: BTreeMap::new(),
@@ -119,13 +116,6 @@ impl WatchCache {
     /// Whether the initial list has been loaded.
     pub fn is_ready(&self) -> bool {
         self.ready
-    }
-
-    /// Whether the initial list was ever loaded: a cache that lost its watch and is being
-    /// filled again still holds what it last knew, which is what admission reads (kube's
-    /// informers stay synced through a relist).
-    pub fn has_synced(&self) -> bool {
-        self.synced
     }
 
     /// Marks the cache stale (its storage watch lost continuity): nothing is served from it
@@ -151,7 +141,6 @@ impl WatchCache {
         self.revision = revision;
         self.evicted_through = revision;
         self.ready = true;
-        self.synced = true;
     }
 
     /// Applies storage events in revision order and returns them decoded.

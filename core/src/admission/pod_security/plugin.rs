@@ -495,6 +495,7 @@ mod tests {
             old_object: None,
             options: Value::Null,
             warnings: Vec::new(),
+            deadline_ms: None,
             seed: 0,
         }
     }

@@ -7,7 +7,8 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use serde_json::Value;
 
-use crate::server::effect::Lookups;
+use crate::api::ApiError;
+use crate::server::effect::{Flow, Lookups};
 
 const GROUP: &str = "admissionregistration.k8s.io";
 
@@ -199,25 +200,16 @@ pub fn of_configuration(config: &Value, kind: Kind) -> Vec<Hook> {
         .collect()
 }
 
-/// Every webhook of `kind` in the watch cache, in kube's order; `None` while the cache has
-/// not loaded them yet (kube refuses requests until its informers have synced).
-pub fn load(cx: &Lookups<'_>, kind: Kind) -> Option<Vec<Hook>> {
-    let Some(def) = crate::registry::find(GROUP, "v1", kind.resource()) else {
-        return Some(Vec::new());
-    };
-    let prefix = crate::registry::collection_prefix(cx.prefix, def, "");
-    let cache = cx.caches.for_key(&prefix);
-    if !cache.has_synced() {
-        return None;
-    }
-    let mut configs: Vec<&Value> = cache.list(&prefix).map(|(_, v)| v.as_ref()).collect();
-    configs.sort_by(|a, b| crate::api::name(a).cmp(crate::api::name(b)));
-    Some(
-        configs
-            .into_iter()
-            .flat_map(|c| of_configuration(c, kind))
-            .collect(),
-    )
+/// Every webhook of `kind`, in kube's order: from the watch cache, or read from storage
+/// while the cache is (re)loading, so that a replica that just started or lost its watch
+/// neither refuses requests (as kube does until its informers sync) nor skips webhooks.
+pub fn load(cx: &Lookups<'_>, kind: Kind) -> Flow<Result<Vec<Hook>, ApiError>> {
+    crate::admission::lookup::list(cx, (GROUP, "v1", kind.resource()), "").and_then(cx, move |configs, _| {
+        Flow::Ready(configs.map(|mut configs| {
+            configs.sort_by(|a, b| crate::api::name(a).cmp(crate::api::name(b)));
+            configs.iter().flat_map(|c| of_configuration(c, kind)).collect()
+        }))
+    })
 }
 
 /// Whether `kind` of `group` is one of the admission configuration kinds no webhook ever

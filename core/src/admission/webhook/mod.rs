@@ -102,15 +102,14 @@ impl Plugin for Webhooks {
         if !acts || hooks::is_exempt(&request.group, &request.kind) {
             return Flow::Ready(Ok(request));
         }
-        let Some(hooks) = hooks::load(cx, self.kind) else {
-            return Flow::Ready(Err(request.forbidden("not yet ready to handle request")));
-        };
-        if hooks.is_empty() {
-            return Flow::Ready(Ok(request));
-        }
-        match self.kind {
-            Kind::Mutating => mutating::dispatch(self.inner.clone(), Arc::new(hooks), request, cx),
-            Kind::Validating => validating::dispatch(self.inner.clone(), hooks, request, cx),
-        }
+        let (inner, kind) = (self.inner.clone(), self.kind);
+        hooks::load(cx, kind).and_then(cx, move |hooks, cx| match hooks {
+            Err(e) => Flow::Ready(Err(e)),
+            Ok(hooks) if hooks.is_empty() => Flow::Ready(Ok(request)),
+            Ok(hooks) => match kind {
+                Kind::Mutating => mutating::dispatch(inner, Arc::new(hooks), request, cx),
+                Kind::Validating => validating::dispatch(inner, hooks, request, cx),
+            },
+        })
     }
 }
