@@ -217,6 +217,9 @@ pub struct History {
     pub violations: Vec<Violation>,
     /// Whether the replicas called an admission webhook.
     pub webhook: bool,
+    /// Whether its failures refuse writes (`failurePolicy: Fail`). A fail-open webhook may
+    /// be left out of a write whose deadline is near, by design.
+    pub webhook_fails_closed: bool,
     /// The calls it received, in order.
     pub admission_calls: Vec<super::webhook::Call>,
 }
@@ -371,10 +374,11 @@ pub fn check_all(h: &History, truth: &Truth, complete: bool) -> Vec<Violation> {
 }
 
 /// Every committed update of a ConfigMap was admitted against the version it replaced, by
-/// mutating and by validating admission.
+/// mutating and by validating admission, when the webhook fails closed (one that fails open
+/// is not called when its call would end inside the request's reserve).
 fn check_admission(c: &mut Ctx<'_>) {
     use gatehouse_core::admission::Phase;
-    if !c.h.webhook {
+    if !c.h.webhook || !c.h.webhook_fails_closed {
         return;
     }
     let tag = |p: Phase| u8::from(p == Phase::Validating);

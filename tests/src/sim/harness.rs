@@ -671,6 +671,7 @@ impl World {
         if let Some(w) = &hook {
             core.note(&format!("admission webhook {w:?}"));
             core.history.webhook = true;
+            core.history.webhook_fails_closed = w.fail_closed;
             // Its configurations are in storage before any replica starts.
             let mut setup = SimRng::new(opts.seed ^ 0x434f_4e46);
             for write in webhook::configurations(w) {
