@@ -1433,6 +1433,26 @@ impl Server {
     }
 
     /// Request `id` has its answer.
+    /// Whether a controller's write is to be looked at again after a pause: it lost a race
+    /// (Conflict, AlreadyExists, or NotFound: another writer came first, or the object
+    /// went), its namespace is being terminated, or it failed (logged as `what`).
+    fn lost_or_failed(
+        &mut self,
+        result: &Result<registry::Reply, ApiError>,
+        what: impl FnOnce() -> String,
+    ) -> bool {
+        match result {
+            Ok(_) => false,
+            Err(e) if matches!(e.code, 404 | 409) => true,
+            Err(e) if e.code == 403 && e.message.contains("being terminated") => true,
+            Err(e) => {
+                let line = format!("{}: {}", what(), e.message);
+                self.out.push_back(Output::Log(line));
+                true
+            }
+        }
+    }
+
     fn finish(&mut self, id: ReqId, origin: Origin, result: Result<registry::Reply, ApiError>) {
         let code = match &result {
             Ok(reply) => reply.code,
@@ -1462,73 +1482,26 @@ impl Server {
                 self.namespaces.done(&ns);
             }
             Origin::RootCa(ns) => {
-                // AlreadyExists and Conflict: another writer came first; a namespace that is
-                // gone or terminating takes no ConfigMap. Both are looked at again later.
-                let backoff = match &result {
-                    Ok(_) => false,
-                    Err(e) if matches!(e.code, 404 | 409) => true,
-                    Err(e) if e.code == 403 && e.message.contains("being terminated") => true,
-                    Err(e) => {
-                        let what = format!("publishing {ns}/{}: {}", root_ca::NAME, e.message);
-                        self.out.push_back(Output::Log(what));
-                        true
-                    }
-                };
+                let backoff = self.lost_or_failed(&result, || format!("publishing {ns}/{}", root_ca::NAME));
                 self.root_ca.done(&ns, backoff, self.now.mono_ms);
             }
             Origin::DefaultServiceAccount(ns) => {
-                // AlreadyExists: another replica came first; a namespace that is gone or
-                // terminating takes no account. Both are looked at again later.
-                let backoff = match &result {
-                    Ok(_) => false,
-                    Err(e) if matches!(e.code, 404 | 409) => true,
-                    Err(e) if e.code == 403 && e.message.contains("being terminated") => true,
-                    Err(e) => {
-                        let what = format!("creating {ns}/{}: {}", default_service_account::NAME, e.message);
-                        self.out.push_back(Output::Log(what));
-                        true
-                    }
-                };
+                let what = || format!("creating {ns}/{}", default_service_account::NAME);
+                let backoff = self.lost_or_failed(&result, what);
                 self.default_accounts.done(&ns, backoff, self.now.mono_ms);
             }
             Origin::VolumeProtection(key) => {
-                // A Conflict or NotFound: another writer came first, or the object went.
-                let backoff = match &result {
-                    Ok(_) => false,
-                    Err(e) if matches!(e.code, 404 | 409) => true,
-                    Err(e) => {
-                        let what = format!("lifting the protection of {}/{}: {}", key.0, key.1, e.message);
-                        self.out.push_back(Output::Log(what));
-                        true
-                    }
-                };
+                let what = || format!("lifting the protection of {}/{}", key.0, key.1);
+                let backoff = self.lost_or_failed(&result, what);
                 self.volumes.done(&key, backoff, self.now.mono_ms);
             }
             Origin::RoleAggregation(name) => {
-                // A Conflict or NotFound: another writer came first, or the role went.
-                let backoff = match &result {
-                    Ok(_) => false,
-                    Err(e) if matches!(e.code, 404 | 409) => true,
-                    Err(e) => {
-                        let what = format!("aggregating clusterrole {name}: {}", e.message);
-                        self.out.push_back(Output::Log(what));
-                        true
-                    }
-                };
+                let backoff = self.lost_or_failed(&result, || format!("aggregating clusterrole {name}"));
                 self.aggregation.done(&name, backoff, self.now.mono_ms);
             }
             Origin::QuotaStatus(quota) => {
-                // A Conflict or NotFound: another writer came first, or the quota went.
-                let backoff = match &result {
-                    Ok(_) => false,
-                    Err(e) if matches!(e.code, 404 | 409) => true,
-                    Err(e) => {
-                        let (ns, name) = &quota;
-                        let what = format!("counting resourcequota {ns}/{name}: {}", e.message);
-                        self.out.push_back(Output::Log(what));
-                        true
-                    }
-                };
+                let what = || format!("counting resourcequota {}/{}", quota.0, quota.1);
+                let backoff = self.lost_or_failed(&result, what);
                 self.quotas.done(&quota, backoff, self.now.mono_ms);
             }
             Origin::Publish(what) => {
@@ -1538,16 +1511,8 @@ impl Server {
                 }
             }
             Origin::TokenSecret(secret) => {
-                // A Conflict or NotFound: another writer came first, or the Secret went.
-                let backoff = match &result {
-                    Ok(_) => false,
-                    Err(e) if matches!(e.code, 404 | 409) => true,
-                    Err(e) => {
-                        let what = format!("filling token secret {}/{}: {}", secret.0, secret.1, e.message);
-                        self.out.push_back(Output::Log(what));
-                        true
-                    }
-                };
+                let what = || format!("filling token secret {}/{}", secret.0, secret.1);
+                let backoff = self.lost_or_failed(&result, what);
                 self.tokens.done(&secret, backoff, self.now.mono_ms);
             }
             Origin::Bootstrap(what) => {
