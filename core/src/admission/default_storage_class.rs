@@ -87,13 +87,20 @@ pub fn is_default_class(class: &Value) -> bool {
 }
 
 /// Of the classes `is_default` marks, the newest by creation time, then the first by name.
-pub fn newest_default(classes: &[Value], is_default: fn(&Value) -> bool) -> Option<&Value> {
+pub fn newest_default<C: std::borrow::Borrow<Value>>(
+    classes: &[C],
+    is_default: fn(&Value) -> bool,
+) -> Option<&Value> {
     let created = |c: &Value| text(c, "/metadata/creationTimestamp").to_string();
-    classes.iter().filter(|c| is_default(c)).min_by(|a, b| {
-        created(b)
-            .cmp(&created(a))
-            .then_with(|| crate::api::name(a).cmp(crate::api::name(b)))
-    })
+    classes
+        .iter()
+        .map(C::borrow)
+        .filter(|c| is_default(c))
+        .min_by(|a, b| {
+            created(b)
+                .cmp(&created(a))
+                .then_with(|| crate::api::name(a).cmp(crate::api::name(b)))
+        })
 }
 
 #[cfg(test)]

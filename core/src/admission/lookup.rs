@@ -2,6 +2,8 @@
 //! a built-in resource. kube's plugins read through informers; here the watch cache serves
 //! when it is ready, and storage is read when it is not (yet).
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use crate::api::ApiError;
@@ -24,12 +26,13 @@ pub fn get(
 }
 
 /// Every object of the built-in `group`/`version` `resource` (in `namespace`, or all of
-/// them when it is ""), in key order.
+/// them when it is ""), in key order; shared with the cache, not copied (plugins read
+/// these on every request).
 pub fn list(
     cx: &Lookups<'_>,
     (group, version, resource): (&str, &str, &str),
     namespace: &str,
-) -> Flow<Result<Vec<Value>, ApiError>> {
+) -> Flow<Result<Vec<Arc<Value>>, ApiError>> {
     let Some(def) = crate::registry::find(group, version, resource) else {
         return Flow::Ready(Err(ApiError::internal(format!(
             "no built-in resource {resource}.{group}/{version}"
@@ -38,7 +41,7 @@ pub fn list(
     let prefix = crate::registry::collection_prefix(cx.prefix, def, namespace);
     let cache = cx.caches.for_key(&prefix);
     if cache.is_ready() {
-        return Flow::Ready(Ok(cache.list(&prefix).map(|(_, o)| Value::clone(o)).collect()));
+        return Flow::Ready(Ok(cache.list(&prefix).map(|(_, o)| o.clone()).collect()));
     }
     let read = StorageRequest::Range {
         range_end: prefix_end(&prefix),
@@ -50,9 +53,11 @@ pub fn list(
         Effect::Storage(read),
         Box::new(|completion, cx| {
             Flow::Ready(match completion {
-                Completion::Storage(Ok(StorageResponse::Range { kvs, .. })) => {
-                    Ok(kvs.iter().filter_map(|kv| cx.storage.decode(kv)).collect())
-                }
+                Completion::Storage(Ok(StorageResponse::Range { kvs, .. })) => Ok(kvs
+                    .iter()
+                    .filter_map(|kv| cx.storage.decode(kv))
+                    .map(Arc::new)
+                    .collect()),
                 Completion::Storage(Err(e)) => Err(crate::registry::rest::storage_error(&e)),
                 other => Err(ApiError::internal(format!(
                     "unexpected answer to a list: {other:?}"

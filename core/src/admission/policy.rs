@@ -144,7 +144,7 @@ impl Plugin for ValidatingAdmissionPolicy {
                 Ok(pb) => pb,
                 Err(e) => return Flow::Ready(Err(e)),
             };
-            let compiled: Vec<(Value, Arc<Compiled>)> = policies
+            let compiled: Vec<(Arc<Value>, Arc<Compiled>)> = policies
                 .into_iter()
                 .map(|p| {
                     let c = compiled(&this, &p);
@@ -159,8 +159,8 @@ impl Plugin for ValidatingAdmissionPolicy {
 /// Judges the request by every policy that matches it (its namespace read first).
 fn judge(
     request: Request,
-    compiled: Vec<(Value, Arc<Compiled>)>,
-    bindings: Vec<Value>,
+    compiled: Vec<(Arc<Value>, Arc<Compiled>)>,
+    bindings: Vec<Arc<Value>>,
     cx: &Lookups<'_>,
 ) -> Flow<Result<Request, ApiError>> {
     // The namespace object: the selectors' labels and the `namespaceObject` variable.
@@ -215,7 +215,7 @@ fn compiled(cache: &Cache, policy: &Value) -> Arc<Compiled> {
 }
 
 /// The objects of a cluster-scoped admissionregistration resource, by name.
-fn list(cx: &Lookups<'_>, resource: &str) -> Flow<Result<Vec<Value>, ApiError>> {
+fn list(cx: &Lookups<'_>, resource: &str) -> Flow<Result<Vec<Arc<Value>>, ApiError>> {
     super::lookup::list(cx, (GROUP, "v1", resource), "").and_then(cx, |objects, _| {
         Flow::Ready(objects.map(|mut out| {
             out.sort_by(|a, b| crate::api::name(a).cmp(crate::api::name(b)));
@@ -226,8 +226,8 @@ fn list(cx: &Lookups<'_>, resource: &str) -> Flow<Result<Vec<Value>, ApiError>> 
 
 fn dispatch(
     request: &mut Request,
-    policies: &[(Value, Arc<Compiled>)],
-    bindings: &[Value],
+    policies: &[(Arc<Value>, Arc<Compiled>)],
+    bindings: &[Arc<Value>],
     namespace: Option<&Value>,
     cx: &Lookups<'_>,
 ) -> Result<(), ApiError> {

@@ -79,9 +79,10 @@ impl Plugin for Priority {
 }
 
 /// The global default class among `classes`: of those claiming it, the lowest value.
-pub fn global_default(classes: &[Value]) -> Option<&Value> {
+pub fn global_default<C: std::borrow::Borrow<Value>>(classes: &[C]) -> Option<&Value> {
     classes
         .iter()
+        .map(C::borrow)
         .filter(|c| c.get("globalDefault").and_then(Value::as_bool) == Some(true))
         .min_by_key(|c| value_of(c))
 }

@@ -1009,40 +1009,28 @@ impl Server {
             &self.hub.caches,
             self.now.mono_ms,
         );
-        for (ns, request) in calls {
-            let id = self.req_id();
-            self.serve(id, Origin::RootCa(ns), request);
-        }
+        self.serve_controller_calls(calls, Origin::RootCa);
         let calls = self.volumes.due_calls(
             &self.cfg.storage_prefix,
             &self.hub.resources,
             &self.hub.caches,
             self.now.mono_ms,
         );
-        for (key, request) in calls {
-            let id = self.req_id();
-            self.serve(id, Origin::VolumeProtection(key), request);
-        }
+        self.serve_controller_calls(calls, Origin::VolumeProtection);
         let calls = self.default_accounts.due_calls(
             &self.cfg.storage_prefix,
             &self.hub.resources,
             &self.hub.caches,
             self.now.mono_ms,
         );
-        for (ns, request) in calls {
-            let id = self.req_id();
-            self.serve(id, Origin::DefaultServiceAccount(ns), request);
-        }
+        self.serve_controller_calls(calls, Origin::DefaultServiceAccount);
         let calls = self.aggregation.due_calls(
             &self.cfg.storage_prefix,
             &self.hub.resources,
             &self.hub.caches,
             self.now.mono_ms,
         );
-        for (name, request) in calls {
-            let id = self.req_id();
-            self.serve(id, Origin::RoleAggregation(name), request);
-        }
+        self.serve_controller_calls(calls, Origin::RoleAggregation);
         let calls = self.quotas.due_calls(
             &self.cfg.storage_prefix,
             &self.hub.resources,
@@ -1050,10 +1038,7 @@ impl Server {
             self.now.wall_secs(),
             self.now.mono_ms,
         );
-        for (quota, request) in calls {
-            let id = self.req_id();
-            self.serve(id, Origin::QuotaStatus(quota), request);
-        }
+        self.serve_controller_calls(calls, Origin::QuotaStatus);
         let calls = self.tokens.due_calls(
             &self.cfg.storage_prefix,
             &self.hub.resources,
@@ -1062,9 +1047,14 @@ impl Server {
             self.cfg.root_ca_pem.as_deref(),
             self.now.mono_ms,
         );
-        for (secret, request) in calls {
+        self.serve_controller_calls(calls, Origin::TokenSecret);
+    }
+
+    /// Serves the writes a controller asked for, each as a request of its own.
+    fn serve_controller_calls<K>(&mut self, calls: Vec<(K, crate::http::Request)>, origin: fn(K) -> Origin) {
+        for (key, request) in calls {
             let id = self.req_id();
-            self.serve(id, Origin::TokenSecret(secret), request);
+            self.serve(id, origin(key), request);
         }
     }
 
